@@ -1,0 +1,263 @@
+//! `quell hash PATH...`: hash image files, directories and stdin, in parallel.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use quell_hash::{Md5, Pdq, Quality, Sha256};
+use quell_pdq::decode::{DecodeLimits, DecodeOptions, Orientation, decode};
+use rayon::prelude::*;
+
+use crate::output::{Format, Printer};
+
+/// Arguments of `quell hash`.
+#[derive(Args, Debug)]
+pub(crate) struct HashArgs {
+    /// Image files, directories (searched recursively for images), or `-` for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+
+    /// Also print the 8 dihedral hashes (original, rot90, rot180, rot270, flip-x, flip-y,
+    /// flip-plus-1, flip-minus-1), as the reference's `--pdqdih-across` does.
+    #[arg(long)]
+    dihedral: bool,
+
+    /// One JSON object per line: {"path","pdq","quality","md5","sha256"} or {"path","error"}.
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+
+    /// CSV with a header row.
+    #[arg(long)]
+    csv: bool,
+
+    /// Rotate and flip as the EXIF Orientation tag says before hashing (as viewers display
+    /// the image). By default the pixels are hashed as stored, like the reference.
+    #[arg(long)]
+    exif_orientation: bool,
+
+    /// Refuse images with more pixels than this, in megapixels.
+    #[arg(long, default_value_t = 100, value_name = "MP")]
+    max_megapixels: u64,
+
+    /// Refuse files larger than this, in MiB.
+    #[arg(long, default_value_t = 100, value_name = "MIB")]
+    max_file_mib: u64,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+}
+
+/// Where an input comes from.
+#[derive(Debug, Clone)]
+enum Input {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Input {
+    fn display(&self) -> String {
+        match self {
+            Input::Stdin => "-".to_string(),
+            Input::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// What hashing one input produced.
+pub(crate) struct Hashed {
+    pub(crate) pdq: Pdq,
+    pub(crate) quality: Quality,
+    pub(crate) dihedral: Option<[Pdq; 8]>,
+    pub(crate) md5: Md5,
+    pub(crate) sha256: Sha256,
+}
+
+/// Runs the command; `Ok(1)` if any input failed.
+pub(crate) fn run(args: &HashArgs) -> anyhow::Result<ExitCode> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("starting worker threads")?;
+    let options = DecodeOptions {
+        limits: DecodeLimits {
+            max_pixels: args.max_megapixels.saturating_mul(1_000_000),
+            ..DecodeLimits::default()
+        },
+        orientation: if args.exif_orientation {
+            Orientation::FromExif
+        } else {
+            Orientation::AsStored
+        },
+    };
+    let max_file_bytes = args.max_file_mib.saturating_mul(1 << 20);
+    let format = if args.json {
+        Format::Json
+    } else if args.csv {
+        Format::Csv
+    } else {
+        Format::Plain
+    };
+    let stdout = std::io::stdout().lock();
+    let mut printer = Printer::new(std::io::BufWriter::new(stdout), format, args.dihedral)?;
+
+    let (inputs, walk_errors) = collect_inputs(&args.paths);
+    let mut failures = walk_errors.len();
+    for (path, err) in &walk_errors {
+        printer.error(path, err)?;
+    }
+
+    let progress = progress_bar(inputs.len() as u64);
+    // Work in ordered batches: results print in input order while the workers stay busy.
+    let batch = 8 * pool.current_num_threads().max(1);
+    for chunk in inputs.chunks(batch) {
+        let results: Vec<Result<Hashed, String>> = pool.install(|| {
+            chunk
+                .par_iter()
+                .map(|input| {
+                    let r = hash_input(input, args.dihedral, &options, max_file_bytes);
+                    progress.inc(1);
+                    r
+                })
+                .collect()
+        });
+        progress.suspend(|| -> anyhow::Result<()> {
+            for (input, result) in chunk.iter().zip(results) {
+                match result {
+                    Ok(h) => printer.hashed(&input.display(), &h)?,
+                    Err(e) => {
+                        failures += 1;
+                        printer.error(&input.display(), &e)?;
+                    }
+                }
+            }
+            printer.flush()
+        })?;
+    }
+    progress.finish_and_clear();
+    printer.flush()?;
+    Ok(if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// A progress bar on stderr, only when it is a terminal and the run is long enough to want one.
+fn progress_bar(len: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() || len < 20 {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} images, {per_sec}, {eta} left")
+            .expect("static template"),
+    );
+    bar
+}
+
+/// Expands the arguments into inputs: files as given, directories walked recursively in name
+/// order keeping the files whose content looks like an image, `-` as stdin.
+fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<(String, String)>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+        } else if path.is_dir() {
+            walk(path, &mut inputs, &mut errors);
+        } else {
+            // Named files are always attempted, so a mistake gets an error, not silence.
+            inputs.push(Input::File(path.clone()));
+        }
+    }
+    (inputs, errors)
+}
+
+fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<(String, String)>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            errors.push((
+                dir.display().to_string(),
+                format!("cannot list directory: {e}"),
+            ));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            walk(&path, inputs, errors);
+        } else if looks_like_image(&path) {
+            inputs.push(Input::File(path));
+        }
+    }
+}
+
+/// Sniffs the first bytes, so images are found whatever their names and other files skipped.
+fn looks_like_image(path: &Path) -> bool {
+    let mut head = [0u8; 32];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    quell_pdq::decode::is_supported_image(&head[..n])
+}
+
+fn hash_input(
+    input: &Input,
+    dihedral: bool,
+    options: &DecodeOptions,
+    max_file_bytes: u64,
+) -> Result<Hashed, String> {
+    let bytes = read_bounded(input, max_file_bytes)?;
+    let image = decode(&bytes, options).map_err(|e| e.to_string())?;
+    let (pdq, quality, dihedral) = if dihedral {
+        let d = quell_pdq::hash_dihedral(&image);
+        (d.hashes[0], d.quality, Some(d.hashes))
+    } else {
+        let h = quell_pdq::hash(&image);
+        (h.hash, h.quality, None)
+    };
+    Ok(Hashed {
+        pdq,
+        quality,
+        dihedral,
+        md5: Md5::of(&bytes),
+        sha256: Sha256::of(&bytes),
+    })
+}
+
+/// Reads a whole input, refusing one larger than `max` bytes without reading it all.
+fn read_bounded(input: &Input, max: u64) -> Result<Vec<u8>, String> {
+    let too_big = || format!("file is larger than the limit of {} MiB", max >> 20);
+    let mut buf = Vec::new();
+    match input {
+        Input::Stdin => {
+            std::io::stdin()
+                .lock()
+                .take(max + 1)
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read stdin: {e}"))?;
+        }
+        Input::File(path) => {
+            let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+            let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+            if len > max {
+                return Err(too_big());
+            }
+            buf.reserve_exact(len as usize);
+            file.take(max + 1)
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read: {e}"))?;
+        }
+    }
+    if buf.len() as u64 > max {
+        return Err(too_big());
+    }
+    Ok(buf)
+}

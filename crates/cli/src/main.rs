@@ -1,0 +1,50 @@
+//! `quell`: the command-line tool.
+//!
+//! Everything here is a thin shell over the library crates: argument parsing, file walking,
+//! parallelism, progress and output formats. `main` maps the outcome to an exit code
+//! (0 success, 1 some input failed, 2 usage error) and treats a closed stdout (`| head`) as
+//! success.
+
+mod hash;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Quell: stop the re-spread of leaked private images by their hashes.
+#[derive(Parser, Debug)]
+#[command(name = "quell", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Hash images on this machine (PDQ, MD5, SHA-256). Nothing leaves the device.
+    Hash(hash::HashArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Hash(args) => hash::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("quell: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

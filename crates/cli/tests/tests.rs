@@ -1,0 +1,4 @@
+//! End-to-end tests of the `quell` binary.
+
+mod hash;
+mod util;

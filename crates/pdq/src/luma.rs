@@ -1,0 +1,122 @@
+//! Pixels in, float luminance rows out.
+
+/// A source of an image's luminance, one row at a time, top to bottom.
+///
+/// The hasher pulls rows instead of taking a whole float image, so it never holds more than a
+/// few rows of `f32` beside the caller's pixels. Implement it for your own pixel layout, or use
+/// [`Rgb8`] / [`Gray8`].
+pub trait LumaRows {
+    /// Image width in pixels.
+    fn width(&self) -> usize;
+    /// Image height in pixels.
+    fn height(&self) -> usize;
+    /// Writes the luminance of row `y` (`0..height`) into `out` (length `width`).
+    fn luma_row(&self, y: usize, out: &mut [f32]);
+}
+
+/// The luminance of one 8-bit RGB pixel as the reference Python binding computes it:
+/// `(R·0.299 + G·0.587) + B·0.114` in `f64`, rounded once to `f32`.
+///
+/// Meta's C++ evaluates the same expression in `f32`; the two differ in the last bit on some
+/// pixels and, on every vector in `shared/vectors/pdq`, in no hash bit. The `f64` form is the
+/// one the golden file was made with, so it is the one reproduced here.
+#[inline]
+pub fn rgb_luma(r: u8, g: u8, b: u8) -> f32 {
+    (f64::from(r) * 0.299 + f64::from(g) * 0.587 + f64::from(b) * 0.114) as f32
+}
+
+/// Interleaved pixels with 8-bit R, G, B first in each pixel (RGB8 with `channels = 3`,
+/// RGBA8 with `channels = 4`; any further channels, such as alpha, are ignored, as the
+/// reference ignores alpha rather than compositing it).
+#[derive(Clone, Copy, Debug)]
+pub struct Rgb8<'a> {
+    pixels: &'a [u8],
+    width: usize,
+    height: usize,
+    channels: usize,
+}
+
+impl<'a> Rgb8<'a> {
+    /// Wraps a row-major buffer of `width × height` pixels of `channels` bytes each.
+    ///
+    /// # Panics
+    /// If `channels < 3` or the buffer is shorter than `width × height × channels`.
+    pub fn new(pixels: &'a [u8], width: usize, height: usize, channels: usize) -> Self {
+        assert!(channels >= 3, "RGB needs at least 3 channels");
+        assert!(
+            pixels.len() >= width * height * channels,
+            "pixel buffer too short for {width}x{height}x{channels}"
+        );
+        Self {
+            pixels,
+            width,
+            height,
+            channels,
+        }
+    }
+}
+
+impl LumaRows for Rgb8<'_> {
+    fn width(&self) -> usize {
+        self.width
+    }
+    fn height(&self) -> usize {
+        self.height
+    }
+    fn luma_row(&self, y: usize, out: &mut [f32]) {
+        let stride = self.width * self.channels;
+        let row = &self.pixels[y * stride..(y + 1) * stride];
+        for (o, px) in out.iter_mut().zip(row.chunks_exact(self.channels)) {
+            *o = rgb_luma(px[0], px[1], px[2]);
+        }
+    }
+}
+
+/// 8-bit greyscale pixels, optionally interleaved with other channels (grey + alpha).
+///
+/// Luminance is computed as for the RGB pixel `(v, v, v)`, which is what the reference
+/// tools do after converting grey images to RGB; it differs from `v` in the last bit of
+/// some values.
+#[derive(Clone, Copy, Debug)]
+pub struct Gray8<'a> {
+    pixels: &'a [u8],
+    width: usize,
+    height: usize,
+    channels: usize,
+}
+
+impl<'a> Gray8<'a> {
+    /// Wraps a row-major buffer of `width × height` pixels of `channels` bytes each, grey first.
+    ///
+    /// # Panics
+    /// If `channels == 0` or the buffer is shorter than `width × height × channels`.
+    pub fn new(pixels: &'a [u8], width: usize, height: usize, channels: usize) -> Self {
+        assert!(channels >= 1, "grey needs at least 1 channel");
+        assert!(
+            pixels.len() >= width * height * channels,
+            "pixel buffer too short for {width}x{height}x{channels}"
+        );
+        Self {
+            pixels,
+            width,
+            height,
+            channels,
+        }
+    }
+}
+
+impl LumaRows for Gray8<'_> {
+    fn width(&self) -> usize {
+        self.width
+    }
+    fn height(&self) -> usize {
+        self.height
+    }
+    fn luma_row(&self, y: usize, out: &mut [f32]) {
+        let stride = self.width * self.channels;
+        let row = &self.pixels[y * stride..(y + 1) * stride];
+        for (o, px) in out.iter_mut().zip(row.chunks_exact(self.channels)) {
+            *o = rgb_luma(px[0], px[0], px[0]);
+        }
+    }
+}
