@@ -3,7 +3,7 @@
 use quell_hash::{Pdq, Quality};
 
 use crate::dct::dct64_to_16;
-use crate::jarosz::{ColumnBox, box_row, box_row_sampled, sample_indices, window_size};
+use crate::jarosz::{ColumnBox, LANES, Lanes, box_rows, box_rows_sampled, sample_indices, window_size};
 use crate::luma::LumaRows;
 
 /// Images with a side shorter than this hash to all zeros with quality 0, as in the reference
@@ -158,52 +158,117 @@ fn dct16(image: &impl LumaRows, shortcut: Shortcut64) -> Option<([[f32; 16]; 16]
 }
 
 /// The reference's `jaroszFilterFloat` (two passes of rows-then-columns box filters) followed
-/// by `decimateFloat` to 64×64, streamed row by row (see [`crate::jarosz`]).
+/// by `decimateFloat` to 64×64, streamed in blocks of [`LANES`] rows (see [`crate::jarosz`]).
 fn blur_and_decimate(image: &impl LumaRows) -> [[f32; 64]; 64] {
     let (width, height) = (image.width(), image.height());
     let (row_window, col_window) = (window_size(width), window_size(height));
     let sample_cols = sample_indices(width);
     let sample_rows = sample_indices(height);
 
-    let mut luma = vec![0.0f32; width];
-    let mut pass1_rows = vec![0.0f32; width];
+    let mut row = vec![0.0f32; width];
+    let mut block = vec![[0.0f32; LANES]; width];
+    let mut filtered = vec![[0.0f32; LANES]; width];
     let mut pass1 = ColumnBox::new(width, height, col_window);
-    let mut pass2_row = [0.0f32; 64];
-    let mut pass2 = ColumnBox::new(64, height, col_window);
-    let mut out = [[0.0f32; 64]; 64];
-
-    // Rows that pass 2's column filter emits are kept if they are sampled rows; the sample
-    // list is sorted, so a cursor walks it once.
-    let mut next_sample = 0;
-    let mut keep = |index: usize, row: &[f32]| {
-        while next_sample < 64 && sample_rows[next_sample] == index {
-            out[next_sample].copy_from_slice(row);
-            next_sample += 1;
-        }
+    let mut second = SecondPass {
+        pending: vec![[0.0f32; LANES]; width],
+        pending_rows: 0,
+        sampled: [[0.0f32; LANES]; 64],
+        row_window,
+        sample_cols,
+        column: ColumnBox::new(64, height, col_window),
+        sample_rows,
+        next_sample: 0,
+        out: [[0.0f32; 64]; 64],
     };
-    let mut second_pass =
-        |row: &[f32], pass2: &mut ColumnBox, keep: &mut dyn FnMut(usize, &[f32])| {
-            box_row_sampled(row, row_window, &sample_cols, &mut pass2_row);
-            if let Some((index, row)) = pass2.push(&pass2_row) {
-                keep(index, row);
-            }
-        };
 
-    for y in 0..height {
-        image.luma_row(y, &mut luma);
-        box_row(&luma, &mut pass1_rows, row_window);
-        if let Some((_, row)) = pass1.push(&pass1_rows) {
-            second_pass(row, &mut pass2, &mut keep);
+    for y0 in (0..height).step_by(LANES) {
+        let rows = LANES.min(height - y0);
+        for lane in 0..rows {
+            image.luma_row(y0 + lane, &mut row);
+            for (b, &v) in block.iter_mut().zip(&row) {
+                b[lane] = v;
+            }
+        }
+        box_rows(&block, &mut filtered, row_window);
+        for lane in 0..rows {
+            for (r, f) in row.iter_mut().zip(&filtered) {
+                *r = f[lane];
+            }
+            if let Some((_, out)) = pass1.push(&row) {
+                second.push(out);
+            }
         }
     }
-    while let Some((_, row)) = pass1.drain() {
-        second_pass(row, &mut pass2, &mut keep);
+    while let Some((_, out)) = pass1.drain() {
+        second.push(out);
     }
-    while let Some((index, row)) = pass2.drain() {
-        keep(index, row);
+    second.finish()
+}
+
+/// The second filter pass, which is only read at the 64×64 sample points: rows are filtered in
+/// blocks of [`LANES`] keeping the 64 sampled columns, then those 64 columns are filtered and
+/// the sampled rows kept.
+struct SecondPass {
+    pending: Vec<Lanes>,
+    pending_rows: usize,
+    sampled: [Lanes; 64],
+    row_window: usize,
+    sample_cols: [usize; 64],
+    column: ColumnBox,
+    sample_rows: [usize; 64],
+    next_sample: usize,
+    out: [[f32; 64]; 64],
+}
+
+impl SecondPass {
+    fn push(&mut self, row: &[f32]) {
+        let lane = self.pending_rows;
+        for (p, &v) in self.pending.iter_mut().zip(row) {
+            p[lane] = v;
+        }
+        self.pending_rows += 1;
+        if self.pending_rows == LANES {
+            self.flush();
+        }
     }
-    debug_assert_eq!(next_sample, 64);
-    out
+
+    fn flush(&mut self) {
+        box_rows_sampled(&self.pending, self.row_window, &self.sample_cols, &mut self.sampled);
+        let mut row = [0.0f32; 64];
+        for lane in 0..self.pending_rows {
+            for (r, s) in row.iter_mut().zip(&self.sampled) {
+                *r = s[lane];
+            }
+            if let Some((index, out)) = self.column.push(&row) {
+                Self::keep(&self.sample_rows, &mut self.next_sample, &mut self.out, index, out);
+            }
+        }
+        self.pending_rows = 0;
+    }
+
+    fn finish(mut self) -> [[f32; 64]; 64] {
+        self.flush();
+        while let Some((index, out)) = self.column.drain() {
+            Self::keep(&self.sample_rows, &mut self.next_sample, &mut self.out, index, out);
+        }
+        debug_assert_eq!(self.next_sample, 64);
+        self.out
+    }
+
+    /// Copies output row `index` to every sample that reads it (the sample list is sorted, so
+    /// a cursor walks it once; short images sample a row more than once).
+    fn keep(
+        sample_rows: &[usize; 64],
+        next: &mut usize,
+        out: &mut [[f32; 64]; 64],
+        index: usize,
+        row: &[f32],
+    ) {
+        while *next < 64 && sample_rows[*next] == index {
+            out[*next].copy_from_slice(row);
+            *next += 1;
+        }
+    }
 }
 
 /// The reference's `pdqImageDomainQualityMetric`: the sum of truncated, scaled absolute

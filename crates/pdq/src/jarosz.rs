@@ -47,90 +47,109 @@ impl Phases {
     }
 }
 
-/// Filters one row, exactly as `box1DFloat` with stride 1.
-pub(crate) fn box_row(input: &[f32], output: &mut [f32], window: usize) {
+/// How many rows the row filters process side by side.
+pub(crate) const LANES: usize = 8;
+
+/// One sample from each of [`LANES`] rows: the interleaved layout of a block of rows.
+pub(crate) type Lanes = [f32; LANES];
+
+/// The reference's `box1DFloat` along [`LANES`] rows at once, interleaved (`input[x][lane]`).
+///
+/// A row's running sum is a serial chain of dependent additions, so one row at a time leaves
+/// the CPU waiting on latency. Lane `l` here performs exactly the operations the reference
+/// performs on row `l`, in the same order, so the result is bit-identical while the lanes fill the
+/// vector units.
+pub(crate) fn box_rows(input: &[Lanes], output: &mut [Lanes], window: usize) {
     debug_assert_eq!(input.len(), output.len());
     let Phases { window, p1, p2, p3 } = Phases::new(input.len(), window);
-    let mut sum = 0.0f32;
+    let mut sum = [0.0f32; LANES];
     let mut count = 0usize;
-    let mut ri = 0;
-    let mut oi = 0;
-    for _ in 0..p1 {
-        sum += input[ri];
+    for x in &input[..p1] {
+        add(&mut sum, x);
         count += 1;
-        ri += 1;
     }
-    for _ in 0..p2 {
-        sum += input[ri];
+    for (x, o) in input[p1..p1 + p2].iter().zip(&mut output[..p2]) {
+        add(&mut sum, x);
         count += 1;
-        output[oi] = sum / count as f32;
-        ri += 1;
-        oi += 1;
+        divide(&sum, count as f32, o);
     }
-    for li in 0..p3 {
-        sum += input[ri];
-        sum -= input[li];
-        output[oi] = sum / window as f32;
-        ri += 1;
-        oi += 1;
+    let full = window as f32;
+    for ((x, old), o) in input[window..]
+        .iter()
+        .zip(&input[..p3])
+        .zip(&mut output[p2..p2 + p3])
+    {
+        add(&mut sum, x);
+        subtract(&mut sum, old);
+        divide(&sum, full, o);
     }
-    let p4 = input.len() - oi;
-    for &x in &input[p3..p3 + p4] {
-        sum -= x;
+    let p4 = input.len() - p2 - p3;
+    for (old, o) in input[p3..p3 + p4].iter().zip(&mut output[p2 + p3..]) {
+        subtract(&mut sum, old);
         count -= 1;
-        output[oi] = sum / count as f32;
-        oi += 1;
+        divide(&sum, count as f32, o);
     }
 }
 
-/// Filters one row like [`box_row`], but computes only the outputs at `sample_cols`
-/// (sorted, possibly repeated), writing them to `output[k]` for `sample_cols[k]`.
-///
-/// The running sum still visits every sample in the reference's order; only the divisions of
-/// unread outputs are skipped, so the values written are identical to [`box_row`]'s.
-pub(crate) fn box_row_sampled(
-    input: &[f32],
+/// [`box_rows`], keeping only the outputs at `sample_cols` (sorted, possibly repeated):
+/// `output[k]` receives column `sample_cols[k]` of every lane.
+pub(crate) fn box_rows_sampled(
+    input: &[Lanes],
     window: usize,
     sample_cols: &[usize; 64],
-    output: &mut [f32; 64],
+    output: &mut [Lanes; 64],
 ) {
     let Phases { window, p1, p2, p3 } = Phases::new(input.len(), window);
-    let mut next = 0; // Index into sample_cols of the next output to keep.
-    let mut keep = |oi: usize, value: &dyn Fn() -> f32| {
+    let mut next = 0;
+    let mut keep = |oi: usize, sum: &Lanes, n: f32| {
         while next < 64 && sample_cols[next] == oi {
-            output[next] = value();
+            divide(sum, n, &mut output[next]);
             next += 1;
         }
     };
-    let mut sum = 0.0f32;
+    let mut sum = [0.0f32; LANES];
     let mut count = 0usize;
-    let mut ri = 0;
-    let mut oi = 0;
-    for _ in 0..p1 {
-        sum += input[ri];
+    for x in &input[..p1] {
+        add(&mut sum, x);
         count += 1;
-        ri += 1;
     }
-    for _ in 0..p2 {
-        sum += input[ri];
+    for (oi, x) in input[p1..p1 + p2].iter().enumerate() {
+        add(&mut sum, x);
         count += 1;
-        keep(oi, &|| sum / count as f32);
-        ri += 1;
-        oi += 1;
+        keep(oi, &sum, count as f32);
     }
-    for li in 0..p3 {
-        sum += input[ri];
-        sum -= input[li];
-        keep(oi, &|| sum / window as f32);
-        ri += 1;
-        oi += 1;
+    let full = window as f32;
+    for (t, (x, old)) in input[window..].iter().zip(&input[..p3]).enumerate() {
+        add(&mut sum, x);
+        subtract(&mut sum, old);
+        keep(p2 + t, &sum, full);
     }
-    let p4 = input.len() - oi;
-    for &x in &input[p3..p3 + p4] {
-        sum -= x;
+    let p4 = input.len() - p2 - p3;
+    for (t, old) in input[p3..p3 + p4].iter().enumerate() {
+        subtract(&mut sum, old);
         count -= 1;
-        keep(oi, &|| sum / count as f32);
-        oi += 1;
+        keep(p2 + p3 + t, &sum, count as f32);
+    }
+}
+
+#[inline(always)]
+fn add(sum: &mut Lanes, x: &Lanes) {
+    for (s, v) in sum.iter_mut().zip(x) {
+        *s += v;
+    }
+}
+
+#[inline(always)]
+fn subtract(sum: &mut Lanes, x: &Lanes) {
+    for (s, v) in sum.iter_mut().zip(x) {
+        *s -= v;
+    }
+}
+
+#[inline(always)]
+fn divide(sum: &Lanes, n: f32, out: &mut Lanes) {
+    for (o, s) in out.iter_mut().zip(sum) {
+        *o = s / n;
     }
 }
 
@@ -294,30 +313,6 @@ mod tests {
     }
 
     #[test]
-    fn row_filters_match_reference_for_every_small_shape() {
-        for len in 1..80 {
-            for window in 1..=len.min(12) {
-                let input = noise(len, (len * 31 + window) as u32);
-                let mut want = vec![0.0; len];
-                reference_box1d(&input, &mut want, len, 1, window);
-                let mut got = vec![0.0; len];
-                box_row(&input, &mut got, window);
-                assert_eq!(
-                    got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-                    want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-                    "len {len} window {window}"
-                );
-                let cols = sample_indices(len);
-                let mut sampled = [0.0; 64];
-                box_row_sampled(&input, window, &cols, &mut sampled);
-                for (k, &c) in cols.iter().enumerate() {
-                    assert_eq!(sampled[k].to_bits(), want[c].to_bits());
-                }
-            }
-        }
-    }
-
-    #[test]
     fn column_filter_matches_reference_for_every_small_shape() {
         let width = 3;
         for len in 1..60 {
@@ -342,6 +337,34 @@ mod tests {
                     want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
                     "len {len} window {window}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn row_filters_match_reference_for_every_small_shape() {
+        for len in 1..70 {
+            for window in 1..=len.min(10) {
+                let rows: Vec<Vec<f32>> = (0..LANES)
+                    .map(|l| noise(len, (len * 13 + window * 3 + l) as u32))
+                    .collect();
+                let interleaved: Vec<Lanes> =
+                    (0..len).map(|x| std::array::from_fn(|l| rows[l][x])).collect();
+                let mut out = vec![[0.0; LANES]; len];
+                box_rows(&interleaved, &mut out, window);
+                let cols = sample_indices(len);
+                let mut sampled = [[0.0; LANES]; 64];
+                box_rows_sampled(&interleaved, window, &cols, &mut sampled);
+                for (l, row) in rows.iter().enumerate() {
+                    let mut want = vec![0.0; len];
+                    reference_box1d(row, &mut want, len, 1, window);
+                    for x in 0..len {
+                        assert_eq!(out[x][l].to_bits(), want[x].to_bits(), "len {len} w {window}");
+                    }
+                    for (k, &c) in cols.iter().enumerate() {
+                        assert_eq!(sampled[k][l].to_bits(), want[c].to_bits());
+                    }
+                }
             }
         }
     }
