@@ -3,7 +3,9 @@
 use quell_hash::{Pdq, Quality};
 
 use crate::dct::dct64_to_16;
-use crate::jarosz::{ColumnBox, LANES, Lanes, box_rows, box_rows_sampled, sample_indices, window_size};
+use crate::jarosz::{
+    ColumnBox, LANES, Lanes, box_rows, box_rows_sampled, sample_indices, window_size,
+};
 use crate::luma::LumaRows;
 
 /// Images with a side shorter than this hash to all zeros with quality 0, as in the reference
@@ -233,14 +235,25 @@ impl SecondPass {
     }
 
     fn flush(&mut self) {
-        box_rows_sampled(&self.pending, self.row_window, &self.sample_cols, &mut self.sampled);
+        box_rows_sampled(
+            &self.pending,
+            self.row_window,
+            &self.sample_cols,
+            &mut self.sampled,
+        );
         let mut row = [0.0f32; 64];
         for lane in 0..self.pending_rows {
             for (r, s) in row.iter_mut().zip(&self.sampled) {
                 *r = s[lane];
             }
             if let Some((index, out)) = self.column.push(&row) {
-                Self::keep(&self.sample_rows, &mut self.next_sample, &mut self.out, index, out);
+                Self::keep(
+                    &self.sample_rows,
+                    &mut self.next_sample,
+                    &mut self.out,
+                    index,
+                    out,
+                );
             }
         }
         self.pending_rows = 0;
@@ -249,7 +262,13 @@ impl SecondPass {
     fn finish(mut self) -> [[f32; 64]; 64] {
         self.flush();
         while let Some((index, out)) = self.column.drain() {
-            Self::keep(&self.sample_rows, &mut self.next_sample, &mut self.out, index, out);
+            Self::keep(
+                &self.sample_rows,
+                &mut self.next_sample,
+                &mut self.out,
+                index,
+                out,
+            );
         }
         debug_assert_eq!(self.next_sample, 64);
         self.out

@@ -348,8 +348,9 @@ mod tests {
                 let rows: Vec<Vec<f32>> = (0..LANES)
                     .map(|l| noise(len, (len * 13 + window * 3 + l) as u32))
                     .collect();
-                let interleaved: Vec<Lanes> =
-                    (0..len).map(|x| std::array::from_fn(|l| rows[l][x])).collect();
+                let interleaved: Vec<Lanes> = (0..len)
+                    .map(|x| std::array::from_fn(|l| rows[l][x]))
+                    .collect();
                 let mut out = vec![[0.0; LANES]; len];
                 box_rows(&interleaved, &mut out, window);
                 let cols = sample_indices(len);
@@ -359,7 +360,11 @@ mod tests {
                     let mut want = vec![0.0; len];
                     reference_box1d(row, &mut want, len, 1, window);
                     for x in 0..len {
-                        assert_eq!(out[x][l].to_bits(), want[x].to_bits(), "len {len} w {window}");
+                        assert_eq!(
+                            out[x][l].to_bits(),
+                            want[x].to_bits(),
+                            "len {len} w {window}"
+                        );
                     }
                     for (k, &c) in cols.iter().enumerate() {
                         assert_eq!(sampled[k][l].to_bits(), want[c].to_bits());
