@@ -3,12 +3,13 @@
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::RwLock;
 
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use quell_hash::{Md5, Pdq, Quality, Sha256};
-use quell_pdq::decode::{DecodeLimits, DecodeOptions, Orientation, decode};
+use quell_pdq::decode::{DecodeLimits, DecodeOptions, Orientation, decode, probe};
 use rayon::prelude::*;
 
 use crate::output::{Format, Printer};
@@ -45,6 +46,11 @@ pub(crate) struct HashArgs {
     /// Refuse files larger than this, in MiB.
     #[arg(long, default_value_t = 100, value_name = "MIB")]
     max_file_mib: u64,
+
+    /// Memory that parallel decodes may use together, in MiB. An image that needs more than
+    /// its thread's share is decoded while no other image is.
+    #[arg(long, default_value_t = 512, value_name = "MIB")]
+    max_memory_mib: u64,
 
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
@@ -110,6 +116,16 @@ pub(crate) fn run(args: &HashArgs) -> anyhow::Result<ExitCode> {
         printer.error(path, err)?;
     }
 
+    let gate = MemoryGate::new(
+        args.max_memory_mib.saturating_mul(1 << 20),
+        pool.current_num_threads(),
+    );
+    let job = Job {
+        dihedral: args.dihedral,
+        options,
+        max_file_bytes,
+        gate: &gate,
+    };
     let progress = progress_bar(inputs.len() as u64);
     // Work in ordered batches: results print in input order while the workers stay busy.
     let batch = 8 * pool.current_num_threads().max(1);
@@ -118,7 +134,7 @@ pub(crate) fn run(args: &HashArgs) -> anyhow::Result<ExitCode> {
             chunk
                 .par_iter()
                 .map(|input| {
-                    let r = hash_input(input, args.dihedral, &options, max_file_bytes);
+                    let r = job.hash(input);
                     progress.inc(1);
                     r
                 })
@@ -208,28 +224,67 @@ fn looks_like_image(path: &Path) -> bool {
     quell_pdq::decode::is_supported_image(&head[..n])
 }
 
-fn hash_input(
-    input: &Input,
+/// What every input is hashed with.
+struct Job<'a> {
     dihedral: bool,
-    options: &DecodeOptions,
+    options: DecodeOptions,
     max_file_bytes: u64,
-) -> Result<Hashed, String> {
-    let bytes = read_bounded(input, max_file_bytes)?;
-    let image = decode(&bytes, options).map_err(|e| e.to_string())?;
-    let (pdq, quality, dihedral) = if dihedral {
-        let d = quell_pdq::hash_dihedral(&image);
-        (d.hashes[0], d.quality, Some(d.hashes))
-    } else {
-        let h = quell_pdq::hash(&image);
-        (h.hash, h.quality, None)
-    };
-    Ok(Hashed {
-        pdq,
-        quality,
-        dihedral,
-        md5: Md5::of(&bytes),
-        sha256: Sha256::of(&bytes),
-    })
+    gate: &'a MemoryGate,
+}
+
+impl Job<'_> {
+    fn hash(&self, input: &Input) -> Result<Hashed, String> {
+        let bytes = read_bounded(input, self.max_file_bytes)?;
+        let info = probe(&bytes, &self.options).map_err(|e| e.to_string())?;
+        let need = bytes.len() as u64 + info.peak_bytes;
+        let (pdq, quality, dihedral) = self.gate.run(need, || {
+            let image = decode(&bytes, &self.options).map_err(|e| e.to_string())?;
+            Ok::<_, String>(if self.dihedral {
+                let d = quell_pdq::hash_dihedral(&image);
+                (d.hashes[0], d.quality, Some(d.hashes))
+            } else {
+                let h = quell_pdq::hash(&image);
+                (h.hash, h.quality, None)
+            })
+        })?;
+        Ok(Hashed {
+            pdq,
+            quality,
+            dihedral,
+            md5: Md5::of(&bytes),
+            sha256: Sha256::of(&bytes),
+        })
+    }
+}
+
+/// Keeps parallel decodes within a memory budget.
+///
+/// Each thread may use its share of the budget; the header tells how much an image needs
+/// before its pixels are decoded. An image needing more than a share waits until it can run
+/// alone, so a folder of 100-megapixel files costs what one costs, not one per core.
+struct MemoryGate {
+    share: u64,
+    lock: RwLock<()>,
+}
+
+impl MemoryGate {
+    fn new(budget: u64, threads: usize) -> Self {
+        Self {
+            share: budget / threads.max(1) as u64,
+            lock: RwLock::new(()),
+        }
+    }
+
+    fn run<T>(&self, need: u64, work: impl FnOnce() -> T) -> T {
+        // A panic elsewhere cannot leave the budget inconsistent: the lock guards no data.
+        if need <= self.share {
+            let _shared = self.lock.read().unwrap_or_else(|e| e.into_inner());
+            work()
+        } else {
+            let _alone = self.lock.write().unwrap_or_else(|e| e.into_inner());
+            work()
+        }
+    }
 }
 
 /// Reads a whole input, refusing one larger than `max` bytes without reading it all.

@@ -6,6 +6,7 @@
 //! success.
 
 mod hash;
+mod index_cmd;
 mod output;
 
 use std::process::ExitCode;
@@ -24,12 +25,18 @@ struct Cli {
 enum Command {
     /// Hash images on this machine (PDQ, MD5, SHA-256). Nothing leaves the device.
     Hash(hash::HashArgs),
+    /// Build an exact PDQ match index file from hashes.
+    Index(index_cmd::IndexArgs),
+    /// Match PDQ hashes against an index file: one line per hit, `query id distance`.
+    Match(index_cmd::MatchArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Hash(args) => hash::run(&args),
+        Command::Index(args) => index_cmd::run_index(&args),
+        Command::Match(args) => index_cmd::run_match(&args),
     };
     match result {
         Ok(code) => code,

@@ -204,3 +204,16 @@ fn exif_orientation() {
         "rot270"
     );
 }
+
+/// With a memory budget smaller than any image, images are decoded one at a time and every
+/// one is still hashed, the same as with the default budget.
+#[test]
+fn tight_memory_budget_serialises_but_completes() {
+    let dir = pdq_vectors().join("images/reg-test-input/dih");
+    let dir = dir.to_str().unwrap();
+    let (code, tight, err) = quell(&["hash", "-j", "2", "--max-memory-mib", "1", dir], b"");
+    assert_eq!(code, 0, "{err}");
+    let (_, default, _) = quell(&["hash", "-j", "2", dir], b"");
+    assert_eq!(tight, default);
+    assert_eq!(tight.lines().count(), 8);
+}

@@ -1,4 +1,5 @@
 //! End-to-end tests of the `quell` binary.
 
 mod hash;
+mod index;
 mod util;

@@ -131,11 +131,57 @@ impl std::fmt::Debug for DecodedImage {
     }
 }
 
+/// What an image's header says, learned before any pixels are decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImageInfo {
+    /// The recognised container format, e.g. `"JPEG"`.
+    pub format: &'static str,
+    /// Width in pixels, as stored.
+    pub width: u32,
+    /// Height in pixels, as stored.
+    pub height: u32,
+    /// The most memory decoding will hold at once, in bytes: the decoded pixel buffer, twice
+    /// over when EXIF orientation is applied (a rotation makes a copy).
+    pub peak_bytes: u64,
+}
+
+/// Reads and checks an image's header without decoding its pixels: how big it is and what
+/// decoding it would cost. Callers use it to budget memory across parallel decodes.
+///
+/// # Errors
+/// As [`decode`], for everything detectable from the header.
+pub fn probe(bytes: &[u8], options: &DecodeOptions) -> Result<ImageInfo, DecodeError> {
+    open(bytes, options).map(|(_, info)| info)
+}
+
 /// Decodes an image file held in memory.
 ///
 /// # Errors
 /// See [`DecodeError`]: empty input, unrecognised content, limits exceeded, or corrupt data.
 pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedImage, DecodeError> {
+    let (mut decoder, info) = open(bytes, options)?;
+    let malformed = |source| classify(info.format, options.limits.max_alloc, source);
+    let exif_orientation = match options.orientation {
+        Orientation::AsStored => None,
+        // A missing or unreadable tag means "as stored", as in every viewer.
+        Orientation::FromExif => decoder.orientation().ok(),
+    };
+    let mut image = DynamicImage::from_decoder(decoder).map_err(malformed)?;
+    if let Some(o) = exif_orientation {
+        image.apply_orientation(o);
+    }
+    Ok(DecodedImage {
+        image,
+        format: info.format,
+    })
+}
+
+/// Recognises the format, checks the header against the limits and returns a decoder that
+/// has not yet allocated its pixel buffer.
+fn open<'a>(
+    bytes: &'a [u8],
+    options: &DecodeOptions,
+) -> Result<(impl ImageDecoder + 'a, ImageInfo), DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
@@ -163,24 +209,23 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedImage, Dec
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(options.limits.max_alloc);
     decoder.set_limits(limits).map_err(malformed)?;
-    if decoder.total_bytes() > options.limits.max_alloc {
+    let buffer = decoder.total_bytes();
+    if buffer > options.limits.max_alloc {
         return Err(DecodeError::TooMuchMemory {
             max_alloc: options.limits.max_alloc,
         });
     }
-    let exif_orientation = match options.orientation {
-        Orientation::AsStored => None,
-        // A missing or unreadable tag means "as stored", as in every viewer.
-        Orientation::FromExif => decoder.orientation().ok(),
+    let copies = match options.orientation {
+        Orientation::AsStored => 1,
+        Orientation::FromExif => 2,
     };
-    let mut image = DynamicImage::from_decoder(decoder).map_err(malformed)?;
-    if let Some(o) = exif_orientation {
-        image.apply_orientation(o);
-    }
-    Ok(DecodedImage {
-        image,
+    let info = ImageInfo {
         format: format_name,
-    })
+        width,
+        height,
+        peak_bytes: buffer.saturating_mul(copies),
+    };
+    Ok((decoder, info))
 }
 
 /// Whether the first bytes of a file (a few dozen suffice) are those of a supported image.
