@@ -1,6 +1,10 @@
 //! A literal, slow port of the reference pipeline (full-size float buffers, four filter passes,
 //! Torben's median), kept as the oracle for the library's streaming implementation.
 
+// A literal port keeps the reference's shape (index loops, spelled-out ceilings) so that it can
+// be checked line by line against the C++; the idiomatic rewrites live in the library.
+#![allow(clippy::manual_div_ceil, clippy::needless_range_loop)]
+
 use quell_hash::{Pdq, Quality};
 use quell_pdq::LumaRows;
 
