@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use quell_hash::{Md5, Pdq, Quality, Sha256};
-use quell_pdq::decode::{DecodeLimits, DecodeOptions, Orientation, decode, probe};
+use quell_pdq::decode::{DecodeLimits, DecodeOptions, Orientation, probe};
 use rayon::prelude::*;
 
 use crate::output::{Format, Printer};
@@ -78,8 +78,8 @@ pub(crate) struct Hashed {
     pub(crate) pdq: Pdq,
     pub(crate) quality: Quality,
     pub(crate) dihedral: Option<[Pdq; 8]>,
-    pub(crate) md5: Md5,
-    pub(crate) sha256: Sha256,
+    /// MD5 and SHA-256 of the file bytes, when the output format shows them.
+    pub(crate) digests: Option<(Md5, Sha256)>,
 }
 
 /// Runs the command; `Ok(1)` if any input failed.
@@ -122,6 +122,7 @@ pub(crate) fn run(args: &HashArgs) -> anyhow::Result<ExitCode> {
     );
     let job = Job {
         dihedral: args.dihedral,
+        digests: format != Format::Plain,
         options,
         max_file_bytes,
         gate: &gate,
@@ -227,6 +228,7 @@ fn looks_like_image(path: &Path) -> bool {
 /// What every input is hashed with.
 struct Job<'a> {
     dihedral: bool,
+    digests: bool,
     options: DecodeOptions,
     max_file_bytes: u64,
     gate: &'a MemoryGate,
@@ -235,10 +237,10 @@ struct Job<'a> {
 impl Job<'_> {
     fn hash(&self, input: &Input) -> Result<Hashed, String> {
         let bytes = read_bounded(input, self.max_file_bytes)?;
-        let info = probe(&bytes, &self.options).map_err(|e| e.to_string())?;
-        let need = bytes.len() as u64 + info.peak_bytes;
+        let probed = probe(&bytes, &self.options).map_err(|e| e.to_string())?;
+        let need = bytes.len() as u64 + probed.info().peak_bytes;
         let (pdq, quality, dihedral) = self.gate.run(need, || {
-            let image = decode(&bytes, &self.options).map_err(|e| e.to_string())?;
+            let image = probed.decode().map_err(|e| e.to_string())?;
             Ok::<_, String>(if self.dihedral {
                 let d = quell_pdq::hash_dihedral(&image);
                 (d.hashes[0], d.quality, Some(d.hashes))
@@ -247,12 +249,13 @@ impl Job<'_> {
                 (h.hash, h.quality, None)
             })
         })?;
+        // The plain format prints no digests, so it does not pay for them.
+        let digests = self.digests.then(|| (Md5::of(&bytes), Sha256::of(&bytes)));
         Ok(Hashed {
             pdq,
             quality,
             dihedral,
-            md5: Md5::of(&bytes),
-            sha256: Sha256::of(&bytes),
+            digests,
         })
     }
 }

@@ -72,12 +72,13 @@ impl<W: Write> Printer<W> {
                 None => writeln!(self.out, "{} {} {path}", h.pdq, h.quality),
             },
             Format::Json => {
+                let (md5, sha256) = digests(h);
                 let line = serde_json::to_string(&JsonHashed {
                     path,
                     pdq: h.pdq.to_string(),
                     quality: h.quality.get(),
-                    md5: h.md5.to_string(),
-                    sha256: h.sha256.to_string(),
+                    md5,
+                    sha256,
                     dihedral: dihedral.map(Vec::from),
                 })?;
                 writeln!(self.out, "{line}")
@@ -87,14 +88,13 @@ impl<W: Write> Printer<W> {
                     Some(d) => format!(",{}", d.join(",")),
                     None => String::new(),
                 };
+                let (md5, sha256) = digests(h);
                 writeln!(
                     self.out,
-                    "{},{},{},{},{}{dih},",
+                    "{},{},{},{md5},{sha256}{dih},",
                     csv_field(path),
                     h.pdq,
                     h.quality,
-                    h.md5,
-                    h.sha256
                 )
             }
         }
@@ -132,6 +132,14 @@ impl<W: Write> Printer<W> {
     pub(crate) fn flush(&mut self) -> anyhow::Result<()> {
         self.out.flush().context("writing output")
     }
+}
+
+/// The digests as hex; the formats that print them always have them computed.
+fn digests(h: &Hashed) -> (String, String) {
+    let (md5, sha256) = h
+        .digests
+        .expect("digests are computed for JSON and CSV output");
+    (md5.to_string(), sha256.to_string())
 }
 
 /// Quotes a CSV field when it needs it (RFC 4180).

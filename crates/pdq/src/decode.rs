@@ -145,13 +145,69 @@ pub struct ImageInfo {
     pub peak_bytes: u64,
 }
 
-/// Reads and checks an image's header without decoding its pixels: how big it is and what
-/// decoding it would cost. Callers use it to budget memory across parallel decodes.
+/// An image whose header has been read and checked, with its pixels not yet decoded.
+///
+/// Callers use [`Probed::info`] to budget memory across parallel decodes before calling
+/// [`Probed::decode`].
+pub struct Probed<'a> {
+    decoder: Box<dyn ImageDecoder + 'a>,
+    info: ImageInfo,
+    options: DecodeOptions,
+}
+
+impl std::fmt::Debug for Probed<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Probed")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Probed<'a> {
+    /// What the header says.
+    pub fn info(&self) -> &ImageInfo {
+        &self.info
+    }
+
+    /// Decodes the pixels.
+    ///
+    /// # Errors
+    /// [`DecodeError::Malformed`] for corrupt data, [`DecodeError::TooMuchMemory`] if the
+    /// decoder needs more than the limit after all.
+    pub fn decode(self) -> Result<DecodedImage, DecodeError> {
+        let Probed {
+            mut decoder,
+            info,
+            options,
+        } = self;
+        let malformed = |source| classify(info.format, options.limits.max_alloc, source);
+        let exif_orientation = match options.orientation {
+            Orientation::AsStored => None,
+            // A missing or unreadable tag means "as stored", as in every viewer.
+            Orientation::FromExif => decoder.orientation().ok(),
+        };
+        let mut image = DynamicImage::from_decoder(decoder).map_err(malformed)?;
+        if let Some(o) = exif_orientation {
+            image.apply_orientation(o);
+        }
+        Ok(DecodedImage {
+            image,
+            format: info.format,
+        })
+    }
+}
+
+/// Reads and checks an image's header without decoding its pixels.
 ///
 /// # Errors
-/// As [`decode`], for everything detectable from the header.
-pub fn probe(bytes: &[u8], options: &DecodeOptions) -> Result<ImageInfo, DecodeError> {
-    open(bytes, options).map(|(_, info)| info)
+/// As [`decode`], for everything detectable from the header and the file's structure.
+pub fn probe<'a>(bytes: &'a [u8], options: &DecodeOptions) -> Result<Probed<'a>, DecodeError> {
+    let (decoder, info) = open(bytes, options)?;
+    Ok(Probed {
+        decoder: Box::new(decoder),
+        info,
+        options: *options,
+    })
 }
 
 /// Decodes an image file held in memory.
@@ -159,21 +215,7 @@ pub fn probe(bytes: &[u8], options: &DecodeOptions) -> Result<ImageInfo, DecodeE
 /// # Errors
 /// See [`DecodeError`]: empty input, unrecognised content, limits exceeded, or corrupt data.
 pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedImage, DecodeError> {
-    let (mut decoder, info) = open(bytes, options)?;
-    let malformed = |source| classify(info.format, options.limits.max_alloc, source);
-    let exif_orientation = match options.orientation {
-        Orientation::AsStored => None,
-        // A missing or unreadable tag means "as stored", as in every viewer.
-        Orientation::FromExif => decoder.orientation().ok(),
-    };
-    let mut image = DynamicImage::from_decoder(decoder).map_err(malformed)?;
-    if let Some(o) = exif_orientation {
-        image.apply_orientation(o);
-    }
-    Ok(DecodedImage {
-        image,
-        format: info.format,
-    })
+    probe(bytes, options)?.decode()
 }
 
 /// Recognises the format, checks the header against the limits and returns a decoder that
@@ -191,7 +233,7 @@ fn open<'a>(
     let format = reader.format().ok_or(DecodeError::UnknownFormat)?;
     let format_name = format_name(format);
     let malformed = |source| classify(format_name, options.limits.max_alloc, source);
-    if format == image::ImageFormat::Jpeg && !jpeg_has_end_marker(bytes) {
+    if format == image::ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
         return Err(DecodeError::Truncated {
             format: format_name,
         });
@@ -233,18 +275,64 @@ pub fn is_supported_image(head: &[u8]) -> bool {
     image::guess_format(head).is_ok_and(|f| format_name(f) != "image")
 }
 
-/// Whether an end-of-image marker (`FF D9`) follows the start of the last scan (`FF DA`).
+/// Whether a JPEG's segments and scans run to an end-of-image marker before the data ends.
 ///
 /// JPEG decoders (zune-jpeg included) fill missing scan data with grey rather than fail, which
-/// would hash a half-grey picture without a word. Entropy-coded data cannot contain `FF DA` or
-/// `FF D9` (a data `FF` is always followed by `00` or a restart marker), and an embedded EXIF
-/// thumbnail's own markers come before the main image's scans, so the last `FF DA` in the file
-/// starts the main image's last scan, and a complete file has `FF D9` after it.
-fn jpeg_has_end_marker(bytes: &[u8]) -> bool {
-    let last_scan = bytes.windows(2).rposition(|w| w == [0xff, 0xda]);
-    match last_scan {
-        Some(i) => bytes[i..].windows(2).any(|w| w == [0xff, 0xd9]),
-        None => false,
+/// would hash a half-grey picture without a word. This walks the marker structure: segments
+/// by their lengths (so an embedded EXIF thumbnail, inside its APP1 segment, is skipped), and
+/// each scan's entropy-coded data to the next marker (inside it, `FF` is always followed by
+/// `00` or a restart marker). Data after the end marker is ignored, as decoders ignore it.
+/// A structure it cannot follow is left for the decoder to report.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    const EOI: u8 = 0xd9;
+    const SOS: u8 = 0xda;
+    let mut i = 2; // After SOI, which format detection has already matched.
+    loop {
+        // Markers may be preceded by any number of fill bytes (FF).
+        while i < bytes.len() && bytes[i] == 0xff && bytes.get(i + 1) == Some(&0xff) {
+            i += 1;
+        }
+        let Some(&[ff, marker]) = bytes
+            .get(i..i + 2)
+            .map(|m| <&[u8; 2]>::try_from(m).unwrap())
+        else {
+            return false;
+        };
+        if ff != 0xff {
+            return true;
+        }
+        i += 2;
+        match marker {
+            EOI => return true,
+            0x01 | 0xd0..=0xd7 => continue,
+            _ => {}
+        }
+        let Some(len) = bytes
+            .get(i..i + 2)
+            .map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+        else {
+            return false;
+        };
+        i += len;
+        if i > bytes.len() {
+            return false;
+        }
+        if marker == SOS {
+            // Skip entropy-coded data: find an FF that starts a real marker.
+            loop {
+                match memchr::memchr(0xff, &bytes[i..]) {
+                    None => return false,
+                    Some(k) => {
+                        i += k;
+                        match bytes.get(i + 1) {
+                            None => return false,
+                            Some(0x00 | 0xd0..=0xd7) => i += 2,
+                            Some(_) => break,
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -92,6 +92,26 @@ fn huge_declared_dimensions_are_refused_before_allocating() {
     assert!(matches!(err, DecodeError::TooMuchMemory { .. }), "{err}");
 }
 
+/// A complete JPEG with data after its end marker (as some cameras append) is not truncated;
+/// one cut inside an embedded thumbnail's segment is.
+#[test]
+fn jpeg_structure_check() {
+    let bytes =
+        std::fs::read(pdq_dir().join("images/reg-test-input/exif-rotn/exif-rotn-1.jpg")).unwrap();
+    let mut trailing = bytes.clone();
+    trailing.extend_from_slice(&[0xff, 0xda, 0x00, 0x08, 1, 2, 3, 4, 5, 6, 0xff, 0xd8]);
+    assert!(decode(&trailing, &opts()).is_ok());
+    // The APP1 (EXIF) segment with its thumbnail comes first: cut inside it.
+    let err = decode(&bytes[..2000], &opts()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DecodeError::Truncated { .. } | DecodeError::Malformed { .. }
+        ),
+        "{err}"
+    );
+}
+
 #[test]
 fn corrupted_png_chunk_is_an_error() {
     let mut png = encode(photo(), ImageFormat::Png);
