@@ -75,3 +75,10 @@ thumb_flag=()
 "$VENV/bin/python" bench/pdq/bench.py \
     --quell "$QUELL" --python "$VENV/bin/python" --vectors "$VECTORS" --out "$OUT" \
     --repeat "$R" --pin "$PIN" --sets "$SETS" "${thumb_flag[@]}"
+
+# 5. The hashing core alone, on decoded pixels (no decoder in the loop on either side).
+echo "== hash-only comparison" >&2
+cargo build --release -p quell-pdq --features decode --example hash_speed >&2
+HASH_SPEED="${CARGO_TARGET_DIR:-target}/release/examples/hash_speed"
+"$VENV/bin/python" bench/pdq/hash_only.py --python "$VENV/bin/python" --hash-speed "$HASH_SPEED" \
+    --out "$OUT" --sets "$SETS" --repeat "$R" --pin "$PIN"
