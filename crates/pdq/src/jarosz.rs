@@ -260,44 +260,18 @@ pub(crate) fn sample_indices(len: usize) -> [usize; 64] {
     std::array::from_fn(|i| (((i as f64 + 0.5) * len as f64) / 64.0) as usize)
 }
 
+/// The literal port of the reference's box filter, shared with the integration tests.
+#[cfg(test)]
+#[path = "../tests/reference_box.rs"]
+mod reference_box;
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A literal port of `box1DFloat` with a stride, the oracle for the streaming forms.
+    /// The literal port, called as the streaming forms' oracle.
     fn reference_box1d(input: &[f32], output: &mut [f32], len: usize, stride: usize, w: usize) {
-        let half = (w + 2) / 2;
-        let (p1, p2, p3, p4) = (half - 1, w - half + 1, len as isize - w as isize, half - 1);
-        let (mut li, mut ri, mut oi) = (0, 0, 0);
-        let mut sum = 0.0f32;
-        let mut cur = 0usize;
-        for _ in 0..p1 {
-            sum += input[ri];
-            cur += 1;
-            ri += stride;
-        }
-        for _ in 0..p2 {
-            sum += input[ri];
-            cur += 1;
-            output[oi] = sum / cur as f32;
-            ri += stride;
-            oi += stride;
-        }
-        for _ in 0..p3.max(0) {
-            sum += input[ri];
-            sum -= input[li];
-            output[oi] = sum / w as f32;
-            li += stride;
-            ri += stride;
-            oi += stride;
-        }
-        for _ in 0..p4 {
-            sum -= input[li];
-            cur -= 1;
-            output[oi] = sum / cur as f32;
-            li += stride;
-            oi += stride;
-        }
+        super::reference_box::box1d(input, output, 0, len, stride, w);
     }
 
     fn noise(n: usize, seed: u32) -> Vec<f32> {

@@ -53,24 +53,21 @@ static GREY: [f32; 256] = {
     table
 };
 
-/// Interleaved pixels with 8-bit R, G, B first in each pixel (RGB8 with `channels = 3`,
-/// RGBA8 with `channels = 4`; any further channels, such as alpha, are ignored, as the
-/// reference ignores alpha rather than compositing it).
+/// A row-major buffer of interleaved 8-bit pixels, checked once at construction.
 #[derive(Clone, Copy, Debug)]
-pub struct Rgb8<'a> {
+struct Interleaved<'a> {
     pixels: &'a [u8],
     width: usize,
     height: usize,
     channels: usize,
 }
 
-impl<'a> Rgb8<'a> {
-    /// Wraps a row-major buffer of `width × height` pixels of `channels` bytes each.
-    ///
-    /// # Panics
-    /// If `channels < 3` or the buffer is shorter than `width × height × channels`.
-    pub fn new(pixels: &'a [u8], width: usize, height: usize, channels: usize) -> Self {
-        assert!(channels >= 3, "RGB needs at least 3 channels");
+impl<'a> Interleaved<'a> {
+    fn new(pixels: &'a [u8], width: usize, height: usize, channels: usize, min: usize) -> Self {
+        assert!(
+            channels >= min,
+            "need at least {min} channels, got {channels}"
+        );
         assert!(
             pixels.len() >= width * height * channels,
             "pixel buffer too short for {width}x{height}x{channels}"
@@ -82,20 +79,40 @@ impl<'a> Rgb8<'a> {
             channels,
         }
     }
+
+    fn row(&self, y: usize) -> &'a [u8] {
+        let stride = self.width * self.channels;
+        &self.pixels[y * stride..(y + 1) * stride]
+    }
+}
+
+/// Interleaved pixels with 8-bit R, G, B first in each pixel (RGB8 with `channels = 3`,
+/// RGBA8 with `channels = 4`; any further channels, such as alpha, are ignored, as the
+/// reference ignores alpha rather than compositing it).
+#[derive(Clone, Copy, Debug)]
+pub struct Rgb8<'a>(Interleaved<'a>);
+
+impl<'a> Rgb8<'a> {
+    /// Wraps a row-major buffer of `width × height` pixels of `channels` bytes each.
+    ///
+    /// # Panics
+    /// If `channels < 3` or the buffer is shorter than `width × height × channels`.
+    pub fn new(pixels: &'a [u8], width: usize, height: usize, channels: usize) -> Self {
+        Self(Interleaved::new(pixels, width, height, channels, 3))
+    }
 }
 
 impl LumaRows for Rgb8<'_> {
     fn width(&self) -> usize {
-        self.width
+        self.0.width
     }
     fn height(&self) -> usize {
-        self.height
+        self.0.height
     }
     fn luma_row(&self, y: usize, out: &mut [f32]) {
-        let stride = self.width * self.channels;
-        let row = &self.pixels[y * stride..(y + 1) * stride];
+        let row = self.0.row(y);
         // Fixed-size pixel chunks for the common layouts let the compiler unroll the loop.
-        match self.channels {
+        match self.0.channels {
             3 => rgb_row::<3>(row, out),
             4 => rgb_row::<4>(row, out),
             n => {
@@ -120,12 +137,7 @@ fn rgb_row<const N: usize>(row: &[u8], out: &mut [f32]) {
 /// tools do after converting grey images to RGB; it differs from `v` in the last bit of
 /// some values.
 #[derive(Clone, Copy, Debug)]
-pub struct Gray8<'a> {
-    pixels: &'a [u8],
-    width: usize,
-    height: usize,
-    channels: usize,
-}
+pub struct Gray8<'a>(Interleaved<'a>);
 
 impl<'a> Gray8<'a> {
     /// Wraps a row-major buffer of `width × height` pixels of `channels` bytes each, grey first.
@@ -133,31 +145,20 @@ impl<'a> Gray8<'a> {
     /// # Panics
     /// If `channels == 0` or the buffer is shorter than `width × height × channels`.
     pub fn new(pixels: &'a [u8], width: usize, height: usize, channels: usize) -> Self {
-        assert!(channels >= 1, "grey needs at least 1 channel");
-        assert!(
-            pixels.len() >= width * height * channels,
-            "pixel buffer too short for {width}x{height}x{channels}"
-        );
-        Self {
-            pixels,
-            width,
-            height,
-            channels,
-        }
+        Self(Interleaved::new(pixels, width, height, channels, 1))
     }
 }
 
 impl LumaRows for Gray8<'_> {
     fn width(&self) -> usize {
-        self.width
+        self.0.width
     }
     fn height(&self) -> usize {
-        self.height
+        self.0.height
     }
     fn luma_row(&self, y: usize, out: &mut [f32]) {
-        let stride = self.width * self.channels;
-        let row = &self.pixels[y * stride..(y + 1) * stride];
-        for (o, px) in out.iter_mut().zip(row.chunks_exact(self.channels)) {
+        let channels = self.0.channels;
+        for (o, px) in out.iter_mut().zip(self.0.row(y).chunks_exact(channels)) {
             *o = GREY[usize::from(px[0])];
         }
     }
