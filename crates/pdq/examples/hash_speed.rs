@@ -24,7 +24,7 @@ fn main() {
         .collect();
     let megapixels: f64 = images
         .iter()
-        .map(|i| f64::from(i.image().width()) * f64::from(i.image().height()) / 1e6)
+        .map(|i| f64::from(i.width()) * f64::from(i.height()) / 1e6)
         .sum();
     let mut rates: Vec<f64> = (0..rounds)
         .map(|_| {
