@@ -5,9 +5,13 @@
 //! (0 success, 1 some input failed, 2 usage error) and treats a closed stdout (`| head`) as
 //! success.
 
+mod audit_cmd;
 mod hash;
 mod index_cmd;
+mod list_cmd;
+mod member_cmd;
 mod output;
+mod serve_cmd;
 
 use std::process::ExitCode;
 
@@ -29,12 +33,27 @@ enum Command {
     Index(index_cmd::IndexArgs),
     /// Match PDQ hashes against an index file: one line per hit, `query id distance`.
     Match(index_cmd::MatchArgs),
+    /// Run the registry: cases, members, hash-list sync and matching over HTTP.
+    Serve(serve_cmd::ServeArgs),
+    /// Manage member platforms and their API keys (directly on the database).
+    #[command(subcommand)]
+    Member(member_cmd::MemberCommand),
+    /// Read and verify the registry's hash-chained audit log.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCommand),
+    /// Export or import the hash list in python-threatexchange's file format.
+    #[command(subcommand)]
+    List(list_cmd::ListCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Hash(args) => hash::run(&args),
+        Command::Serve(args) => serve_cmd::run(&args),
+        Command::Member(cmd) => member_cmd::run(&cmd),
+        Command::Audit(cmd) => audit_cmd::run(&cmd),
+        Command::List(cmd) => list_cmd::run(&cmd),
         Command::Index(args) => index_cmd::run_index(&args),
         Command::Match(args) => index_cmd::run_match(&args),
     };

@@ -2,4 +2,5 @@
 
 mod hash;
 mod index;
+mod registry;
 mod util;

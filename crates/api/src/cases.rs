@@ -1,0 +1,224 @@
+//! Cases (the affected person), sync, match and outcomes (members).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A hash algorithm, named as python-threatexchange names signal types.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum HashType {
+    /// PDQ, 64 hex digits, with a quality.
+    Pdq,
+    /// MD5 of the file, 32 hex digits.
+    Md5,
+    /// SHA-256 of the file, 64 hex digits.
+    Sha256,
+}
+
+/// One hash in a new case.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HashInput {
+    /// The algorithm.
+    #[serde(rename = "type")]
+    pub kind: HashType,
+    /// The hash in hex.
+    pub value: String,
+    /// PDQ quality (0–100) as the hasher reported it; required for PDQ, absent otherwise.
+    /// Hashes below 50 are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<i64>,
+}
+
+/// `POST /v1/cases`: open a case with hashes only.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OpenCaseRequest {
+    /// 1 to 1000 hashes.
+    pub hashes: Vec<HashInput>,
+}
+
+/// The new case. The secret is shown only here: it cannot be recovered.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct OpenCaseResponse {
+    /// The case id.
+    pub case_id: String,
+    /// The secret that proves you hold the case. Keep it with the case id.
+    pub secret: String,
+    /// Hashes registered (duplicates count once).
+    pub hashes: u32,
+}
+
+/// Hashes per type.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HashCounts {
+    /// PDQ hashes.
+    pub pdq: u32,
+    /// MD5 hashes.
+    pub md5: u32,
+    /// SHA-256 hashes.
+    pub sha256: u32,
+}
+
+/// What a member reported.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    /// Blocked or removed.
+    Blocked,
+    /// Waiting for review.
+    UnderReview,
+    /// Reviewed, not acted on.
+    NotActioned,
+    /// The match was wrong (not shown on case status; feeds quarantine).
+    FalsePositive,
+}
+
+/// One member outcome on a case.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct CaseOutcomeDto {
+    /// The member platform's name.
+    pub member: String,
+    /// What it did.
+    pub outcome: OutcomeKind,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// `GET /v1/cases/{case_id}`.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct CaseStatusResponse {
+    /// The case id.
+    pub case_id: String,
+    /// When it was opened (RFC 3339).
+    pub opened_at: String,
+    /// When it was withdrawn, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawn_at: Option<String>,
+    /// Hashes held.
+    pub hashes: HashCounts,
+    /// What member platforms reported, oldest first.
+    pub outcomes: Vec<CaseOutcomeDto>,
+}
+
+/// `POST /v1/cases/{case_id}/withdraw`.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct WithdrawResponse {
+    /// The case id.
+    pub case_id: String,
+    /// When it was withdrawn (RFC 3339).
+    pub withdrawn_at: String,
+    /// Hashes withdrawn by this request (0 if the case was already withdrawn).
+    pub withdrawn_hashes: u32,
+}
+
+/// What a sync entry does.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncOp {
+    /// Add or keep this entry.
+    Upsert,
+    /// Remove this entry.
+    Tombstone,
+}
+
+/// One change in the hash list.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct SyncEntry {
+    /// Add or remove.
+    pub op: SyncOp,
+    /// The entry's opaque id (the same id `match` returns).
+    pub entry_id: String,
+    /// The algorithm.
+    #[serde(rename = "type")]
+    pub kind: HashType,
+    /// The hash in hex (upserts only: a tombstone never repeats the hash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// PDQ quality (PDQ upserts only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<u8>,
+}
+
+/// `GET /v1/hashes?cursor=…`: a page of changes.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct SyncResponse {
+    /// Changes in order.
+    pub entries: Vec<SyncEntry>,
+    /// Pass as `cursor` to continue; store it once the page is applied.
+    pub next_cursor: String,
+    /// Whether more changes are waiting now.
+    pub has_more: bool,
+}
+
+/// One hash to match.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MatchQuery {
+    /// The algorithm.
+    #[serde(rename = "type")]
+    pub kind: HashType,
+    /// The hash in hex.
+    pub value: String,
+}
+
+/// `POST /v1/match`.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MatchRequest {
+    /// 1 to 1000 hashes.
+    pub hashes: Vec<MatchQuery>,
+    /// Largest PDQ Hamming distance that counts as a match, inclusive; 0–31, default 31.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_distance: Option<u32>,
+}
+
+/// One matching entry.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct MatchHit {
+    /// The entry's opaque id.
+    pub entry_id: String,
+    /// Hamming distance (0 for MD5 and SHA-256).
+    pub distance: u32,
+}
+
+/// Matches for one query hash.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct MatchResult {
+    /// Entries within the distance, nearest first.
+    pub matches: Vec<MatchHit>,
+}
+
+/// Results in the order of the request's hashes.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct MatchResponse {
+    /// One result per query hash.
+    pub results: Vec<MatchResult>,
+}
+
+/// One outcome report.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeInput {
+    /// The entry that matched.
+    pub entry_id: String,
+    /// What the platform did.
+    pub outcome: OutcomeKind,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// `POST /v1/outcomes`.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomesRequest {
+    /// 1 to 1000 reports.
+    pub outcomes: Vec<OutcomeInput>,
+}
+
+/// Reports stored.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutcomesResponse {
+    /// How many.
+    pub recorded: u32,
+}

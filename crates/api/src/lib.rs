@@ -1,0 +1,50 @@
+//! The registry's HTTP wire types, version 1, and their OpenAPI schemas.
+//!
+//! **Key decision: the wire carries strings, the domain validates them.** Hashes, ids and
+//! times travel as strings and are parsed by the server with `quell-registry`'s rules, so a bad
+//! value is reported with the field and position in words a person can act on, instead of a
+//! deserializer's generic message. Every request type refuses unknown fields, so a typo
+//! (`"qualty"`) is an error rather than a silently ignored value.
+//!
+//! This is the only crate whose types cross the process boundary as JSON.
+
+mod admin;
+mod cases;
+mod members;
+
+pub use crate::admin::{AuditEventDto, AuditResponse, EntryStateResponse, QuarantineRequest};
+pub use crate::cases::{
+    CaseOutcomeDto, CaseStatusResponse, HashCounts, HashInput, HashType, MatchHit, MatchQuery,
+    MatchRequest, MatchResponse, MatchResult, OpenCaseRequest, OpenCaseResponse, OutcomeInput,
+    OutcomeKind, OutcomesRequest, OutcomesResponse, SyncEntry, SyncOp, SyncResponse,
+    WithdrawResponse,
+};
+pub use crate::members::{MemberDto, MemberKeyResponse, MembersResponse, NewMemberRequest};
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Every error response: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct ErrorDetail {
+    /// A stable machine-readable code, e.g. `invalid_hash`, `forbidden`, `not_found`.
+    pub code: String,
+    /// A sentence for a person.
+    pub message: String,
+}
+
+/// `GET /healthz`.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct Health {
+    /// Always `ok` when the server answers.
+    pub status: String,
+    /// Entries in the match index.
+    pub indexed_entries: u64,
+}

@@ -1,0 +1,155 @@
+//! `quell serve`: the registry over HTTP, on SQLite in a data directory or on PostgreSQL.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use quell_server::{AppState, Config, app};
+use quell_store::{AnyStore, Location};
+
+/// Where the registry's database is; shared by every command that opens it.
+#[derive(clap::Args, Clone)]
+pub(crate) struct StoreArgs {
+    /// Directory for the SQLite database (`registry.db`), created if missing.
+    #[arg(long, default_value = "quell-data", value_name = "DIR")]
+    pub(crate) data_dir: PathBuf,
+    /// Use PostgreSQL instead of SQLite, e.g. `postgres://user@host/db`.
+    #[arg(long, value_name = "URL")]
+    pub(crate) database_url: Option<String>,
+}
+
+impl std::fmt::Debug for StoreArgs {
+    /// A database URL can hold a password, so it is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreArgs")
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+impl StoreArgs {
+    /// Opens the store (creating it if needed).
+    pub(crate) async fn open(&self) -> anyhow::Result<AnyStore> {
+        let location = Location::parse(self.database_url.as_deref(), &self.data_dir);
+        AnyStore::open(&location)
+            .await
+            .with_context(|| match &location {
+                Location::DataDir(dir) => format!("opening the registry in {}", dir.display()),
+                Location::Postgres(_) => "opening the registry on PostgreSQL".to_owned(),
+            })
+    }
+}
+
+/// Builds the runtime the async commands run on.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Address to listen on (port 0 picks a free port; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Json)]
+    log_format: LogFormat,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum LogFormat {
+    /// One JSON object per line (for log collectors).
+    Json,
+    /// Human-readable lines.
+    Text,
+}
+
+pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    init_logging(args.log_format);
+    runtime()?.block_on(serve(args))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("QUELL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    let store = args.store.open().await?;
+    let state = AppState::new(store.clone(), Config::default())
+        .await
+        .context("loading the match index")?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    tracing::info!(%addr, entries = state.indexed_entries(), "quell registry listening");
+    // A plain line on stdout too, for scripts and tests that start the server on port 0.
+    println!("quell: listening on http://{addr}");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    tracing::info!("shutting down");
+    store.close().await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM: in-flight requests finish, new connections are refused.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser as _;
+
+    #[derive(clap::Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    #[test]
+    fn serve_defaults_to_sqlite_in_quell_data_on_loopback_8080() {
+        let args = Wrapper::parse_from(["quell"]).serve;
+        assert_eq!(args.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(args.store.data_dir, PathBuf::from("quell-data"));
+        assert_eq!(args.store.database_url, None);
+    }
+}

@@ -1,0 +1,397 @@
+//! The registry through the real binary: `quell serve` killed with SIGKILL mid-stream keeps
+//! every acknowledged case (SQLite and PostgreSQL); `member`, `audit` and `list` commands.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::util::quell;
+
+/// Where a test's registry lives: `--data-dir` or `--database-url` arguments.
+struct Db {
+    args: Vec<String>,
+    _guard: Box<dyn std::any::Any>,
+}
+
+fn sqlite_db() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    Db {
+        args: vec![
+            "--data-dir".into(),
+            dir.path().join("data").display().to_string(),
+        ],
+        _guard: Box::new(dir),
+    }
+}
+
+fn postgres_url(db: &str) -> String {
+    let base = std::env::var("QUELL_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let (server, _) = base.rsplit_once('/').unwrap();
+    format!("{server}/{db}")
+}
+
+/// Runs one statement on the `test` database (CI's PostgreSQL; unreachable fails the test).
+fn admin_sql(sql: String) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection as _;
+        let url = postgres_url("test");
+        let mut conn = sqlx::PgConnection::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {url} is needed for this test: {e}"));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+}
+
+struct DropDatabase(String);
+
+impl Drop for DropDatabase {
+    fn drop(&mut self) {
+        admin_sql(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.0));
+    }
+}
+
+/// A fresh PostgreSQL database, dropped afterwards.
+fn postgres_db() -> Db {
+    use std::hash::{BuildHasher, RandomState};
+    let name = format!(
+        "quell_test_{:016x}",
+        RandomState::new().hash_one(Instant::now())
+    );
+    admin_sql(format!("CREATE DATABASE {name}"));
+    Db {
+        args: vec!["--database-url".into(), postgres_url(&name)],
+        _guard: Box::new(DropDatabase(name)),
+    }
+}
+
+fn run_ok(args: &[&str], db: &Db) -> String {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(db.args.iter().map(String::as_str));
+    let (code, out, err) = quell(&all, b"");
+    assert_eq!(code, 0, "quell {all:?}: {err}");
+    out
+}
+
+/// A running `quell serve` on a free port.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(db: &Db) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_quell"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "text"])
+            .args(&db.args)
+            .env("QUELL_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("quell: listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Self { child, addr }
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    fn kill_9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 client (one request per connection), so the tests need no HTTP crate.
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<&Value>,
+) -> std::io::Result<(u16, Value)> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !body.is_empty() {
+        req.push_str("Content-Type: application/json\r\n");
+    }
+    if let Some(token) = bearer {
+        req.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(&body);
+    stream.write_all(req.as_bytes())?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status: u16 = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status line"))?;
+    let (_, body) = response.split_once("\r\n\r\n").unwrap_or(("", ""));
+    Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+}
+
+fn pdq(seed: u64) -> String {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..4)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            format!("{x:016x}")
+        })
+        .collect()
+}
+
+/// Streams submissions from several threads, kills the server with SIGKILL, restarts it and
+/// checks that every case that was acknowledged is there, matchable, with a valid audit chain.
+fn survives_kill_9(db: &Db) {
+    let key = run_ok(&["member", "add", "checker", "--scopes", "match"], db)
+        .trim()
+        .to_owned();
+    let server = Server::start(db);
+    let acked = Arc::new(Mutex::new(Vec::<(String, String, String)>::new()));
+    let stop = Instant::now() + Duration::from_millis(1500);
+    let threads: Vec<_> = (0..4u64)
+        .map(|t| {
+            let addr = server.addr.clone();
+            let acked = Arc::clone(&acked);
+            std::thread::spawn(move || {
+                for i in 0.. {
+                    let hash = pdq(t * 1_000_000 + i);
+                    let body =
+                        json!({ "hashes": [{ "type": "pdq", "value": hash, "quality": 90 }] });
+                    // After the kill, connections fail: that is the end of the stream.
+                    let Ok((status, resp)) = http(&addr, "POST", "/v1/cases", None, Some(&body))
+                    else {
+                        break;
+                    };
+                    if status != 201 {
+                        break;
+                    }
+                    acked.lock().unwrap().push((
+                        resp["case_id"].as_str().unwrap().to_owned(),
+                        resp["secret"].as_str().unwrap().to_owned(),
+                        hash,
+                    ));
+                }
+            })
+        })
+        .collect();
+    while Instant::now() < stop {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.kill_9();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 8,
+        "only {} cases acknowledged before the kill",
+        acked.len()
+    );
+    eprintln!("{} cases acknowledged before SIGKILL", acked.len());
+
+    let server = Server::start(db);
+    let (status, health) = http(&server.addr, "GET", "/healthz", None, None).unwrap();
+    assert_eq!(status, 200);
+    assert!(health["indexed_entries"].as_u64().unwrap() >= acked.len() as u64);
+    for chunk in acked.chunks(1000) {
+        let hashes: Vec<Value> = chunk
+            .iter()
+            .map(|(_, _, h)| json!({ "type": "pdq", "value": h }))
+            .collect();
+        let (status, resp) = http(
+            &server.addr,
+            "POST",
+            "/v1/match",
+            Some(&key),
+            Some(&json!({ "hashes": hashes })),
+        )
+        .unwrap();
+        assert_eq!(status, 200, "{resp}");
+        for (result, (case, _, _)) in resp["results"].as_array().unwrap().iter().zip(chunk) {
+            assert_eq!(
+                result["matches"].as_array().unwrap().len(),
+                1,
+                "case {case} lost its hash"
+            );
+        }
+    }
+    // Case secrets too: a sample, since each check runs argon2.
+    for (case, secret, _) in acked.iter().step_by((acked.len() / 10).max(1)) {
+        let (status, resp) = http(
+            &server.addr,
+            "GET",
+            &format!("/v1/cases/{case}"),
+            Some(secret),
+            None,
+        )
+        .unwrap();
+        assert_eq!(status, 200, "{case}: {resp}");
+        assert_eq!(resp["hashes"]["pdq"], 1);
+    }
+    drop(server);
+    let out = run_ok(&["audit", "verify"], db);
+    assert!(out.starts_with("audit chain OK"), "{out}");
+}
+
+#[test]
+fn kill_9_loses_no_acknowledged_case_on_sqlite() {
+    survives_kill_9(&sqlite_db());
+}
+
+#[test]
+fn kill_9_loses_no_acknowledged_case_on_postgres() {
+    survives_kill_9(&postgres_db());
+}
+
+#[test]
+fn audit_verify_detects_tampering() {
+    let db = sqlite_db();
+    run_ok(&["member", "add", "acme", "--scopes", "sync"], &db);
+    run_ok(&["member", "add", "ops", "--scopes", "admin"], &db);
+    run_ok(&["member", "disable", "acme"], &db);
+    let out = run_ok(&["audit", "list"], &db);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(out.lines().nth(2).unwrap().contains("member.disable\tacme"));
+    assert!(run_ok(&["audit", "verify"], &db).contains("OK: 3 events"));
+
+    let path = Path::new(&db.args[1]).join("registry.db");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit SET detail = 'scopes=admin' WHERE seq = 1")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+    let mut args = vec!["audit", "verify"];
+    args.extend(db.args.iter().map(String::as_str));
+    let (code, out, _) = quell(&args, b"");
+    assert_eq!(code, 1);
+    assert!(out.contains("audit event 1 was altered"), "{out}");
+}
+
+#[test]
+fn member_commands_print_keys_once_and_refuse_bad_input() {
+    let db = sqlite_db();
+    let key = run_ok(&["member", "add", "acme", "--scopes", "sync,match"], &db);
+    assert!(
+        key.trim().starts_with("qk_") && key.trim().len() == 84,
+        "{key}"
+    );
+    let rotated = run_ok(&["member", "rotate-key", "acme"], &db);
+    assert_ne!(rotated, key);
+    let list = run_ok(&["member", "list"], &db);
+    assert!(list.starts_with("acme\tsync,match\tenabled\tm_"), "{list}");
+    assert!(!list.contains("qk_"));
+    for bad in [
+        vec!["member", "add", "acme", "--scopes", "sync"],
+        vec!["member", "add", "x y", "--scopes", "sync"],
+        vec!["member", "add", "x", "--scopes", "write"],
+        vec!["member", "disable", "nobody"],
+    ] {
+        let mut args = bad.clone();
+        args.extend(db.args.iter().map(String::as_str));
+        let (code, _, err) = quell(&args, b"");
+        assert_ne!(code, 0, "{bad:?}");
+        assert!(err.starts_with("quell: "), "{err}");
+    }
+}
+
+#[test]
+fn list_export_and_import_round_trip_in_pytx_format() {
+    let a = sqlite_db();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let lines = format!(
+        "# from an HMA bank\npdq {}\nvideo_md5 D41D8CD98F00B204E9800998ECF8427E\n\nvideo_sha256 {}\npdq {}\n",
+        pdq(1),
+        "ab".repeat(32),
+        pdq(1),
+    );
+    std::fs::write(file.path(), &lines).unwrap();
+    let out = run_ok(&["list", "import", file.path().to_str().unwrap()], &a);
+    assert!(
+        out.starts_with("case_id c_") && out.contains("\nsecret "),
+        "{out}"
+    );
+    let exported = run_ok(&["list", "export"], &a);
+    let mut got: Vec<&str> = exported.lines().collect();
+    got.sort_unstable();
+    let mut want = vec![
+        format!("pdq {}", pdq(1)),
+        "video_md5 d41d8cd98f00b204e9800998ecf8427e".to_owned(),
+        format!("video_sha256 {}", "ab".repeat(32)),
+    ];
+    want.sort_unstable();
+    assert_eq!(got, want);
+
+    // A running server picks up an import from the change feed, without a restart.
+    let server = Server::start(&a);
+    let (_, health) = http(&server.addr, "GET", "/healthz", None, None).unwrap();
+    assert_eq!(health["indexed_entries"], 3);
+    std::fs::write(file.path(), format!("pdq {}\n", pdq(3))).unwrap();
+    run_ok(&["list", "import", file.path().to_str().unwrap()], &a);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, health) = http(&server.addr, "GET", "/healthz", None, None).unwrap();
+        if health["indexed_entries"] == 4 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the import never reached the index: {health}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(server);
+
+    // A bad line refuses the whole file and writes nothing.
+    let b = sqlite_db();
+    std::fs::write(file.path(), format!("pdq {}\npdq 12345\n", pdq(2))).unwrap();
+    let mut args = vec!["list", "import", file.path().to_str().unwrap()];
+    args.extend(b.args.iter().map(String::as_str));
+    let (code, _, err) = quell(&args, b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("line 2"), "{err}");
+    assert_eq!(run_ok(&["list", "export"], &b), "");
+}

@@ -1,0 +1,629 @@
+//! The registry's nouns: signals, cases, entries, changes, members, scopes and outcomes.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use quell_hash::{Md5, Pdq, Quality, Sha256};
+
+use crate::ids::{CaseId, CaseSecret, EntryId, MemberId};
+
+/// Most hashes one case may hold: a person's set of images, not a bulk upload.
+pub const MAX_HASHES_PER_CASE: usize = 1000;
+
+/// Milliseconds since the Unix epoch, UTC.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// Wraps milliseconds since the epoch.
+    pub const fn from_millis(ms: i64) -> Self {
+        Self(ms)
+    }
+
+    /// Milliseconds since the epoch.
+    pub const fn millis(self) -> i64 {
+        self.0
+    }
+
+    /// The current time.
+    pub fn now() -> Self {
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Self(i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
+    }
+}
+
+/// The kind of hash an entry holds, named as python-threatexchange names signal types.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub enum SignalKind {
+    /// PDQ perceptual hash of an image.
+    Pdq,
+    /// MD5 of the file bytes.
+    Md5,
+    /// SHA-256 of the file bytes.
+    Sha256,
+}
+
+impl SignalKind {
+    /// The stored and wire name: `pdq`, `md5`, `sha256`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pdq => "pdq",
+            Self::Md5 => "md5",
+            Self::Sha256 => "sha256",
+        }
+    }
+}
+
+impl fmt::Display for SignalKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SignalKind {
+    type Err = Invalid;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pdq" => Ok(Self::Pdq),
+            "md5" => Ok(Self::Md5),
+            "sha256" => Ok(Self::Sha256),
+            other => Err(Invalid::UnknownSignalKind(other.to_owned())),
+        }
+    }
+}
+
+/// One hash as the registry holds it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Signal {
+    /// A PDQ hash and the quality its hasher reported.
+    Pdq {
+        /// The hash.
+        hash: Pdq,
+        /// Its quality, at least [`quell_hash::MIN_QUALITY`] for anything registered.
+        quality: Quality,
+    },
+    /// An MD5 digest.
+    Md5(Md5),
+    /// A SHA-256 digest.
+    Sha256(Sha256),
+}
+
+impl Signal {
+    /// Which kind of hash this is.
+    pub fn kind(&self) -> SignalKind {
+        match self {
+            Self::Pdq { .. } => SignalKind::Pdq,
+            Self::Md5(_) => SignalKind::Md5,
+            Self::Sha256(_) => SignalKind::Sha256,
+        }
+    }
+
+    /// The hash in lowercase hex.
+    pub fn value_hex(&self) -> String {
+        match self {
+            Self::Pdq { hash, .. } => hash.to_string(),
+            Self::Md5(d) => d.to_string(),
+            Self::Sha256(d) => d.to_string(),
+        }
+    }
+
+    /// The PDQ quality, for PDQ signals.
+    pub fn quality(&self) -> Option<Quality> {
+        match self {
+            Self::Pdq { quality, .. } => Some(*quality),
+            _ => None,
+        }
+    }
+
+    /// Rebuilds a signal from its stored parts.
+    ///
+    /// # Errors
+    /// If the kind is unknown, the hex is malformed, or a PDQ quality is missing or out of range.
+    pub fn from_parts(kind: &str, hex: &str, quality: Option<i64>) -> Result<Self, Invalid> {
+        let bad_hex = |e: quell_hash::ParseHexError| Invalid::Hash(e.to_string());
+        Ok(match kind.parse::<SignalKind>()? {
+            SignalKind::Pdq => {
+                let quality = quality.ok_or(Invalid::MissingQuality)?;
+                Self::Pdq {
+                    hash: hex.parse().map_err(bad_hex)?,
+                    quality: Quality::new(quality).map_err(|e| Invalid::QualityOutOfRange(e.0))?,
+                }
+            }
+            SignalKind::Md5 => Self::Md5(hex.parse().map_err(bad_hex)?),
+            SignalKind::Sha256 => Self::Sha256(hex.parse().map_err(bad_hex)?),
+        })
+    }
+}
+
+/// Why input was refused, in words the person who sent it can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Invalid {
+    /// A signal type other than `pdq`, `md5`, `sha256`.
+    #[error("unknown hash type {0:?}: use \"pdq\", \"md5\" or \"sha256\"")]
+    UnknownSignalKind(String),
+    /// Malformed hex.
+    #[error("{0}")]
+    Hash(String),
+    /// A PDQ hash without its quality.
+    #[error("a PDQ hash needs its quality (0 to 100), as the hasher reported it")]
+    MissingQuality,
+    /// A quality on a hash type that has none.
+    #[error("only PDQ hashes have a quality; remove it from {0} hashes")]
+    UnexpectedQuality(SignalKind),
+    /// A quality outside 0..=100.
+    #[error("PDQ quality must be between 0 and 100, got {0}")]
+    QualityOutOfRange(i64),
+    /// A PDQ hash too plain to match reliably.
+    #[error(
+        "this image's PDQ quality is {0}, below 50: the picture is too plain or too small to be \
+         recognised reliably, so it would either match unrelated images or miss copies. \
+         Try the original, full-size image"
+    )]
+    LowQuality(u8),
+    /// A case with no hashes.
+    #[error("a case needs at least one hash")]
+    NoHashes,
+    /// A case with too many hashes.
+    #[error("a case can hold at most {MAX_HASHES_PER_CASE} hashes, got {0}")]
+    TooManyHashes(usize),
+    /// A member name that is empty, too long or has odd characters.
+    #[error("a member name is 1 to 64 characters: letters, digits, '-', '_' or '.', got {0:?}")]
+    MemberName(String),
+    /// A member with no scopes.
+    #[error("a member needs at least one scope (sync, match, outcomes, admin)")]
+    NoScopes,
+}
+
+/// A case to be stored: its id, the argon2 hash of its secret, and its entries.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    id: CaseId,
+    secret_hash: String,
+    entries: Vec<(EntryId, Signal)>,
+}
+
+impl NewCase {
+    /// Validates the signals and assigns fresh ids. Duplicate signals are kept once.
+    ///
+    /// # Errors
+    /// [`Invalid::NoHashes`], [`Invalid::TooManyHashes`], or [`Invalid::LowQuality`] for a PDQ
+    /// hash below quality 50 (with the position of the first such hash left to the caller).
+    pub fn new(
+        id: CaseId,
+        secret_hash: String,
+        signals: impl IntoIterator<Item = Signal>,
+    ) -> Result<Self, (usize, Invalid)> {
+        Self::with_limit(id, secret_hash, signals, MAX_HASHES_PER_CASE)
+    }
+
+    /// As [`NewCase::new`] without the per-case limit: an operator importing a whole list from
+    /// another system (python-threatexchange file, HMA bank) as one case it can withdraw.
+    ///
+    /// # Errors
+    /// As [`NewCase::new`], except [`Invalid::TooManyHashes`].
+    pub fn bulk(
+        id: CaseId,
+        secret_hash: String,
+        signals: impl IntoIterator<Item = Signal>,
+    ) -> Result<Self, (usize, Invalid)> {
+        Self::with_limit(id, secret_hash, signals, usize::MAX)
+    }
+
+    fn with_limit(
+        id: CaseId,
+        secret_hash: String,
+        signals: impl IntoIterator<Item = Signal>,
+        max: usize,
+    ) -> Result<Self, (usize, Invalid)> {
+        let mut seen = std::collections::HashSet::new();
+        let mut entries = Vec::new();
+        let mut count = 0;
+        for (i, s) in signals.into_iter().enumerate() {
+            count += 1;
+            if let Signal::Pdq { quality, .. } = s
+                && !quality.is_matchable()
+            {
+                return Err((i, Invalid::LowQuality(quality.get())));
+            }
+            if seen.insert(s) {
+                entries.push((EntryId::random(), s));
+            }
+        }
+        if count == 0 {
+            return Err((0, Invalid::NoHashes));
+        }
+        if count > max {
+            return Err((max, Invalid::TooManyHashes(count)));
+        }
+        Ok(Self {
+            id,
+            secret_hash,
+            entries,
+        })
+    }
+
+    /// The case id.
+    pub fn id(&self) -> CaseId {
+        self.id
+    }
+
+    /// The argon2 hash of the case secret.
+    pub fn secret_hash(&self) -> &str {
+        &self.secret_hash
+    }
+
+    /// The entries, with their fresh ids.
+    pub fn entries(&self) -> &[(EntryId, Signal)] {
+        &self.entries
+    }
+}
+
+/// Where an entry stands.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum EntryState {
+    /// Matched and synced.
+    Active,
+    /// Withdrawn by the affected person: a tombstone, forever.
+    Withdrawn,
+    /// Held back from matching and sync until an operator reviews it.
+    Quarantined,
+}
+
+impl EntryState {
+    /// Stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Withdrawn => "withdrawn",
+            Self::Quarantined => "quarantined",
+        }
+    }
+}
+
+/// What a change delivers to a member that syncs it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ChangeOp {
+    /// Add (or keep) this entry and its hash.
+    Upsert(Signal),
+    /// Remove this entry. Carries the kind but not the hash, so a member that never had the
+    /// entry does not learn the hash of an image whose owner withdrew it.
+    Tombstone(SignalKind),
+}
+
+/// One step of the hash list's history, in sync order.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Change {
+    /// Position in the list's history: strictly increasing in commit order. Numbers are
+    /// skipped where an upsert was dropped because its entry left the list.
+    pub seq: i64,
+    /// The entry changed.
+    pub entry: EntryId,
+    /// What happened to it.
+    pub op: ChangeOp,
+}
+
+/// What a member reported doing about a match.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Outcome {
+    /// The content was blocked or removed.
+    Blocked,
+    /// The content is waiting for human review.
+    UnderReview,
+    /// The member looked and did not act.
+    NotActioned,
+    /// The match was wrong: the hash matched something unrelated.
+    FalsePositive,
+}
+
+impl Outcome {
+    /// Stored and wire name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Blocked => "blocked",
+            Self::UnderReview => "under_review",
+            Self::NotActioned => "not_actioned",
+            Self::FalsePositive => "false_positive",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "blocked" => Self::Blocked,
+            "under_review" => Self::UnderReview,
+            "not_actioned" => Self::NotActioned,
+            "false_positive" => Self::FalsePositive,
+            _ => return None,
+        })
+    }
+}
+
+/// One outcome report from a member.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct OutcomeReport {
+    /// The entry that matched.
+    pub entry: EntryId,
+    /// What the member did.
+    pub outcome: Outcome,
+    /// When, as the member says.
+    pub at: Timestamp,
+}
+
+/// An outcome as the affected person sees it: which platform, what, when. Never a URL.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct CaseOutcome {
+    /// The member's name.
+    pub member: String,
+    /// What it did. False-positive reports are not shown to the person: they feed the
+    /// quarantine rule and an operator's review instead.
+    pub outcome: Outcome,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// What the holder of a case may read about it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct CaseStatus {
+    /// The case.
+    pub id: CaseId,
+    /// When it was opened.
+    pub opened_at: Timestamp,
+    /// When it was withdrawn, if it was.
+    pub withdrawn_at: Option<Timestamp>,
+    /// Number of hashes per kind.
+    pub hashes: Vec<(SignalKind, u32)>,
+    /// Member outcomes, oldest first.
+    pub outcomes: Vec<CaseOutcome>,
+}
+
+/// What a member may do.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub enum Scope {
+    /// Read the hash list (`GET /v1/hashes`).
+    Sync,
+    /// Match hashes (`POST /v1/match`).
+    Match,
+    /// Report outcomes (`POST /v1/outcomes`).
+    Outcomes,
+    /// Operate the registry: members, audit log, quarantine, metrics.
+    Admin,
+}
+
+impl Scope {
+    /// Every scope, in display order.
+    pub const ALL: [Scope; 4] = [Scope::Sync, Scope::Match, Scope::Outcomes, Scope::Admin];
+
+    /// Stored and command-line name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Sync => "sync",
+            Self::Match => "match",
+            Self::Outcomes => "outcomes",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// A scope name that is not one of `sync`, `match`, `outcomes`, `admin`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scope {0:?}: use sync, match, outcomes or admin")]
+pub struct ParseScopeError(pub String);
+
+impl FromStr for Scope {
+    type Err = ParseScopeError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scope::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == s.trim())
+            .ok_or_else(|| ParseScopeError(s.to_owned()))
+    }
+}
+
+/// A set of scopes, written `sync,match`.
+#[derive(Clone, PartialEq, Eq, Default, Debug)]
+pub struct Scopes(BTreeSet<Scope>);
+
+impl Scopes {
+    /// Whether `scope` is granted.
+    pub fn contains(&self, scope: Scope) -> bool {
+        self.0.contains(&scope)
+    }
+
+    /// Whether no scope is granted.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The scopes, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Scope> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+impl FromIterator<Scope> for Scopes {
+    fn from_iter<I: IntoIterator<Item = Scope>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+impl fmt::Display for Scopes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, s) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(s.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for Scopes {
+    type Err = ParseScopeError;
+
+    /// Parses `sync,match`; the empty string is the empty set.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.split(',')
+            .filter(|p| !p.trim().is_empty())
+            .map(str::parse)
+            .collect()
+    }
+}
+
+/// A member platform (or an operator, with the `admin` scope).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Member {
+    /// Its id.
+    pub id: MemberId,
+    /// Its unique name.
+    pub name: String,
+    /// What it may do.
+    pub scopes: Scopes,
+    /// Whether it has been disabled (its keys stop working).
+    pub disabled: bool,
+    /// When it was added.
+    pub created_at: Timestamp,
+}
+
+/// A member to be added.
+#[derive(Clone, Debug)]
+pub struct NewMember {
+    name: String,
+    scopes: Scopes,
+}
+
+impl NewMember {
+    /// Checks the name and scopes.
+    ///
+    /// # Errors
+    /// [`Invalid::MemberName`] or [`Invalid::NoScopes`].
+    pub fn new(name: &str, scopes: Scopes) -> Result<Self, Invalid> {
+        let ok = (1..=64).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if !ok {
+            return Err(Invalid::MemberName(name.to_owned()));
+        }
+        if scopes.is_empty() {
+            return Err(Invalid::NoScopes);
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            scopes,
+        })
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The scopes.
+    pub fn scopes(&self) -> &Scopes {
+        &self.scopes
+    }
+}
+
+/// Who made a change, as the audit log records it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Actor {
+    /// The holder of a case (identified by the case only).
+    Case(CaseId),
+    /// A member, by name.
+    Member(String),
+    /// An operator at the command line, with direct database access.
+    Cli,
+    /// An automatic rule (e.g. quarantine on false-positive reports).
+    System(&'static str),
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Case(id) => write!(f, "case:{id}"),
+            Self::Member(name) => write!(f, "member:{name}"),
+            Self::Cli => f.write_str("cli"),
+            Self::System(rule) => write!(f, "system:{rule}"),
+        }
+    }
+}
+
+impl NewCase {
+    /// Opens a case with a fresh id and secret: returns the case to store and the secret to
+    /// show once. Argon2 runs here, so call it off the async executor.
+    ///
+    /// # Errors
+    /// As [`NewCase::new`].
+    pub fn open(
+        hasher: &crate::SecretHasher,
+        signals: impl IntoIterator<Item = Signal>,
+    ) -> Result<(Self, CaseSecret), (usize, Invalid)> {
+        // Validate before paying for argon2.
+        let mut case = Self::new(CaseId::random(), String::new(), signals)?;
+        let secret = CaseSecret::random();
+        case.secret_hash = hasher.hash(secret.expose());
+        Ok((case, secret))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pdq(q: i64) -> Signal {
+        Signal::from_parts("pdq", &"ab".repeat(32), Some(q)).unwrap()
+    }
+
+    #[test]
+    fn low_quality_is_refused_with_its_position() {
+        let md5 = Signal::from_parts("md5", &"0".repeat(32), None).unwrap();
+        let err = NewCase::new(CaseId::random(), String::new(), [md5, pdq(49)]).unwrap_err();
+        assert_eq!(err, (1, Invalid::LowQuality(49)));
+        assert!(err.1.to_string().contains("too plain or too small"));
+        assert!(NewCase::new(CaseId::random(), String::new(), [pdq(50)]).is_ok());
+    }
+
+    #[test]
+    fn empty_and_oversized_cases_are_refused() {
+        assert_eq!(
+            NewCase::new(CaseId::random(), String::new(), [])
+                .unwrap_err()
+                .1,
+            Invalid::NoHashes
+        );
+        let many = (0..=MAX_HASHES_PER_CASE).map(|i| {
+            let mut b = [0u8; 16];
+            b[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            Signal::Md5(Md5::from_bytes(b))
+        });
+        assert!(matches!(
+            NewCase::new(CaseId::random(), String::new(), many)
+                .unwrap_err()
+                .1,
+            Invalid::TooManyHashes(_)
+        ));
+    }
+
+    #[test]
+    fn duplicates_are_kept_once() {
+        let c = NewCase::new(CaseId::random(), String::new(), [pdq(80), pdq(80)]).unwrap();
+        assert_eq!(c.entries().len(), 1);
+    }
+
+    #[test]
+    fn scopes_parse_and_print() {
+        let s: Scopes = "match, sync".parse().unwrap();
+        assert_eq!(s.to_string(), "sync,match");
+        assert!("sync,write".parse::<Scopes>().is_err());
+        assert!(NewMember::new("acme", Scopes::default()).is_err());
+        assert!(NewMember::new("a b", s.clone()).is_err());
+        assert!(NewMember::new("acme-1.eu", s).is_ok());
+    }
+}

@@ -1,0 +1,214 @@
+//! The storage interface the registry needs, one method per use case.
+//!
+//! Every method that changes the hash list or a member writes its audit event in the same
+//! transaction, so an acknowledged change always has its audit event and no audit event
+//! describes a change that was rolled back.
+
+use std::future::Future;
+
+use crate::audit::AuditEvent;
+use crate::ids::{CaseId, EntryId, KeyId, MemberId};
+use crate::model::{
+    Actor, CaseStatus, Change, Member, NewCase, NewMember, OutcomeReport, Signal, Timestamp,
+};
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The thing asked for does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The change conflicts with what is stored (e.g. a member name already taken).
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// A stored row could not be decoded: the database was changed outside Quell.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// What is needed to check a case holder's secret.
+#[derive(Clone, Debug)]
+pub struct CaseAuth {
+    /// The argon2 hash of the secret.
+    pub secret_hash: String,
+}
+
+/// A stored API key and the member it belongs to.
+#[derive(Clone, Debug)]
+pub struct ApiKeyRecord {
+    /// The member (check [`Member::disabled`]).
+    pub member: Member,
+    /// The argon2 hash of the key's secret half.
+    pub secret_hash: String,
+    /// Whether the key was replaced by a rotation.
+    pub revoked: bool,
+}
+
+/// Storage for the registry. Implemented for SQLite and PostgreSQL by `quell-store`, and
+/// checked by one conformance suite on both.
+///
+/// Changes are durable when a method returns `Ok`.
+pub trait Store: Send + Sync {
+    /// Stores a new case and its entries as upserts, with a `case.open` audit event by `actor`
+    /// (the case itself when a person opens it, the operator for an import).
+    fn create_case(
+        &self,
+        case: &NewCase,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The secret hash of a case, if it exists.
+    fn case_auth(
+        &self,
+        id: CaseId,
+    ) -> impl Future<Output = Result<Option<CaseAuth>, StoreError>> + Send;
+
+    /// A case's status: hash counts and member outcomes.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such case.
+    fn case_status(
+        &self,
+        id: CaseId,
+    ) -> impl Future<Output = Result<CaseStatus, StoreError>> + Send;
+
+    /// Withdraws a case: every entry not already withdrawn becomes a tombstone, with a
+    /// `case.withdraw` audit event. Returns the entries withdrawn now (empty if the case was
+    /// already withdrawn).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such case.
+    fn withdraw_case(
+        &self,
+        id: CaseId,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<Vec<(EntryId, Signal)>, StoreError>> + Send;
+
+    /// Up to `limit` changes after sequence number `after`, in order. An upsert is left out
+    /// when its entry is no longer active: a later tombstone for it is always delivered, so a
+    /// member never needs the hash, and one that starts syncing afterwards never sees it.
+    fn changes(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Change>, StoreError>> + Send;
+
+    /// The sequence number of the newest change (0 if none).
+    fn last_change(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// An entry's signal, whatever its state (tombstones in the feed carry no hash; an index
+    /// that must drop an MD5 or SHA-256 entry looks it up here).
+    fn entry_signal(
+        &self,
+        entry: EntryId,
+    ) -> impl Future<Output = Result<Option<Signal>, StoreError>> + Send;
+
+    /// Up to `limit` active entries with ids above `after`, by id: what the match index holds.
+    fn active_entries(
+        &self,
+        after: Option<EntryId>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(EntryId, Signal)>, StoreError>> + Send;
+
+    /// Adds a member with its first key, with a `member.add` audit event.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] if the name is taken.
+    fn add_member(
+        &self,
+        member: &NewMember,
+        key: KeyId,
+        key_hash: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<Member, StoreError>> + Send;
+
+    /// Every member, by name.
+    fn members(&self) -> impl Future<Output = Result<Vec<Member>, StoreError>> + Send;
+
+    /// The key with this id and its member.
+    fn api_key(
+        &self,
+        key: KeyId,
+    ) -> impl Future<Output = Result<Option<ApiKeyRecord>, StoreError>> + Send;
+
+    /// Disables a member (its keys stop working), with a `member.disable` audit event.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such member.
+    fn disable_member(
+        &self,
+        name: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<Member, StoreError>> + Send;
+
+    /// Revokes a member's keys and stores a new one, with a `member.rotate_key` audit event.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such member.
+    fn rotate_key(
+        &self,
+        name: &str,
+        key: KeyId,
+        key_hash: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<Member, StoreError>> + Send;
+
+    /// Records outcome reports, all or none.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if any entry does not exist (nothing is written).
+    fn record_outcomes(
+        &self,
+        member: MemberId,
+        reports: &[OutcomeReport],
+        received: Timestamp,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// How many distinct members reported this entry as a false positive.
+    fn false_positive_reporters(
+        &self,
+        entry: EntryId,
+    ) -> impl Future<Output = Result<u32, StoreError>> + Send;
+
+    /// Quarantines an active entry: it becomes a tombstone in sync and stops matching, with
+    /// an `entry.quarantine` audit event. Returns the entry's signal if it was active, `None`
+    /// if it was already quarantined or withdrawn (then nothing is written).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such entry.
+    fn quarantine(
+        &self,
+        entry: EntryId,
+        reason: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<Option<Signal>, StoreError>> + Send;
+
+    /// Releases a quarantined entry back to active (an upsert in sync), with an
+    /// `entry.release` audit event. Returns its signal if it was quarantined, else `None`.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such entry.
+    fn release(
+        &self,
+        entry: EntryId,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<Option<Signal>, StoreError>> + Send;
+
+    /// Up to `limit` audit events after sequence number `after`, in order.
+    fn audit_events(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send;
+}

@@ -1,0 +1,222 @@
+//! The affected person's routes: open a case, read its status, withdraw it.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use quell_api::{
+    CaseOutcomeDto, CaseStatusResponse, ErrorBody, HashCounts, HashInput, HashType,
+    OpenCaseRequest, OpenCaseResponse, OutcomeKind, WithdrawResponse,
+};
+use quell_registry::{
+    Action, Actor, CaseId, Invalid, MAX_HASHES_PER_CASE, NewCase, Outcome, Principal, Signal,
+    SignalKind, Store, Timestamp, authorize,
+};
+
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::{AppState, auth, time};
+
+fn signal_kind(kind: HashType) -> SignalKind {
+    match kind {
+        HashType::Pdq => SignalKind::Pdq,
+        HashType::Md5 => SignalKind::Md5,
+        HashType::Sha256 => SignalKind::Sha256,
+    }
+}
+
+pub(crate) fn hash_type(kind: SignalKind) -> HashType {
+    match kind {
+        SignalKind::Pdq => HashType::Pdq,
+        SignalKind::Md5 => HashType::Md5,
+        SignalKind::Sha256 => HashType::Sha256,
+    }
+}
+
+pub(crate) fn outcome_kind(o: Outcome) -> OutcomeKind {
+    match o {
+        Outcome::Blocked => OutcomeKind::Blocked,
+        Outcome::UnderReview => OutcomeKind::UnderReview,
+        Outcome::NotActioned => OutcomeKind::NotActioned,
+        Outcome::FalsePositive => OutcomeKind::FalsePositive,
+    }
+}
+
+fn invalid(position: usize, e: &Invalid) -> ApiError {
+    let code = match e {
+        Invalid::LowQuality(_) => "low_quality",
+        Invalid::NoHashes => "no_hashes",
+        Invalid::TooManyHashes(_) => "too_many_hashes",
+        _ => "invalid_hash",
+    };
+    match e {
+        Invalid::NoHashes | Invalid::TooManyHashes(_) => ApiError::bad_request(code, e.to_string()),
+        _ => ApiError::bad_request(code, format!("hashes[{position}]: {e}")),
+    }
+}
+
+fn signal_of(position: usize, h: &HashInput) -> Result<Signal, ApiError> {
+    if h.kind != HashType::Pdq && h.quality.is_some() {
+        return Err(invalid(
+            position,
+            &Invalid::UnexpectedQuality(signal_kind(h.kind)),
+        ));
+    }
+    Signal::from_parts(signal_kind(h.kind).as_str(), &h.value, h.quality)
+        .map_err(|e| invalid(position, &e))
+}
+
+pub(crate) fn parse_case_id(s: &str) -> Result<CaseId, ApiError> {
+    s.parse().map_err(|e: quell_registry::ParseIdError| {
+        ApiError::bad_request("invalid_case_id", e.to_string())
+    })
+}
+
+/// Open a case with hashes only.
+///
+/// No account is needed. The response holds the case id and a secret shown only once: keep
+/// both to check the case's status or withdraw it. PDQ hashes of quality below 50 are refused.
+#[utoipa::path(
+    post, path = "/v1/cases", tag = "cases",
+    request_body = OpenCaseRequest,
+    responses(
+        (status = 201, description = "Case opened", body = OpenCaseResponse),
+        (status = 400, description = "Invalid hashes", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+    )
+)]
+pub(crate) async fn open_case(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<OpenCaseRequest>,
+) -> Result<(StatusCode, Json<OpenCaseResponse>), ApiError> {
+    authorize(&Principal::Anonymous, &Action::OpenCase)?;
+    if req.hashes.len() > MAX_HASHES_PER_CASE {
+        return Err(invalid(0, &Invalid::TooManyHashes(req.hashes.len())));
+    }
+    let signals = req
+        .hashes
+        .iter()
+        .enumerate()
+        .map(|(i, h)| signal_of(i, h))
+        .collect::<Result<Vec<_>, _>>()?;
+    let hasher = state.0.config.secret_hasher.clone();
+    let (case, secret) = tokio::task::spawn_blocking(move || NewCase::open(&hasher, signals))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|(i, e)| invalid(i, &e))?;
+    let _in_order = state.0.list_writes.lock().await;
+    state
+        .store()
+        .create_case(&case, &Actor::Case(case.id()), Timestamp::now())
+        .await?;
+    state.0.matcher.insert(case.entries());
+    crate::routes::index_changed(&state);
+    metrics::counter!("quell_cases_opened_total").increment(1);
+    Ok((
+        StatusCode::CREATED,
+        Json(OpenCaseResponse {
+            case_id: case.id().to_string(),
+            secret: secret.expose().to_owned(),
+            hashes: u32::try_from(case.entries().len()).unwrap_or(u32::MAX),
+        }),
+    ))
+}
+
+/// A case's status: how many hashes, and what member platforms reported.
+///
+/// Needs the case's secret as `Authorization: Bearer <secret>`. Shows platform names, outcomes
+/// and dates, never URLs or media.
+#[utoipa::path(
+    get, path = "/v1/cases/{case_id}", tag = "cases",
+    params(("case_id" = String, Path, description = "The case id, `c_…`")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Status", body = CaseStatusResponse),
+        (status = 401, description = "Missing or wrong secret", body = ErrorBody),
+        (status = 403, description = "Not the case's secret", body = ErrorBody),
+    )
+)]
+pub(crate) async fn case_status(
+    State(state): State<AppState>,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<CaseStatusResponse>, ApiError> {
+    let case = parse_case_id(&case_id)?;
+    let inner = &state.0;
+    let who = auth::case_holder(
+        &inner.store,
+        &inner.keys,
+        &inner.config.secret_hasher,
+        &headers,
+        case,
+    )
+    .await?;
+    authorize(&who, &Action::ReadCase(case))?;
+    let status = inner.store.case_status(case).await?;
+    let mut hashes = HashCounts::default();
+    for (kind, n) in status.hashes {
+        match kind {
+            SignalKind::Pdq => hashes.pdq = n,
+            SignalKind::Md5 => hashes.md5 = n,
+            SignalKind::Sha256 => hashes.sha256 = n,
+        }
+    }
+    Ok(Json(CaseStatusResponse {
+        case_id: case.to_string(),
+        opened_at: time::format(status.opened_at),
+        withdrawn_at: status.withdrawn_at.map(time::format),
+        hashes,
+        outcomes: status
+            .outcomes
+            .into_iter()
+            .map(|o| CaseOutcomeDto {
+                member: o.member,
+                outcome: outcome_kind(o.outcome),
+                at: time::format(o.at),
+            })
+            .collect(),
+    }))
+}
+
+/// Withdraw a case: every hash becomes a tombstone that reaches every member, and stops
+/// matching at once.
+#[utoipa::path(
+    post, path = "/v1/cases/{case_id}/withdraw", tag = "cases",
+    params(("case_id" = String, Path, description = "The case id, `c_…`")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Withdrawn", body = WithdrawResponse),
+        (status = 401, description = "Missing or wrong secret", body = ErrorBody),
+        (status = 403, description = "Not the case's secret", body = ErrorBody),
+    )
+)]
+pub(crate) async fn withdraw_case(
+    State(state): State<AppState>,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<WithdrawResponse>, ApiError> {
+    let case = parse_case_id(&case_id)?;
+    let inner = &state.0;
+    let who = auth::case_holder(
+        &inner.store,
+        &inner.keys,
+        &inner.config.secret_hasher,
+        &headers,
+        case,
+    )
+    .await?;
+    authorize(&who, &Action::WithdrawCase(case))?;
+    let _in_order = inner.list_writes.lock().await;
+    let removed = inner
+        .store
+        .withdraw_case(case, &Actor::Case(case), Timestamp::now())
+        .await?;
+    inner.matcher.remove(&removed);
+    crate::routes::index_changed(&state);
+    let status = inner.store.case_status(case).await?;
+    Ok(Json(WithdrawResponse {
+        case_id: case.to_string(),
+        withdrawn_at: time::format(status.withdrawn_at.unwrap_or_else(Timestamp::now)),
+        withdrawn_hashes: u32::try_from(removed.len()).unwrap_or(u32::MAX),
+    }))
+}

@@ -1,0 +1,261 @@
+//! `POST /v1/match` and `POST /v1/outcomes`, and the automatic quarantine rules they feed.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::State;
+use quell_api::{
+    ErrorBody, HashType, MatchHit, MatchRequest, MatchResponse, MatchResult, OutcomeKind,
+    OutcomesRequest, OutcomesResponse,
+};
+use quell_hash::{Distance, MATCH_DISTANCE};
+use quell_registry::{Actor, EntryId, Outcome, OutcomeReport, Principal, Store, Timestamp};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::matching::Query;
+use crate::routes::{Caller, NeedsMatch, NeedsOutcomes};
+
+/// Most hashes per match or outcomes request.
+pub(crate) const MAX_BATCH: usize = 1000;
+
+fn batch_size(what: &str, n: usize) -> Result<(), ApiError> {
+    if n == 0 {
+        return Err(ApiError::bad_request(
+            "empty_batch",
+            format!("send at least one {what}"),
+        ));
+    }
+    if n > MAX_BATCH {
+        return Err(ApiError::bad_request(
+            "batch_too_large",
+            format!("send at most {MAX_BATCH} {what}s per request, got {n}"),
+        ));
+    }
+    Ok(())
+}
+
+fn query_of(i: usize, kind: HashType, value: &str) -> Result<Query, ApiError> {
+    let bad = |e: quell_hash::ParseHexError| {
+        ApiError::bad_request("invalid_hash", format!("hashes[{i}]: {e}"))
+    };
+    Ok(match kind {
+        HashType::Pdq => Query::Pdq(value.parse().map_err(bad)?),
+        HashType::Md5 => Query::Md5(value.parse().map_err(bad)?),
+        HashType::Sha256 => Query::Sha256(value.parse().map_err(bad)?),
+    })
+}
+
+/// Counts matches per entry in fixed windows, to spot an entry matching a flood of uploads.
+#[derive(Debug)]
+pub(crate) struct FloodCounter {
+    window: Duration,
+    counts: Mutex<HashMap<EntryId, (Instant, u32)>>,
+}
+
+impl FloodCounter {
+    pub(crate) fn new(window: Duration) -> Self {
+        Self {
+            window,
+            counts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one match of each entry; returns those that just reached `threshold`.
+    fn record(&self, entries: impl IntoIterator<Item = EntryId>, threshold: u32) -> Vec<EntryId> {
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        let mut flooded = Vec::new();
+        for entry in entries {
+            let (start, n) = counts.entry(entry).or_insert((now, 0));
+            if now.duration_since(*start) >= self.window {
+                *start = now;
+                *n = 0;
+            }
+            *n += 1;
+            if *n == threshold {
+                flooded.push(entry);
+            }
+        }
+        // Keep memory bounded by the entries matched within one window.
+        if counts.len() > 1_000_000 {
+            let window = self.window;
+            counts.retain(|_, (start, _)| now.duration_since(*start) < window);
+        }
+        flooded
+    }
+}
+
+/// Quarantines `entry` and takes it out of the index; returns whether it was active.
+async fn quarantine(
+    state: &AppState,
+    entry: EntryId,
+    reason: &str,
+    actor: &Actor,
+) -> Result<bool, ApiError> {
+    let _in_order = state.0.list_writes.lock().await;
+    let signal = state
+        .store()
+        .quarantine(entry, reason, actor, Timestamp::now())
+        .await?;
+    if let Some(signal) = signal {
+        state.0.matcher.remove(&[(entry, signal)]);
+        crate::routes::index_changed(state);
+        metrics::counter!("quell_entries_quarantined_total", "rule" => actor.to_string())
+            .increment(1);
+        tracing::warn!(%entry, reason, "entry quarantined");
+    }
+    Ok(signal.is_some())
+}
+
+/// Match hashes against the list.
+///
+/// Served from the in-memory index, which reflects every submission and withdrawal as soon as
+/// it is acknowledged. PDQ hashes match within `max_distance` bits (default 31, at most 31);
+/// MD5 and SHA-256 match exactly.
+#[utoipa::path(
+    post, path = "/v1/match", tag = "members",
+    request_body = MatchRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One result per hash, in request order", body = MatchResponse),
+        (status = 400, description = "Invalid hashes or batch size", body = ErrorBody),
+        (status = 401, description = "Missing or invalid key", body = ErrorBody),
+        (status = 403, description = "Key lacks the match scope", body = ErrorBody),
+    )
+)]
+pub(crate) async fn match_hashes(
+    State(state): State<AppState>,
+    _caller: Caller<NeedsMatch>,
+    ApiJson(req): ApiJson<MatchRequest>,
+) -> Result<Json<MatchResponse>, ApiError> {
+    batch_size("hash", req.hashes.len())?;
+    let max = req.max_distance.unwrap_or(MATCH_DISTANCE.get());
+    if max > MATCH_DISTANCE.get() {
+        return Err(ApiError::bad_request(
+            "invalid_max_distance",
+            format!(
+                "max_distance must be between 0 and {}, got {max}",
+                MATCH_DISTANCE.get()
+            ),
+        ));
+    }
+    let max = Distance::new(max);
+    let queries = req
+        .hashes
+        .iter()
+        .enumerate()
+        .map(|(i, q)| query_of(i, q.kind, &q.value))
+        .collect::<Result<Vec<_>, _>>()?;
+    let results: Vec<Vec<(EntryId, u32)>> = queries
+        .iter()
+        .map(|q| state.0.matcher.lookup(q, max))
+        .collect();
+    let hits: usize = results.iter().map(Vec::len).sum();
+    metrics::counter!("quell_match_queries_total").increment(queries.len() as u64);
+    metrics::counter!("quell_match_hits_total").increment(hits as u64);
+    if hits > 0 {
+        let flooded = state.0.floods.record(
+            results.iter().flatten().map(|&(entry, _)| entry),
+            state.0.config.quarantine_after_matches,
+        );
+        for entry in flooded {
+            let reason = format!(
+                "matched {} times within {} s",
+                state.0.config.quarantine_after_matches,
+                state.0.config.flood_window.as_secs()
+            );
+            quarantine(&state, entry, &reason, &Actor::System("match-flood")).await?;
+        }
+    }
+    Ok(Json(MatchResponse {
+        results: results
+            .into_iter()
+            .map(|hits| MatchResult {
+                matches: hits
+                    .into_iter()
+                    .map(|(entry, distance)| MatchHit {
+                        entry_id: entry.to_string(),
+                        distance,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }))
+}
+
+/// Report what the platform did about matches.
+///
+/// Outcomes other than `false_positive` appear on the case's status (platform name, outcome,
+/// date). When enough distinct members report an entry as a false positive, it is quarantined:
+/// it stops matching and is tombstoned in sync until an operator reviews it.
+#[utoipa::path(
+    post, path = "/v1/outcomes", tag = "members",
+    request_body = OutcomesRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Recorded", body = OutcomesResponse),
+        (status = 400, description = "Invalid reports", body = ErrorBody),
+        (status = 401, description = "Missing or invalid key", body = ErrorBody),
+        (status = 403, description = "Key lacks the outcomes scope", body = ErrorBody),
+        (status = 404, description = "Unknown entry (nothing recorded)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn report_outcomes(
+    State(state): State<AppState>,
+    caller: Caller<NeedsOutcomes>,
+    ApiJson(req): ApiJson<OutcomesRequest>,
+) -> Result<Json<OutcomesResponse>, ApiError> {
+    let Principal::Member { id: member, .. } = caller.principal else {
+        return Err(ApiError::internal(&"outcomes caller is not a member"));
+    };
+    batch_size("outcome", req.outcomes.len())?;
+    let mut reports = Vec::with_capacity(req.outcomes.len());
+    for (i, o) in req.outcomes.iter().enumerate() {
+        let entry: EntryId = o
+            .entry_id
+            .parse()
+            .map_err(|e: quell_registry::ParseIdError| {
+                ApiError::bad_request("invalid_entry_id", format!("outcomes[{i}].entry_id: {e}"))
+            })?;
+        reports.push(OutcomeReport {
+            entry,
+            outcome: match o.outcome {
+                OutcomeKind::Blocked => Outcome::Blocked,
+                OutcomeKind::UnderReview => Outcome::UnderReview,
+                OutcomeKind::NotActioned => Outcome::NotActioned,
+                OutcomeKind::FalsePositive => Outcome::FalsePositive,
+            },
+            at: crate::time::parse(&format!("outcomes[{i}].at"), &o.at)?,
+        });
+    }
+    state
+        .store()
+        .record_outcomes(member, &reports, Timestamp::now())
+        .await?;
+    let disputed: BTreeSet<EntryId> = reports
+        .iter()
+        .filter(|r| r.outcome == Outcome::FalsePositive)
+        .map(|r| r.entry)
+        .collect();
+    let threshold = state.0.config.quarantine_after_false_positives;
+    for entry in disputed {
+        let reporters = state.store().false_positive_reporters(entry).await?;
+        if reporters >= threshold {
+            let reason = format!("{reporters} members reported false positives");
+            quarantine(
+                &state,
+                entry,
+                &reason,
+                &Actor::System("false-positive-reports"),
+            )
+            .await?;
+        }
+    }
+    Ok(Json(OutcomesResponse {
+        recorded: u32::try_from(reports.len()).unwrap_or(u32::MAX),
+    }))
+}

@@ -1,0 +1,50 @@
+//! Health, metrics and the API description.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use quell_api::{ErrorBody, Health};
+
+use crate::AppState;
+use crate::routes::{Caller, NeedsMetrics};
+
+/// Liveness and index size. Needs no credentials.
+#[utoipa::path(
+    get, path = "/healthz", tag = "ops",
+    responses((status = 200, description = "Serving", body = Health))
+)]
+pub(crate) async fn healthz(State(state): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok".to_owned(),
+        indexed_entries: state.indexed_entries() as u64,
+    })
+}
+
+/// Prometheus metrics (text exposition format). Needs an admin key.
+#[utoipa::path(
+    get, path = "/metrics", tag = "ops",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Metrics", body = String, content_type = "text/plain"),
+        (status = 401, description = "Missing or invalid key", body = ErrorBody),
+        (status = 403, description = "Key lacks the admin scope", body = ErrorBody),
+    )
+)]
+pub(crate) async fn metrics(_caller: Caller<NeedsMetrics>) -> impl IntoResponse {
+    let handle = crate::metrics::handle();
+    handle.run_upkeep();
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        handle.render(),
+    )
+}
+
+/// This document: OpenAPI 3.1, generated from the code. Needs no credentials.
+#[utoipa::path(
+    get, path = "/openapi.json", tag = "ops",
+    responses((status = 200, description = "OpenAPI document"))
+)]
+pub(crate) async fn openapi_json() -> impl IntoResponse {
+    Json(crate::openapi())
+}

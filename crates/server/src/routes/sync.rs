@@ -1,0 +1,142 @@
+//! `GET /v1/hashes`: the hash list as a stream of changes behind an opaque cursor.
+
+use axum::Json;
+use axum::extract::State;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use quell_api::{ErrorBody, SyncEntry, SyncOp, SyncResponse};
+use quell_registry::{ChangeOp, Signal, Store};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::routes::cases::hash_type;
+use crate::routes::{Caller, NeedsSync};
+
+/// Changes per page unless the member asks for fewer or more.
+const DEFAULT_LIMIT: u32 = 10_000;
+/// Most changes per page.
+const MAX_LIMIT: u32 = 50_000;
+
+/// Query parameters of `GET /v1/hashes`.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct SyncParams {
+    /// The `next_cursor` of the previous page; omit to start from the beginning.
+    cursor: Option<String>,
+    /// Changes per page, 1–50000 (default 10000).
+    limit: Option<u32>,
+}
+
+const CURSOR_PREFIX: &str = "q1:";
+
+/// Cursors are opaque to members; inside, a versioned change sequence number.
+pub(crate) fn encode_cursor(seq: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{seq}"))
+}
+
+pub(crate) fn decode_cursor(cursor: &str) -> Option<i64> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let text = std::str::from_utf8(&bytes).ok()?;
+    let seq: i64 = text.strip_prefix(CURSOR_PREFIX)?.parse().ok()?;
+    (seq >= 0 && encode_cursor(seq) == cursor).then_some(seq)
+}
+
+/// Sync the hash list: upserts and tombstones after the cursor, in order.
+///
+/// Pages are stable and resumable: store `next_cursor` once a page is applied and pass it
+/// next time. Entries carry opaque entry ids, never case ids. A tombstone names the entry
+/// to remove but does not repeat its hash. An entry withdrawn or quarantined since its
+/// upsert appears only as its tombstone.
+#[utoipa::path(
+    get, path = "/v1/hashes", tag = "members",
+    params(SyncParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of changes", body = SyncResponse),
+        (status = 400, description = "Bad cursor or limit", body = ErrorBody),
+        (status = 401, description = "Missing or invalid key", body = ErrorBody),
+        (status = 403, description = "Key lacks the sync scope", body = ErrorBody),
+    )
+)]
+pub(crate) async fn sync(
+    State(state): State<AppState>,
+    _caller: Caller<NeedsSync>,
+    ApiQuery(params): ApiQuery<SyncParams>,
+) -> Result<Json<SyncResponse>, ApiError> {
+    let after = match params.cursor.as_deref() {
+        None | Some("") => 0,
+        Some(c) => decode_cursor(c).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_cursor",
+                "this cursor is not one the registry issued; pass the `next_cursor` of the \
+                 previous page unchanged, or omit it to start from the beginning",
+            )
+        })?,
+    };
+    // A well-formed cursor past the newest change was not issued by this registry (or the
+    // database was replaced); silently answering "nothing new" would stall the member forever.
+    if after > 0 && after > state.store().last_change().await? {
+        return Err(ApiError::bad_request(
+            "invalid_cursor",
+            "this cursor is ahead of the registry's list; start again without a cursor",
+        ));
+    }
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "invalid_limit",
+            format!("limit must be between 1 and {MAX_LIMIT}, got {limit}"),
+        ));
+    }
+    // One extra row says whether another page is waiting.
+    let mut changes = state.store().changes(after, limit + 1).await?;
+    let has_more = changes.len() > limit as usize;
+    changes.truncate(limit as usize);
+    let next = changes.last().map_or(after, |c| c.seq);
+    let entries = changes
+        .into_iter()
+        .map(|c| match c.op {
+            ChangeOp::Upsert(signal) => SyncEntry {
+                op: SyncOp::Upsert,
+                entry_id: c.entry.to_string(),
+                kind: hash_type(signal.kind()),
+                value: Some(signal.value_hex()),
+                quality: match signal {
+                    Signal::Pdq { quality, .. } => Some(quality.get()),
+                    _ => None,
+                },
+            },
+            ChangeOp::Tombstone(kind) => SyncEntry {
+                op: SyncOp::Tombstone,
+                entry_id: c.entry.to_string(),
+                kind: hash_type(kind),
+                value: None,
+                quality: None,
+            },
+        })
+        .collect();
+    Ok(Json(SyncResponse {
+        entries,
+        next_cursor: encode_cursor(next),
+        has_more,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_forgeries() {
+        for seq in [0, 1, 42, i64::MAX] {
+            assert_eq!(decode_cursor(&encode_cursor(seq)), Some(seq));
+        }
+        assert_eq!(decode_cursor("not a cursor"), None);
+        assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode("q1:-5")), None);
+        assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode("q1:007")), None);
+        assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode("q2:7")), None);
+    }
+}

@@ -1,0 +1,223 @@
+//! Submit → sync sees it → match finds it → outcome → status shows it → withdraw → sync
+//! delivers the tombstone → match finds nothing.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::util::{TestApp, near, pdq, pdq_input};
+
+async fn sync_all(t: &TestApp, key: &str, cursor: Option<&str>) -> (Vec<Value>, String) {
+    let mut entries = Vec::new();
+    let mut cursor = cursor.map(str::to_owned);
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/v1/hashes?limit=2&cursor={c}"),
+            None => "/v1/hashes?limit=2".to_owned(),
+        };
+        let (status, page) = t.get(&path, Some(key)).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        entries.extend(page["entries"].as_array().unwrap().iter().cloned());
+        cursor = Some(page["next_cursor"].as_str().unwrap().to_owned());
+        if !page["has_more"].as_bool().unwrap() {
+            return (entries, cursor.unwrap());
+        }
+    }
+}
+
+async fn match_one(t: &TestApp, key: &str, kind: &str, value: &str) -> Vec<Value> {
+    let (status, body) = t
+        .post(
+            "/v1/match",
+            Some(key),
+            json!({ "hashes": [{ "type": kind, "value": value }] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["results"][0]["matches"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn submit_sync_match_outcome_status_withdraw() {
+    let t = TestApp::new().await;
+    let member = t.member("acme", "sync,match,outcomes").await;
+    let image = pdq(7);
+    let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+    let sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+    // Submit.
+    let (case_id, secret) = t
+        .open_case(json!([
+            pdq_input(&image, 92),
+            { "type": "md5", "value": md5.to_uppercase() },
+            { "type": "sha256", "value": sha },
+            pdq_input(&image, 92),
+        ]))
+        .await;
+    assert!(case_id.starts_with("c_"));
+
+    // Sync sees three entries (the duplicate counts once), with opaque ids and no case id.
+    let (entries, cursor) = sync_all(&t, &member, None).await;
+    assert_eq!(entries.len(), 3, "{entries:?}");
+    assert_eq!(entries[0]["op"], "upsert");
+    assert_eq!(entries[0]["type"], "pdq");
+    assert_eq!(entries[0]["value"], image);
+    assert_eq!(entries[0]["quality"], 92);
+    assert_eq!(
+        entries[1]["value"], md5,
+        "hashes are normalised to lowercase"
+    );
+    let text = serde_json::to_string(&entries).unwrap();
+    assert!(!text.contains(&case_id) && !text.contains(&case_id[2..]));
+    let pdq_entry = entries[0]["entry_id"].as_str().unwrap().to_owned();
+
+    // Match: the PDQ within 31 bits, not at 32; digests exactly.
+    let hits = match_one(&t, &member, "pdq", &near(&image, 31)).await;
+    assert_eq!(hits, vec![json!({ "entry_id": pdq_entry, "distance": 31 })]);
+    assert!(
+        match_one(&t, &member, "pdq", &near(&image, 32))
+            .await
+            .is_empty()
+    );
+    let (_, narrow) = t
+        .post(
+            "/v1/match",
+            Some(&member),
+            json!({ "hashes": [{ "type": "pdq", "value": near(&image, 5) }], "max_distance": 4 }),
+        )
+        .await;
+    assert_eq!(narrow["results"][0]["matches"], json!([]));
+    assert_eq!(match_one(&t, &member, "md5", md5).await.len(), 1);
+    assert_eq!(match_one(&t, &member, "sha256", sha).await.len(), 1);
+    assert!(
+        match_one(&t, &member, "md5", &"0".repeat(32))
+            .await
+            .is_empty()
+    );
+
+    // Outcome, then the status shows it.
+    let (status, body) = t
+        .post(
+            "/v1/outcomes",
+            Some(&member),
+            json!({ "outcomes": [
+            { "entry_id": pdq_entry, "outcome": "blocked", "at": "2026-03-04T05:06:07Z" },
+        ] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, case) = t.get(&format!("/v1/cases/{case_id}"), Some(&secret)).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["hashes"], json!({ "pdq": 1, "md5": 1, "sha256": 1 }));
+    assert_eq!(
+        case["outcomes"],
+        json!([{ "member": "acme", "outcome": "blocked", "at": "2026-03-04T05:06:07Z" }])
+    );
+    assert!(case.get("withdrawn_at").is_none());
+
+    // Withdraw: sync delivers tombstones (without the hashes), match finds nothing.
+    let (status, body) = t
+        .send(
+            axum::http::Method::POST,
+            &format!("/v1/cases/{case_id}/withdraw"),
+            Some(&secret),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["withdrawn_hashes"], 3);
+    let (tombstones, _) = sync_all(&t, &member, Some(&cursor)).await;
+    assert_eq!(tombstones.len(), 3);
+    assert!(
+        tombstones
+            .iter()
+            .all(|e| e["op"] == "tombstone" && e.get("value").is_none())
+    );
+    let ids = |list: &[Value]| {
+        let mut ids: Vec<String> = list.iter().map(|e| e["entry_id"].to_string()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&tombstones), ids(&entries));
+    assert!(match_one(&t, &member, "pdq", &image).await.is_empty());
+    assert!(match_one(&t, &member, "md5", md5).await.is_empty());
+    assert!(match_one(&t, &member, "sha256", sha).await.is_empty());
+    // A member starting now never receives the withdrawn hashes.
+    let (fresh, _) = sync_all(&t, &member, None).await;
+    assert!(fresh.iter().all(|e| e["op"] == "tombstone"));
+    let (_, case) = t.get(&format!("/v1/cases/{case_id}"), Some(&secret)).await;
+    assert!(case["withdrawn_at"].is_string());
+
+    // The audit log holds the case's life, and the chain verifies.
+    let events = t.state.store();
+    let events = quell_registry::Store::audit_events(events, 0, 100)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["member.add", "case.open", "case.withdraw"]);
+    quell_registry::verify_chain(&events).unwrap();
+}
+
+#[tokio::test]
+async fn the_index_is_rebuilt_from_the_store_on_restart() {
+    let t = TestApp::new().await;
+    let member = t.member("acme", "match").await;
+    let (keep, _) = t.open_case(json!([pdq_input(&pdq(1), 90)])).await;
+    let (gone, secret) = t.open_case(json!([pdq_input(&pdq(2), 90)])).await;
+    t.send(
+        axum::http::Method::POST,
+        &format!("/v1/cases/{gone}/withdraw"),
+        Some(&secret),
+        None,
+    )
+    .await;
+    let _ = keep;
+    let t2 = t.restart().await;
+    assert_eq!(t2.state.indexed_entries(), 1);
+    assert_eq!(match_one(&t2, &member, "pdq", &pdq(1)).await.len(), 1);
+    assert!(match_one(&t2, &member, "pdq", &pdq(2)).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_second_server_on_the_same_database_follows_the_change_feed() {
+    let a = TestApp::new().await;
+    let member = a.member("acme", "match").await;
+    let b_state = quell_server::AppState::new(
+        a.state.store().clone(),
+        quell_server::Config {
+            index_poll: None,
+            ..crate::util::config()
+        },
+    )
+    .await
+    .unwrap();
+    let b = TestApp {
+        app: quell_server::app(b_state.clone()),
+        state: b_state,
+        ..TestApp::new().await
+    };
+    let md5 = "0123456789abcdef0123456789abcdef";
+    let (case_id, secret) = a
+        .open_case(json!([pdq_input(&pdq(5), 90), { "type": "md5", "value": md5 }]))
+        .await;
+    assert_eq!(match_one(&a, &member, "pdq", &pdq(5)).await.len(), 1);
+    assert!(match_one(&b, &member, "pdq", &pdq(5)).await.is_empty());
+    assert_eq!(b.state.catch_up().await.unwrap(), 2);
+    assert_eq!(match_one(&b, &member, "pdq", &pdq(5)).await.len(), 1);
+    assert_eq!(match_one(&b, &member, "md5", md5).await.len(), 1);
+    // Replaying again changes nothing: entries are never indexed twice.
+    assert_eq!(b.state.catch_up().await.unwrap(), 0);
+    assert_eq!(a.state.catch_up().await.unwrap(), 0);
+    assert_eq!(b.state.indexed_entries(), 2);
+
+    a.send(
+        axum::http::Method::POST,
+        &format!("/v1/cases/{case_id}/withdraw"),
+        Some(&secret),
+        None,
+    )
+    .await;
+    assert_eq!(b.state.catch_up().await.unwrap(), 2);
+    assert!(match_one(&b, &member, "pdq", &pdq(5)).await.is_empty());
+    assert!(match_one(&b, &member, "md5", md5).await.is_empty());
+    assert_eq!(b.state.indexed_entries(), 0);
+}

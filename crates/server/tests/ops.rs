@@ -1,0 +1,91 @@
+//! Health, metrics and the OpenAPI document.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt as _;
+use serde_json::json;
+use tower::ServiceExt as _;
+
+use crate::util::{TestApp, pdq, pdq_input};
+
+#[tokio::test]
+async fn healthz_reports_the_index_size() {
+    let t = TestApp::new().await;
+    t.open_case(json!([pdq_input(&pdq(1), 90), { "type": "md5", "value": "0".repeat(32) }]))
+        .await;
+    let (status, body) = t.get("/healthz", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({ "status": "ok", "indexed_entries": 2 }));
+}
+
+#[tokio::test]
+async fn openapi_document_describes_every_route() {
+    let t = TestApp::new().await;
+    let (status, doc) = t.get("/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/v1/cases", "post"),
+        ("/v1/cases/{case_id}", "get"),
+        ("/v1/cases/{case_id}/withdraw", "post"),
+        ("/v1/hashes", "get"),
+        ("/v1/match", "post"),
+        ("/v1/outcomes", "post"),
+        ("/v1/admin/members", "get"),
+        ("/v1/admin/members", "post"),
+        ("/v1/admin/members/{name}/disable", "post"),
+        ("/v1/admin/members/{name}/rotate-key", "post"),
+        ("/v1/admin/audit", "get"),
+        ("/v1/admin/entries/{entry_id}/quarantine", "post"),
+        ("/v1/admin/entries/{entry_id}/release", "post"),
+        ("/healthz", "get"),
+        ("/metrics", "get"),
+        ("/openapi.json", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing"
+        );
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "OpenCaseRequest",
+        "MatchRequest",
+        "SyncResponse",
+        "ErrorBody",
+    ] {
+        assert!(schemas.contains_key(name), "schema {name} missing");
+    }
+    assert_eq!(doc, serde_json::to_value(quell_server::openapi()).unwrap());
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route() {
+    let t = TestApp::new().await;
+    let admin = t.member("ops", "admin").await;
+    t.get("/healthz", None).await;
+    let req = Request::get("/metrics")
+        .header("authorization", format!("Bearer {admin}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = t.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(text.contains("quell_http_requests_total"), "{text}");
+    assert!(text.contains("route=\"/healthz\""), "{text}");
+    assert!(text.contains("quell_index_entries"), "{text}");
+}

@@ -1,0 +1,8 @@
+//! HTTP tests of the registry through `app(state)` and `oneshot`, on real SQLite files.
+
+mod bad_input;
+mod end_to_end;
+mod ops;
+mod quarantine;
+mod roles;
+mod util;

@@ -1,0 +1,108 @@
+//! The backend chosen at run time: a SQLite file in a data directory, or PostgreSQL.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr as _;
+
+use quell_registry::{
+    Actor, ApiKeyRecord, AuditEvent, CaseAuth, CaseId, CaseStatus, Change, EntryId, KeyId, Member,
+    MemberId, NewCase, NewMember, OutcomeReport, Signal, Store, StoreError, Timestamp,
+};
+use sqlx::postgres::PgConnectOptions;
+
+use crate::{OpenError, PgStore, SqliteStore};
+
+/// Where the registry's data lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// `registry.db` (SQLite) inside this directory.
+    DataDir(PathBuf),
+    /// A PostgreSQL URL (`postgres://…`).
+    Postgres(String),
+}
+
+impl Location {
+    /// PostgreSQL if a database URL is given, else SQLite in `data_dir`.
+    pub fn parse(database_url: Option<&str>, data_dir: &Path) -> Self {
+        match database_url {
+            Some(url) => Self::Postgres(url.to_owned()),
+            None => Self::DataDir(data_dir.to_owned()),
+        }
+    }
+}
+
+/// Either backend, behind the one [`Store`] trait.
+#[derive(Clone, Debug)]
+pub enum AnyStore {
+    /// SQLite.
+    Sqlite(SqliteStore),
+    /// PostgreSQL.
+    Postgres(PgStore),
+}
+
+impl AnyStore {
+    /// Opens the store at `location`, creating the data directory or schema if needed.
+    ///
+    /// # Errors
+    /// If the directory cannot be created or the database cannot be opened or migrated.
+    pub async fn open(location: &Location) -> Result<Self, OpenError> {
+        match location {
+            Location::DataDir(dir) => {
+                std::fs::create_dir_all(dir).map_err(|source| OpenError::DataDir {
+                    path: dir.clone(),
+                    source,
+                })?;
+                Ok(Self::Sqlite(
+                    SqliteStore::open(&dir.join("registry.db")).await?,
+                ))
+            }
+            Location::Postgres(url) => {
+                let options = PgConnectOptions::from_str(url).map_err(OpenError::Connect)?;
+                Ok(Self::Postgres(PgStore::open(options).await?))
+            }
+        }
+    }
+
+    /// Closes the connection pool.
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(s) => s.close().await,
+            Self::Postgres(s) => s.close().await,
+        }
+    }
+}
+
+macro_rules! delegate {
+    ($(fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
+        impl Store for AnyStore {
+            $(
+                async fn $name(&self $(, $arg: $ty)*) -> Result<$ret, StoreError> {
+                    match self {
+                        Self::Sqlite(s) => s.$name($($arg),*).await,
+                        Self::Postgres(s) => s.$name($($arg),*).await,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+delegate! {
+    fn create_case(&self, case: &NewCase, actor: &Actor, at: Timestamp) -> ();
+    fn case_auth(&self, id: CaseId) -> Option<CaseAuth>;
+    fn case_status(&self, id: CaseId) -> CaseStatus;
+    fn withdraw_case(&self, id: CaseId, actor: &Actor, at: Timestamp) -> Vec<(EntryId, Signal)>;
+    fn changes(&self, after: i64, limit: u32) -> Vec<Change>;
+    fn last_change(&self) -> i64;
+    fn entry_signal(&self, entry: EntryId) -> Option<Signal>;
+    fn active_entries(&self, after: Option<EntryId>, limit: u32) -> Vec<(EntryId, Signal)>;
+    fn add_member(&self, member: &NewMember, key: KeyId, key_hash: &str, actor: &Actor, at: Timestamp) -> Member;
+    fn members(&self) -> Vec<Member>;
+    fn api_key(&self, key: KeyId) -> Option<ApiKeyRecord>;
+    fn disable_member(&self, name: &str, actor: &Actor, at: Timestamp) -> Member;
+    fn rotate_key(&self, name: &str, key: KeyId, key_hash: &str, actor: &Actor, at: Timestamp) -> Member;
+    fn record_outcomes(&self, member: MemberId, reports: &[OutcomeReport], received: Timestamp) -> ();
+    fn false_positive_reporters(&self, entry: EntryId) -> u32;
+    fn quarantine(&self, entry: EntryId, reason: &str, actor: &Actor, at: Timestamp) -> Option<Signal>;
+    fn release(&self, entry: EntryId, actor: &Actor, at: Timestamp) -> Option<Signal>;
+    fn audit_events(&self, after: i64, limit: u32) -> Vec<AuditEvent>;
+}

@@ -1,0 +1,75 @@
+//! The SQLite backend: one file, WAL, `synchronous = FULL`.
+
+use std::path::Path;
+use std::str::FromStr as _;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::OpenError;
+
+type Db = sqlx::Sqlite;
+
+/// The registry in a SQLite file.
+///
+/// WAL lets readers (sync, status) run beside the writer; `synchronous = FULL` syncs the WAL on
+/// every commit, so an acknowledged change survives a power cut, not only a crash. Writers take
+/// the database's write lock at `BEGIN IMMEDIATE`, which is what makes sequence numbers follow
+/// commit order.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: sqlx::SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path` and brings its schema up to date.
+    ///
+    /// # Errors
+    /// If the file cannot be opened or migrated.
+    pub async fn open(path: &Path) -> Result<Self, OpenError> {
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(OpenError::Connect)?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(OpenError::Connect)?;
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), OpenError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(OpenError::Migrate)?;
+        crate::migrate::run(&mut tx, include_str!("../migrations/sqlite.sql"))
+            .await
+            .map_err(OpenError::Migrate)?;
+        tx.commit().await.map_err(OpenError::Migrate)
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, Db>, quell_registry::StoreError> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(crate::common::db)
+    }
+}
+
+crate::common::impl_store!(SqliteStore);

@@ -1,0 +1,472 @@
+//! What every backend must do, written once against the `Store` trait.
+
+use quell_hash::{Md5, Pdq, Quality, Sha256};
+use quell_registry::{
+    Actor, ApiKey, CaseId, ChangeOp, EntryId, NewCase, NewMember, Outcome, OutcomeReport, Scope,
+    Scopes, Signal, SignalKind, Store, StoreError, Timestamp, verify_chain,
+};
+
+fn t(ms: i64) -> Timestamp {
+    Timestamp::from_millis(ms)
+}
+
+fn signals(n: usize) -> Vec<Signal> {
+    (0..n)
+        .map(|i| {
+            let seed: [u8; 8] = rand_bytes();
+            let mut b = [0u8; 32];
+            b[..8].copy_from_slice(&seed);
+            b[8..16].copy_from_slice(&(i as u64).to_be_bytes());
+            match i % 3 {
+                0 => Signal::Pdq {
+                    hash: Pdq::from_bytes(b),
+                    quality: Quality::new(90).unwrap(),
+                },
+                1 => Signal::Md5(Md5::from_bytes(b[..16].try_into().unwrap())),
+                _ => Signal::Sha256(Sha256::from_bytes(b)),
+            }
+        })
+        .collect()
+}
+
+fn rand_bytes() -> [u8; 8] {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new()
+        .hash_one(std::time::Instant::now())
+        .to_be_bytes()
+}
+
+/// A case with `n` distinct hashes (PDQ, MD5, SHA-256 in turn).
+pub(crate) fn new_case(n: usize) -> NewCase {
+    NewCase::new(CaseId::random(), "$argon2id$test".into(), signals(n)).unwrap()
+}
+
+async fn all_changes(store: &impl Store) -> Vec<quell_registry::Change> {
+    store.changes(0, 1_000_000).await.unwrap()
+}
+
+async fn chain_ok(store: &impl Store) -> u64 {
+    let events = store.audit_events(0, 1_000_000).await.unwrap();
+    verify_chain(&events).unwrap()
+}
+
+pub(crate) async fn case_lifecycle(store: &impl Store) {
+    let case = new_case(4);
+    store
+        .create_case(&case, &Actor::Case(case.id()), t(1000))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .case_auth(case.id())
+            .await
+            .unwrap()
+            .unwrap()
+            .secret_hash,
+        "$argon2id$test"
+    );
+    assert!(store.case_auth(CaseId::random()).await.unwrap().is_none());
+
+    let status = store.case_status(case.id()).await.unwrap();
+    assert_eq!(status.opened_at, t(1000));
+    assert_eq!(status.withdrawn_at, None);
+    assert_eq!(
+        status.hashes,
+        vec![
+            (SignalKind::Md5, 1),
+            (SignalKind::Pdq, 2),
+            (SignalKind::Sha256, 1)
+        ]
+    );
+
+    let changes = all_changes(store).await;
+    assert_eq!(
+        changes.iter().map(|c| c.seq).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
+    for ((entry, signal), change) in case.entries().iter().zip(&changes) {
+        assert_eq!(change.entry, *entry);
+        assert_eq!(change.op, ChangeOp::Upsert(*signal));
+    }
+    let active = store.active_entries(None, 100).await.unwrap();
+    let mut expected = case.entries().to_vec();
+    expected.sort_by_key(|(id, _)| *id);
+    assert_eq!(active, expected);
+    // Paging by id.
+    let first = store.active_entries(None, 2).await.unwrap();
+    let rest = store.active_entries(Some(first[1].0), 100).await.unwrap();
+    assert_eq!([first, rest].concat(), expected);
+
+    let cursor = store.last_change().await.unwrap();
+    assert_eq!(cursor, 4);
+    let removed = store
+        .withdraw_case(case.id(), &Actor::Case(case.id()), t(2000))
+        .await
+        .unwrap();
+    assert_eq!(removed.len(), 4);
+    // A member that had synced everything receives the four tombstones, numbered after what it
+    // has seen even though the upserts it saw were dropped from the feed.
+    let after = store.changes(cursor, 100).await.unwrap();
+    assert_eq!(
+        after.iter().map(|c| c.seq).collect::<Vec<_>>(),
+        [5, 6, 7, 8]
+    );
+    assert!(after.iter().all(|c| matches!(c.op, ChangeOp::Tombstone(_))));
+    assert_eq!(store.last_change().await.unwrap(), 8);
+    assert!(store.active_entries(None, 100).await.unwrap().is_empty());
+    // Withdrawn entries keep their signal for the index to drop them by.
+    let (entry, signal) = case.entries()[1];
+    assert_eq!(store.entry_signal(entry).await.unwrap(), Some(signal));
+    assert_eq!(store.entry_signal(EntryId::random()).await.unwrap(), None);
+    let status = store.case_status(case.id()).await.unwrap();
+    assert_eq!(status.withdrawn_at, Some(t(2000)));
+    // Withdrawing again changes nothing and writes nothing.
+    assert!(
+        store
+            .withdraw_case(case.id(), &Actor::Case(case.id()), t(3000))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        store
+            .withdraw_case(CaseId::random(), &Actor::Cli, t(3000))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.case_status(CaseId::random()).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    let events = store.audit_events(0, 100).await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["case.open", "case.withdraw"]
+    );
+    assert_eq!(events[0].subject, case.id().to_string());
+    assert_eq!(chain_ok(store).await, 2);
+}
+
+pub(crate) async fn sync_hides_withdrawn_hashes_and_resumes(store: &impl Store) {
+    let a = new_case(3);
+    let b = new_case(2);
+    store
+        .create_case(&a, &Actor::Case(a.id()), t(1))
+        .await
+        .unwrap();
+    // A member syncs the first two changes, then stops.
+    let page = store.changes(0, 2).await.unwrap();
+    assert_eq!(page.len(), 2);
+    let cursor = page[1].seq;
+    store
+        .create_case(&b, &Actor::Case(b.id()), t(2))
+        .await
+        .unwrap();
+    store
+        .withdraw_case(a.id(), &Actor::Case(a.id()), t(3))
+        .await
+        .unwrap();
+    assert_eq!(store.last_change().await.unwrap(), 3 + 2 + 3);
+
+    // Resuming: a's third upsert is no longer delivered (its entry is withdrawn), b's two are,
+    // then a tombstone for each of a's entries.
+    let rest = store.changes(cursor, 100).await.unwrap();
+    let upserts: Vec<EntryId> = rest
+        .iter()
+        .filter(|c| matches!(c.op, ChangeOp::Upsert(_)))
+        .map(|c| c.entry)
+        .collect();
+    let tombstones: Vec<EntryId> = rest
+        .iter()
+        .filter(|c| matches!(c.op, ChangeOp::Tombstone(_)))
+        .map(|c| c.entry)
+        .collect();
+    assert_eq!(upserts, b.entries().iter().map(|e| e.0).collect::<Vec<_>>());
+    let mut a_ids: Vec<EntryId> = a.entries().iter().map(|e| e.0).collect();
+    let mut got = tombstones.clone();
+    a_ids.sort();
+    got.sort();
+    assert_eq!(got, a_ids);
+    assert!(rest.windows(2).all(|w| w[0].seq < w[1].seq));
+
+    // A member starting now never sees a's hashes, only the tombstones.
+    let fresh = all_changes(store).await;
+    assert!(fresh.iter().all(|c| {
+        match c.op {
+            ChangeOp::Upsert(_) => !a_ids.contains(&c.entry),
+            ChangeOp::Tombstone(kind) => a
+                .entries()
+                .iter()
+                .any(|(id, s)| *id == c.entry && s.kind() == kind),
+        }
+    }));
+    assert!(
+        store
+            .changes(store.last_change().await.unwrap(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub(crate) async fn members_and_keys(store: &impl Store) {
+    let scopes: Scopes = [Scope::Sync, Scope::Match].into_iter().collect();
+    let member = NewMember::new("acme", scopes.clone()).unwrap();
+    let key = ApiKey::random();
+    let added = store
+        .add_member(&member, key.id(), "hash-1", &Actor::Cli, t(10))
+        .await
+        .unwrap();
+    assert_eq!(added.name, "acme");
+    assert_eq!(added.scopes, scopes);
+    assert!(!added.disabled);
+    assert!(matches!(
+        store
+            .add_member(&member, ApiKey::random().id(), "hash-x", &Actor::Cli, t(11))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let record = store.api_key(key.id()).await.unwrap().unwrap();
+    assert_eq!(record.member, added);
+    assert_eq!(record.secret_hash, "hash-1");
+    assert!(!record.revoked);
+    assert!(
+        store
+            .api_key(ApiKey::random().id())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let new_key = ApiKey::random();
+    store
+        .rotate_key(
+            "acme",
+            new_key.id(),
+            "hash-2",
+            &Actor::Member("ops".into()),
+            t(20),
+        )
+        .await
+        .unwrap();
+    assert!(store.api_key(key.id()).await.unwrap().unwrap().revoked);
+    assert!(!store.api_key(new_key.id()).await.unwrap().unwrap().revoked);
+
+    let disabled = store
+        .disable_member("acme", &Actor::Cli, t(30))
+        .await
+        .unwrap();
+    assert!(disabled.disabled);
+    assert!(
+        store
+            .api_key(new_key.id())
+            .await
+            .unwrap()
+            .unwrap()
+            .member
+            .disabled
+    );
+    assert!(matches!(
+        store.disable_member("nobody", &Actor::Cli, t(30)).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store
+            .rotate_key("nobody", ApiKey::random().id(), "h", &Actor::Cli, t(30))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.members().await.unwrap(), vec![disabled]);
+
+    let events = store.audit_events(0, 100).await.unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| (e.action.as_str(), e.actor.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("member.add", "cli"),
+            ("member.rotate_key", "member:ops"),
+            ("member.disable", "cli")
+        ]
+    );
+    // Keys are referred to by id only; no secret or hash reaches the audit log.
+    assert!(events.iter().all(|e| !e.detail.contains("hash-")));
+    assert_eq!(chain_ok(store).await, 3);
+}
+
+pub(crate) async fn outcomes_all_or_nothing(store: &impl Store) {
+    let case = new_case(2);
+    store
+        .create_case(&case, &Actor::Case(case.id()), t(1))
+        .await
+        .unwrap();
+    let (e0, e1) = (case.entries()[0].0, case.entries()[1].0);
+    let mut members = Vec::new();
+    for name in ["a", "b"] {
+        let m = NewMember::new(name, [Scope::Outcomes].into_iter().collect()).unwrap();
+        members.push(
+            store
+                .add_member(&m, ApiKey::random().id(), "h", &Actor::Cli, t(2))
+                .await
+                .unwrap(),
+        );
+    }
+    let report = |entry, outcome, at| OutcomeReport {
+        entry,
+        outcome,
+        at: t(at),
+    };
+    // One unknown entry: nothing from the batch is stored.
+    let bad = [
+        report(e0, Outcome::Blocked, 100),
+        report(EntryId::random(), Outcome::Blocked, 100),
+    ];
+    assert!(matches!(
+        store.record_outcomes(members[0].id, &bad, t(5)).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(
+        store
+            .case_status(case.id())
+            .await
+            .unwrap()
+            .outcomes
+            .is_empty()
+    );
+
+    store
+        .record_outcomes(
+            members[0].id,
+            &[
+                report(e0, Outcome::Blocked, 200),
+                report(e1, Outcome::FalsePositive, 300),
+            ],
+            t(5),
+        )
+        .await
+        .unwrap();
+    store
+        .record_outcomes(
+            members[1].id,
+            &[
+                report(e1, Outcome::FalsePositive, 400),
+                report(e1, Outcome::UnderReview, 150),
+            ],
+            t(6),
+        )
+        .await
+        .unwrap();
+    let status = store.case_status(case.id()).await.unwrap();
+    let shown: Vec<(&str, Outcome, Timestamp)> = status
+        .outcomes
+        .iter()
+        .map(|o| (o.member.as_str(), o.outcome, o.at))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("b", Outcome::UnderReview, t(150)),
+            ("a", Outcome::Blocked, t(200))
+        ]
+    );
+    assert_eq!(store.false_positive_reporters(e1).await.unwrap(), 2);
+    assert_eq!(store.false_positive_reporters(e0).await.unwrap(), 0);
+}
+
+pub(crate) async fn quarantine_and_release(store: &impl Store) {
+    let case = new_case(2);
+    store
+        .create_case(&case, &Actor::Case(case.id()), t(1))
+        .await
+        .unwrap();
+    let (entry, signal) = case.entries()[0];
+    let q = store
+        .quarantine(entry, "3 false positives", &Actor::System("fp"), t(2))
+        .await
+        .unwrap();
+    assert_eq!(q, Some(signal));
+    assert_eq!(
+        store
+            .quarantine(entry, "again", &Actor::Cli, t(3))
+            .await
+            .unwrap(),
+        None
+    );
+    let active: Vec<EntryId> = store
+        .active_entries(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    assert_eq!(active, vec![case.entries()[1].0]);
+    let last = all_changes(store).await.pop().unwrap();
+    assert_eq!(last.entry, entry);
+    assert_eq!(last.op, ChangeOp::Tombstone(signal.kind()));
+
+    assert_eq!(
+        store.release(entry, &Actor::Cli, t(4)).await.unwrap(),
+        Some(signal)
+    );
+    assert_eq!(store.release(entry, &Actor::Cli, t(5)).await.unwrap(), None);
+    let last = all_changes(store).await.pop().unwrap();
+    assert_eq!(last.op, ChangeOp::Upsert(signal));
+    assert!(matches!(
+        store
+            .quarantine(EntryId::random(), "x", &Actor::Cli, t(6))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // A withdrawn entry cannot be quarantined or released back into the list.
+    store
+        .withdraw_case(case.id(), &Actor::Case(case.id()), t(7))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .quarantine(entry, "x", &Actor::Cli, t(8))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.release(entry, &Actor::Cli, t(8)).await.unwrap(), None);
+    let events = store.audit_events(0, 100).await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        [
+            "case.open",
+            "entry.quarantine",
+            "entry.release",
+            "case.withdraw"
+        ]
+    );
+    assert_eq!(events[1].detail, "reason=3 false positives");
+    assert_eq!(chain_ok(store).await, 4);
+}
+
+pub(crate) async fn concurrent_writers_keep_sequences_gap_free(
+    store: &(impl Store + Clone + 'static),
+) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let store = store.clone();
+        tasks.spawn(async move {
+            for _ in 0..4 {
+                store
+                    .create_case(&new_case(3), &Actor::Cli, t(1))
+                    .await
+                    .unwrap();
+            }
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.unwrap();
+    }
+    let seqs: Vec<i64> = all_changes(store).await.iter().map(|c| c.seq).collect();
+    assert_eq!(seqs, (1..=16 * 4 * 3).collect::<Vec<i64>>());
+    assert_eq!(chain_ok(store).await, 64);
+}

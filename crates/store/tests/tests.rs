@@ -1,0 +1,4 @@
+//! The store conformance suite, run against SQLite and PostgreSQL.
+
+mod backends;
+mod conformance;
