@@ -15,7 +15,7 @@ VENV=$ROOT/bench/.venv-index
 OUT=$ROOT/bench/out/index
 FLAT_QUERIES=${FLAT_QUERIES:-200}
 SLOTS=${QUELL_SLOTS:-16}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-index}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 mkdir -p "$OUT"
 
 if [[ ! -x $VENV/bin/python ]]; then

@@ -19,7 +19,7 @@ CONNS=${CONNS:-8}
 THREADS=${THREADS:-1}
 PAGE=${PAGE:-50000}
 PORT=${PORT:-18080}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-registry}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 mkdir -p "$OUT"
 
 command -v wrk >/dev/null || { echo "install wrk: apt-get install wrk" >&2; exit 1; }
