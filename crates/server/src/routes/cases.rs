@@ -122,6 +122,28 @@ pub(crate) async fn open_case(
     ))
 }
 
+/// Parses a case id from the path and proves that the caller holds the case's secret and may
+/// do `action` on it.
+async fn authorized_case(
+    state: &AppState,
+    case_id: &str,
+    headers: &HeaderMap,
+    action: fn(CaseId) -> Action,
+) -> Result<CaseId, ApiError> {
+    let case = parse_case_id(case_id)?;
+    let inner = &state.0;
+    let who = auth::case_holder(
+        &inner.store,
+        &inner.keys,
+        &inner.config.secret_hasher,
+        headers,
+        case,
+    )
+    .await?;
+    authorize(&who, &action(case))?;
+    Ok(case)
+}
+
 /// A case's status: how many hashes, and what member platforms reported.
 ///
 /// Needs the case's secret as `Authorization: Bearer <secret>`. Shows platform names, outcomes
@@ -141,17 +163,8 @@ pub(crate) async fn case_status(
     Path(case_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<CaseStatusResponse>, ApiError> {
-    let case = parse_case_id(&case_id)?;
+    let case = authorized_case(&state, &case_id, &headers, Action::ReadCase).await?;
     let inner = &state.0;
-    let who = auth::case_holder(
-        &inner.store,
-        &inner.keys,
-        &inner.config.secret_hasher,
-        &headers,
-        case,
-    )
-    .await?;
-    authorize(&who, &Action::ReadCase(case))?;
     let status = inner.store.case_status(case).await?;
     let mut hashes = HashCounts::default();
     for (kind, n) in status.hashes {
@@ -195,17 +208,8 @@ pub(crate) async fn withdraw_case(
     Path(case_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<WithdrawResponse>, ApiError> {
-    let case = parse_case_id(&case_id)?;
+    let case = authorized_case(&state, &case_id, &headers, Action::WithdrawCase).await?;
     let inner = &state.0;
-    let who = auth::case_holder(
-        &inner.store,
-        &inner.keys,
-        &inner.config.secret_hasher,
-        &headers,
-        case,
-    )
-    .await?;
-    authorize(&who, &Action::WithdrawCase(case))?;
     let _in_order = inner.list_writes.lock().await;
     let removed = inner
         .store
