@@ -106,8 +106,9 @@ describe("the affected person's page in Chromium", () => {
 
   test("fingerprints in the browser equal the golden values, then open, check and withdraw a case", async () => {
     const { page, base } = env;
-    await page.goto(`${base}/`);
-    await page.waitForFunction(() => document.querySelector("#submit") !== null);
+    // Network idle: the page, its script, style and the worker's script have all loaded.
+    await page.goto(`${base}/`, { waitUntil: "networkidle" });
+    assert.ok(requests.some((r) => r.url === `${base}/assets/worker.js`), "the worker was loaded");
     const loaded = requests.length;
 
     const hashingStarted = Date.now();
