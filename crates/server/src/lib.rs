@@ -16,13 +16,16 @@
 //! The router is built by [`app`] from an [`AppState`], so tests drive it with `oneshot`
 //! exactly as the server does. Every route authenticates and asks
 //! [`quell_registry::authorize`]; bodies are JSON only, size-limited, with unknown fields
-//! refused; errors are `{"error": {"code", "message"}}`.
+//! refused; errors are `{"error": {"code", "message"}}`. The one exception is the affected
+//! person's page at `/` (module `page`): static, public files under a strict
+//! Content-Security-Policy.
 
 mod auth;
 mod error;
 mod extract;
 mod matching;
 mod metrics;
+mod page;
 mod routes;
 mod time;
 

@@ -124,6 +124,17 @@ const ENDPOINTS: &[Endpoint] = &[
         access: Access::Public,
         ok: StatusCode::OK,
     },
+    // The affected person's page and its script: public, whatever credentials come along.
+    Endpoint {
+        name: "page",
+        access: Access::Public,
+        ok: StatusCode::OK,
+    },
+    Endpoint {
+        name: "page_script",
+        access: Access::Public,
+        ok: StatusCode::OK,
+    },
 ];
 
 fn expected(access: Access, role: Role, ok: StatusCode) -> StatusCode {
@@ -217,6 +228,8 @@ async fn every_endpoint_by_every_role() {
                 "metrics" => (Method::GET, "/metrics".into(), None),
                 "healthz" => (Method::GET, "/healthz".into(), None),
                 "openapi" => (Method::GET, "/openapi.json".into(), None),
+                "page" => (Method::GET, "/".into(), None),
+                "page_script" => (Method::GET, "/assets/index.js".into(), None),
                 other => unreachable!("endpoint {other} has no request"),
             };
             let (status, body) = t.send(method, &path, bearer, body).await;

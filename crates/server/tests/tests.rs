@@ -3,6 +3,7 @@
 mod bad_input;
 mod end_to_end;
 mod ops;
+mod page;
 mod quarantine;
 mod roles;
 mod util;

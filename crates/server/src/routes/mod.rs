@@ -74,6 +74,7 @@ pub(crate) fn router(state: AppState) -> Router {
     let max_body = state.0.config.max_body_bytes;
     let (router, _) = routes().split_for_parts();
     router
+        .merge(crate::page::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(crate::metrics::track))

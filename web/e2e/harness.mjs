@@ -1,0 +1,126 @@
+// A real `quell serve` on a free loopback port with a temporary data directory, and Debian's
+// Chromium driven by playwright-core with a fresh profile. Everything started here is stopped
+// by `stop()`, which the tests call in `after` hooks so it runs even when a test fails.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, "../..");
+
+/** The shared vectors directory (QUELL_VECTORS, or ../shared/vectors beside the repository). */
+export function vectorsDir() {
+  const dir = process.env.QUELL_VECTORS ?? resolve(repoRoot, "../shared/vectors");
+  if (!existsSync(join(dir, "pdq", "expected.tsv"))) {
+    throw new Error(`no PDQ vectors at ${dir}/pdq (set QUELL_VECTORS)`);
+  }
+  return dir;
+}
+
+/** QUELL_BIN, or target/debug/quell after `cargo build -p quell`. */
+export function quellBinary() {
+  if (process.env.QUELL_BIN) return process.env.QUELL_BIN;
+  execFileSync("cargo", ["build", "-p", "quell"], { cwd: repoRoot, stdio: "inherit" });
+  const target = process.env.CARGO_TARGET_DIR ?? join(repoRoot, "target");
+  return join(target, "debug", "quell");
+}
+
+/** Resolves with the base URL once the server prints its bound address (it was given port 0). */
+function listeningAddress(child, log) {
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`quell serve printed no address within 30 s:\n${log.join("")}`)), 30_000);
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += String(d);
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      fail(new Error(`quell serve exited with ${code}:\n${log.join("")}`));
+    });
+  });
+}
+
+async function waitHealthy(base, child, log) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`quell serve exited with ${child.exitCode}:\n${log.join("")}`);
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`quell serve did not become healthy within 30 s:\n${log.join("")}`);
+}
+
+/** Starts the server and the browser; returns `{ base, context, page, stop }`. */
+export async function start() {
+  const cleanups = [];
+  const stop = async () => {
+    for (const f of cleanups.reverse()) {
+      try {
+        await f();
+      } catch (e) {
+        console.error("cleanup:", e);
+      }
+    }
+    cleanups.length = 0;
+  };
+  try {
+    const bin = quellBinary();
+    const dataDir = mkdtempSync(join(tmpdir(), "quell-e2e-data-"));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const log = [];
+    const child = spawn(bin, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "text"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.on("data", (d) => log.push(String(d)));
+    child.stderr.on("data", (d) => log.push(String(d)));
+    cleanups.push(
+      () =>
+        new Promise((ok) => {
+          if (child.exitCode !== null) return ok();
+          child.once("exit", ok);
+          child.kill("SIGTERM");
+          setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
+        }),
+    );
+    const base = await listeningAddress(child, log);
+    await waitHealthy(base, child, log);
+
+    const profile = mkdtempSync(join(tmpdir(), "quell-e2e-chromium-"));
+    cleanups.push(() => rmSync(profile, { recursive: true, force: true }));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+      viewport: { width: 1280, height: 900 },
+      acceptDownloads: true,
+    });
+    cleanups.push(() => context.close());
+    const page = context.pages()[0] ?? (await context.newPage());
+    return { base, context, page, stop, serverLog: log };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

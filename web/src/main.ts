@@ -1,0 +1,362 @@
+/**
+ * The affected person's page: choose photos, fingerprint them in a worker, open a case with
+ * the fingerprints only, show the case number and secret once, check a case and withdraw it.
+ *
+ * The page talks to its own origin only (`/v1/cases…`), and every request body is a small JSON
+ * document built here from hex strings: the files themselves are read only by the worker.
+ * The secret is kept in memory and sent only as an `Authorization` header, never in a URL.
+ */
+
+import "./style.css";
+import { MIN_QUALITY, type FileHashes, type HashReply } from "./protocol";
+
+function el<T extends HTMLElement = HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`the page has no #${id}`);
+  return found as T;
+}
+
+type Entry = {
+  id: number;
+  name: string;
+  item: HTMLLIElement;
+  status: HTMLElement;
+  state: "hashing" | "done" | "failed";
+  hashes?: FileHashes;
+};
+
+const entries = new Map<number, Entry>();
+let nextId = 1;
+const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+
+const list = el<HTMLUListElement>("file-list");
+const summary = el("summary");
+const submit = el<HTMLButtonElement>("submit");
+const submitError = el("submit-error");
+
+function show(node: HTMLElement, text: string | null): void {
+  node.hidden = text === null;
+  node.textContent = text ?? "";
+}
+
+/** The hashes a file contributes: all three, or only the exact ones if PDQ quality is low. */
+function hashInputs(h: FileHashes): { type: string; value: string; quality?: number }[] {
+  const out: { type: string; value: string; quality?: number }[] = [];
+  if (h.pdq && h.pdq.quality >= MIN_QUALITY) out.push({ type: "pdq", value: h.pdq.hex, quality: h.pdq.quality });
+  out.push({ type: "md5", value: h.md5 }, { type: "sha256", value: h.sha256 });
+  return out;
+}
+
+function refresh(): void {
+  const all = [...entries.values()];
+  const hashing = all.filter((e) => e.state === "hashing").length;
+  const ready = all.filter((e) => e.state === "done").length;
+  submit.disabled = hashing > 0 || ready === 0;
+  if (all.length === 0) summary.textContent = "";
+  else if (hashing > 0) summary.textContent = `Making fingerprints: ${hashing} of ${all.length} still to do.`;
+  else summary.textContent = `${ready} of ${all.length} ready to send.`;
+}
+
+function addFiles(files: Iterable<File>): void {
+  for (const file of files) {
+    const id = nextId++;
+    const item = document.createElement("li");
+    item.className = "file";
+    const name = document.createElement("span");
+    name.className = "name";
+    name.textContent = file.name || "unnamed file";
+    const status = document.createElement("span");
+    status.className = "status";
+    status.dataset.state = "hashing";
+    status.textContent = "Making the fingerprint…";
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "button small";
+    remove.textContent = "Remove";
+    remove.setAttribute("aria-label", `Remove ${file.name || "this file"}`);
+    remove.addEventListener("click", () => {
+      entries.delete(id);
+      item.remove();
+      refresh();
+      el("files").focus();
+    });
+    item.append(name, status, remove);
+    list.append(item);
+    entries.set(id, { id, name: file.name, item, status, state: "hashing" });
+    if (file.type.startsWith("video/")) {
+      // Decided here too, so a video is never even read into the worker.
+      finish({ id, ok: false, reason: "video", detail: file.type });
+    } else {
+      worker.postMessage({ id, file });
+    }
+  }
+  refresh();
+}
+
+function finish(reply: HashReply): void {
+  const entry = entries.get(reply.id);
+  if (!entry) return; // removed while it was being hashed
+  const { status } = entry;
+  if (reply.ok) {
+    entry.state = "done";
+    entry.hashes = reply.hashes;
+    const pdq = reply.hashes.pdq;
+    entry.item.dataset.pdq = pdq?.hex ?? "";
+    entry.item.dataset.quality = String(pdq?.quality ?? "");
+    entry.item.dataset.md5 = reply.hashes.md5;
+    entry.item.dataset.sha256 = reply.hashes.sha256;
+    if (pdq && pdq.quality >= MIN_QUALITY) {
+      status.dataset.state = "done";
+      status.textContent = "Fingerprint ready.";
+    } else {
+      status.dataset.state = "low";
+      status.textContent =
+        "Ready, with a limit: this photo is too plain or too small to match reliably, so only exact copies " +
+        "of this file can be found. Edited or resized copies may be missed. A larger or more detailed version " +
+        "of the photo, if you have one, works better.";
+    }
+  } else {
+    entry.state = "failed";
+    status.dataset.state = "failed";
+    status.textContent = {
+      video: "This is a video. This page cannot fingerprint videos privately yet: use the quell hash command-line tool for videos.",
+      not_image: "This does not look like a photo, so it cannot be fingerprinted here.",
+      too_large: "This photo is too large for this page to read. It will not be sent.",
+      unreadable: "This browser cannot read this photo's format. It will not be sent. Saving it as JPEG or PNG first may help.",
+    }[reply.reason];
+  }
+  refresh();
+}
+
+worker.onmessage = (event: MessageEvent<HashReply>) => finish(event.data);
+worker.onerror = () => {
+  for (const entry of entries.values()) {
+    if (entry.state === "hashing") finish({ id: entry.id, ok: false, reason: "unreadable", detail: "worker failed" });
+  }
+};
+
+const input = el<HTMLInputElement>("files");
+input.addEventListener("change", () => {
+  if (input.files) addFiles(input.files);
+  input.value = "";
+});
+
+const drop = el("drop");
+drop.addEventListener("dragover", (e) => {
+  e.preventDefault();
+  drop.classList.add("over");
+});
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (e) => {
+  e.preventDefault();
+  drop.classList.remove("over");
+  if (e.dataTransfer?.files) addFiles(e.dataTransfer.files);
+});
+// A drop that misses the drop area must not open the photo in the tab.
+window.addEventListener("dragover", (e) => e.preventDefault());
+window.addEventListener("drop", (e) => e.preventDefault());
+
+/** An API error body `{"error": {"code", "message"}}`, or null. */
+async function apiError(response: Response): Promise<{ code: string; message: string } | null> {
+  try {
+    const body = await response.json();
+    return body?.error ?? null;
+  } catch {
+    return null;
+  }
+}
+
+async function callApi(method: "GET" | "POST", path: string, secret: string | null, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (secret !== null) headers.authorization = `Bearer ${secret}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  return fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "omit",
+    cache: "no-store",
+    referrerPolicy: "no-referrer",
+  });
+}
+
+let opened: { caseId: string; secret: string } | null = null;
+
+submit.addEventListener("click", async () => {
+  const seen = new Set<string>();
+  const hashes = [];
+  for (const entry of entries.values()) {
+    if (entry.state !== "done" || !entry.hashes) continue;
+    for (const h of hashInputs(entry.hashes)) {
+      const key = `${h.type}:${h.value}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        hashes.push(h);
+      }
+    }
+  }
+  submit.disabled = true;
+  show(submitError, null);
+  try {
+    const response = await callApi("POST", "/v1/cases", null, { hashes });
+    if (response.status !== 201) {
+      const err = await apiError(response);
+      show(submitError, `The case could not be opened: ${err?.message ?? `the registry answered ${response.status}`}. Nothing was saved. You can try again.`);
+      submit.disabled = false;
+      return;
+    }
+    const body = (await response.json()) as { case_id: string; secret: string; hashes: number };
+    opened = { caseId: body.case_id, secret: body.secret };
+    el("new-case-id").textContent = body.case_id;
+    el("new-secret").textContent = body.secret;
+    el("opened-count").textContent = `${body.hashes} fingerprint${body.hashes === 1 ? " was" : "s were"} registered.`;
+    // The photos are no longer needed here; the list goes so a second submit cannot repeat it.
+    entries.clear();
+    list.replaceChildren();
+    refresh();
+    el<HTMLInputElement>("case-id").value = body.case_id;
+    const section = el("opened");
+    section.hidden = false;
+    section.focus();
+  } catch {
+    show(submitError, "The registry could not be reached. Nothing was sent. Check your connection and try again.");
+    submit.disabled = false;
+  }
+});
+
+function codesText(): string {
+  if (!opened) return "";
+  return `Quell case\nCase number: ${opened.caseId}\nSecret: ${opened.secret}\n\nKeep this safe. The secret cannot be recovered.\n`;
+}
+
+el("copy-codes").addEventListener("click", async () => {
+  const result = el("copy-result");
+  try {
+    await navigator.clipboard.writeText(codesText());
+    result.textContent = "Copied. Paste them somewhere safe, such as a password manager.";
+  } catch {
+    // Clipboard access can be refused (or missing on plain HTTP): select the codes instead.
+    const range = document.createRange();
+    range.selectNodeContents(el("opened").querySelector("dl") as Node);
+    const sel = window.getSelection();
+    sel?.removeAllRanges();
+    sel?.addRange(range);
+    result.textContent = "This browser did not allow copying. The codes are selected: press Ctrl+C (or Cmd+C) to copy them.";
+  }
+});
+
+el("download-codes").addEventListener("click", () => {
+  if (!opened) return;
+  const url = URL.createObjectURL(new Blob([codesText()], { type: "text/plain" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = `quell-case-${opened.caseId}.txt`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  el("copy-result").textContent = "Downloaded. Keep the file somewhere safe.";
+});
+
+const OUTCOME_TEXT: Record<string, string> = {
+  blocked: "found a copy and removed or blocked it",
+  under_review: "found a possible copy and is reviewing it",
+  not_actioned: "reviewed a possible copy and did not act on it",
+};
+
+function formatDate(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: "long", timeStyle: "short" });
+}
+
+type CaseStatus = {
+  case_id: string;
+  opened_at: string;
+  withdrawn_at?: string;
+  hashes: { pdq: number; md5: number; sha256: number };
+  outcomes: { member: string; outcome: string; at: string }[];
+};
+
+let current: { caseId: string; secret: string } | null = null;
+const statusError = el("status-error");
+const statusView = el("status-view");
+
+function renderStatus(s: CaseStatus): void {
+  const total = s.hashes.pdq + s.hashes.md5 + s.hashes.sha256;
+  const state = el("status-state");
+  state.dataset.state = s.withdrawn_at ? "withdrawn" : "open";
+  state.textContent = s.withdrawn_at
+    ? `Case ${s.case_id} was withdrawn on ${formatDate(s.withdrawn_at)}. Platforms no longer look for its photos.`
+    : `Case ${s.case_id} is open since ${formatDate(s.opened_at)}, with ${total} fingerprint${total === 1 ? "" : "s"}. Platforms that take part are looking for copies.`;
+  const outcomes = el("status-outcomes");
+  outcomes.replaceChildren();
+  if (s.outcomes.length === 0) {
+    const li = document.createElement("li");
+    li.textContent = s.withdrawn_at
+      ? "No platform reported finding a copy."
+      : "No platform has reported finding a copy yet. That is normal: they report only when a copy is uploaded.";
+    outcomes.append(li);
+  }
+  for (const o of s.outcomes) {
+    const li = document.createElement("li");
+    li.textContent = `${o.member} ${OUTCOME_TEXT[o.outcome] ?? `reported: ${o.outcome}`} (${formatDate(o.at)}).`;
+    outcomes.append(li);
+  }
+  el("withdraw-box").hidden = Boolean(s.withdrawn_at);
+  statusView.hidden = false;
+}
+
+function explain(status: number, err: { code: string; message: string } | null): string {
+  if (status === 401 || status === 403) return "The case number and secret do not match. Check both and try again.";
+  if (err?.code === "invalid_case_id") return "That case number is not in the right form. It starts with c_.";
+  if (status === 404) return "There is no case with that number.";
+  if (status === 429) return "Too many tries. Please wait a minute and try again.";
+  return `Something went wrong on the registry (${err?.message ?? status}). Please try again later.`;
+}
+
+async function loadStatus(caseId: string, secret: string): Promise<void> {
+  show(statusError, null);
+  try {
+    const response = await callApi("GET", `/v1/cases/${encodeURIComponent(caseId)}`, secret);
+    if (!response.ok) {
+      statusView.hidden = true;
+      show(statusError, explain(response.status, await apiError(response)));
+      return;
+    }
+    current = { caseId, secret };
+    renderStatus((await response.json()) as CaseStatus);
+    statusView.focus();
+  } catch {
+    show(statusError, "The registry could not be reached. Check your connection and try again.");
+  }
+}
+
+el<HTMLFormElement>("status-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const caseId = el<HTMLInputElement>("case-id").value.trim();
+  const secret = el<HTMLInputElement>("secret").value.trim();
+  if (!caseId || !secret) {
+    show(statusError, "Enter both the case number and the secret.");
+    return;
+  }
+  void loadStatus(caseId, secret);
+});
+
+const dialog = el<HTMLDialogElement>("confirm-withdraw");
+el("withdraw").addEventListener("click", () => dialog.showModal());
+el("confirm-no").addEventListener("click", () => dialog.close());
+el("confirm-yes").addEventListener("click", async () => {
+  dialog.close();
+  if (!current) return;
+  const { caseId, secret } = current;
+  try {
+    const response = await callApi("POST", `/v1/cases/${encodeURIComponent(caseId)}/withdraw`, secret);
+    if (!response.ok) {
+      show(statusError, explain(response.status, await apiError(response)));
+      return;
+    }
+    await loadStatus(caseId, secret);
+  } catch {
+    show(statusError, "The registry could not be reached, so the case was not withdrawn. Please try again.");
+  }
+});

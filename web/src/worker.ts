@@ -1,0 +1,76 @@
+/**
+ * The hashing worker: file bytes in, MD5, SHA-256 and PDQ out. It runs off the page's main
+ * thread so large photos do not freeze the page, and it has no network code at all: the image
+ * never leaves this worker, only its fingerprints do.
+ *
+ * Decoding: `createImageBitmap` with `colorSpaceConversion: "none"` (the pixels as stored, no
+ * colour-profile conversion, like the reference's decoders), `premultiplyAlpha: "none"` (the
+ * reference drops alpha without compositing), then `getImageData` on an OffscreenCanvas at the
+ * image's full size: no canvas scaling, the PDQ port does all the maths.
+ *
+ * Orientation: like `quell hash` and the reference by default, the hash is of the pixels as
+ * stored, ignoring the EXIF Orientation tag. Chromium applies the tag to JPEGs even when asked
+ * for `imageOrientation: "none"`, so the worker asks for `"from-image"` (which every browser
+ * applies the same way) and then undoes the tag itself (`orientation.ts`).
+ */
+
+import { md5Hex, sha256Hex } from "./digest";
+import { jpegOrientation, undoOrientation } from "./orientation";
+import { pdqFromPixels } from "./pdq";
+import { MAX_PIXELS, type HashReply, type HashRequest } from "./protocol";
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+async function pixelsOf(file: File): Promise<ImageData> {
+  const bitmap = await createImageBitmap(file, {
+    colorSpaceConversion: "none",
+    premultiplyAlpha: "none",
+    imageOrientation: "from-image",
+  });
+  try {
+    const { width, height } = bitmap;
+    if (width * height > MAX_PIXELS) {
+      throw new TooLarge(`${width}×${height} pixels is more than this page can hold in memory`);
+    }
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    if (!ctx) throw new Error("this browser has no 2D canvas in workers");
+    ctx.drawImage(bitmap, 0, 0);
+    return ctx.getImageData(0, 0, width, height, { colorSpace: "srgb" });
+  } finally {
+    bitmap.close();
+  }
+}
+
+class TooLarge extends Error {}
+
+async function hash(req: HashRequest): Promise<HashReply> {
+  const { id, file } = req;
+  if (file.type.startsWith("video/")) {
+    return { id, ok: false, reason: "video", detail: file.type };
+  }
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const md5 = md5Hex(bytes);
+  const sha256 = sha256Hex(bytes);
+  let image: ImageData;
+  try {
+    image = await pixelsOf(file);
+  } catch (e) {
+    const detail = e instanceof Error ? e.message : String(e);
+    const reason = e instanceof TooLarge ? "too_large" : file.type.startsWith("image/") ? "unreadable" : "not_image";
+    return { id, ok: false, reason, detail };
+  }
+  const stored = undoOrientation(image.data, image.width, image.height, jpegOrientation(bytes));
+  const pdq = pdqFromPixels(stored.data, stored.width, stored.height, 4);
+  return { id, ok: true, hashes: { md5, sha256, pdq: { ...pdq, width: stored.width, height: stored.height } } };
+}
+
+scope.onmessage = async (event: MessageEvent<HashRequest>) => {
+  let reply: HashReply;
+  try {
+    reply = await hash(event.data);
+  } catch (e) {
+    reply = { id: event.data.id, ok: false, reason: "unreadable", detail: e instanceof Error ? e.message : String(e) };
+  }
+  scope.postMessage(reply);
+};
