@@ -319,3 +319,44 @@ fn read_bounded(input: &Input, max: u64) -> Result<Vec<u8>, String> {
     }
     Ok(buf)
 }
+
+/// Hashes the images under `paths` for `quell scan`, as `quell hash --json` does with its
+/// default settings (same walking, decoding limits, memory budget and parallelism), calling
+/// `each` in input order.
+pub(crate) fn hash_for_scan(
+    paths: &[PathBuf],
+    mut each: impl FnMut(&str, Result<Hashed, String>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let (inputs, walk_errors) = collect_inputs(paths);
+    for (path, err) in walk_errors {
+        each(&path, Err(err))?;
+    }
+    let threads = rayon::current_num_threads();
+    let gate = MemoryGate::new(512 << 20, threads);
+    let job = Job {
+        dihedral: false,
+        digests: true,
+        options: DecodeOptions::default(),
+        max_file_bytes: 100 << 20,
+        gate: &gate,
+    };
+    let progress = progress_bar(inputs.len() as u64);
+    for chunk in inputs.chunks(8 * threads.max(1)) {
+        let results: Vec<Result<Hashed, String>> = chunk
+            .par_iter()
+            .map(|input| {
+                let r = job.hash(input);
+                progress.inc(1);
+                r
+            })
+            .collect();
+        progress.suspend(|| -> anyhow::Result<()> {
+            for (input, result) in chunk.iter().zip(results) {
+                each(&input.display(), result)?;
+            }
+            Ok(())
+        })?;
+    }
+    progress.finish_and_clear();
+    Ok(())
+}

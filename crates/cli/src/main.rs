@@ -9,9 +9,14 @@ mod audit_cmd;
 mod hash;
 mod index_cmd;
 mod list_cmd;
+mod matcher_cmd;
 mod member_cmd;
+mod outcome_cmd;
 mod output;
+mod registry_args;
+mod scan_cmd;
 mod serve_cmd;
+mod sync_cmd;
 
 use std::process::ExitCode;
 
@@ -33,8 +38,15 @@ enum Command {
     Index(index_cmd::IndexArgs),
     /// Match PDQ hashes against an index file: one line per hit, `query id distance`.
     Match(index_cmd::MatchArgs),
-    /// Run the registry: cases, members, hash-list sync and matching over HTTP.
+    /// Run the registry: cases, members, hash-list sync and matching over HTTP; or, with
+    /// `--matcher`, a member-side matcher serving the same match API from a synced copy.
     Serve(serve_cmd::ServeArgs),
+    /// Keep a local, verified copy of the registry's hash list (member side).
+    Sync(sync_cmd::SyncArgs),
+    /// Check stored media or a stored hash file against the locally synced list.
+    Scan(scan_cmd::ScanArgs),
+    /// Report what the platform did about a match to the registry.
+    Outcome(outcome_cmd::OutcomeArgs),
     /// Manage member platforms and their API keys (directly on the database).
     #[command(subcommand)]
     Member(member_cmd::MemberCommand),
@@ -51,6 +63,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Hash(args) => hash::run(&args),
         Command::Serve(args) => serve_cmd::run(&args),
+        Command::Sync(args) => sync_cmd::run(&args),
+        Command::Scan(args) => scan_cmd::run(&args),
+        Command::Outcome(args) => outcome_cmd::run(&args),
         Command::Member(cmd) => member_cmd::run(&cmd),
         Command::Audit(cmd) => audit_cmd::run(&cmd),
         Command::List(cmd) => list_cmd::run(&cmd),

@@ -63,6 +63,8 @@ pub(crate) struct ServeArgs {
     /// Log format on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Json)]
     log_format: LogFormat,
+    #[command(flatten)]
+    matcher: crate::matcher_cmd::MatcherArgs,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -75,7 +77,11 @@ enum LogFormat {
 
 pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     init_logging(args.log_format);
-    runtime()?.block_on(serve(args))?;
+    if args.matcher.matcher {
+        runtime()?.block_on(crate::matcher_cmd::serve(&args.matcher, args.listen))?;
+    } else {
+        runtime()?.block_on(serve(args))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -113,7 +119,7 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
 }
 
 /// Resolves on Ctrl-C or SIGTERM: in-flight requests finish, new connections are refused.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

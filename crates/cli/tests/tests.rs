@@ -2,5 +2,6 @@
 
 mod hash;
 mod index;
+mod member;
 mod registry;
 mod util;

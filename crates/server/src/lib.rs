@@ -27,6 +27,7 @@ mod matching;
 mod metrics;
 mod page;
 mod routes;
+mod sidecar;
 mod time;
 
 use std::sync::Arc;
@@ -37,6 +38,8 @@ use quell_registry::{ChangeOp, SecretHasher, Store, StoreError};
 use quell_store::AnyStore;
 
 pub use crate::error::ApiError;
+pub use crate::matching::{Matcher, Query};
+pub use crate::sidecar::{Sidecar, sidecar_app};
 
 /// Tunable limits and rules. [`Config::default`] is what `quell serve` uses.
 #[derive(Clone, Debug)]

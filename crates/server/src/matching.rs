@@ -22,15 +22,30 @@ const LOAD_PAGE: u32 = 50_000;
 
 /// A hash to look up.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Query {
+pub enum Query {
+    /// A PDQ hash: matches within a Hamming distance.
     Pdq(Pdq),
+    /// An MD5 digest: matches exactly.
     Md5(Md5),
+    /// A SHA-256 digest: matches exactly.
     Sha256(Sha256),
 }
 
-/// The match index.
+impl Query {
+    /// The query that finds `signal` itself.
+    pub fn of(signal: &Signal) -> Self {
+        match *signal {
+            Signal::Pdq { hash, .. } => Self::Pdq(hash),
+            Signal::Md5(d) => Self::Md5(d),
+            Signal::Sha256(d) => Self::Sha256(d),
+        }
+    }
+}
+
+/// The match index, shared by the registry and the member-side matcher (`quell serve
+/// --matcher`), so both answer a query with the same entries in the same order.
 #[derive(Debug)]
-pub(crate) struct Matcher {
+pub struct Matcher {
     pdq: Arc<LiveIndex>,
     md5: RwLock<Md5Index>,
     sha256: RwLock<Sha256Index>,
@@ -38,6 +53,26 @@ pub(crate) struct Matcher {
 }
 
 impl Matcher {
+    /// Builds the index from entries (CPU work: call it off an async executor).
+    pub fn from_entries(entries: impl IntoIterator<Item = (EntryId, Signal)>) -> Self {
+        let mut pdq = IndexBuilder::new();
+        let mut md5 = Md5Index::new();
+        let mut sha256 = Sha256Index::new();
+        for (id, signal) in entries {
+            add(&mut pdq, &mut md5, &mut sha256, id, signal);
+        }
+        Self::assemble(pdq.build_mih(MihConfig::default()), md5, sha256)
+    }
+
+    fn assemble(pdq: quell_index::MihIndex, md5: Md5Index, sha256: Sha256Index) -> Self {
+        Self {
+            pdq: Arc::new(LiveIndex::new(pdq)),
+            md5: RwLock::new(md5),
+            sha256: RwLock::new(sha256),
+            compacting: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
     /// Loads every active entry from the store.
     pub(crate) async fn load(store: &impl Store) -> Result<Self, StoreError> {
         let mut pdq = IndexBuilder::new();
@@ -49,32 +84,18 @@ impl Matcher {
             let Some(&(last, _)) = page.last() else { break };
             after = Some(last);
             for (id, signal) in page {
-                let id = id_of(id);
-                match signal {
-                    Signal::Pdq { hash, .. } => pdq.insert(id, hash),
-                    Signal::Md5(d) => {
-                        md5.insert(id, d);
-                    }
-                    Signal::Sha256(d) => {
-                        sha256.insert(id, d);
-                    }
-                }
+                add(&mut pdq, &mut md5, &mut sha256, id, signal);
             }
         }
         // Building the multi-index tables is CPU work: keep it off the async executor.
         let pdq = tokio::task::spawn_blocking(move || pdq.build_mih(MihConfig::default()))
             .await
             .map_err(|e| StoreError::Backend(Box::new(e)))?;
-        Ok(Self {
-            pdq: Arc::new(LiveIndex::new(pdq)),
-            md5: RwLock::new(md5),
-            sha256: RwLock::new(sha256),
-            compacting: Arc::new(AtomicBool::new(false)),
-        })
+        Ok(Self::assemble(pdq, md5, sha256))
     }
 
     /// Number of entries held.
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.pdq.len()
             + self
                 .md5
@@ -88,8 +109,13 @@ impl Matcher {
                 .len()
     }
 
+    /// Whether no entry is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Adds entries (after their transaction committed).
-    pub(crate) fn insert(&self, entries: &[(EntryId, Signal)]) {
+    pub fn insert(&self, entries: &[(EntryId, Signal)]) {
         let mut pdq = Vec::new();
         for &(id, signal) in entries {
             match signal {
@@ -115,7 +141,7 @@ impl Matcher {
     }
 
     /// Removes entries (after their withdrawal or quarantine committed).
-    pub(crate) fn remove(&self, entries: &[(EntryId, Signal)]) {
+    pub fn remove(&self, entries: &[(EntryId, Signal)]) {
         for &(id, signal) in entries {
             match signal {
                 Signal::Pdq { .. } => {
@@ -139,19 +165,14 @@ impl Matcher {
 
     /// Whether this entry is already indexed under this signal (so that replaying a change
     /// twice does not index it twice).
-    pub(crate) fn contains(&self, entry: EntryId, signal: &Signal) -> bool {
-        let query = match *signal {
-            Signal::Pdq { hash, .. } => Query::Pdq(hash),
-            Signal::Md5(d) => Query::Md5(d),
-            Signal::Sha256(d) => Query::Sha256(d),
-        };
-        self.lookup(&query, Distance::new(0))
+    pub fn contains(&self, entry: EntryId, signal: &Signal) -> bool {
+        self.lookup(&Query::of(signal), Distance::new(0))
             .iter()
             .any(|&(id, _)| id == entry)
     }
 
     /// Entries matching `query`, nearest first; `max_distance` applies to PDQ.
-    pub(crate) fn lookup(&self, query: &Query, max_distance: Distance) -> Vec<(EntryId, u32)> {
+    pub fn lookup(&self, query: &Query, max_distance: Distance) -> Vec<(EntryId, u32)> {
         match query {
             Query::Pdq(hash) => self
                 .pdq
@@ -186,6 +207,25 @@ impl Matcher {
             pdq.compact();
             flag.store(false, Ordering::Release);
         });
+    }
+}
+
+fn add(
+    pdq: &mut IndexBuilder,
+    md5: &mut Md5Index,
+    sha256: &mut Sha256Index,
+    id: EntryId,
+    signal: Signal,
+) {
+    let id = id_of(id);
+    match signal {
+        Signal::Pdq { hash, .. } => pdq.insert(id, hash),
+        Signal::Md5(d) => {
+            md5.insert(id, d);
+        }
+        Signal::Sha256(d) => {
+            sha256.insert(id, d);
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use quell_registry::{Actor, EntryId, Outcome, OutcomeReport, Principal, Store, T
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::matching::Query;
+use crate::matching::{Matcher, Query};
 use crate::routes::{Caller, NeedsMatch, NeedsOutcomes};
 
 /// Most hashes per match or outcomes request.
@@ -47,6 +47,53 @@ fn query_of(i: usize, kind: HashType, value: &str) -> Result<Query, ApiError> {
         HashType::Md5 => Query::Md5(value.parse().map_err(bad)?),
         HashType::Sha256 => Query::Sha256(value.parse().map_err(bad)?),
     })
+}
+
+/// Validates a match request and looks every hash up: the match rule itself, shared by the
+/// registry and the member-side matcher so both answer alike.
+pub(crate) fn lookup_all(
+    matcher: &Matcher,
+    req: &MatchRequest,
+) -> Result<Vec<Vec<(EntryId, u32)>>, ApiError> {
+    batch_size("hash", req.hashes.len())?;
+    let max = req.max_distance.unwrap_or(MATCH_DISTANCE.get());
+    if max > MATCH_DISTANCE.get() {
+        return Err(ApiError::bad_request(
+            "invalid_max_distance",
+            format!(
+                "max_distance must be between 0 and {}, got {max}",
+                MATCH_DISTANCE.get()
+            ),
+        ));
+    }
+    let max = Distance::new(max);
+    let queries = req
+        .hashes
+        .iter()
+        .enumerate()
+        .map(|(i, q)| query_of(i, q.kind, &q.value))
+        .collect::<Result<Vec<_>, _>>()?;
+    let results: Vec<Vec<(EntryId, u32)>> =
+        queries.iter().map(|q| matcher.lookup(q, max)).collect();
+    Ok(results)
+}
+
+/// The wire form of [`lookup_all`]'s results.
+pub(crate) fn response_of(results: Vec<Vec<(EntryId, u32)>>) -> MatchResponse {
+    MatchResponse {
+        results: results
+            .into_iter()
+            .map(|hits| MatchResult {
+                matches: hits
+                    .into_iter()
+                    .map(|(entry, distance)| MatchHit {
+                        entry_id: entry.to_string(),
+                        distance,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
 }
 
 /// Counts matches per entry in fixed windows, to spot an entry matching a flood of uploads.
@@ -132,30 +179,9 @@ pub(crate) async fn match_hashes(
     _caller: Caller<NeedsMatch>,
     ApiJson(req): ApiJson<MatchRequest>,
 ) -> Result<Json<MatchResponse>, ApiError> {
-    batch_size("hash", req.hashes.len())?;
-    let max = req.max_distance.unwrap_or(MATCH_DISTANCE.get());
-    if max > MATCH_DISTANCE.get() {
-        return Err(ApiError::bad_request(
-            "invalid_max_distance",
-            format!(
-                "max_distance must be between 0 and {}, got {max}",
-                MATCH_DISTANCE.get()
-            ),
-        ));
-    }
-    let max = Distance::new(max);
-    let queries = req
-        .hashes
-        .iter()
-        .enumerate()
-        .map(|(i, q)| query_of(i, q.kind, &q.value))
-        .collect::<Result<Vec<_>, _>>()?;
-    let results: Vec<Vec<(EntryId, u32)>> = queries
-        .iter()
-        .map(|q| state.0.matcher.lookup(q, max))
-        .collect();
+    let results = lookup_all(&state.0.matcher, &req)?;
     let hits: usize = results.iter().map(Vec::len).sum();
-    metrics::counter!("quell_match_queries_total").increment(queries.len() as u64);
+    metrics::counter!("quell_match_queries_total").increment(results.len() as u64);
     metrics::counter!("quell_match_hits_total").increment(hits as u64);
     if hits > 0 {
         let flooded = state.0.floods.record(
@@ -171,20 +197,7 @@ pub(crate) async fn match_hashes(
             quarantine(&state, entry, &reason, &Actor::System("match-flood")).await?;
         }
     }
-    Ok(Json(MatchResponse {
-        results: results
-            .into_iter()
-            .map(|hits| MatchResult {
-                matches: hits
-                    .into_iter()
-                    .map(|(entry, distance)| MatchHit {
-                        entry_id: entry.to_string(),
-                        distance,
-                    })
-                    .collect(),
-            })
-            .collect(),
-    }))
+    Ok(Json(response_of(results)))
 }
 
 /// Report what the platform did about matches.

@@ -1,0 +1,164 @@
+//! `quell serve --matcher`: the member-side matcher. Serves `POST /v1/match` from the locally
+//! synced list, syncs on in the background, and (with `--stored-hashes`) checks each delta's
+//! new entries against the member's stored hashes and reports matches to its webhook.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use quell_server::{Matcher, Sidecar, sidecar_app};
+use quell_sync::{
+    Delta, MatchEvent, Outbox, Snapshot, StoredHashes, Webhook, sync_until_caught_up,
+};
+
+use crate::registry_args::RegistryArgs;
+use crate::sync_cmd::LocalSyncArgs;
+
+/// The flags of `serve --matcher`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct MatcherArgs {
+    /// Run as a member-side matcher from a local copy of the list instead of as the registry.
+    #[arg(long)]
+    pub(crate) matcher: bool,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    #[command(flatten)]
+    local: LocalSyncArgs,
+    /// A file holding the key clients of this matcher must send as `Authorization: Bearer`
+    /// (or set `QUELL_MATCHER_KEY`).
+    #[arg(long, value_name = "FILE")]
+    matcher_key_file: Option<PathBuf>,
+    /// Seconds between background syncs.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    sync_interval: f64,
+    /// The member's stored hashes (JSON lines as `quell hash --json` writes): each delta's
+    /// new entries are checked against them and matches sent to `--webhook`.
+    #[arg(long, value_name = "FILE", requires = "webhook")]
+    stored_hashes: Option<PathBuf>,
+    /// Where match events are POSTed (signed, retried, deduplicable by `Idempotency-Key`).
+    #[arg(long, value_name = "URL", requires = "webhook_secret_file")]
+    webhook: Option<String>,
+    /// A file holding the webhook signing secret.
+    #[arg(long, value_name = "FILE")]
+    webhook_secret_file: Option<PathBuf>,
+    /// The first webhook retry waits about this long, doubling after each failure.
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    webhook_backoff_ms: u64,
+}
+
+fn read_secret(path: &PathBuf, what: &str) -> anyhow::Result<String> {
+    let s = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the {what} from {}", path.display()))?;
+    let s = s.trim().to_owned();
+    if s.len() < 16 {
+        bail!(
+            "the {what} in {} is shorter than 16 characters",
+            path.display()
+        );
+    }
+    Ok(s)
+}
+
+pub(crate) async fn serve(args: &MatcherArgs, listen: std::net::SocketAddr) -> anyhow::Result<()> {
+    let client = args.registry.client()?;
+    let dir = args.local.data()?.clone();
+    let options = args.local.options()?;
+    let local_key = match &args.matcher_key_file {
+        Some(path) => read_secret(path, "matcher key")?,
+        None => std::env::var("QUELL_MATCHER_KEY").map_err(|_| {
+            anyhow::anyhow!(
+                "the matcher needs a local key for its clients: --matcher-key-file or QUELL_MATCHER_KEY"
+            )
+        })?,
+    };
+    anyhow::ensure!(
+        args.sync_interval.is_finite() && args.sync_interval > 0.0,
+        "--sync-interval must be a positive number of seconds"
+    );
+    let interval = Duration::from_secs_f64(args.sync_interval);
+    let webhook = match (&args.webhook, &args.webhook_secret_file) {
+        (Some(url), Some(secret)) => {
+            let mut w = Webhook::new(url, read_secret(secret, "webhook secret")?.as_bytes());
+            w.backoff_base = Duration::from_millis(args.webhook_backoff_ms.max(1));
+            Some((w, Outbox::open(&dir)?))
+        }
+        _ => None,
+    };
+    let stored = args
+        .stored_hashes
+        .as_ref()
+        .map(|p| StoredHashes::load(p))
+        .transpose()?;
+
+    let mut snapshot = Snapshot::load(&dir)?;
+    let entries: Vec<_> = snapshot.entries().iter().map(|(&id, &s)| (id, s)).collect();
+    let matcher = tokio::task::spawn_blocking(move || Matcher::from_entries(entries)).await?;
+    let sidecar = Sidecar::new(matcher, &local_key);
+
+    if let Some((webhook, outbox)) = webhook.clone() {
+        std::thread::spawn(move || webhook.run(&outbox, &|| true));
+    }
+    let outbox = webhook.map(|(_, o)| o);
+    let background = sidecar.clone();
+    let stored = stored.map(Arc::new);
+    std::thread::spawn(move || {
+        let mut on_delta = |delta: &Delta| -> anyhow::Result<()> {
+            background.apply(&delta.removed, &delta.upserted);
+            if let (Some(stored), Some(outbox)) = (&stored, &outbox) {
+                report_matches(stored, outbox, delta)?;
+            }
+            Ok(())
+        };
+        loop {
+            match sync_until_caught_up(&client, &mut snapshot, &dir, &options, &mut on_delta) {
+                Ok(stats) => {
+                    background.set_ready();
+                    if stats.upserted + stats.removed > 0 {
+                        tracing::info!(
+                            upserted = stats.upserted,
+                            removed = stats.removed,
+                            entries = snapshot.entries().len(),
+                            "synced"
+                        );
+                    }
+                }
+                Err(e) => tracing::error!(error = %format!("{e:#}"), "sync failed; retrying"),
+            }
+            std::thread::sleep(interval);
+        }
+    });
+
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    tracing::info!(%addr, "quell matcher listening");
+    println!("quell: listening on http://{addr}");
+    axum::serve(listener, sidecar_app(sidecar))
+        .with_graceful_shutdown(crate::serve_cmd::shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    Ok(())
+}
+
+/// Puts a webhook event in the outbox for every stored item a delta's new entries match.
+fn report_matches(stored: &StoredHashes, outbox: &Outbox, delta: &Delta) -> anyhow::Result<()> {
+    let found = stored.check(&delta.upserted);
+    if found.is_empty() {
+        return Ok(());
+    }
+    let now =
+        time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?;
+    for m in found {
+        outbox.enqueue(&MatchEvent {
+            event: "match".to_owned(),
+            entry_id: m.entry.to_string(),
+            item: stored.items()[m.item].path.clone(),
+            distance: m.distance,
+            kind: m.kind,
+            matched_at: now.clone(),
+        })?;
+    }
+    Ok(())
+}

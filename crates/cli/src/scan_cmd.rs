@@ -1,0 +1,167 @@
+//! `quell scan`: the retroactive search. Checks a member's stored media, or a stored hash file,
+//! against the locally synced list, and prints one JSON line per match.
+
+use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use quell_api::HashType;
+use quell_hash::MATCH_DISTANCE;
+use quell_server::{Matcher, Query};
+use quell_sync::{Snapshot, StoredItem};
+use serde::Serialize;
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct ScanArgs {
+    /// The data directory `quell sync` (or `serve --matcher`) keeps the list in.
+    #[arg(long, value_name = "DATA_DIR")]
+    index: PathBuf,
+    /// Images, directories of images, or stored hash files (the JSON lines `quell hash
+    /// --json` writes; recognised by a `.jsonl`/`.json` name or a first byte of `{`).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct Found<'a> {
+    path: &'a str,
+    entry_id: String,
+    #[serde(rename = "type")]
+    kind: HashType,
+    distance: u32,
+}
+
+/// Whether `path` is a stored hash file rather than media.
+fn is_hash_file(path: &Path) -> bool {
+    if path.is_dir() {
+        return false;
+    }
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("json"))
+    {
+        return true;
+    }
+    let mut head = [0u8; 64];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    head[..n]
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{')
+}
+
+pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+    let snapshot = Snapshot::load(&args.index)?;
+    anyhow::ensure!(
+        Snapshot::path(&args.index).exists(),
+        "{} holds no synced list; run `quell sync --data {}` first",
+        args.index.display(),
+        args.index.display()
+    );
+    let matcher = Matcher::from_entries(snapshot.entries().iter().map(|(&id, &s)| (id, s)));
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut failures = 0u64;
+    let (files, media): (Vec<PathBuf>, Vec<PathBuf>) =
+        args.paths.iter().cloned().partition(|p| is_hash_file(p));
+    for file in &files {
+        failures += scan_hash_file(file, &matcher, &mut out)?;
+    }
+    if !media.is_empty() {
+        crate::hash::hash_for_scan(&media, |path, result| {
+            match result {
+                Ok(h) => {
+                    let (md5, sha256) = h.digests.context("scan hashes digests")?;
+                    let item = StoredItem {
+                        path: path.to_owned(),
+                        pdq: Some(h.pdq),
+                        md5: Some(md5),
+                        sha256: Some(sha256),
+                    };
+                    report(&item, &matcher, &mut out)?;
+                }
+                Err(e) => {
+                    failures += 1;
+                    out.flush()?;
+                    eprintln!("quell: {path}: {e}");
+                }
+            }
+            Ok(())
+        })?;
+    }
+    out.flush().context("writing output")?;
+    Ok(if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Scans one stored hash file; returns how many lines it could not use.
+fn scan_hash_file(
+    file: &Path,
+    matcher: &Matcher,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<u64> {
+    let len = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    let reader =
+        std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let progress = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} of hashes, {eta} left")
+                .expect("static template"),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut bad = 0;
+    for (i, line) in std::io::BufReader::new(reader).lines().enumerate() {
+        let line = line.with_context(|| format!("{} line {}", file.display(), i + 1))?;
+        progress.inc(line.len() as u64 + 1);
+        if line.trim().is_empty() {
+            continue;
+        }
+        match StoredItem::parse(&line) {
+            Ok(Some(item)) => report(&item, matcher, out)?,
+            Ok(None) => {}
+            Err(e) => {
+                bad += 1;
+                progress.suspend(|| eprintln!("quell: {} line {}: {e:#}", file.display(), i + 1));
+            }
+        }
+    }
+    progress.finish_and_clear();
+    Ok(bad)
+}
+
+/// Prints every entry `item` matches: PDQ hits nearest first, then exact digest hits.
+fn report(
+    item: &StoredItem,
+    matcher: &Matcher,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<()> {
+    let queries = [
+        item.pdq.map(|h| (HashType::Pdq, Query::Pdq(h))),
+        item.md5.map(|d| (HashType::Md5, Query::Md5(d))),
+        item.sha256.map(|d| (HashType::Sha256, Query::Sha256(d))),
+    ];
+    for (kind, query) in queries.into_iter().flatten() {
+        for (entry, distance) in matcher.lookup(&query, MATCH_DISTANCE) {
+            let line = serde_json::to_string(&Found {
+                path: &item.path,
+                entry_id: entry.to_string(),
+                kind,
+                distance,
+            })?;
+            writeln!(out, "{line}").context("writing output")?;
+        }
+    }
+    Ok(())
+}

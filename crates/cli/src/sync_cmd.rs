@@ -1,0 +1,83 @@
+//! `quell sync`: keep a local, verified copy of the registry's hash list in a data directory.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use quell_sync::{Delta, Snapshot, SyncOptions, sync_until_caught_up};
+
+use crate::registry_args::RegistryArgs;
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct SyncArgs {
+    #[command(flatten)]
+    registry: RegistryArgs,
+    #[command(flatten)]
+    local: LocalSyncArgs,
+    /// Sync until caught up, then exit.
+    #[arg(long, conflicts_with = "interval")]
+    once: bool,
+    /// Seconds between syncs when running continuously.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    interval: u64,
+}
+
+/// Where the snapshot lives and how pages are fetched; shared with `serve --matcher`.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct LocalSyncArgs {
+    /// Directory for the snapshot (`snapshot.quell`) and the webhook outbox.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+    /// Changes per page (1–50000; the registry's default if not given).
+    #[arg(long, value_name = "N")]
+    pub(crate) page_size: Option<u32>,
+    /// Save the snapshot at least this often while catching up (always once caught up).
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub(crate) save_every: f64,
+}
+
+impl LocalSyncArgs {
+    pub(crate) fn data(&self) -> anyhow::Result<&PathBuf> {
+        self.data
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("--data DIR is required"))
+    }
+
+    pub(crate) fn options(&self) -> anyhow::Result<SyncOptions> {
+        anyhow::ensure!(
+            self.save_every.is_finite() && self.save_every >= 0.0,
+            "--save-every must be a number of seconds, got {}",
+            self.save_every
+        );
+        Ok(SyncOptions {
+            page_size: self.page_size,
+            save_every: Duration::from_secs_f64(self.save_every),
+        })
+    }
+}
+
+pub(crate) fn run(args: &SyncArgs) -> anyhow::Result<ExitCode> {
+    let client = args.registry.client()?;
+    let dir = args.local.data()?;
+    let options = args.local.options()?;
+    let mut snapshot = Snapshot::load(dir)?;
+    loop {
+        match sync_until_caught_up(&client, &mut snapshot, dir, &options, &mut |_: &Delta| {
+            Ok(())
+        }) {
+            Ok(stats) => eprintln!(
+                "quell sync: {} entries (+{} −{} in {} pages)",
+                snapshot.entries().len(),
+                stats.upserted,
+                stats.removed,
+                stats.pages
+            ),
+            Err(e) if !args.once => eprintln!("quell sync: {e:#}; retrying"),
+            Err(e) => return Err(e),
+        }
+        if args.once {
+            return Ok(ExitCode::SUCCESS);
+        }
+        std::thread::sleep(Duration::from_secs(args.interval));
+    }
+}

@@ -1,0 +1,743 @@
+//! The member side through the real binary: a registry (`quell serve`) and a member-side
+//! matcher (`quell serve --matcher`) or `quell sync` as separate processes on loopback.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::util::{pdq_vectors, quell};
+
+/// A running `quell serve` (registry or matcher) on a free port.
+struct Proc {
+    child: Child,
+    addr: String,
+}
+
+impl Proc {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_quell"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "text"])
+            .args(args)
+            .envs(env.iter().copied())
+            .env("QUELL_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("quell: listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Self { child, addr }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 request per connection.
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !body.is_empty() {
+        req.push_str("Content-Type: application/json\r\n");
+    }
+    if let Some(token) = bearer {
+        req.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(&body);
+    stream.write_all(req.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status: u16 = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    let (_, body) = response.split_once("\r\n\r\n").unwrap_or(("", ""));
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// A registry on SQLite in a temp dir, with one member key (all member scopes).
+struct Registry {
+    server: Proc,
+    data: tempfile::TempDir,
+    key_file: PathBuf,
+}
+
+impl Registry {
+    fn start() -> Self {
+        Self::start_with(|_| {})
+    }
+
+    /// `prepare` runs on the data dir arguments before the server starts (e.g. an import).
+    fn start_with(prepare: impl FnOnce(&[&str])) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let db = data.path().join("registry");
+        let db_args = ["--data-dir", db.to_str().unwrap()];
+        let (code, key, err) = quell(
+            &[
+                "member",
+                "add",
+                "acme",
+                "--scopes",
+                "sync,match,outcomes",
+                db_args[0],
+                db_args[1],
+            ],
+            b"",
+        );
+        assert_eq!(code, 0, "{err}");
+        let key_file = data.path().join("api-key");
+        std::fs::write(&key_file, key.trim()).unwrap();
+        prepare(&db_args);
+        let server = Proc::start(&db_args, &[]);
+        Self {
+            server,
+            data,
+            key_file,
+        }
+    }
+
+    fn open_case(&self, hashes: Value) -> (String, String) {
+        let (status, resp) = http(
+            &self.server.addr,
+            "POST",
+            "/v1/cases",
+            None,
+            Some(&json!({ "hashes": hashes })),
+        );
+        assert_eq!(status, 201, "{resp}");
+        (
+            resp["case_id"].as_str().unwrap().to_owned(),
+            resp["secret"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    fn withdraw(&self, case: &str, secret: &str) {
+        let (status, resp) = http(
+            &self.server.addr,
+            "POST",
+            &format!("/v1/cases/{case}/withdraw"),
+            Some(secret),
+            None,
+        );
+        assert_eq!(status, 200, "{resp}");
+    }
+
+    fn key(&self) -> String {
+        std::fs::read_to_string(&self.key_file).unwrap()
+    }
+
+    fn registry_args(&self) -> Vec<String> {
+        vec![
+            "--registry".into(),
+            self.server.url(),
+            "--api-key-file".into(),
+            self.key_file.display().to_string(),
+        ]
+    }
+}
+
+const MATCHER_KEY: &str = "local-matcher-key-0123456789";
+
+fn start_matcher(registry_url: &str, key_file: &Path, data: &Path, extra: &[&str]) -> Proc {
+    let mut args = vec![
+        "--matcher",
+        "--registry",
+        registry_url,
+        "--api-key-file",
+        key_file.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--sync-interval",
+        "0.1",
+    ];
+    args.extend_from_slice(extra);
+    Proc::start(&args, &[("QUELL_MATCHER_KEY", MATCHER_KEY)])
+}
+
+/// Polls until `done` or the deadline; panics with `what` on timeout.
+fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {secs} s waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn flip_bits(hex: &str, n: usize) -> String {
+    let mut bytes: Vec<u8> = (0..32)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    for i in 0..n {
+        bytes[i / 8] ^= 1 << (i % 8);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn expected_pdq(file: &str) -> String {
+    let text = std::fs::read_to_string(pdq_vectors().join("expected.tsv")).unwrap();
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix(&format!("{file}\t"))
+                .map(|rest| rest.split('\t').next().unwrap().to_owned())
+        })
+        .unwrap()
+}
+
+fn hamming(a: &str, b: &str) -> u32 {
+    (0..32)
+        .map(|i| {
+            let x = u8::from_str_radix(&a[2 * i..2 * i + 2], 16).unwrap();
+            let y = u8::from_str_radix(&b[2 * i..2 * i + 2], 16).unwrap();
+            (x ^ y).count_ones()
+        })
+        .sum()
+}
+
+#[test]
+fn matcher_is_not_ready_before_its_first_sync_and_needs_its_key() {
+    // A registry address nobody listens on: the first sync cannot complete.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("key");
+    std::fs::write(&key_file, "qk_unused").unwrap();
+    let matcher = start_matcher(&url, &key_file, &dir.path().join("data"), &[]);
+    assert_eq!(http(&matcher.addr, "GET", "/healthz", None, None).0, 200);
+    std::thread::sleep(Duration::from_millis(300));
+    let (status, body) = http(&matcher.addr, "GET", "/readyz", None, None);
+    assert_eq!(status, 503, "{body}");
+    let req = json!({ "hashes": [{ "type": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e" }] });
+    assert_eq!(
+        http(&matcher.addr, "POST", "/v1/match", None, Some(&req)).0,
+        401
+    );
+    assert_eq!(
+        http(
+            &matcher.addr,
+            "POST",
+            "/v1/match",
+            Some("wrong-key-wrong-key"),
+            Some(&req)
+        )
+        .0,
+        401
+    );
+    let (status, body) = http(
+        &matcher.addr,
+        "POST",
+        "/v1/match",
+        Some(MATCHER_KEY),
+        Some(&req),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({ "results": [{ "matches": [] }] }));
+}
+
+#[test]
+fn submissions_and_withdrawals_reach_the_matcher_which_answers_as_the_registry() {
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("matcher");
+    let matcher = start_matcher(&registry.server.url(), &registry.key_file, &data, &[]);
+    wait_for("the first sync", 10, || {
+        http(&matcher.addr, "GET", "/readyz", None, None).0 == 200
+    });
+
+    let orig = expected_pdq("images/bridge-mods/aaa-orig.jpg");
+    let near = flip_bits(&orig, 5);
+    let md5 = "0123456789abcdef0123456789abcdef";
+    let (case, secret) = registry.open_case(json!([
+        { "type": "pdq", "value": orig, "quality": 100 },
+        { "type": "md5", "value": md5 },
+    ]));
+    let (case2, secret2) =
+        registry.open_case(json!([{ "type": "pdq", "value": near, "quality": 90 }]));
+    let query = json!({ "hashes": [
+        { "type": "pdq", "value": flip_bits(&orig, 2) },
+        { "type": "md5", "value": md5 },
+        { "type": "pdq", "value": flip_bits(&orig, 2) },
+    ], "max_distance": 10 });
+    let (status, want) = http(
+        &registry.server.addr,
+        "POST",
+        "/v1/match",
+        Some(&registry.key()),
+        Some(&query),
+    );
+    assert_eq!(status, 200, "{want}");
+    assert_eq!(
+        want["results"][0]["matches"].as_array().unwrap().len(),
+        2,
+        "{want}"
+    );
+    let started = Instant::now();
+    wait_for("the new cases on the matcher", 10, || {
+        http(
+            &matcher.addr,
+            "POST",
+            "/v1/match",
+            Some(MATCHER_KEY),
+            Some(&query),
+        )
+        .1 == want
+    });
+    eprintln!("submission reached the matcher in {:?}", started.elapsed());
+
+    // Retroactive scan of stored media against the synced copy: every vector image within
+    // the match distance of the registered hash, at its distance, and nothing else.
+    let images = pdq_vectors().join("images/bridge-mods");
+    let (code, out, err) = quell(
+        &[
+            "scan",
+            "--index",
+            data.to_str().unwrap(),
+            images.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    // Nearest first: the registered hash (2 bits away), then the near one (3 bits).
+    let entry = want["results"][0]["matches"][0]["entry_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let entry2 = want["results"][0]["matches"][1]["entry_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(want["results"][0]["matches"][0]["distance"], 2, "{want}");
+    assert_eq!(want["results"][0]["matches"][1]["distance"], 3, "{want}");
+    let mut want_lines = Vec::new();
+    for name in std::fs::read_dir(&images)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+    {
+        let pdq = expected_pdq(&format!("images/bridge-mods/{name}"));
+        for (e, registered) in [(&entry, &orig), (&entry2, &near)] {
+            let d = hamming(&pdq, registered);
+            if d <= 31 {
+                want_lines.push(json!({ "path": images.join(&name).display().to_string(), "entry_id": e, "type": "pdq", "distance": d }));
+            }
+        }
+    }
+    let mut got: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let key = |v: &Value| v.to_string();
+    got.sort_by_key(key);
+    want_lines.sort_by_key(key);
+    assert!(
+        want_lines.len() >= 4,
+        "the vectors should give several matches"
+    );
+    assert_eq!(got, want_lines);
+    // The same from a stored hash file, as `quell hash --json` writes it.
+    let (_, hashed, _) = quell(&["hash", "--json", images.to_str().unwrap()], b"");
+    let stored = dir.path().join("stored.jsonl");
+    std::fs::write(&stored, hashed).unwrap();
+    let (code, out2, err) = quell(
+        &[
+            "scan",
+            "--index",
+            data.to_str().unwrap(),
+            stored.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut got2: Vec<Value> = out2
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    got2.sort_by_key(key);
+    assert_eq!(got2, want_lines);
+
+    // An outcome reported with `quell outcome` shows on the case's status.
+    let mut args = vec!["outcome".to_owned()];
+    args.extend(registry.registry_args());
+    args.extend([
+        "--entry".into(),
+        entry.clone(),
+        "--outcome".into(),
+        "blocked".into(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = quell(&args, b"");
+    assert_eq!((code, out.trim()), (0, "recorded 1"), "{err}");
+    let (_, status) = http(
+        &registry.server.addr,
+        "GET",
+        &format!("/v1/cases/{case}"),
+        Some(&secret),
+        None,
+    );
+    assert_eq!(status["outcomes"][0]["outcome"], "blocked", "{status}");
+    assert_eq!(status["outcomes"][0]["member"], "acme", "{status}");
+    let mut bad = args.clone();
+    let at = bad.len() - 3;
+    bad[at] = "e_zz";
+    let (code, _, err) = quell(&bad, b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("invalid_entry_id"), "{err}");
+
+    // Withdrawal reaches the matcher.
+    registry.withdraw(&case, &secret);
+    let started = Instant::now();
+    wait_for("the withdrawal on the matcher", 10, || {
+        let (_, got) = http(
+            &matcher.addr,
+            "POST",
+            "/v1/match",
+            Some(MATCHER_KEY),
+            Some(&query),
+        );
+        got["results"][1]["matches"].as_array().unwrap().is_empty()
+            && got["results"][0]["matches"].as_array().unwrap().len() == 1
+    });
+    eprintln!("withdrawal reached the matcher in {:?}", started.elapsed());
+    registry.withdraw(&case2, &secret2);
+    wait_for("the second withdrawal", 10, || {
+        let (_, got) = http(
+            &matcher.addr,
+            "POST",
+            "/v1/match",
+            Some(MATCHER_KEY),
+            Some(&query),
+        );
+        got == json!({ "results": [{ "matches": [] }, { "matches": [] }, { "matches": [] }] })
+    });
+    let (_, health) = http(&matcher.addr, "GET", "/healthz", None, None);
+    assert_eq!(health["indexed_entries"], 0, "{health}");
+}
+
+/// The snapshot file's entry lines (`<id> <type> <hex> <quality>`), sorted.
+fn snapshot_entries(data: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(data.join("snapshot.quell")).unwrap();
+    let mut lines: Vec<String> = text
+        .lines()
+        .skip(3)
+        .filter(|l| !l.starts_with("sha256 "))
+        .map(str::to_owned)
+        .collect();
+    lines.sort();
+    lines
+}
+
+fn pseudo_pdq(seed: u64) -> String {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..4)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            format!("{x:016x}")
+        })
+        .collect()
+}
+
+#[test]
+fn sync_killed_mid_way_resumes_to_exactly_the_registry_list() {
+    let n = 3000;
+    let mut withdrawn = None;
+    let registry = Registry::start_with(|db| {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("list.txt");
+        let lines: String = (0..n).map(|i| format!("pdq {}\n", pseudo_pdq(i))).collect();
+        std::fs::write(
+            &file,
+            lines + "video_md5 d41d8cd98f00b204e9800998ecf8427e\n",
+        )
+        .unwrap();
+        let (code, _, err) = quell(
+            &["list", "import", file.to_str().unwrap(), db[0], db[1]],
+            b"",
+        );
+        assert_eq!(code, 0, "{err}");
+        let lines: String = (n..n + 500)
+            .map(|i| format!("pdq {}\n", pseudo_pdq(i)))
+            .collect();
+        std::fs::write(&file, lines).unwrap();
+        let (code, out, err) = quell(
+            &["list", "import", file.to_str().unwrap(), db[0], db[1]],
+            b"",
+        );
+        assert_eq!(code, 0, "{err}");
+        let field = |k: &str| {
+            out.lines()
+                .find_map(|l| l.strip_prefix(k))
+                .unwrap()
+                .to_owned()
+        };
+        withdrawn = Some((field("case_id "), field("secret ")));
+    });
+    // Withdrawn after import: the feed holds 500 upserts and then their 500 tombstones.
+    let (case, secret) = withdrawn.unwrap();
+    registry.withdraw(&case, &secret);
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("member");
+    let mut sync_args = vec!["sync".to_owned(), "--once".into()];
+    sync_args.extend(registry.registry_args());
+    let with_data = |d: &Path, extra: &[&str]| {
+        let mut a = sync_args.clone();
+        a.extend(["--data".into(), d.display().to_string()]);
+        a.extend(extra.iter().map(|s| (*s).to_owned()));
+        a
+    };
+    let args = with_data(&data, &["--page-size", "10", "--save-every", "0"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quell"))
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for("a first saved page", 20, || {
+        data.join("snapshot.quell").exists()
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    let finished = child.try_wait().unwrap();
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(
+        finished.is_none(),
+        "the sync finished before the kill: give the registry more entries"
+    );
+    assert_eq!(status.code(), None, "killed by a signal");
+    let partial = snapshot_entries(&data);
+    eprintln!("killed with {} entries saved", partial.len());
+
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = quell(&args, b"");
+    assert_eq!(code, 0, "{err}");
+    let resumed = snapshot_entries(&data);
+
+    let fresh = dir.path().join("fresh");
+    let fresh_args = with_data(&fresh, &[]);
+    let fresh_args: Vec<&str> = fresh_args.iter().map(String::as_str).collect();
+    let (code, _, err) = quell(&fresh_args, b"");
+    assert_eq!(code, 0, "{err}");
+    let full = snapshot_entries(&fresh);
+    assert_eq!(full.len(), n as usize + 1);
+    assert_eq!(
+        resumed, full,
+        "the resumed snapshot differs from a full sync"
+    );
+    assert!(
+        partial.len() < full.len(),
+        "the kill came after the sync was complete"
+    );
+
+    // And the hashes are exactly the registry's active list.
+    let (_, exported, _) = quell(
+        &[
+            "list",
+            "export",
+            "--data-dir",
+            registry.data.path().join("registry").to_str().unwrap(),
+        ],
+        b"",
+    );
+    let mut want: Vec<String> = exported
+        .lines()
+        .map(|l| l.split(' ').nth(1).unwrap().to_owned())
+        .collect();
+    let mut got: Vec<String> = full
+        .iter()
+        .map(|l| l.split(' ').nth(2).unwrap().to_owned())
+        .collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+
+    // A corrupted snapshot is refused, not taken for an empty list.
+    let path = data.join("snapshot.quell");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    std::fs::write(&path, &bytes).unwrap();
+    let (code, _, err) = quell(&args, b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("corrupt or truncated"), "{err}");
+}
+
+/// A webhook receiver that answers 500 to the first `fail` requests, then 200.
+struct Receiver {
+    addr: String,
+    /// (status answered, headers lowercased, body) per request.
+    seen: Arc<Mutex<Vec<(u16, Vec<(String, String)>, Vec<u8>)>>>,
+}
+
+impl Receiver {
+    fn start(fail: usize) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { break };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut headers = Vec::new();
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                loop {
+                    line.clear();
+                    reader.read_line(&mut line).unwrap();
+                    let l = line.trim_end();
+                    if l.is_empty() {
+                        break;
+                    }
+                    let (k, v) = l.split_once(':').unwrap();
+                    headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+                }
+                let len: usize = headers
+                    .iter()
+                    .find(|(k, _)| k == "content-length")
+                    .map_or(0, |(_, v)| v.parse().unwrap());
+                let mut body = vec![0; len];
+                reader.read_exact(&mut body).unwrap();
+                let mut log = log.lock().unwrap();
+                let status = if log.len() < fail { 500 } else { 200 };
+                log.push((status, headers, body));
+                drop(log);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+            }
+        });
+        Self { addr, seen }
+    }
+}
+
+#[test]
+fn a_webhook_that_fails_twice_gets_the_match_once_by_key_and_signed() {
+    use hmac::{KeyInit as _, Mac as _};
+    let registry = Registry::start();
+    let receiver = Receiver::start(2);
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "webhook-secret-for-the-test";
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, secret).unwrap();
+    let orig = expected_pdq("images/bridge-mods/aaa-orig.jpg");
+    let stored = dir.path().join("stored.jsonl");
+    std::fs::write(
+        &stored,
+        format!(
+            "{}\n{}\n{}\n",
+            json!({ "path": "uploads/1.jpg", "pdq": flip_bits(&orig, 3), "quality": 100 }),
+            json!({ "path": "uploads/2.jpg", "pdq": pseudo_pdq(7), "quality": 100 }),
+            json!({ "path": "uploads/3.jpg", "error": "cannot decode" }),
+        ),
+    )
+    .unwrap();
+    let hook = format!("http://{}/hook", receiver.addr);
+    let data = dir.path().join("matcher");
+    let _matcher = start_matcher(
+        &registry.server.url(),
+        &registry.key_file,
+        &data,
+        &[
+            "--stored-hashes",
+            stored.to_str().unwrap(),
+            "--webhook",
+            &hook,
+            "--webhook-secret-file",
+            secret_file.to_str().unwrap(),
+            "--webhook-backoff-ms",
+            "100",
+        ],
+    );
+    registry.open_case(json!([{ "type": "pdq", "value": orig, "quality": 100 }]));
+    wait_for("an accepted delivery", 20, || {
+        receiver
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(s, _, _)| *s == 200)
+    });
+    // Retries stop once accepted.
+    std::thread::sleep(Duration::from_millis(800));
+    let seen = receiver.seen.lock().unwrap().clone();
+    let statuses: Vec<u16> = seen.iter().map(|(s, _, _)| *s).collect();
+    assert_eq!(statuses, [500, 500, 200]);
+    let header = |h: &[(String, String)], k: &str| {
+        h.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    let keys: Vec<String> = seen
+        .iter()
+        .map(|(_, h, _)| header(h, "idempotency-key"))
+        .collect();
+    assert!(
+        keys.iter().all(|k| *k == keys[0] && k.len() == 32),
+        "{keys:?}"
+    );
+    for (_, headers, body) in &seen {
+        let sig = header(headers, "quell-signature");
+        let (t, v1) = sig.strip_prefix("t=").unwrap().split_once(",v1=").unwrap();
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(format!("{t}.").as_bytes());
+        mac.update(body);
+        let want: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(v1, want, "signature does not verify");
+        let event: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(event["item"], "uploads/1.jpg");
+        assert_eq!(event["distance"], 3);
+        assert_eq!(event["type"], "pdq");
+        assert!(event["entry_id"].as_str().unwrap().starts_with("e_"));
+    }
+    assert_eq!(
+        std::fs::read_dir(data.join("outbox")).unwrap().count(),
+        0,
+        "the outbox keeps a delivered event"
+    );
+}

@@ -1,0 +1,29 @@
+//! Quell's member side: keep a verified local copy of the registry's hash list, and act on
+//! matches against a member's own stored media.
+//!
+//! **Key decision: the snapshot is a set keyed by entry id, and the cursor is saved with it
+//! in one atomic file.** Applying a sync page is an upsert or removal *by entry id*, so
+//! applying a page twice changes nothing; the entries and the cursor are written together
+//! (temp file, fsync, rename, fsync of the directory) with a SHA-256 over the whole file. A
+//! crash at any point leaves the previous complete snapshot, and syncing on from its cursor
+//! replays what was lost: the result is exactly the registry's list, with no loss and no
+//! duplicates. A file that fails its checksum is an error, never an empty list.
+//!
+//! The registry client is blocking (`ureq`, rustls): the sync loop is sequential by nature
+//! (each page's cursor comes from the previous page), so it runs on its own thread.
+//!
+//! Hash types are converted in one place, [`signal_of`], so a new type is one match arm.
+
+mod client;
+mod signal;
+mod snapshot;
+mod stored;
+mod syncer;
+mod webhook;
+
+pub use crate::client::{ClientError, RegistryClient};
+pub use crate::signal::{hash_type, signal_of};
+pub use crate::snapshot::{Delta, SNAPSHOT_FILE, Snapshot};
+pub use crate::stored::{StoredHashes, StoredItem, StoredMatch};
+pub use crate::syncer::{SyncOptions, SyncStats, sync_until_caught_up};
+pub use crate::webhook::{MatchEvent, Outbox, Webhook, idempotency_key, sign};

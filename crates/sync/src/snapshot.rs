@@ -1,0 +1,347 @@
+//! The local copy of the hash list: entries by id, and the cursor they were synced to.
+//!
+//! File format (text, so an operator can read it), `snapshot.quell` in the data directory:
+//!
+//! ```text
+//! quell-sync-snapshot 1
+//! cursor <cursor, or - before the first page>
+//! entries <n>
+//! <entry id> <pdq|md5|sha256> <hex> <quality, or ->     (n lines, by entry id)
+//! sha256 <SHA-256 of every byte above, hex>
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail, ensure};
+use quell_api::{SyncEntry, SyncOp};
+use quell_registry::{EntryId, Signal};
+use sha2::{Digest, Sha256};
+
+use crate::signal::signal_of;
+
+/// The snapshot's file name in the data directory.
+pub const SNAPSHOT_FILE: &str = "snapshot.quell";
+const MAGIC: &str = "quell-sync-snapshot 1";
+
+/// What applying a page changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Delta {
+    /// Entries added (or whose hash changed), in page order.
+    pub upserted: Vec<(EntryId, Signal)>,
+    /// Entries removed, with the signal they had.
+    pub removed: Vec<(EntryId, Signal)>,
+}
+
+impl Delta {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.upserted.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// The synced list.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    cursor: String,
+    entries: BTreeMap<EntryId, Signal>,
+}
+
+impl Snapshot {
+    /// The cursor to sync on from (empty: from the beginning).
+    pub fn cursor(&self) -> &str {
+        &self.cursor
+    }
+
+    /// Records that every change up to `cursor` is applied.
+    pub fn set_cursor(&mut self, cursor: &str) {
+        cursor.clone_into(&mut self.cursor);
+    }
+
+    /// The active entries, by id.
+    pub fn entries(&self) -> &BTreeMap<EntryId, Signal> {
+        &self.entries
+    }
+
+    /// Applies a page of changes. Idempotent: an upsert of an entry already held with the
+    /// same hash, or a tombstone of an entry not held, changes nothing. The whole page is
+    /// checked before anything is applied.
+    ///
+    /// # Errors
+    /// If an entry id or hash is malformed (nothing is applied then).
+    pub fn apply(&mut self, page: &[SyncEntry]) -> anyhow::Result<Delta> {
+        let parsed = page
+            .iter()
+            .enumerate()
+            .map(|(i, e)| parse_entry(e).with_context(|| format!("sync entry {i}")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut delta = Delta::default();
+        for (id, signal) in parsed {
+            match signal {
+                Some(signal) => match self.entries.insert(id, signal) {
+                    Some(old) if old == signal => {}
+                    Some(old) => {
+                        delta.removed.push((id, old));
+                        delta.upserted.push((id, signal));
+                    }
+                    None => delta.upserted.push((id, signal)),
+                },
+                None => {
+                    if let Some(old) = self.entries.remove(&id) {
+                        delta.removed.push((id, old));
+                    }
+                }
+            }
+        }
+        Ok(delta)
+    }
+
+    /// The snapshot file in `dir`.
+    pub fn path(dir: &Path) -> PathBuf {
+        dir.join(SNAPSHOT_FILE)
+    }
+
+    /// Loads the snapshot from `dir`; an empty one if there is none yet.
+    ///
+    /// # Errors
+    /// If the file cannot be read, fails its checksum or is malformed (a truncated or corrupt
+    /// file is never taken for an empty list).
+    pub fn load(dir: &Path) -> anyhow::Result<Self> {
+        let path = Self::path(dir);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        Self::parse(&bytes).with_context(|| {
+            format!(
+                "{} is corrupt or truncated; delete it to sync the whole list again",
+                path.display()
+            )
+        })
+    }
+
+    fn parse(bytes: &[u8]) -> anyhow::Result<Self> {
+        let text = std::str::from_utf8(bytes).context("not UTF-8")?;
+        let without_newline = text
+            .strip_suffix('\n')
+            .context("the file does not end with a newline")?;
+        let body_end = without_newline
+            .rfind('\n')
+            .map(|i| i + 1)
+            .context("no checksum line")?;
+        let (body, trailer) = without_newline.split_at(body_end);
+        let want = trailer
+            .strip_prefix("sha256 ")
+            .context("the last line is not the checksum")?;
+        let got = hex(&Sha256::digest(body.as_bytes()));
+        ensure!(
+            got == want,
+            "checksum mismatch (file says {want}, content is {got})"
+        );
+        let mut lines = body.lines();
+        ensure!(lines.next() == Some(MAGIC), "not a quell sync snapshot");
+        let cursor = lines
+            .next()
+            .and_then(|l| l.strip_prefix("cursor "))
+            .context("no cursor line")?;
+        let n: usize = lines
+            .next()
+            .and_then(|l| l.strip_prefix("entries "))
+            .and_then(|n| n.parse().ok())
+            .context("no entry count")?;
+        let mut entries = BTreeMap::new();
+        for (i, line) in lines.enumerate() {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let [id, kind, value, quality] = fields[..] else {
+                bail!("entry line {} is malformed", i + 1);
+            };
+            let id: EntryId = id
+                .parse()
+                .with_context(|| format!("entry line {}", i + 1))?;
+            let quality = match quality {
+                "-" => None,
+                q => Some(
+                    q.parse::<i64>()
+                        .with_context(|| format!("entry line {}", i + 1))?,
+                ),
+            };
+            let signal = Signal::from_parts(kind, value, quality)
+                .map_err(|e| anyhow::anyhow!("entry line {}: {e}", i + 1))?;
+            ensure!(
+                entries.insert(id, signal).is_none(),
+                "entry {id} appears twice"
+            );
+        }
+        ensure!(
+            entries.len() == n,
+            "the header says {n} entries, the file holds {}",
+            entries.len()
+        );
+        Ok(Self {
+            cursor: if cursor == "-" {
+                String::new()
+            } else {
+                cursor.to_owned()
+            },
+            entries,
+        })
+    }
+
+    fn render(&self) -> String {
+        let mut s = String::with_capacity(64 + self.entries.len() * 110);
+        let cursor = if self.cursor.is_empty() {
+            "-"
+        } else {
+            &self.cursor
+        };
+        let _ = write!(
+            s,
+            "{MAGIC}\ncursor {cursor}\nentries {}\n",
+            self.entries.len()
+        );
+        for (id, signal) in &self.entries {
+            let quality = signal
+                .quality()
+                .map_or_else(|| "-".to_owned(), |q| q.get().to_string());
+            let _ = writeln!(s, "{id} {} {} {quality}", signal.kind(), signal.value_hex());
+        }
+        let sum = hex(&Sha256::digest(s.as_bytes()));
+        let _ = writeln!(s, "sha256 {sum}");
+        s
+    }
+
+    /// Writes the snapshot to `dir` atomically: a crash leaves the old file or the new one.
+    ///
+    /// # Errors
+    /// If the directory or file cannot be written.
+    pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
+        write_atomic(dir, SNAPSHOT_FILE, self.render().as_bytes())
+    }
+}
+
+/// Writes `dir/name` via a temp file, fsync, rename and fsync of the directory.
+pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let target = dir.join(name);
+    let mut file =
+        std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    drop(file);
+    std::fs::rename(&tmp, &target).with_context(|| format!("replacing {}", target.display()))?;
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("syncing {}", dir.display()))?;
+    Ok(())
+}
+
+/// The entry id and, for an upsert, its signal.
+fn parse_entry(e: &SyncEntry) -> anyhow::Result<(EntryId, Option<Signal>)> {
+    let id: EntryId = e.entry_id.parse()?;
+    Ok(match e.op {
+        SyncOp::Upsert => {
+            let value = e.value.as_deref().context("an upsert without a value")?;
+            (id, Some(signal_of(e.kind, value, e.quality)?))
+        }
+        SyncOp::Tombstone => (id, None),
+    })
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quell_api::HashType;
+
+    fn upsert(id: i64, value: &str) -> SyncEntry {
+        SyncEntry {
+            op: SyncOp::Upsert,
+            entry_id: EntryId::from_i64(id).to_string(),
+            kind: HashType::Md5,
+            value: Some(value.to_owned()),
+            quality: None,
+        }
+    }
+
+    fn tombstone(id: i64) -> SyncEntry {
+        SyncEntry {
+            op: SyncOp::Tombstone,
+            entry_id: EntryId::from_i64(id).to_string(),
+            kind: HashType::Md5,
+            value: None,
+            quality: None,
+        }
+    }
+
+    fn pdq(id: i64) -> SyncEntry {
+        SyncEntry {
+            op: SyncOp::Upsert,
+            entry_id: EntryId::from_i64(id).to_string(),
+            kind: HashType::Pdq,
+            value: Some(format!("{id:064x}")),
+            quality: Some(80),
+        }
+    }
+
+    #[test]
+    fn applying_a_page_twice_changes_nothing_more() {
+        let page = vec![upsert(1, &"a".repeat(32)), pdq(2), tombstone(1), pdq(3)];
+        let mut s = Snapshot::default();
+        let first = s.apply(&page).unwrap();
+        assert_eq!(first.upserted.len(), 3);
+        assert_eq!(first.removed.len(), 1);
+        let after_once = s.clone();
+        let again = s.apply(&page).unwrap();
+        assert_eq!(s, after_once);
+        // Replaying: entry 1 comes back and goes again; 2 and 3 are unchanged.
+        assert_eq!(again.upserted.len(), 1);
+        assert_eq!(again.removed.len(), 1);
+        assert_eq!(s.entries().len(), 2);
+    }
+
+    #[test]
+    fn a_bad_entry_refuses_the_whole_page() {
+        let mut s = Snapshot::default();
+        let err = s.apply(&[pdq(1), upsert(2, "xyz")]).unwrap_err();
+        assert!(format!("{err:#}").contains("sync entry 1"), "{err:#}");
+        assert!(s.entries().is_empty());
+    }
+
+    #[test]
+    fn round_trips_and_refuses_corruption_and_truncation() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Snapshot::load(dir.path()).unwrap(), Snapshot::default());
+        let mut s = Snapshot::default();
+        s.apply(&[pdq(5), upsert(6, &"b".repeat(32)), pdq(7)])
+            .unwrap();
+        s.set_cursor("cur");
+        s.save(dir.path()).unwrap();
+        assert_eq!(Snapshot::load(dir.path()).unwrap(), s);
+
+        let path = Snapshot::path(dir.path());
+        let good = std::fs::read(&path).unwrap();
+        for cut in [good.len() - 1, good.len() - 80, good.len() / 2, 10, 0] {
+            std::fs::write(&path, &good[..cut]).unwrap();
+            let err = format!("{:#}", Snapshot::load(dir.path()).unwrap_err());
+            assert!(err.contains("corrupt or truncated"), "cut at {cut}: {err}");
+        }
+        let mut flipped = good.clone();
+        flipped[60] ^= 1;
+        std::fs::write(&path, &flipped).unwrap();
+        let err = format!("{:#}", Snapshot::load(dir.path()).unwrap_err());
+        assert!(err.contains("checksum mismatch"), "{err}");
+    }
+}

@@ -1,0 +1,83 @@
+//! The sync loop: pages from the registry's cursor until caught up.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+
+use crate::client::RegistryClient;
+use crate::snapshot::{Delta, Snapshot};
+
+/// How a sync runs.
+#[derive(Clone, Debug)]
+pub struct SyncOptions {
+    /// Changes per page (the registry's default when `None`).
+    pub page_size: Option<u32>,
+    /// Save the snapshot at least this often during a long catch-up (it is always saved
+    /// once caught up). Saving rewrites the whole file, so not after every page.
+    pub save_every: Duration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            page_size: None,
+            save_every: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What one catch-up did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncStats {
+    /// Pages fetched.
+    pub pages: u64,
+    /// Entries added or changed.
+    pub upserted: u64,
+    /// Entries removed.
+    pub removed: u64,
+}
+
+/// Fetches and applies pages until the registry has nothing newer, saving the snapshot to
+/// `dir` along the way and at the end. `on_delta` sees each page's changes after they are
+/// applied in memory and before they are saved, so whatever it records durably (webhook
+/// events) is never behind the saved cursor.
+///
+/// # Errors
+/// If the registry cannot be reached or refuses the cursor, a page is malformed, or the
+/// snapshot cannot be saved. What was saved before stays valid.
+pub fn sync_until_caught_up(
+    client: &RegistryClient,
+    snapshot: &mut Snapshot,
+    dir: &Path,
+    options: &SyncOptions,
+    on_delta: &mut dyn FnMut(&Delta) -> anyhow::Result<()>,
+) -> anyhow::Result<SyncStats> {
+    let mut stats = SyncStats::default();
+    let mut saved_at = Instant::now();
+    let mut unsaved = false;
+    loop {
+        let page = client
+            .page(snapshot.cursor(), options.page_size)
+            .context("fetching a page of the hash list")?;
+        let delta = snapshot.apply(&page.entries)?;
+        snapshot.set_cursor(&page.next_cursor);
+        stats.pages += 1;
+        stats.upserted += delta.upserted.len() as u64;
+        stats.removed += delta.removed.len() as u64;
+        unsaved |= !page.entries.is_empty();
+        on_delta(&delta)?;
+        if unsaved && (!page.has_more || saved_at.elapsed() >= options.save_every) {
+            snapshot.save(dir)?;
+            saved_at = Instant::now();
+            unsaved = false;
+        }
+        if !page.has_more {
+            if !Snapshot::path(dir).exists() {
+                // An empty list is still a completed sync: record it.
+                snapshot.save(dir)?;
+            }
+            return Ok(stats);
+        }
+    }
+}

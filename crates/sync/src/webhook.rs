@@ -1,0 +1,303 @@
+//! Match events to the member's own system: a persisted outbox and signed webhook deliveries.
+//!
+//! Delivery is at-least-once. An event is written to the outbox (one file per event, named by
+//! its idempotency key) before the sync cursor that produced it is saved, and deleted only
+//! after the receiver answered 2xx; so a crash re-sends rather than loses. Receivers dedupe by
+//! the `Idempotency-Key` header, which is the same for every delivery of one (entry, item).
+//!
+//! Signature (Stripe-like): header `Quell-Signature: t=<unix seconds>,v1=<hex>` where `<hex>`
+//! is HMAC-SHA256 with the shared secret over `<t>.<raw body>`. Receivers recompute it, compare
+//! in constant time, and refuse a `t` too far from their clock (replay).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use hmac::{KeyInit as _, Mac as _};
+use quell_api::HashType;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::snapshot::{hex, write_atomic};
+
+/// One match found by a retroactive check: the webhook's body.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct MatchEvent {
+    /// Always `"match"`.
+    pub event: String,
+    /// The list entry that matched.
+    pub entry_id: String,
+    /// The member's stored item (path or id, as in the stored hash file).
+    pub item: String,
+    /// Hamming distance (0 for MD5 and SHA-256).
+    pub distance: u32,
+    /// Which hash matched.
+    #[serde(rename = "type")]
+    pub kind: HashType,
+    /// When the match was found (RFC 3339).
+    pub matched_at: String,
+}
+
+/// The idempotency key of a match: stable per (entry, item), 32 hex digits. Entry ids never
+/// hold a NUL, so the separator makes the pair unambiguous.
+pub fn idempotency_key(entry_id: &str, item: &str) -> String {
+    let digest = Sha256::digest(format!("quell-match\0{entry_id}\0{item}").as_bytes());
+    hex(&digest[..16])
+}
+
+/// The `Quell-Signature` header value for `body` signed at unix time `t`.
+pub fn sign(secret: &[u8], t: u64, body: &[u8]) -> String {
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key size");
+    mac.update(t.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!("t={t},v1={}", hex(&mac.finalize().into_bytes()))
+}
+
+/// Events waiting for delivery, one file each in `DATA/outbox/`.
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    dir: PathBuf,
+}
+
+impl Outbox {
+    /// The outbox in the data directory `data`.
+    ///
+    /// # Errors
+    /// If the directory cannot be created.
+    pub fn open(data: &Path) -> anyhow::Result<Self> {
+        let dir = data.join("outbox");
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(Self { dir })
+    }
+
+    /// Records an event durably (a no-op if the same match is already waiting).
+    ///
+    /// # Errors
+    /// If it cannot be written.
+    pub fn enqueue(&self, event: &MatchEvent) -> anyhow::Result<()> {
+        let key = idempotency_key(&event.entry_id, &event.item);
+        let name = format!("{key}.json");
+        if self.dir.join(&name).exists() {
+            return Ok(());
+        }
+        let body = serde_json::to_vec(event).context("encoding a match event")?;
+        write_atomic(&self.dir, &name, &body)
+    }
+
+    /// The waiting events: (idempotency key, body), oldest name order.
+    ///
+    /// # Errors
+    /// If the directory cannot be read.
+    pub fn pending(&self) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        let mut out = Vec::new();
+        let entries = std::fs::read_dir(&self.dir)
+            .with_context(|| format!("reading {}", self.dir.display()))?;
+        for entry in entries {
+            let path = entry?.path();
+            let Some(key) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".json"))
+                .filter(|n| !n.starts_with('.'))
+            else {
+                continue;
+            };
+            let body =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            out.push((key.to_owned(), body));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Forgets a delivered event.
+    ///
+    /// # Errors
+    /// If it cannot be removed.
+    pub fn delivered(&self, key: &str) -> anyhow::Result<()> {
+        let path = self.dir.join(format!("{key}.json"));
+        std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))
+    }
+}
+
+/// The member's webhook endpoint and how to retry it.
+#[derive(Clone)]
+pub struct Webhook {
+    url: String,
+    secret: Vec<u8>,
+    agent: ureq::Agent,
+    /// The first retry waits about this long; each further one twice as long.
+    pub backoff_base: Duration,
+    /// The longest wait between tries.
+    pub backoff_max: Duration,
+}
+
+impl std::fmt::Debug for Webhook {
+    /// The secret is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Webhook {
+    /// A webhook posting to `url`, signing with `secret`.
+    pub fn new(url: &str, secret: &[u8]) -> Self {
+        let agent = ureq::Agent::new_with_config(
+            ureq::Agent::config_builder()
+                .timeout_global(Some(Duration::from_secs(15)))
+                .http_status_as_error(false)
+                .build(),
+        );
+        Self {
+            url: url.to_owned(),
+            secret: secret.to_vec(),
+            agent,
+            backoff_base: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(300),
+        }
+    }
+
+    /// One delivery attempt; `Ok(())` on a 2xx answer.
+    ///
+    /// # Errors
+    /// On a transport failure or any other status.
+    pub fn post(&self, key: &str, body: &[u8]) -> anyhow::Result<()> {
+        let t = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut resp = self
+            .agent
+            .post(&self.url)
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", key)
+            .header("Quell-Signature", sign(&self.secret, t, body))
+            .send(body)
+            .with_context(|| format!("posting to {}", self.url))?;
+        let status = resp.status().as_u16();
+        // Drain a little so the connection can be reused; the body itself is not needed.
+        let _ = resp.body_mut().with_config().limit(64 << 10).read_to_vec();
+        anyhow::ensure!(
+            (200..300).contains(&status),
+            "{} answered {status}",
+            self.url
+        );
+        Ok(())
+    }
+
+    /// Delivers the outbox until `keep_going` says stop: each event is retried with
+    /// exponential backoff and jitter until the receiver accepts it.
+    pub fn run(&self, outbox: &Outbox, keep_going: &dyn Fn() -> bool) {
+        let mut retry: HashMap<String, (u32, Instant)> = HashMap::new();
+        while keep_going() {
+            let pending = match outbox.pending() {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "reading the webhook outbox");
+                    Vec::new()
+                }
+            };
+            let now = Instant::now();
+            for (key, body) in pending {
+                if retry.get(&key).is_some_and(|&(_, at)| at > now) {
+                    continue;
+                }
+                match self.post(&key, &body) {
+                    Ok(()) => {
+                        retry.remove(&key);
+                        if let Err(e) = outbox.delivered(&key) {
+                            tracing::error!(error = %format!("{e:#}"), "clearing a delivered event");
+                        }
+                    }
+                    Err(e) => {
+                        let tries = retry.get(&key).map_or(0, |&(n, _)| n) + 1;
+                        let wait = self.backoff(tries);
+                        tracing::warn!(key, tries, wait_ms = wait.as_millis() as u64,
+                            error = %format!("{e:#}"), "webhook delivery failed; will retry");
+                        retry.insert(key, (tries, Instant::now() + wait));
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The wait after `tries` failures: base·2^(tries−1), capped, times a random 50–100 %
+    /// (jitter, so many sidecars do not retry in step).
+    fn backoff(&self, tries: u32) -> Duration {
+        let exp = self
+            .backoff_base
+            .saturating_mul(1u32 << (tries - 1).min(20))
+            .min(self.backoff_max);
+        exp.mul_f64(0.5 + rand::random::<f64>() / 2.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_within_jitter_and_caps() {
+        let mut w = Webhook::new("http://127.0.0.1:9/", b"s");
+        w.backoff_base = Duration::from_millis(100);
+        w.backoff_max = Duration::from_secs(1);
+        for (tries, full) in [
+            (1, 100),
+            (2, 200),
+            (3, 400),
+            (4, 800),
+            (5, 1000),
+            (30, 1000),
+        ] {
+            let got = w.backoff(tries).as_millis() as u64;
+            assert!(got >= full / 2 && got <= full, "try {tries}: {got} ms");
+        }
+    }
+
+    #[test]
+    fn keys_are_stable_per_entry_and_item() {
+        assert_eq!(idempotency_key("e_1", "a"), idempotency_key("e_1", "a"));
+        assert_ne!(idempotency_key("e_1", "a"), idempotency_key("e_1", "b"));
+        assert_ne!(idempotency_key("e_1", "a"), idempotency_key("e_2", "a"));
+        assert_eq!(idempotency_key("e_1", "a").len(), 32);
+    }
+
+    #[test]
+    fn signature_matches_a_known_hmac() {
+        // The signed bytes are exactly `<t>.<body>`.
+        let sig = sign(b"Jefe", 1_700_000_000, b"{}");
+        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(b"Jefe").unwrap();
+        mac.update(b"1700000000.{}");
+        assert_eq!(
+            sig,
+            format!("t=1700000000,v1={}", hex(&mac.finalize().into_bytes()))
+        );
+    }
+
+    #[test]
+    fn outbox_survives_reopening_and_dedupes() {
+        let dir = tempfile::tempdir().unwrap();
+        let event = MatchEvent {
+            event: "match".to_owned(),
+            entry_id: "e_0000000000000001".to_owned(),
+            item: "a.jpg".to_owned(),
+            distance: 3,
+            kind: HashType::Pdq,
+            matched_at: "2026-01-01T00:00:00Z".to_owned(),
+        };
+        Outbox::open(dir.path()).unwrap().enqueue(&event).unwrap();
+        Outbox::open(dir.path()).unwrap().enqueue(&event).unwrap();
+        let outbox = Outbox::open(dir.path()).unwrap();
+        let pending = outbox.pending().unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].0, idempotency_key(&event.entry_id, &event.item));
+        let back: MatchEvent = serde_json::from_slice(&pending[0].1).unwrap();
+        assert_eq!(back, event);
+        outbox.delivered(&pending[0].0).unwrap();
+        assert!(outbox.pending().unwrap().is_empty());
+    }
+}
