@@ -600,11 +600,13 @@ fn sync_killed_mid_way_resumes_to_exactly_the_registry_list() {
     assert!(err.contains("corrupt or truncated"), "{err}");
 }
 
+/// One request the receiver saw: the status it answered, headers (names lowercased), body.
+type Seen = (u16, Vec<(String, String)>, Vec<u8>);
+
 /// A webhook receiver that answers 500 to the first `fail` requests, then 200.
 struct Receiver {
     addr: String,
-    /// (status answered, headers lowercased, body) per request.
-    seen: Arc<Mutex<Vec<(u16, Vec<(String, String)>, Vec<u8>)>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl Receiver {
