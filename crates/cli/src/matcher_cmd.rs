@@ -47,6 +47,24 @@ pub(crate) struct MatcherArgs {
     webhook_backoff_ms: u64,
 }
 
+impl MatcherArgs {
+    /// Refuses matcher flags on a plain `quell serve`, where they would be silently ignored.
+    pub(crate) fn refuse_without_matcher(&self) -> anyhow::Result<()> {
+        if !self.matcher
+            && (self.registry.registry.is_some()
+                || self.local.data.is_some()
+                || self.stored_hashes.is_some()
+                || self.webhook.is_some()
+                || self.matcher_key_file.is_some())
+        {
+            bail!(
+                "--registry, --data, --stored-hashes, --webhook and --matcher-key-file need --matcher"
+            );
+        }
+        Ok(())
+    }
+}
+
 fn read_secret(path: &PathBuf, what: &str) -> anyhow::Result<String> {
     let s = std::fs::read_to_string(path)
         .with_context(|| format!("reading the {what} from {}", path.display()))?;

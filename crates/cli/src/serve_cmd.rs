@@ -76,6 +76,7 @@ enum LogFormat {
 }
 
 pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    args.matcher.refuse_without_matcher()?;
     init_logging(args.log_format);
     if args.matcher.matcher {
         runtime()?.block_on(crate::matcher_cmd::serve(&args.matcher, args.listen))?;

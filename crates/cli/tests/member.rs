@@ -600,16 +600,21 @@ fn sync_killed_mid_way_resumes_to_exactly_the_registry_list() {
     assert!(err.contains("corrupt or truncated"), "{err}");
 }
 
+/// One request the receiver saw: the status it answered, headers (names lowercased), body.
+type Seen = (u16, Vec<(String, String)>, Vec<u8>);
+
 /// A webhook receiver that answers 500 to the first `fail` requests, then 200.
 struct Receiver {
     addr: String,
-    /// (status answered, headers lowercased, body) per request.
-    seen: Arc<Mutex<Vec<(u16, Vec<(String, String)>, Vec<u8>)>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl Receiver {
     fn start(fail: usize) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Self::on(TcpListener::bind("127.0.0.1:0").unwrap(), fail)
+    }
+
+    fn on(listener: TcpListener, fail: usize) -> Self {
         let addr = listener.local_addr().unwrap().to_string();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&seen);
@@ -739,5 +744,70 @@ fn a_webhook_that_fails_twice_gets_the_match_once_by_key_and_signed() {
         std::fs::read_dir(data.join("outbox")).unwrap().count(),
         0,
         "the outbox keeps a delivered event"
+    );
+}
+
+#[test]
+fn match_events_survive_a_kill_9_of_the_matcher_in_the_outbox() {
+    let registry = Registry::start();
+    // The receiver's port is chosen now but nobody listens yet: deliveries fail.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, "webhook-secret-for-the-test").unwrap();
+    let orig = expected_pdq("images/bridge-mods/aaa-orig.jpg");
+    let stored = dir.path().join("stored.jsonl");
+    std::fs::write(
+        &stored,
+        format!(
+            "{}\n",
+            json!({ "path": "uploads/9.jpg", "pdq": orig, "quality": 100 })
+        ),
+    )
+    .unwrap();
+    let hook = format!("http://127.0.0.1:{port}/hook");
+    let data = dir.path().join("matcher");
+    let args = [
+        "--stored-hashes",
+        stored.to_str().unwrap(),
+        "--webhook",
+        &hook,
+        "--webhook-secret-file",
+        secret_file.to_str().unwrap(),
+        "--webhook-backoff-ms",
+        "50",
+    ];
+    let matcher = start_matcher(&registry.server.url(), &registry.key_file, &data, &args);
+    registry.open_case(json!([{ "type": "pdq", "value": orig, "quality": 100 }]));
+    let outbox = data.join("outbox");
+    wait_for("the event in the outbox", 10, || {
+        std::fs::read_dir(&outbox).is_ok_and(|d| {
+            d.filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        })
+    });
+    // Wait until the cursor past the upsert is saved, so a restart cannot find the match again:
+    // the event can only come from the outbox.
+    wait_for("the snapshot with the entry", 10, || {
+        data.join("snapshot.quell").exists() && snapshot_entries(&data).len() == 1
+    });
+    drop(matcher); // SIGKILL
+
+    let receiver = Receiver::on(TcpListener::bind(("127.0.0.1", port)).unwrap(), 0);
+    let _matcher = start_matcher(&registry.server.url(), &registry.key_file, &data, &args);
+    wait_for("the delivery after the restart", 10, || {
+        !receiver.seen.lock().unwrap().is_empty()
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let seen = receiver.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "delivered once");
+    let event: Value = serde_json::from_slice(&seen[0].2).unwrap();
+    assert_eq!(
+        (event["item"].as_str(), event["distance"].as_u64()),
+        (Some("uploads/9.jpg"), Some(0))
     );
 }
