@@ -12,6 +12,7 @@ mod list_cmd;
 mod member_cmd;
 mod output;
 mod serve_cmd;
+mod video;
 
 use std::process::ExitCode;
 
@@ -27,7 +28,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Hash images on this machine (PDQ, MD5, SHA-256). Nothing leaves the device.
+    /// Hash images (PDQ, MD5, SHA-256) and videos (vPDQ, MD5, SHA-256) on this machine.
+    /// Nothing leaves the device.
     Hash(hash::HashArgs),
     /// Build an exact PDQ match index file from hashes.
     Index(index_cmd::IndexArgs),

@@ -4,3 +4,4 @@ mod hash;
 mod index;
 mod registry;
 mod util;
+mod video;
