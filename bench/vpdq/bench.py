@@ -30,7 +30,7 @@ def run_vpdq(videos, sph):
     out = {}
     for v in videos:
         feats = vpdq.computeHash(str(v), seconds_per_hash=sph, thread_count=1)
-        out[v.stem] = [(f.frame_number, f.quality, str(f.hash)) for f in feats]
+        out[v.stem] = [(f.frame_number, f.quality, f.hex) for f in feats]
     return out
 
 
