@@ -1,4 +1,5 @@
-//! `quell hash PATH...`: hash image files, directories and stdin, in parallel.
+//! `quell hash PATH...`: hash image files, directories and stdin, in parallel; videos
+//! (recognised by content) get a vPDQ hash, one at a time (see the `video` module).
 
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -13,11 +14,13 @@ use quell_pdq::decode::{DecodeLimits, DecodeOptions, Orientation, probe};
 use rayon::prelude::*;
 
 use crate::output::{Format, Printer};
+use crate::video::{self, VideoJob};
 
 /// Arguments of `quell hash`.
 #[derive(Args, Debug)]
 pub(crate) struct HashArgs {
-    /// Image files, directories (searched recursively for images), or `-` for stdin.
+    /// Image or video files, directories (searched recursively for images and videos), or
+    /// `-` for stdin (images only).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
 
@@ -26,7 +29,9 @@ pub(crate) struct HashArgs {
     #[arg(long)]
     dihedral: bool,
 
-    /// One JSON object per line: {"path","pdq","quality","md5","sha256"} or {"path","error"}.
+    /// One JSON object per line: {"path","pdq","quality","md5","sha256"} for an image,
+    /// {"path","vpdq","md5","sha256"} for a video (`vpdq` as python-threatexchange's list of
+    /// "hex,quality,timestamp" strings), or {"path","error"}.
     #[arg(long, conflicts_with = "csv")]
     json: bool,
 
@@ -55,6 +60,15 @@ pub(crate) struct HashArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
+
+    /// Videos: hash one frame per this many seconds (0 = every frame), as the reference's
+    /// `seconds_per_hash`.
+    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
+    seconds_per_hash: f64,
+
+    /// Videos: refuse one with more frames to hash than this.
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    max_frames: usize,
 }
 
 /// Where an input comes from.
@@ -127,11 +141,19 @@ pub(crate) fn run(args: &HashArgs) -> anyhow::Result<ExitCode> {
         max_file_bytes,
         gate: &gate,
     };
+    let video_job = VideoJob {
+        options: quell_vpdq::decode::HashOptions {
+            seconds_per_hash: args.seconds_per_hash,
+            max_frames: args.max_frames,
+            ..Default::default()
+        },
+        json: format == Format::Json,
+    };
     let progress = progress_bar(inputs.len() as u64);
     // Work in ordered batches: results print in input order while the workers stay busy.
     let batch = 8 * pool.current_num_threads().max(1);
     for chunk in inputs.chunks(batch) {
-        let results: Vec<Result<Hashed, String>> = pool.install(|| {
+        let results: Vec<Result<Outcome, String>> = pool.install(|| {
             chunk
                 .par_iter()
                 .map(|input| {
@@ -143,8 +165,25 @@ pub(crate) fn run(args: &HashArgs) -> anyhow::Result<ExitCode> {
         });
         progress.suspend(|| -> anyhow::Result<()> {
             for (input, result) in chunk.iter().zip(results) {
+                // Videos are hashed here, in input order and one at a time: FFmpeg decodes
+                // in parallel by itself, and each video streams through one frame buffer.
+                let result = match (result, input) {
+                    (Ok(Outcome::Video), Input::File(_)) if format == Format::Csv => Err(
+                        "video hashes are not available as CSV; use --json or plain output"
+                            .to_string(),
+                    ),
+                    (Ok(Outcome::Video), Input::File(path)) => {
+                        video_job.hash(path).map(Outcome::HashedVideo)
+                    }
+                    (other, _) => other,
+                };
                 match result {
-                    Ok(h) => printer.hashed(&input.display(), &h)?,
+                    Ok(Outcome::Image(h)) => printer.hashed(&input.display(), &h)?,
+                    Ok(Outcome::HashedVideo(v)) => {
+                        printer.flush()?;
+                        video::print(&mut std::io::stdout().lock(), &input.display(), &v)?;
+                    }
+                    Ok(Outcome::Video) => unreachable!("videos are only read from files"),
                     Err(e) => {
                         failures += 1;
                         printer.error(&input.display(), &e)?;
@@ -210,7 +249,7 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<(String, String)>)
     for path in paths {
         if path.is_dir() {
             walk(&path, inputs, errors);
-        } else if looks_like_image(&path) {
+        } else if looks_like_image(&path) || video::file_looks_like_video(&path) {
             inputs.push(Input::File(path));
         }
     }
@@ -225,6 +264,17 @@ fn looks_like_image(path: &Path) -> bool {
     quell_pdq::decode::is_supported_image(&head[..n])
 }
 
+/// What the parallel pass produced for one input.
+// A batch holds a few dozen of these at a time; boxing the common image case would cost an
+// allocation per image for nothing.
+#[allow(clippy::large_enum_variant)]
+enum Outcome {
+    Image(Hashed),
+    /// A video file, hashed afterwards in input order.
+    Video,
+    HashedVideo(video::HashedVideo),
+}
+
 /// What every input is hashed with.
 struct Job<'a> {
     dihedral: bool,
@@ -235,8 +285,20 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
-    fn hash(&self, input: &Input) -> Result<Hashed, String> {
+    fn hash(&self, input: &Input) -> Result<Outcome, String> {
+        if let Input::File(path) = input
+            && video::file_looks_like_video(path)
+        {
+            return Ok(Outcome::Video);
+        }
         let bytes = read_bounded(input, self.max_file_bytes)?;
+        if video::looks_like_video(&bytes[..bytes.len().min(video::SNIFF_BYTES)]) {
+            return Err(
+                "video on stdin is not supported (FFmpeg needs to seek): pass the \
+                        file's path"
+                    .to_string(),
+            );
+        }
         let probed = probe(&bytes, &self.options).map_err(|e| e.to_string())?;
         let need = bytes.len() as u64 + probed.info().peak_bytes;
         let (pdq, quality, dihedral) = self.gate.run(need, || {
@@ -251,12 +313,12 @@ impl Job<'_> {
         })?;
         // The plain format prints no digests, so it does not pay for them.
         let digests = self.digests.then(|| (Md5::of(&bytes), Sha256::of(&bytes)));
-        Ok(Hashed {
+        Ok(Outcome::Image(Hashed {
             pdq,
             quality,
             dihedral,
             digests,
-        })
+        }))
     }
 }
 
@@ -345,7 +407,14 @@ pub(crate) fn hash_for_scan(
         let results: Vec<Result<Hashed, String>> = chunk
             .par_iter()
             .map(|input| {
-                let r = job.hash(input);
+                // The synced list holds no video hashes yet, so a scan cannot match a video.
+                let r = job.hash(input).and_then(|outcome| match outcome {
+                    Outcome::Image(h) => Ok(h),
+                    Outcome::Video | Outcome::HashedVideo(_) => Err(
+                        "a video: scans match images only, as the list holds no video hashes yet"
+                            .to_owned(),
+                    ),
+                });
                 progress.inc(1);
                 r
             })

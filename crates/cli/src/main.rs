@@ -17,6 +17,7 @@ mod registry_args;
 mod scan_cmd;
 mod serve_cmd;
 mod sync_cmd;
+mod video;
 
 use std::process::ExitCode;
 
@@ -32,7 +33,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Hash images on this machine (PDQ, MD5, SHA-256). Nothing leaves the device.
+    /// Hash images (PDQ, MD5, SHA-256) and videos (vPDQ, MD5, SHA-256) on this machine.
+    /// Nothing leaves the device.
     Hash(hash::HashArgs),
     /// Build an exact PDQ match index file from hashes.
     Index(index_cmd::IndexArgs),

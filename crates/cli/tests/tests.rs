@@ -5,3 +5,4 @@ mod index;
 mod member;
 mod registry;
 mod util;
+mod video;

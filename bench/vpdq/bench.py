@@ -1,0 +1,118 @@
+"""Times vpdq (pip) and `quell hash` on the same videos, both pinned to one core.
+
+Throughput is source video frames per second (every frame is decoded whatever
+seconds_per_hash is); CPU seconds include FFmpeg child processes for Quell.
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import vpdq
+
+
+def cpu_children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def cpu_self():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def run_vpdq(videos, sph):
+    out = {}
+    for v in videos:
+        feats = vpdq.computeHash(str(v), seconds_per_hash=sph, thread_count=1)
+        out[v.stem] = [(f.frame_number, f.quality, f.hex) for f in feats]
+    return out
+
+
+def run_quell(quell, videos, sph):
+    p = subprocess.run(
+        [quell, "hash", "--seconds-per-hash", str(sph), *map(str, videos)],
+        check=True, capture_output=True, text=True,
+    )
+    out, name = {}, None
+    for line in p.stdout.splitlines():
+        if line.startswith("vpdq "):
+            name = Path(line.split(" ", 2)[2]).stem
+            out[name] = []
+        else:
+            n, q, h, _ = line.split(",")
+            out[name].append((int(n), int(q), h))
+    return out
+
+
+def timed(fn, cpu):
+    c0, t0 = cpu(), time.perf_counter()
+    result = fn()
+    return time.perf_counter() - t0, cpu() - c0, result
+
+
+def distance(a, b):
+    return bin(int(a, 16) ^ int(b, 16)).count("1")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quell", required=True)
+    ap.add_argument("--videos", required=True, type=Path)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--core", type=int, default=0)
+    a = ap.parse_args()
+    os.sched_setaffinity(0, {a.core})  # children (ffmpeg, quell) inherit it
+    videos = sorted(a.videos.glob("*.mp4"))
+    frames = 0
+    for v in videos:
+        p = subprocess.run(
+            ["ffprobe", "-v", "error", "-select_streams", "V:0", "-count_frames",
+             "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", str(v)],
+            check=True, capture_output=True, text=True)
+        frames += int(p.stdout.strip())
+    cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                      if l.startswith("model name")), "unknown")
+    print(f"# vPDQ benchmark\n\n- CPU: {cpu_model}; both sides pinned to core {a.core}")
+    print(f"- {len(videos)} videos, {frames} frames in total; {a.runs} runs, medians")
+    print(f"- vpdq {getattr(vpdq, '__version__', '0.2.5')} (thread_count=1) vs {a.quell}\n")
+    print("| seconds_per_hash | tool | wall s | CPU s | frames/s (wall) | frames/s per CPU s |")
+    print("|---|---|---|---|---|---|")
+    ratios = []
+    for sph in (1, 0):
+        res = {}
+        for tool in ("vpdq", "quell"):
+            walls, cpus = [], []
+            for _ in range(a.runs):
+                if tool == "vpdq":
+                    w, c, out = timed(lambda: run_vpdq(videos, sph), cpu_self)
+                else:
+                    w, c, out = timed(lambda: run_quell(a.quell, videos, sph), cpu_children)
+                walls.append(w)
+                cpus.append(c)
+            res[tool] = (statistics.median(walls), statistics.median(cpus), out)
+            w, c, _ = res[tool]
+            print(f"| {sph} | {tool} | {w:.2f} | {c:.2f} | {frames / w:.0f} | {frames / c:.0f} |")
+        ratios.append((sph, res["vpdq"][0] / res["quell"][0], res["vpdq"][1] / res["quell"][1]))
+        # Agreement on this run's outputs.
+        worst, count_ok = 0, True
+        for name, ref in res["vpdq"][2].items():
+            ours = res["quell"][2][name]
+            count_ok &= [f[0] for f in ours] == [f[0] for f in ref]
+            for (_, q1, h1), (_, q2, h2) in zip(ours, ref):
+                if q2 >= 80:
+                    worst = max(worst, distance(h1, h2))
+        print(f"| {sph} | agreement | same frame numbers: {count_ok} | max distance at quality >= 80: {worst} | | |")
+    print()
+    for sph, rw, rc in ratios:
+        print(f"- seconds_per_hash={sph}: Quell is {rw:.2f}x vpdq by wall time, {rc:.2f}x by CPU time")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+//! The video index against the brute-force matcher: on the sample videos and on random data
+//! with planted near-duplicate frames.
+
+use proptest::prelude::*;
+use quell_hash::{Distance, Pdq, Quality};
+use quell_vpdq::{FrameHash, MatchParams, MatchThresholds, VideoHash, VideoIndex, match_brute};
+
+use crate::vectors::{expected, names};
+
+/// `index.search` must equal `match_brute` for every registered video with any match, and
+/// list no other.
+fn assert_index_agrees(videos: &[VideoHash], query: &VideoHash, params: MatchParams) {
+    let mut index = VideoIndex::new(params);
+    for (id, v) in videos.iter().enumerate() {
+        index.insert(id as u64 * 1000 + 3, v).unwrap();
+    }
+    let found = index.search(query);
+    let mut expected = Vec::new();
+    for (id, v) in videos.iter().enumerate() {
+        let p = match_brute(query, v, &params);
+        if p.query_match_pct > 0.0 {
+            expected.push((id as u64 * 1000 + 3, p));
+        }
+    }
+    let found: Vec<_> = found.iter().map(|m| (m.video, m.percentages)).collect();
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn index_equals_brute_force_on_the_sample_videos() {
+    let videos: Vec<VideoHash> = names().iter().map(|n| expected(n, false)).collect();
+    for params in [MatchParams::PYTX, MatchParams::UPSTREAM_CPP] {
+        for query in &videos {
+            assert_index_agrees(&videos, query, params);
+        }
+    }
+}
+
+#[test]
+fn removed_videos_are_not_found_and_ids_are_unique() {
+    let a = expected("chair-19-sd-bar", false);
+    let mut index = VideoIndex::new(MatchParams::PYTX);
+    index.insert(1, &a).unwrap();
+    index.insert(2, &a).unwrap();
+    assert!(index.insert(1, &a).is_err());
+    assert_eq!(index.matches(&a, &MatchThresholds::PYTX).len(), 2);
+    assert!(index.remove(1));
+    assert!(!index.remove(1));
+    let left: Vec<u64> = index.search(&a).iter().map(|m| m.video).collect();
+    assert_eq!(left, vec![2]);
+    // The freed slot is reused without mixing up videos.
+    index
+        .insert(5, &expected("pattern-hd-no-bar", false))
+        .unwrap();
+    let left: Vec<u64> = index.search(&a).iter().map(|m| m.video).collect();
+    assert_eq!(left, vec![2]);
+    assert_eq!(index.len(), 2);
+}
+
+fn flip(h: Pdq, bits: &[u8]) -> Pdq {
+    let mut w = h.to_words();
+    for &b in bits {
+        w[usize::from(b) / 64] ^= 1 << (b % 64);
+    }
+    Pdq::from_words(w)
+}
+
+/// Frames drawn from a few base hashes with a few bits flipped, so that matches, near misses
+/// at the distance threshold and exact duplicates all occur.
+fn video(bases: Vec<Pdq>) -> impl Strategy<Value = VideoHash> {
+    prop::collection::vec(
+        (
+            0..bases.len(),
+            prop::collection::vec(any::<u8>(), 0..40),
+            prop_oneof![Just(100u8), Just(49u8), Just(50u8), 0u8..=100],
+        ),
+        0..12,
+    )
+    .prop_map(move |frames| {
+        VideoHash::new(
+            frames
+                .into_iter()
+                .zip(0u32..)
+                .map(|((b, bits, q), n)| FrameHash {
+                    frame: n,
+                    quality: Quality::new(i64::from(q)).unwrap(),
+                    pdq: flip(bases[b], &bits),
+                    timestamp: f64::from(n),
+                })
+                .collect(),
+        )
+    })
+}
+
+fn case() -> impl Strategy<Value = (Vec<VideoHash>, VideoHash, MatchParams)> {
+    prop::collection::vec(any::<[u64; 4]>().prop_map(Pdq::from_words), 1..4).prop_flat_map(
+        |bases| {
+            (
+                prop::collection::vec(video(bases.clone()), 0..6),
+                video(bases),
+                (20u32..45, any::<bool>(), 0i64..=100),
+            )
+                .prop_map(|(videos, query, (d, dedupe, q))| {
+                    let params = MatchParams {
+                        max_distance: Distance::new(d),
+                        min_quality: Quality::new(q / 2 + 25).unwrap(),
+                        dedupe,
+                    };
+                    (videos, query, params)
+                })
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    #[test]
+    fn index_equals_brute_force_on_planted_data((videos, query, params) in case()) {
+        assert_index_agrees(&videos, &query, params);
+    }
+}
