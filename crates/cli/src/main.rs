@@ -11,6 +11,7 @@ mod index_cmd;
 mod list_cmd;
 mod member_cmd;
 mod output;
+mod robust_cmd;
 mod serve_cmd;
 
 use std::process::ExitCode;
@@ -44,6 +45,9 @@ enum Command {
     /// Export or import the hash list in python-threatexchange's file format.
     #[command(subcommand)]
     List(list_cmd::ListCommand),
+    /// Measure matching: robustness of hash profiles to crops, borders, screenshots, tilts.
+    #[command(subcommand)]
+    Eval(robust_cmd::EvalCommand),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::List(cmd) => list_cmd::run(&cmd),
         Command::Index(args) => index_cmd::run_index(&args),
         Command::Match(args) => index_cmd::run_match(&args),
+        Command::Eval(cmd) => robust_cmd::run_eval(&cmd),
     };
     match result {
         Ok(code) => code,
