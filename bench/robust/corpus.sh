@@ -18,7 +18,7 @@
 #                                    color (distractors); astronaut and camera are left out
 #                                    (people), motorcycle_right too (a near-duplicate)
 #   ../shared/vectors/pdq/images     labelme-subset, bridge original, pen-and-coaster,
-#                                    misc-images/modes/original.jpg (originals)
+#                                    (originals; misc-images/modes/original.jpg is the bridge again)
 #   Debian gnome-backgrounds 43.1, mate abstract/desktop, lomiri Fossa and Painting-Colors,
 #   ukui artwork                      (distractors)
 set -euo pipefail
@@ -63,5 +63,4 @@ done
 
 cp "$vectors"/reg-test-input/labelme-subset/*.jpg "$dir/originals/"
 cp "$vectors/reg-test-input/dih/bridge-1-original.jpg" "$vectors/reg-test-input/pen-and-coaster.png" "$dir/originals/"
-cp "$vectors/misc-images/modes/original.jpg" "$dir/originals/modes-original.jpg"
 echo "corpus: $(ls "$dir/originals" | wc -l) originals, $(ls "$dir/distractors" | wc -l) distractors in $dir"

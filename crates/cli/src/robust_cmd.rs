@@ -91,9 +91,11 @@ pub(crate) fn run_match(
         .map(|f| {
             let hits = read_luma(f).map(|l| {
                 let mut best: Vec<(u64, Distance)> = Vec::new();
-                for hit in
-                    flat.range_search_dihedral(&profile.upload_hashes(&l), profile.threshold())
-                {
+                let hashes = profile.upload_hashes(&l);
+                let groups = hashes
+                    .chunks_exact(8)
+                    .map(|g| g.try_into().expect("groups of 8"));
+                for hit in groups.flat_map(|g| flat.range_search_dihedral(g, profile.threshold())) {
                     // An image registers several hashes under one id: report it once, nearest.
                     match best.iter_mut().find(|(id, _)| *id == hit.id) {
                         Some(b) => b.1 = b.1.min(hit.distance),
@@ -273,6 +275,14 @@ pub(crate) fn run_eval(cmd: &EvalCommand) -> anyhow::Result<ExitCode> {
         if let Some(n) = args.limit {
             originals.truncate(n);
         }
+        // PDQ's own floor: below quality 50 a hash is unreliable, and a registry refuses it.
+        let before = originals.len();
+        originals.retain(|o| {
+            quell_pdq::hash(&LumaImage::from_rgb(&o.pixels))
+                .quality
+                .is_matchable()
+        });
+        let skipped = before - originals.len();
         ensure!(
             originals.len() >= 2,
             "{}: need at least 2 images, found {}",
@@ -291,7 +301,10 @@ pub(crate) fn run_eval(cmd: &EvalCommand) -> anyhow::Result<ExitCode> {
                 profiles,
             },
         );
-        Ok(markdown(&reports, originals.len(), distractors.len()))
+        Ok(format!(
+            "{skipped} originals skipped for PDQ quality below 50.\n\n{}",
+            markdown(&reports, originals.len(), distractors.len())
+        ))
     })?;
     print!("{report}");
     Ok(ExitCode::SUCCESS)

@@ -3,4 +3,5 @@
 mod hash;
 mod index;
 mod registry;
+mod robust;
 mod util;

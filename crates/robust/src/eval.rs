@@ -134,8 +134,12 @@ pub struct ProfileReport {
     pub hashes_per_image: f64,
     /// Per family: distance from each variant to its own original under the match rule.
     pub genuine: Vec<(Family, Vec<Distance>)>,
-    /// Distance for every impostor pair.
+    /// Distance for every impostor pair: each original against every other original, each
+    /// distractor against every original.
     pub impostor: Vec<Distance>,
+    /// Distance from every variant to every original it was not made from: a larger, harder
+    /// impostor set (uploads are transformed too), reported beside the first.
+    pub variant_impostor: Vec<Distance>,
     /// Mean time to compute one upload's hashes from its decoded pixels, in microseconds.
     pub upload_micros: f64,
 }
@@ -223,29 +227,35 @@ pub fn evaluate(
                 .par_iter()
                 .map(|l| profile.submission_hashes(l))
                 .collect();
-            let originals_up: Vec<[Pdq; 8]> =
+            let originals_up: Vec<Vec<Pdq>> =
                 lumas.par_iter().map(|l| profile.upload_hashes(l)).collect();
-            let distractors_up: Vec<[Pdq; 8]> = distractor_lumas
+            let distractors_up: Vec<Vec<Pdq>> = distractor_lumas
                 .par_iter()
                 .map(|l| profile.upload_hashes(l))
                 .collect();
             let mut genuine: Vec<(Family, Vec<Distance>)> =
                 Family::ALL.iter().map(|&f| (f, Vec::new())).collect();
-            let scored: Vec<Vec<(Family, Distance)>> = variants
+            // Per variant: the distance to its own original, and to every other original.
+            type Scored = Vec<(Family, Distance, Vec<Distance>)>;
+            let scored: Vec<Scored> = variants
                 .par_iter()
                 .enumerate()
                 .map(|(i, vs)| {
                     vs.iter()
                         .map(|(f, v)| {
-                            (
-                                *f,
-                                Profile::distance(&profile.upload_hashes(v), &registered[i]),
-                            )
+                            let up = profile.upload_hashes(v);
+                            let others = (0..registered.len())
+                                .filter(|&j| j != i)
+                                .map(|j| Profile::distance(&up, &registered[j]))
+                                .collect();
+                            (*f, Profile::distance(&up, &registered[i]), others)
                         })
                         .collect()
                 })
                 .collect();
-            for (f, d) in scored.into_iter().flatten() {
+            let mut variant_impostor = Vec::new();
+            for (f, d, others) in scored.into_iter().flatten() {
+                variant_impostor.extend(others);
                 genuine
                     .iter_mut()
                     .find(|(g, _)| *g == f)
@@ -272,6 +282,7 @@ pub fn evaluate(
                     / registered.len().max(1) as f64,
                 genuine,
                 impostor,
+                variant_impostor,
                 upload_micros: upload_cost(profile, originals),
             }
         })
@@ -288,7 +299,9 @@ fn upload_cost(profile: Profile, originals: &[CorpusImage]) -> f64 {
         let (w, h) = (o.pixels.width() as usize, o.pixels.height() as usize);
         let hashes = match profile {
             Profile::PlainV1 => {
-                quell_pdq::hash_dihedral(&quell_pdq::Rgb8::new(o.pixels.as_raw(), w, h, 3)).hashes
+                quell_pdq::hash_dihedral(&quell_pdq::Rgb8::new(o.pixels.as_raw(), w, h, 3))
+                    .hashes
+                    .to_vec()
             }
             _ => profile.upload_hashes(&LumaImage::from_rgb(&o.pixels)),
         };
@@ -315,26 +328,56 @@ pub fn markdown(reports: &[ProfileReport], originals: usize, distractors: usize)
     );
     let _ = writeln!(
         s,
-        "| profile | threshold | hashes registered per image | false matches (rate) | closest impostor | mean recall | threshold at ≤ {base_fm} false matches | mean recall there |"
+        "| profile | threshold | hashes registered per image | false matches (rate) | closest impostor | variant false matches / {} | closest | mean recall | threshold at ≤ {base_fm} false matches | mean recall there |",
+        base.variant_impostor.len()
     );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|");
     for r in reports {
         let t = r.profile.threshold();
         let fm = r.false_matches(t);
         let equal = r.threshold_for(base_fm).min(Distance::new(256));
         let _ = writeln!(
             s,
-            "| `{}` | {} | {:.1} | {} ({:.2e}) | {} | {:.3} | {} | {:.3} |",
+            "| `{}` | {} | {:.1} | {} ({:.2e}) | {} | {} | {} | {:.3} | {} | {:.3} |",
             r.profile,
             t,
             r.hashes_per_image,
             fm,
             fm as f64 / pairs.max(1) as f64,
             r.impostor.iter().min().map_or(256, |d| d.get()),
+            r.variant_impostor.iter().filter(|&&d| d <= t).count(),
+            r.variant_impostor.iter().min().map_or(256, |d| d.get()),
             r.mean_recall(t),
             equal,
             r.mean_recall(equal),
         );
+    }
+    let _ = write!(s, "\n| threshold |");
+    for r in reports {
+        let _ = write!(
+            s,
+            " `{}` mean recall | false matches | variant false matches |",
+            r.profile
+        );
+    }
+    let _ = write!(s, "\n|---|");
+    for _ in reports {
+        let _ = write!(s, "---|---|---|");
+    }
+    s.push('\n');
+    for t in [31, 36, 40, 44, 48, 56, 64] {
+        let t = Distance::new(t);
+        let _ = write!(s, "| {t} |");
+        for r in reports {
+            let vfm = r.variant_impostor.iter().filter(|&&d| d <= t).count();
+            let _ = write!(
+                s,
+                " {:.3} | {} | {vfm} |",
+                r.mean_recall(t),
+                r.false_matches(t)
+            );
+        }
+        s.push('\n');
     }
     let _ = write!(s, "\n| family | variants |");
     for r in reports {

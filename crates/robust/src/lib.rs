@@ -20,15 +20,18 @@
 //! - Threshold: 31.
 //!
 //! **`pdq-robust-v1`**
-//! - Both sides first *trim* the image ([`TrimRule::V1`]): lines are peeled off each edge
-//!   while at least 60% of a line's pixels lie within ±12 grey levels of its dominant level,
-//!   never more than 60% of a dimension in total. This removes borders, letterboxes, caption
-//!   bars and screenshot canvases (status and navigation bars included).
-//! - Submission: 10 hashes of the trimmed image `T`: PDQ of `T`; of its central 90%, 80% and
-//!   70% (each side); of `T` with 15% cut off the top, the bottom, the left, the right; and of
-//!   `T` rotated by −4° and +4° on a black canvas of the same size, trimmed again.
-//! - Upload: the 8 dihedral PDQ hashes of the trimmed upload (one PDQ pass).
-//! - Threshold: 31.
+//! - *Trim* ([`TrimRule::V1`]): a run of border lines starts at an edge line with at least 97%
+//!   of its pixels within ±12 grey levels of one level, and goes on while lines have at least
+//!   60% of their pixels within ±12 of that level; edges are peeled in turn until none moves,
+//!   never more than 80% of a dimension. This removes borders, letterboxes, caption bars with
+//!   text and screenshot canvases (status and navigation bars included).
+//! - Submission: PDQ of the image `I`; if trimming removed anything, PDQ of the trimmed image
+//!   `T`; of `T`'s central 95%, 90%, 85%, 80%, 75% and 70% (each side); of `T` with 15% cut
+//!   off the top, the bottom, the left, the right; and of `T` rotated by −4° and +4° on a
+//!   black canvas of the same size, trimmed again. 13 or 14 hashes.
+//! - Upload: the 8 dihedral PDQ hashes of the upload and, if trimming removed anything, the 8
+//!   dihedral hashes of the trimmed upload (at most two PDQ passes).
+//! - Threshold: 40.
 //!
 //! The [`eval`] module and `quell eval robustness` measure both on a corpus; BENCHMARKS.md
 //! holds the figures.
