@@ -86,7 +86,7 @@ pub(crate) fn run_match(
     }
     let flat = builder.build_flat();
     let files = image_files(images)?;
-    let results: Vec<(PathBuf, anyhow::Result<Vec<(u64, Distance)>>)> = files
+    let results: Vec<(PathBuf, anyhow::Result<Hits>)> = files
         .par_iter()
         .map(|f| {
             let hits = read_luma(f).map(|l| {
@@ -131,7 +131,16 @@ pub(crate) fn run_match(
     })
 }
 
+/// Registered image ids matched by one upload, with their distances, nearest first.
+type Hits = Vec<(u64, Distance)>;
+
 fn load_index(path: &Path) -> anyhow::Result<(Profile, Vec<(u64, Pdq)>)> {
+    ensure!(
+        is_profile_index(path) || !path.exists(),
+        "{} is not a profile index (build one with `quell index build --profile NAME \
+         --images DIR`)",
+        path.display()
+    );
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut lines = text.lines();

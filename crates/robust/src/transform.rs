@@ -249,7 +249,7 @@ pub fn logo(image: &RgbImage, fraction: f64, corner: u64, rng: &mut SplitMix64) 
     let (w, h) = image.dimensions();
     let side = ((f64::from(w) * fraction) as u32).clamp(2, h.max(2) - 1);
     let margin = w / 50;
-    let x = if corner % 2 == 0 {
+    let x = if corner.is_multiple_of(2) {
         margin
     } else {
         w - side - margin
