@@ -26,9 +26,9 @@
 //!   never more than 80% of a dimension. This removes borders, letterboxes, caption bars with
 //!   text and screenshot canvases (status and navigation bars included).
 //! - Submission: PDQ of the image `I`; if trimming removed anything, PDQ of the trimmed image
-//!   `T`; of `T`'s central 95%, 90%, 85%, 80%, 75% and 70% (each side); of `T` with 15% cut
-//!   off the top, the bottom, the left, the right; and of `T` rotated by −4° and +4° on a
-//!   black canvas of the same size, trimmed again. 13 or 14 hashes.
+//!   `T`; of `T`'s central 95%, 92.5%, …, 72.5%, 70% (each side, steps of 2.5%); of `T` with
+//!   15% cut off the top, the bottom, the left, the right; and of `T` rotated by ±3.5° and
+//!   ±4.5° on a black canvas of the same size, trimmed again. 20 or 21 hashes.
 //! - Upload: the 8 dihedral PDQ hashes of the upload and, if trimming removed anything, the 8
 //!   dihedral hashes of the trimmed upload (at most two PDQ passes).
 //! - Threshold: 40.

@@ -23,11 +23,13 @@ pub enum Profile {
 pub struct UnknownProfile(pub String);
 
 /// Centre crops registered by `pdq-robust-v1`: the kept share of each side.
-const CENTRE_CROPS: [f64; 6] = [0.95, 0.9, 0.85, 0.8, 0.75, 0.7];
+const CENTRE_CROPS: [f64; 11] = [
+    0.95, 0.925, 0.9, 0.875, 0.85, 0.825, 0.8, 0.775, 0.75, 0.725, 0.7,
+];
 /// Share of the extent removed by each of `pdq-robust-v1`'s four one-side crops.
 const SIDE_CROP: f64 = 0.15;
 /// Tilts registered by `pdq-robust-v1`, in degrees, on a black-filled canvas.
-const TILTS: [f64; 2] = [-4.0, 4.0];
+const TILTS: [f64; 4] = [-4.5, -3.5, 3.5, 4.5];
 
 impl Profile {
     /// Every profile, oldest first.
