@@ -25,10 +25,11 @@
 //!   60% of their pixels within ±12 of that level; edges are peeled in turn until none moves,
 //!   never more than 80% of a dimension. This removes borders, letterboxes, caption bars with
 //!   text and screenshot canvases (status and navigation bars included).
-//! - Submission: PDQ of the image `I`; if trimming removed anything, PDQ of the trimmed image
-//!   `T`; of `T`'s central 95%, 92.5%, …, 72.5%, 70% (each side, steps of 2.5%); of `T` with
-//!   15% cut off the top, the bottom, the left, the right; and of `T` rotated by ±3.5° and
-//!   ±4.5° on a black canvas of the same size, trimmed again. 20 or 21 hashes.
+//! - Submission: for `B` = the image and, if trimming removed anything, also the trimmed
+//!   image: PDQ of `B`; of `B`'s central 95%, 92.5%, …, 72.5%, 70% (each side, steps of
+//!   2.5%); of `B` with 15% cut off the top, the bottom, the left, the right; and of `B`
+//!   rotated by ±3.5° and ±4.5° on a black canvas of the same size, trimmed again. 20 hashes,
+//!   or 40 for an image that trims.
 //! - Upload: the 8 dihedral PDQ hashes of the upload and, if trimming removed anything, the 8
 //!   dihedral hashes of the trimmed upload (at most two PDQ passes).
 //! - Threshold: 40.

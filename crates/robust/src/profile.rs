@@ -75,20 +75,27 @@ impl Profile {
         match self {
             Profile::PlainV1 => vec![hash(image).hash],
             Profile::RobustV1 => {
-                let mut out = vec![hash(image).hash];
+                // Crops and tilts of the image as submitted and, when trimming removed
+                // something (a border, or a flat sky the trim took for one), of the trimmed
+                // image too: an upload cropped inside that flat area is no longer trimmed.
                 let trimmed = TrimRule::V1.trim(image);
+                let mut bases = vec![image];
                 if trimmed.width() != image.width() || trimmed.height() != image.height() {
-                    out.push(hash(&trimmed).hash);
+                    bases.push(&trimmed);
                 }
-                for f in CENTRE_CROPS {
-                    out.push(hash(&trimmed.centre_crop(f)).hash);
-                }
-                for side in Side::ALL {
-                    out.push(hash(&trimmed.side_crop(side, SIDE_CROP)).hash);
-                }
-                for degrees in TILTS {
-                    let tilted = TrimRule::V1.trim(&trimmed.rotate_filled(degrees, 0.0));
-                    out.push(hash(&tilted).hash);
+                let mut out = Vec::new();
+                for base in bases {
+                    out.push(hash(base).hash);
+                    for f in CENTRE_CROPS {
+                        out.push(hash(&base.centre_crop(f)).hash);
+                    }
+                    for side in Side::ALL {
+                        out.push(hash(&base.side_crop(side, SIDE_CROP)).hash);
+                    }
+                    for degrees in TILTS {
+                        let tilted = TrimRule::V1.trim(&base.rotate_filled(degrees, 0.0));
+                        out.push(hash(&tilted).hash);
+                    }
                 }
                 out
             }
