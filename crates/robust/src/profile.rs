@@ -64,8 +64,8 @@ impl Profile {
     pub fn threshold(self) -> Distance {
         match self {
             Profile::PlainV1 => Distance::new(31),
-            // Far below the closest impostor pair measured (82 bits, BENCHMARKS.md) even with
-            // ~26× the comparisons per pair that plain PDQ makes; see the evaluation.
+            // Far below the closest impostor pair measured (78 bits, BENCHMARKS.md), although a
+            // pair gets up to 80× the comparisons plain PDQ makes; see the evaluation.
             Profile::RobustV1 => Distance::new(40),
         }
     }
