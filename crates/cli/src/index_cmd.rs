@@ -24,7 +24,8 @@ pub(crate) struct IndexArgs {
 
 #[derive(Subcommand, Debug)]
 enum IndexCommand {
-    /// Build an index snapshot from PDQ hashes.
+    /// Build an index snapshot from PDQ hashes, or (with --profile and --images) register
+    /// every image in a folder under a hash profile, printing `id path` per image.
     Build(BuildArgs),
 }
 
@@ -32,8 +33,16 @@ enum IndexCommand {
 struct BuildArgs {
     /// PDQ hashes: hex, one per line (first field), or raw 32-byte records if the name ends
     /// in `.bin`; `-` reads hex from stdin.
-    #[arg(value_name = "INPUT")]
-    input: PathBuf,
+    #[arg(value_name = "INPUT", required_unless_present = "images")]
+    input: Option<PathBuf>,
+
+    /// Hash profile to register images under (pdq-plain-v1, pdq-robust-v1); with --images.
+    #[arg(long, value_name = "NAME", requires = "images")]
+    profile: Option<String>,
+
+    /// Folder of images to register under --profile, instead of INPUT hashes.
+    #[arg(long, value_name = "DIR", requires = "profile", conflicts_with_all = ["input", "ids"])]
+    images: Option<PathBuf>,
 
     /// The index file to write.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -49,8 +58,17 @@ struct BuildArgs {
 #[derive(Args, Debug)]
 pub(crate) struct MatchArgs {
     /// Query hashes, in the same formats as `quell index build` input (`-` for stdin).
-    #[arg(value_name = "QUERIES")]
-    queries: PathBuf,
+    #[arg(value_name = "QUERIES", required_unless_present = "images")]
+    queries: Option<PathBuf>,
+
+    /// Image files or folders to hash with the index's profile (an index built with
+    /// --profile) instead of QUERIES; prints `path id distance` per hit.
+    #[arg(long, value_name = "PATH", num_args = 1.., conflicts_with = "queries")]
+    images: Vec<PathBuf>,
+
+    /// With --images: the profile the index must have been built with.
+    #[arg(long, value_name = "NAME", requires = "images")]
+    profile: Option<String>,
 
     /// The index file written by `quell index build`.
     #[arg(long, value_name = "FILE")]
@@ -84,7 +102,15 @@ pub(crate) fn run_index(args: &IndexArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_build(args: &BuildArgs) -> anyhow::Result<ExitCode> {
-    let hashes = read_hashes(&args.input, 1)?;
+    let (Some(input), None) = (&args.input, &args.images) else {
+        let (profile, images) = (args.profile.as_deref(), args.images.as_deref());
+        return crate::robust_cmd::build(
+            profile.unwrap_or_default(),
+            images.expect("clap"),
+            &args.output,
+        );
+    };
+    let hashes = read_hashes(input, 1)?;
     let ids: Vec<u64> = match &args.ids {
         None => (0..hashes.len() as u64).collect(),
         Some(path) => {
@@ -104,7 +130,7 @@ fn run_build(args: &BuildArgs) -> anyhow::Result<ExitCode> {
                 "{} has {} ids but {} has {} hashes",
                 path.display(),
                 ids.len(),
-                args.input.display(),
+                input.display(),
                 hashes.len()
             );
             ids
@@ -131,8 +157,16 @@ fn run_build(args: &BuildArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `quell match`.
 pub(crate) fn run_match(args: &MatchArgs) -> anyhow::Result<ExitCode> {
+    let Some(queries) = &args.queries else {
+        return crate::robust_cmd::run_match(&args.index, &args.images, args.profile.as_deref());
+    };
+    ensure!(
+        !crate::robust_cmd::is_profile_index(&args.index),
+        "{} is a profile index: match image files against it with --images",
+        args.index.display()
+    );
     let per_query = if args.dihedral { 8 } else { 1 };
-    let queries = read_hashes(&args.queries, per_query)?;
+    let queries = read_hashes(queries, per_query)?;
     let flat = FlatIndex::load(&args.index)?;
     let max = Distance::new(args.max_distance);
     let pool = {

@@ -14,6 +14,7 @@ mod member_cmd;
 mod outcome_cmd;
 mod output;
 mod registry_args;
+mod robust_cmd;
 mod scan_cmd;
 mod serve_cmd;
 mod sync_cmd;
@@ -58,6 +59,9 @@ enum Command {
     /// Export or import the hash list in python-threatexchange's file format.
     #[command(subcommand)]
     List(list_cmd::ListCommand),
+    /// Measure matching: robustness of hash profiles to crops, borders, screenshots, tilts.
+    #[command(subcommand)]
+    Eval(robust_cmd::EvalCommand),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +77,7 @@ fn main() -> ExitCode {
         Command::List(cmd) => list_cmd::run(&cmd),
         Command::Index(args) => index_cmd::run_index(&args),
         Command::Match(args) => index_cmd::run_match(&args),
+        Command::Eval(cmd) => robust_cmd::run_eval(&cmd),
     };
     match result {
         Ok(code) => code,

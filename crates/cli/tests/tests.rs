@@ -4,5 +4,6 @@ mod hash;
 mod index;
 mod member;
 mod registry;
+mod robust;
 mod util;
 mod video;

@@ -1,0 +1,320 @@
+//! Profile-based registration and matching of image files (`quell index build --profile`,
+//! `quell match --images`) and `quell eval robustness`.
+//!
+//! A profile index is a text file: the line `quell-robust-index v1`, the line
+//! `profile NAME`, then one `ID HEX` line per registered hash (an image has as many lines as
+//! its profile registers). Recording the profile lets `quell match` hash uploads the same way
+//! and refuse an index made under another profile.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail, ensure};
+use clap::{Args, Subcommand};
+use quell_hash::{Distance, Pdq};
+use quell_index::{IndexBuilder, PdqIndex};
+use quell_pdq::decode::{DecodeOptions, decode};
+use quell_robust::eval::{EvalConfig, evaluate, load_images, markdown};
+use quell_robust::{LumaImage, Profile};
+use rayon::prelude::*;
+
+/// The first line of every profile index file.
+pub(crate) const MAGIC: &str = "quell-robust-index v1";
+
+/// Whether `path` is a profile index (its first line is [`MAGIC`]).
+pub(crate) fn is_profile_index(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; MAGIC.len()];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| head == *MAGIC.as_bytes())
+}
+
+/// `quell index build --profile NAME --images DIR -o FILE`.
+pub(crate) fn build(profile: &str, images: &Path, output: &Path) -> anyhow::Result<ExitCode> {
+    let profile = Profile::from_name(profile)?;
+    let files = image_files(std::slice::from_ref(&images.to_path_buf()))?;
+    ensure!(
+        !files.is_empty(),
+        "{}: no image files found",
+        images.display()
+    );
+    let hashed: Vec<anyhow::Result<Vec<Pdq>>> = files
+        .par_iter()
+        .map(|f| Ok(profile.submission_hashes(&read_luma(f)?)))
+        .collect();
+    let mut text = format!("{MAGIC}\nprofile {}\n", profile.name());
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    for (id, (file, hashes)) in files.iter().zip(hashed).enumerate() {
+        for h in hashes? {
+            text.push_str(&format!("{id} {h}\n"));
+        }
+        writeln!(out, "{id} {}", file.display())?;
+    }
+    out.flush()?;
+    std::fs::write(output, text).with_context(|| format!("cannot write {}", output.display()))?;
+    eprintln!(
+        "quell: registered {} images under {} into {}",
+        files.len(),
+        profile.name(),
+        output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `quell match --index FILE --images PATH...`: prints `path id distance` per hit, nearest
+/// first; exit code 1 if some file could not be hashed.
+pub(crate) fn run_match(
+    index: &Path,
+    images: &[PathBuf],
+    expected: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let (profile, entries) = load_index(index)?;
+    if let Some(name) = expected {
+        let wanted = Profile::from_name(name)?;
+        ensure!(
+            wanted == profile,
+            "{} was built with profile {profile}, not {wanted}: hashes of different profiles \
+             cannot be compared",
+            index.display()
+        );
+    }
+    let mut builder = IndexBuilder::with_capacity(entries.len());
+    for (id, h) in entries {
+        builder.insert(id, h);
+    }
+    let flat = builder.build_flat();
+    let files = image_files(images)?;
+    let results: Vec<(PathBuf, anyhow::Result<Hits>)> = files
+        .par_iter()
+        .map(|f| {
+            let hits = read_luma(f).map(|l| {
+                let mut best: Vec<(u64, Distance)> = Vec::new();
+                let hashes = profile.upload_hashes(&l);
+                let groups = hashes
+                    .chunks_exact(8)
+                    .map(|g| g.try_into().expect("groups of 8"));
+                for hit in groups.flat_map(|g| flat.range_search_dihedral(g, profile.threshold())) {
+                    // An image registers several hashes under one id: report it once, nearest.
+                    match best.iter_mut().find(|(id, _)| *id == hit.id) {
+                        Some(b) => b.1 = b.1.min(hit.distance),
+                        None => best.push((hit.id, hit.distance)),
+                    }
+                }
+                best.sort_by_key(|&(id, d)| (d, id));
+                best
+            });
+            (f.clone(), hits)
+        })
+        .collect();
+    let mut failed = false;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    for (file, hits) in results {
+        match hits {
+            Ok(hits) => {
+                for (id, d) in hits {
+                    writeln!(out, "{} {id} {d}", file.display())?;
+                }
+            }
+            Err(e) => {
+                eprintln!("quell: {e:#}");
+                failed = true;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Registered image ids matched by one upload, with their distances, nearest first.
+type Hits = Vec<(u64, Distance)>;
+
+fn load_index(path: &Path) -> anyhow::Result<(Profile, Vec<(u64, Pdq)>)> {
+    ensure!(
+        is_profile_index(path) || !path.exists(),
+        "{} is not a profile index (build one with `quell index build --profile NAME \
+         --images DIR`)",
+        path.display()
+    );
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut lines = text.lines();
+    if lines.next() != Some(MAGIC) {
+        bail!(
+            "{} is not a profile index (build one with `quell index build --profile NAME \
+             --images DIR`)",
+            path.display()
+        );
+    }
+    let name = lines
+        .next()
+        .and_then(|l| l.strip_prefix("profile "))
+        .with_context(|| format!("{} line 2: expected `profile NAME`", path.display()))?;
+    let profile = Profile::from_name(name).with_context(|| format!("{}", path.display()))?;
+    let mut entries = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let parsed = line
+            .split_once(' ')
+            .and_then(|(id, h)| Some((id.parse::<u64>().ok()?, h.parse::<Pdq>().ok()?)));
+        entries.push(parsed.with_context(|| {
+            format!(
+                "{} line {}: expected `ID HEX`, found {line:?}",
+                path.display(),
+                i + 3
+            )
+        })?);
+    }
+    Ok((profile, entries))
+}
+
+/// Decodes a file (pixels as stored, as plain PDQ does) into luminance.
+fn read_luma(path: &Path) -> anyhow::Result<LumaImage> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let image =
+        decode(&bytes, &DecodeOptions::default()).with_context(|| format!("{}", path.display()))?;
+    Ok(LumaImage::from_rows(&image))
+}
+
+/// Files as given, directories walked for image files (recognised by content), sorted.
+fn image_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found)?;
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let path = entry
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if looks_like_image(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn looks_like_image(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 64];
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let n = f.read(&mut head).unwrap_or(0);
+    quell_pdq::decode::is_supported_image(&head[..n])
+}
+
+/// Arguments of `quell eval`.
+#[derive(Subcommand, Debug)]
+pub(crate) enum EvalCommand {
+    /// Score hash profiles on a folder of images: generate the transform families, register
+    /// the originals, match every variant, count false matches between distinct images and
+    /// distractors; prints a Markdown report.
+    Robustness(RobustnessArgs),
+}
+
+/// Arguments of `quell eval robustness`.
+#[derive(Args, Debug)]
+pub(crate) struct RobustnessArgs {
+    /// Folder of original images (searched recursively).
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+
+    /// Folder of distractor images: never registered, only queried for false matches.
+    #[arg(long, value_name = "DIR")]
+    distractors: Option<PathBuf>,
+
+    /// Profiles to score, comma-separated; the first is the baseline.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "pdq-plain-v1,pdq-robust-v1"
+    )]
+    profiles: Vec<String>,
+
+    /// Seeds the transforms' parameters.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+
+    /// Use only the first N originals (in path order), to develop on a subset.
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+
+    /// Images are downscaled so their longer side is at most this before transforming.
+    #[arg(long, default_value_t = 1024, value_name = "PIXELS")]
+    max_side: u32,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+}
+
+/// Runs `quell eval ...`.
+pub(crate) fn run_eval(cmd: &EvalCommand) -> anyhow::Result<ExitCode> {
+    let EvalCommand::Robustness(args) = cmd;
+    let profiles = args
+        .profiles
+        .iter()
+        .map(|p| Profile::from_name(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    ensure!(!profiles.is_empty(), "--profiles names no profile");
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        pool = pool.num_threads(n);
+    }
+    let pool = pool.build().context("cannot start worker threads")?;
+    let report = pool.install(|| -> anyhow::Result<String> {
+        let mut originals = load_images(&args.dir, args.max_side)?;
+        if let Some(n) = args.limit {
+            originals.truncate(n);
+        }
+        // PDQ's own floor: below quality 50 a hash is unreliable, and a registry refuses it.
+        let before = originals.len();
+        originals.retain(|o| {
+            quell_pdq::hash(&LumaImage::from_rgb(&o.pixels))
+                .quality
+                .is_matchable()
+        });
+        let skipped = before - originals.len();
+        ensure!(
+            originals.len() >= 2,
+            "{}: need at least 2 images, found {}",
+            args.dir.display(),
+            originals.len()
+        );
+        let distractors = match &args.distractors {
+            Some(d) => load_images(d, args.max_side)?,
+            None => Vec::new(),
+        };
+        let reports = evaluate(
+            &originals,
+            &distractors,
+            &EvalConfig {
+                seed: args.seed,
+                profiles,
+            },
+        );
+        Ok(format!(
+            "{skipped} originals skipped for PDQ quality below 50.\n\n{}",
+            markdown(&reports, originals.len(), distractors.len())
+        ))
+    })?;
+    print!("{report}");
+    Ok(ExitCode::SUCCESS)
+}

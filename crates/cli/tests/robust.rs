@@ -1,0 +1,205 @@
+//! `quell index build --profile --images` and `quell match --images`: the black-box interface.
+
+use std::path::Path;
+
+use image::Rgb;
+use quell_robust::transform;
+
+use crate::util::{pdq_vectors, quell};
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Copies three vector photographs into `dir/originals` and writes transformed copies of the
+/// third into `dir/uploads`.
+fn corpus(dir: &Path) -> (Vec<String>, Vec<String>) {
+    let images = pdq_vectors().join("images/reg-test-input");
+    let originals = dir.join("originals");
+    let uploads = dir.join("uploads");
+    std::fs::create_dir_all(&originals).unwrap();
+    std::fs::create_dir_all(&uploads).unwrap();
+    let mut names = Vec::new();
+    for (i, f) in [
+        "labelme-subset/q0291.jpg",
+        "labelme-subset/q0122.jpg",
+        "labelme-subset/q1050.jpg",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let to = originals.join(format!("{i}.jpg"));
+        std::fs::copy(images.join(f), &to).unwrap();
+        names.push(s(&to).to_owned());
+    }
+    let third = image::open(&names[2]).unwrap().to_rgb8();
+    let mut rng = transform::SplitMix64::new(5, 0, 0);
+    let mut written = Vec::new();
+    for (name, variant) in [
+        (
+            "bordered.png",
+            transform::border(&third, 0.1, Rgb([255, 255, 255])),
+        ),
+        (
+            "captioned.png",
+            transform::caption(&third, 0.15, true, &mut rng),
+        ),
+        (
+            "screenshot.png",
+            transform::jpeg(&transform::screenshot(&third, 0.7, &mut rng), 70),
+        ),
+    ] {
+        let path = uploads.join(name);
+        variant.save(&path).unwrap();
+        written.push(s(&path).to_owned());
+    }
+    (names, written)
+}
+
+#[test]
+fn build_and_match_round_trip_under_the_robust_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let (originals, uploads) = corpus(dir.path());
+    let index = dir.path().join("robust.idx");
+    let (code, out, err) = quell(
+        &[
+            "index",
+            "build",
+            "--profile",
+            "pdq-robust-v1",
+            "--images",
+            s(&dir.path().join("originals")),
+            "-o",
+            s(&index),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let expected: String = originals
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("{i} {p}\n"))
+        .collect();
+    assert_eq!(out, expected);
+
+    let mut args = vec!["match", "--index", s(&index), "--images"];
+    args.extend(uploads.iter().map(String::as_str));
+    args.push(&originals[0]);
+    let (code, out, err) = quell(&args, b"");
+    assert_eq!(code, 0, "{err}");
+    let hits: Vec<(String, u64, u32)> = out
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            assert_eq!(f.len(), 3, "{l}");
+            (
+                f[0].to_owned(),
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+            )
+        })
+        .collect();
+    // Every transformed upload finds image 2, and nothing else; the original finds itself
+    // at distance 0.
+    for u in &uploads {
+        let mine: Vec<_> = hits.iter().filter(|h| &h.0 == u).collect();
+        assert_eq!(mine.len(), 1, "{u}: {out}");
+        assert_eq!(mine[0].1, 2, "{u}: {out}");
+        assert!(mine[0].2 <= 40, "{out}");
+    }
+    assert!(hits.contains(&(originals[0].clone(), 0, 0)), "{out}");
+    assert_eq!(hits.len(), uploads.len() + 1, "{out}");
+
+    // Plain PDQ misses the same uploads.
+    let plain = dir.path().join("plain.idx");
+    let (code, _, err) = quell(
+        &[
+            "index",
+            "build",
+            "--profile",
+            "pdq-plain-v1",
+            "--images",
+            s(&dir.path().join("originals")),
+            "-o",
+            s(&plain),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut args = vec!["match", "--index", s(&plain), "--images"];
+    args.extend(uploads.iter().map(String::as_str));
+    let (code, out, err) = quell(&args, b"");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "", "plain PDQ matched a framed upload");
+}
+
+#[test]
+fn a_profile_mismatch_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (originals, _) = corpus(dir.path());
+    let index = dir.path().join("robust.idx");
+    let (code, _, err) = quell(
+        &[
+            "index",
+            "build",
+            "--profile",
+            "pdq-robust-v1",
+            "--images",
+            s(&dir.path().join("originals")),
+            "-o",
+            s(&index),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = quell(
+        &[
+            "match",
+            "--index",
+            s(&index),
+            "--profile",
+            "pdq-plain-v1",
+            "--images",
+            &originals[0],
+        ],
+        b"",
+    );
+    assert_eq!(code, 2);
+    assert_eq!(out, "");
+    assert!(
+        err.contains("was built with profile pdq-robust-v1, not pdq-plain-v1"),
+        "{err}"
+    );
+
+    // A profile index is not a hash index, and the other way round.
+    let hashes = dir.path().join("hashes.txt");
+    std::fs::write(&hashes, format!("{}\n", "0".repeat(64))).unwrap();
+    let (code, _, err) = quell(&["match", s(&hashes), "--index", s(&index)], b"");
+    assert_eq!(code, 2);
+    assert!(err.contains("is a profile index"), "{err}");
+    let flat = dir.path().join("flat.idx");
+    let (code, _, err) = quell(&["index", "build", s(&hashes), "-o", s(&flat)], b"");
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = quell(
+        &["match", "--index", s(&flat), "--images", &originals[0]],
+        b"",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a profile index"), "{err}");
+
+    let (code, _, err) = quell(
+        &[
+            "index",
+            "build",
+            "--profile",
+            "pdq-v9",
+            "--images",
+            s(&dir.path().join("originals")),
+            "-o",
+            s(&index),
+        ],
+        b"",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown hash profile \"pdq-v9\""), "{err}");
+}

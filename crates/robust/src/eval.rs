@@ -1,0 +1,422 @@
+//! The robustness evaluation: register originals under each profile, query every transformed
+//! variant, and score recall per family against false matches between distinct images.
+//!
+//! **Key decision: false matches are counted per (query image, registered image) pair, with
+//! the profile's whole match rule applied.** A profile that registers ten hashes per image
+//! and queries eight gets eighty chances per pair to collide, and that cost has to show in
+//! the false-match rate it is compared on. Impostor pairs are every ordered pair of distinct
+//! originals plus every distractor against every original.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use image::RgbImage;
+use quell_hash::{Distance, Pdq};
+use rayon::prelude::*;
+
+use crate::luma::LumaImage;
+use crate::profile::Profile;
+use crate::transform::Family;
+
+/// One image of the corpus.
+#[derive(Debug)]
+pub struct CorpusImage {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Its pixels, downscaled to the evaluation's size bound.
+    pub pixels: RgbImage,
+}
+
+/// Why an image folder could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// A folder could not be listed.
+    #[error("cannot list {path}: {source}")]
+    List {
+        /// The folder.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A file could not be read or decoded.
+    #[error("{path}: {reason}")]
+    Image {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        reason: String,
+    },
+}
+
+/// Every image file under `dir` (recursively, by content, in path order), downscaled so the
+/// longer side is at most `max_side` (it bounds the evaluation's time; the transforms act on
+/// that size). Files that are not images are skipped; images that fail to decode are errors.
+///
+/// # Errors
+/// [`LoadError`] naming the folder or file.
+pub fn load_images(dir: &Path, max_side: u32) -> Result<Vec<CorpusImage>, LoadError> {
+    let mut files = Vec::new();
+    walk(dir, &mut files)?;
+    files.sort();
+    let images: Vec<Option<Result<CorpusImage, LoadError>>> = files
+        .par_iter()
+        .map(|path| {
+            let bytes = match std::fs::read(path) {
+                Ok(b) => b,
+                Err(e) => {
+                    return Some(Err(LoadError::Image {
+                        path: path.clone(),
+                        reason: e.to_string(),
+                    }));
+                }
+            };
+            if !quell_pdq::decode::is_supported_image(&bytes[..bytes.len().min(64)]) {
+                return None;
+            }
+            Some(
+                decode_rgb(&bytes, max_side)
+                    .map(|pixels| CorpusImage {
+                        path: path.clone(),
+                        pixels,
+                    })
+                    .map_err(|reason| LoadError::Image {
+                        path: path.clone(),
+                        reason,
+                    }),
+            )
+        })
+        .collect();
+    images.into_iter().flatten().collect()
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let list = |source| LoadError::List {
+        path: dir.to_owned(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(list)? {
+        let path = entry.map_err(list)?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Decodes with the `image` crate (EXIF orientation ignored, as PDQ's reference does) to RGB.
+fn decode_rgb(bytes: &[u8], max_side: u32) -> Result<RgbImage, String> {
+    let image = image::load_from_memory(bytes).map_err(|e| e.to_string())?;
+    let image = if image.width().max(image.height()) > max_side {
+        image.resize(max_side, max_side, image::imageops::FilterType::Triangle)
+    } else {
+        image
+    };
+    Ok(image.to_rgb8())
+}
+
+/// How the evaluation runs.
+#[derive(Clone, Debug)]
+pub struct EvalConfig {
+    /// Seeds every transform parameter.
+    pub seed: u64,
+    /// The profiles to score; the first is the baseline the others are compared with.
+    pub profiles: Vec<Profile>,
+}
+
+/// One profile's scores.
+#[derive(Debug)]
+pub struct ProfileReport {
+    /// The profile.
+    pub profile: Profile,
+    /// Registered hashes per original, on average.
+    pub hashes_per_image: f64,
+    /// Per family: distance from each variant to its own original under the match rule.
+    pub genuine: Vec<(Family, Vec<Distance>)>,
+    /// Distance for every impostor pair: each original against every other original, each
+    /// distractor against every original.
+    pub impostor: Vec<Distance>,
+    /// Distance from every variant to every original it was not made from: a larger, harder
+    /// impostor set (uploads are transformed too), reported beside the first.
+    pub variant_impostor: Vec<Distance>,
+    /// Mean time to compute one upload's hashes from its decoded pixels, in microseconds.
+    pub upload_micros: f64,
+}
+
+impl ProfileReport {
+    /// Share of one family's variants matched at `threshold`.
+    pub fn recall(&self, family: Family, threshold: Distance) -> f64 {
+        let d = &self
+            .genuine
+            .iter()
+            .find(|(f, _)| *f == family)
+            .expect("every family scored")
+            .1;
+        share(d, threshold)
+    }
+
+    /// Mean of the per-family recalls at `threshold`.
+    pub fn mean_recall(&self, threshold: Distance) -> f64 {
+        let sum: f64 = self
+            .genuine
+            .iter()
+            .map(|(f, _)| self.recall(*f, threshold))
+            .sum();
+        sum / self.genuine.len() as f64
+    }
+
+    /// Number of impostor pairs matched at `threshold`.
+    pub fn false_matches(&self, threshold: Distance) -> usize {
+        self.impostor.iter().filter(|&&d| d <= threshold).count()
+    }
+
+    /// The largest threshold whose false matches are at most `allowed`.
+    pub fn threshold_for(&self, allowed: usize) -> Distance {
+        let mut sorted = self.impostor.clone();
+        sorted.sort();
+        match sorted.get(allowed) {
+            Some(d) => Distance::new(d.get().saturating_sub(1)),
+            None => Distance::new(256),
+        }
+    }
+}
+
+fn share(distances: &[Distance], threshold: Distance) -> f64 {
+    if distances.is_empty() {
+        return 0.0;
+    }
+    distances.iter().filter(|&&d| d <= threshold).count() as f64 / distances.len() as f64
+}
+
+/// Scores every profile on a corpus.
+pub fn evaluate(
+    originals: &[CorpusImage],
+    distractors: &[CorpusImage],
+    config: &EvalConfig,
+) -> Vec<ProfileReport> {
+    let lumas: Vec<LumaImage> = originals
+        .par_iter()
+        .map(|o| LumaImage::from_rgb(&o.pixels))
+        .collect();
+    let distractor_lumas: Vec<LumaImage> = distractors
+        .par_iter()
+        .map(|o| LumaImage::from_rgb(&o.pixels))
+        .collect();
+    // Variants are made once and hashed by every profile, so all profiles see the same pixels.
+    let variants: Vec<Vec<(Family, LumaImage)>> = originals
+        .par_iter()
+        .enumerate()
+        .map(|(i, o)| {
+            Family::ALL
+                .iter()
+                .flat_map(|&f| {
+                    f.variants(&o.pixels, config.seed, i as u64)
+                        .into_iter()
+                        .map(move |v| (f, LumaImage::from_rgb(&v)))
+                })
+                .collect()
+        })
+        .collect();
+
+    config
+        .profiles
+        .iter()
+        .map(|&profile| {
+            let registered: Vec<Vec<Pdq>> = lumas
+                .par_iter()
+                .map(|l| profile.submission_hashes(l))
+                .collect();
+            let originals_up: Vec<Vec<Pdq>> =
+                lumas.par_iter().map(|l| profile.upload_hashes(l)).collect();
+            let distractors_up: Vec<Vec<Pdq>> = distractor_lumas
+                .par_iter()
+                .map(|l| profile.upload_hashes(l))
+                .collect();
+            let mut genuine: Vec<(Family, Vec<Distance>)> =
+                Family::ALL.iter().map(|&f| (f, Vec::new())).collect();
+            // Per variant: the distance to its own original, and to every other original.
+            type Scored = Vec<(Family, Distance, Vec<Distance>)>;
+            let scored: Vec<Scored> = variants
+                .par_iter()
+                .enumerate()
+                .map(|(i, vs)| {
+                    vs.iter()
+                        .map(|(f, v)| {
+                            let up = profile.upload_hashes(v);
+                            let others = (0..registered.len())
+                                .filter(|&j| j != i)
+                                .map(|j| Profile::distance(&up, &registered[j]))
+                                .collect();
+                            (*f, Profile::distance(&up, &registered[i]), others)
+                        })
+                        .collect()
+                })
+                .collect();
+            let mut variant_impostor = Vec::new();
+            for (f, d, others) in scored.into_iter().flatten() {
+                variant_impostor.extend(others);
+                genuine
+                    .iter_mut()
+                    .find(|(g, _)| *g == f)
+                    .expect("every family listed")
+                    .1
+                    .push(d);
+            }
+            let mut impostor = Vec::new();
+            for (j, up) in originals_up.iter().enumerate() {
+                for (i, reg) in registered.iter().enumerate() {
+                    if i != j {
+                        impostor.push(Profile::distance(up, reg));
+                    }
+                }
+            }
+            for up in &distractors_up {
+                for reg in &registered {
+                    impostor.push(Profile::distance(up, reg));
+                }
+            }
+            ProfileReport {
+                profile,
+                hashes_per_image: registered.iter().map(Vec::len).sum::<usize>() as f64
+                    / registered.len().max(1) as f64,
+                genuine,
+                impostor,
+                variant_impostor,
+                upload_micros: upload_cost(profile, originals),
+            }
+        })
+        .collect()
+}
+
+/// Mean single-threaded time per upload, from decoded RGB pixels to the profile's upload
+/// hashes. Plain PDQ streams luminance straight from the pixels, as `quell hash` does; the
+/// other profiles need the whole luminance image in memory to trim it first.
+fn upload_cost(profile: Profile, originals: &[CorpusImage]) -> f64 {
+    let start = Instant::now();
+    let mut sink = 0u32;
+    for o in originals {
+        let (w, h) = (o.pixels.width() as usize, o.pixels.height() as usize);
+        let hashes = match profile {
+            Profile::PlainV1 => {
+                quell_pdq::hash_dihedral(&quell_pdq::Rgb8::new(o.pixels.as_raw(), w, h, 3))
+                    .hashes
+                    .to_vec()
+            }
+            _ => profile.upload_hashes(&LumaImage::from_rgb(&o.pixels)),
+        };
+        sink = sink.wrapping_add(hashes[0].count_ones());
+    }
+    std::hint::black_box(sink);
+    start.elapsed().as_secs_f64() * 1e6 / originals.len().max(1) as f64
+}
+
+/// The report as Markdown: the corpus, per-profile thresholds and false matches, then recall
+/// per family side by side, then costs.
+pub fn markdown(reports: &[ProfileReport], originals: usize, distractors: usize) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let Some(base) = reports.first() else {
+        return s;
+    };
+    let pairs = base.impostor.len();
+    let base_fm = base.false_matches(base.profile.threshold());
+    let _ = writeln!(
+        s,
+        "Corpus: {originals} originals, {distractors} distractors; {pairs} impostor pairs \
+         (ordered pairs of distinct originals, and every distractor against every original).\n"
+    );
+    let _ = writeln!(
+        s,
+        "| profile | threshold | hashes registered per image | false matches (rate) | closest impostor | variant false matches / {} | closest | mean recall | threshold at ≤ {base_fm} false matches | mean recall there |",
+        base.variant_impostor.len()
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|");
+    for r in reports {
+        let t = r.profile.threshold();
+        let fm = r.false_matches(t);
+        let equal = r.threshold_for(base_fm).min(Distance::new(256));
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {:.1} | {} ({:.2e}) | {} | {} | {} | {:.3} | {} | {:.3} |",
+            r.profile,
+            t,
+            r.hashes_per_image,
+            fm,
+            fm as f64 / pairs.max(1) as f64,
+            r.impostor.iter().min().map_or(256, |d| d.get()),
+            r.variant_impostor.iter().filter(|&&d| d <= t).count(),
+            r.variant_impostor.iter().min().map_or(256, |d| d.get()),
+            r.mean_recall(t),
+            equal,
+            r.mean_recall(equal),
+        );
+    }
+    let _ = write!(s, "\n| threshold |");
+    for r in reports {
+        let _ = write!(
+            s,
+            " `{}` mean recall | false matches | variant false matches |",
+            r.profile
+        );
+    }
+    let _ = write!(s, "\n|---|");
+    for _ in reports {
+        let _ = write!(s, "---|---|---|");
+    }
+    s.push('\n');
+    for t in [31, 36, 40, 44, 48, 56, 64] {
+        let t = Distance::new(t);
+        let _ = write!(s, "| {t} |");
+        for r in reports {
+            let vfm = r.variant_impostor.iter().filter(|&&d| d <= t).count();
+            let _ = write!(
+                s,
+                " {:.3} | {} | {vfm} |",
+                r.mean_recall(t),
+                r.false_matches(t)
+            );
+        }
+        s.push('\n');
+    }
+    let _ = write!(s, "\n| family | variants |");
+    for r in reports {
+        let _ = write!(s, " `{}` @{} |", r.profile, r.profile.threshold());
+    }
+    let _ = write!(s, "\n|---|---|");
+    for _ in reports {
+        let _ = write!(s, "---|");
+    }
+    s.push('\n');
+    for (k, (family, d)) in base.genuine.iter().enumerate() {
+        let _ = write!(s, "| {} | {} |", family.name(), d.len());
+        for r in reports {
+            let _ = write!(
+                s,
+                " {:.3} |",
+                r.recall(r.genuine[k].0, r.profile.threshold())
+            );
+        }
+        s.push('\n');
+    }
+    let _ = write!(s, "| **mean** | |");
+    for r in reports {
+        let _ = write!(s, " **{:.3}** |", r.mean_recall(r.profile.threshold()));
+    }
+    let _ = writeln!(
+        s,
+        "\n\n| profile | upload hashing µs/image (1 thread, decoded pixels) | vs `{}` |",
+        base.profile
+    );
+    let _ = writeln!(s, "|---|---|---|");
+    for r in reports {
+        let _ = writeln!(
+            s,
+            "| `{}` | {:.0} | {:.2}× |",
+            r.profile,
+            r.upload_micros,
+            r.upload_micros / base.upload_micros
+        );
+    }
+    s
+}

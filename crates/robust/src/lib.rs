@@ -1,0 +1,67 @@
+//! Versioned PDQ hash profiles that survive what re-posters do to an image (crops, borders,
+//! caption bars, screenshots, small tilts), and the evaluation that scores them.
+//!
+//! **Key decision: robustness is a named, versioned profile, never an implicit setting.** A
+//! registry and its members must compute the same thing: the registry stores the profile's
+//! *submission* hashes of each registered image, a member computes the profile's *upload*
+//! hashes of each upload and applies the profile's match rule. Index files record the profile
+//! name and refuse to be used with another. Extra work belongs at submission (done once per
+//! image); the upload side stays within a small factor of plain PDQ.
+//!
+//! # Profiles
+//!
+//! Every profile's match rule is the same shape: an upload matches a registered image when the
+//! smallest Hamming distance between any upload hash and any of that image's registered
+//! hashes is at most the profile's threshold ([`Profile::distance`], [`Profile::threshold`]).
+//!
+//! **`pdq-plain-v1`** — plain PDQ, as deployed today.
+//! - Submission: 1 hash, PDQ of the image.
+//! - Upload: the 8 dihedral PDQ hashes (rotations by 90°, flips) of the image.
+//! - Threshold: 31.
+//!
+//! **`pdq-robust-v1`**
+//! - *Trim* ([`TrimRule::V1`]): a run of border lines starts at an edge line with at least 97%
+//!   of its pixels within ±12 grey levels of one level, and goes on while lines have at least
+//!   60% of their pixels within ±12 of that level; edges are peeled in turn until none moves,
+//!   never more than 80% of a dimension. This removes borders, letterboxes, caption bars with
+//!   text and screenshot canvases (status and navigation bars included).
+//! - Submission: for `B` = the image and, if trimming removed anything, also the trimmed
+//!   image: PDQ of `B`; of `B`'s central 95%, 92.5%, …, 72.5%, 70% (each side, steps of
+//!   2.5%); of `B` with 15% cut off the top, the bottom, the left, the right; and of `B`
+//!   rotated by ±3.5° and ±4.5° on a black canvas of the same size, trimmed again. 20 hashes,
+//!   or 40 for an image that trims.
+//! - Upload: the 8 dihedral PDQ hashes of the upload and, if trimming removed anything, the 8
+//!   dihedral hashes of the trimmed upload (at most two PDQ passes).
+//! - Threshold: 40.
+//!
+//! The [`eval`] module and `quell eval robustness` measure both on a corpus; BENCHMARKS.md
+//! holds the figures.
+//!
+//! ```
+//! use quell_robust::{LumaImage, Profile};
+//!
+//! // A 200×160 gradient with a bright square, and the same inside a 20-pixel white border.
+//! let inner = LumaImage::new(200, 160, (0..200 * 160)
+//!     .map(|i| { let (x, y) = (i % 200, i / 200);
+//!         if (60..120).contains(&x) && (40..100).contains(&y) { 250.0 } else { ((x + 2 * y) % 200) as f32 } })
+//!     .collect());
+//! let mut framed = vec![255.0; 240 * 200];
+//! for y in 0..160 { for x in 0..200 { framed[(y + 20) * 240 + x + 20] = inner.get(x, y); } }
+//! let framed = LumaImage::new(240, 200, framed);
+//!
+//! let profile = Profile::from_name("pdq-robust-v1")?;
+//! let registered = profile.submission_hashes(&inner);
+//! let upload = profile.upload_hashes(&framed);
+//! assert!(Profile::distance(&upload, &registered) <= profile.threshold());
+//! # Ok::<(), quell_robust::UnknownProfile>(())
+//! ```
+
+pub mod eval;
+mod luma;
+mod profile;
+pub mod transform;
+mod trim;
+
+pub use crate::luma::{LumaImage, Rect, Side};
+pub use crate::profile::{Profile, UnknownProfile};
+pub use crate::trim::TrimRule;

@@ -1,0 +1,241 @@
+//! A whole image's luminance in memory, and the geometric steps profiles apply to it.
+//!
+//! Profiles work on luminance, not colour: PDQ only ever sees luminance, so cropping, trimming
+//! and rotating it gives the same hash as doing so to the colour image first, at a third of
+//! the memory and work.
+
+use quell_pdq::LumaRows;
+
+/// Row-major `f32` luminance, as PDQ computes it from 8-bit RGB.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LumaImage {
+    width: usize,
+    height: usize,
+    data: Vec<f32>,
+}
+
+impl LumaImage {
+    /// Wraps a row-major buffer. Panics if `data.len() != width * height`.
+    pub fn new(width: usize, height: usize, data: Vec<f32>) -> Self {
+        assert_eq!(
+            data.len(),
+            width * height,
+            "{width}x{height} luminance buffer"
+        );
+        Self {
+            width,
+            height,
+            data,
+        }
+    }
+
+    /// Reads every row of any PDQ luminance source (a decoded file, an RGB buffer).
+    pub fn from_rows(source: &impl LumaRows) -> Self {
+        let (width, height) = (source.width(), source.height());
+        let mut data = vec![0.0f32; width * height];
+        if width > 0 {
+            for (y, row) in data.chunks_exact_mut(width).enumerate() {
+                source.luma_row(y, row);
+            }
+        }
+        Self {
+            width,
+            height,
+            data,
+        }
+    }
+
+    /// Luminance of an 8-bit RGB image, with PDQ's weights.
+    pub fn from_rgb(image: &image::RgbImage) -> Self {
+        let (w, h) = (image.width() as usize, image.height() as usize);
+        Self::from_rows(&quell_pdq::Rgb8::new(image.as_raw(), w, h, 3))
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// One row.
+    pub fn row(&self, y: usize) -> &[f32] {
+        &self.data[y * self.width..(y + 1) * self.width]
+    }
+
+    /// The pixel at `(x, y)`.
+    pub fn get(&self, x: usize, y: usize) -> f32 {
+        self.data[y * self.width + x]
+    }
+
+    /// The sub-rectangle `rect`, copied. Panics if it does not lie inside the image.
+    pub fn crop(&self, rect: Rect) -> LumaImage {
+        assert!(
+            rect.x + rect.width <= self.width && rect.y + rect.height <= self.height,
+            "{rect:?} outside {}x{}",
+            self.width,
+            self.height
+        );
+        let mut data = Vec::with_capacity(rect.width * rect.height);
+        for y in rect.y..rect.y + rect.height {
+            data.extend_from_slice(&self.row(y)[rect.x..rect.x + rect.width]);
+        }
+        LumaImage::new(rect.width, rect.height, data)
+    }
+
+    /// The central `fraction` of each side.
+    pub fn centre_crop(&self, fraction: f64) -> LumaImage {
+        let w = ((self.width as f64 * fraction).round() as usize).clamp(1, self.width);
+        let h = ((self.height as f64 * fraction).round() as usize).clamp(1, self.height);
+        self.crop(Rect {
+            x: (self.width - w) / 2,
+            y: (self.height - h) / 2,
+            width: w,
+            height: h,
+        })
+    }
+
+    /// The image without `fraction` of its extent on one side.
+    pub fn side_crop(&self, side: Side, fraction: f64) -> LumaImage {
+        let cut_w = (self.width as f64 * fraction).round() as usize;
+        let cut_h = (self.height as f64 * fraction).round() as usize;
+        let (w, h) = (self.width, self.height);
+        self.crop(match side {
+            Side::Top => Rect {
+                x: 0,
+                y: cut_h,
+                width: w,
+                height: h - cut_h,
+            },
+            Side::Bottom => Rect {
+                x: 0,
+                y: 0,
+                width: w,
+                height: h - cut_h,
+            },
+            Side::Left => Rect {
+                x: cut_w,
+                y: 0,
+                width: w - cut_w,
+                height: h,
+            },
+            Side::Right => Rect {
+                x: 0,
+                y: 0,
+                width: w - cut_w,
+                height: h,
+            },
+        })
+    }
+
+    /// Rotated by `degrees` counter-clockwise about the centre, then cut to the largest
+    /// centred rectangle of the original's aspect that holds no pixel from outside: what is
+    /// left of a tilted re-post once its fill corners are cropped away (bilinear samples).
+    pub fn rotate_inscribed(&self, degrees: f64) -> LumaImage {
+        let (w, h) = (self.width as f64, self.height as f64);
+        let (sin, cos) = degrees.to_radians().sin_cos();
+        let (s, c) = (sin.abs(), cos.abs());
+        // The largest w·k × h·k rectangle, rotated back, fits inside the w × h original.
+        let k = (w / (w * c + h * s)).min(h / (w * s + h * c));
+        let (ow, oh) = (
+            (w * k).floor().max(1.0) as usize,
+            (h * k).floor().max(1.0) as usize,
+        );
+        let (cx, cy) = (w / 2.0, h / 2.0);
+        let (ocx, ocy) = (ow as f64 / 2.0, oh as f64 / 2.0);
+        let mut data = Vec::with_capacity(ow * oh);
+        for y in 0..oh {
+            for x in 0..ow {
+                let (dx, dy) = (x as f64 + 0.5 - ocx, y as f64 + 0.5 - ocy);
+                // Inverse rotation: where in the source this output pixel comes from.
+                let sx = cos * dx - sin * dy + cx - 0.5;
+                let sy = sin * dx + cos * dy + cy - 0.5;
+                data.push(self.bilinear(sx, sy));
+            }
+        }
+        LumaImage::new(ow, oh, data)
+    }
+
+    fn bilinear(&self, x: f64, y: f64) -> f32 {
+        let max_x = (self.width - 1) as f64;
+        let max_y = (self.height - 1) as f64;
+        let (x, y) = (x.clamp(0.0, max_x), y.clamp(0.0, max_y));
+        let (x0, y0) = (x.floor() as usize, y.floor() as usize);
+        let (x1, y1) = ((x0 + 1).min(self.width - 1), (y0 + 1).min(self.height - 1));
+        let (fx, fy) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
+        let top = self.get(x0, y0) * (1.0 - fx) + self.get(x1, y0) * fx;
+        let bottom = self.get(x0, y1) * (1.0 - fx) + self.get(x1, y1) * fx;
+        top * (1.0 - fy) + bottom * fy
+    }
+}
+
+impl LumaRows for LumaImage {
+    fn width(&self) -> usize {
+        self.width
+    }
+
+    fn height(&self) -> usize {
+        self.height
+    }
+
+    fn luma_row(&self, y: usize, out: &mut [f32]) {
+        out.copy_from_slice(self.row(y));
+    }
+}
+
+/// A rectangle of pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rect {
+    /// Left column.
+    pub x: usize,
+    /// Top row.
+    pub y: usize,
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+}
+
+/// One side of an image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The top edge.
+    Top,
+    /// The bottom edge.
+    Bottom,
+    /// The left edge.
+    Left,
+    /// The right edge.
+    Right,
+}
+
+impl Side {
+    /// All four.
+    pub const ALL: [Side; 4] = [Side::Top, Side::Bottom, Side::Left, Side::Right];
+}
+
+impl LumaImage {
+    /// Rotated by `degrees` counter-clockwise about the centre on a canvas of the same size,
+    /// the uncovered corners filled with `fill` (bilinear samples): a tilted re-post that was
+    /// not cropped afterwards.
+    pub fn rotate_filled(&self, degrees: f64, fill: f32) -> LumaImage {
+        let (w, h) = (self.width, self.height);
+        let (sin, cos) = degrees.to_radians().sin_cos();
+        let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
+        let mut data = Vec::with_capacity(w * h);
+        for y in 0..h {
+            for x in 0..w {
+                let (dx, dy) = (x as f64 + 0.5 - cx, y as f64 + 0.5 - cy);
+                let sx = cos * dx - sin * dy + cx - 0.5;
+                let sy = sin * dx + cos * dy + cy - 0.5;
+                let inside =
+                    sx >= -0.5 && sy >= -0.5 && sx <= w as f64 - 0.5 && sy <= h as f64 - 0.5;
+                data.push(if inside { self.bilinear(sx, sy) } else { fill });
+            }
+        }
+        LumaImage::new(w, h, data)
+    }
+}

@@ -1,0 +1,166 @@
+//! Trimming borders, letterboxes, caption bars and screenshot canvases.
+//!
+//! **Key decision: a border run starts at a uniform line and goes on while the run's grey
+//! level dominates each line, not only while lines are uniform.** A caption bar is a flat
+//! colour with text on it and a screenshot canvas has status-bar icons; requiring uniformity
+//! would stop at the first row of text. Requiring a uniform line to *start* a run keeps a
+//! photograph's own edge (which is rarely flat) intact, and anchoring the run to one level
+//! stops it where the bar ends. The same rule runs at
+//! submission and at match time, so whatever a photograph's own flat sky or dark background
+//! loses, it loses on both sides.
+
+use crate::luma::{LumaImage, Rect};
+
+/// The parameters of border trimming; part of a profile's definition.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TrimRule {
+    /// Share of a line's pixels that must sit within `tolerance` of the run's level for the
+    /// line to continue a border run.
+    pub dominance: f32,
+    /// Luminance half-width (0–255 scale) of "the same level", wide enough for JPEG noise.
+    pub tolerance: u8,
+    /// Most of each dimension that may be trimmed away in total; past it the image is kept
+    /// whole (a nearly flat picture is not a border around a sliver).
+    pub max_trim: f32,
+}
+
+impl TrimRule {
+    /// The rule of `pdq-robust-v1`.
+    pub const V1: TrimRule = TrimRule {
+        dominance: 0.6,
+        tolerance: 12,
+        max_trim: 0.8,
+    };
+
+    /// The rectangle left after peeling border lines off all four edges.
+    ///
+    /// A run of border lines starts at a *uniform* line (at least [`TrimRule::UNIFORM`] of its
+    /// pixels at one level, ±tolerance) and goes on while lines are dominated by that same
+    /// level, so text on a caption bar comes off with the bar, while a photograph's edge must
+    /// be truly flat to lose anything. Edges are peeled in turn until none moves, so a caption
+    /// bar next to a letterbox comes off too; each line is judged only over the columns (or
+    /// rows) still kept.
+    pub fn inner_rect(&self, image: &LumaImage) -> Rect {
+        let (w, h) = (image.width(), image.height());
+        let (mut top, mut bottom, mut left, mut right) = (0, h, 0, w);
+        let min_w = ((w as f32 * (1.0 - self.max_trim)).ceil() as usize).max(1);
+        let min_h = ((h as f32 * (1.0 - self.max_trim)).ceil() as usize).max(1);
+        let row = |y: usize, l: usize, r: usize| self.histogram(image.row(y)[l..r].iter());
+        let column =
+            |x: usize, t: usize, b: usize| self.histogram((t..b).map(|y| &image.row(y)[x]));
+        loop {
+            let before = (top, bottom, left, right);
+            self.peel(&mut top, bottom - min_h.min(bottom), |y| {
+                row(y, left, right)
+            });
+            self.peel_back(&mut bottom, top + min_h, |y| row(y - 1, left, right));
+            self.peel(&mut left, right - min_w.min(right), |x| {
+                column(x, top, bottom)
+            });
+            self.peel_back(&mut right, left + min_w, |x| column(x - 1, top, bottom));
+            if (top, bottom, left, right) == before {
+                break;
+            }
+        }
+        Rect {
+            x: left,
+            y: top,
+            width: right - left,
+            height: bottom - top,
+        }
+    }
+
+    /// Share of a line that must sit at one level for the line to start a border run.
+    pub const UNIFORM: f32 = 0.97;
+
+    /// Advances `edge` (a top or left index) while lines are border lines, up to `limit`.
+    fn peel(&self, edge: &mut usize, limit: usize, line: impl Fn(usize) -> Histogram) {
+        let mut level = None;
+        while *edge < limit {
+            let hist = line(*edge);
+            if !self.continues(&hist, &mut level) {
+                break;
+            }
+            *edge += 1;
+        }
+    }
+
+    /// Moves `edge` (a bottom or right bound, exclusive) back while lines are border lines.
+    fn peel_back(&self, edge: &mut usize, limit: usize, line: impl Fn(usize) -> Histogram) {
+        let mut level = None;
+        while *edge > limit {
+            let hist = line(*edge);
+            if !self.continues(&hist, &mut level) {
+                break;
+            }
+            *edge -= 1;
+        }
+    }
+
+    /// Whether a line continues the current border run (at `level`) or starts a new one.
+    fn continues(&self, hist: &Histogram, level: &mut Option<usize>) -> bool {
+        if let Some(l) = *level
+            && hist.share_near(l, self.tolerance) >= self.dominance
+        {
+            return true;
+        }
+        let (l, share) = hist.peak(self.tolerance);
+        if share >= Self::UNIFORM {
+            *level = Some(l);
+            return true;
+        }
+        false
+    }
+
+    fn histogram<'a>(&self, line: impl Iterator<Item = &'a f32>) -> Histogram {
+        let mut counts = [0u32; 256];
+        let mut n = 0u32;
+        for &v in line {
+            counts[v.round().clamp(0.0, 255.0) as usize] += 1;
+            n += 1;
+        }
+        Histogram { counts, n }
+    }
+
+    /// The image inside [`TrimRule::inner_rect`].
+    pub fn trim(&self, image: &LumaImage) -> LumaImage {
+        let rect = self.inner_rect(image);
+        if rect.width == image.width() && rect.height == image.height() {
+            return image.clone();
+        }
+        image.crop(rect)
+    }
+}
+
+/// Grey-level counts of one line.
+struct Histogram {
+    counts: [u32; 256],
+    n: u32,
+}
+
+impl Histogram {
+    /// Share of the line within `tolerance` levels of `level`.
+    fn share_near(&self, level: usize, tolerance: u8) -> f32 {
+        let t = usize::from(tolerance);
+        let lo = level.saturating_sub(t);
+        let hi = (level + t).min(255);
+        let inside: u32 = self.counts[lo..=hi].iter().sum();
+        inside as f32 / self.n.max(1) as f32
+    }
+
+    /// The centre of the window of `2·tolerance + 1` levels holding most of the line, and
+    /// the share it holds.
+    fn peak(&self, tolerance: u8) -> (usize, f32) {
+        let span = 2 * usize::from(tolerance) + 1;
+        let mut window: u32 = self.counts[..span].iter().sum();
+        let (mut best, mut at) = (window, 0);
+        for i in span..256 {
+            window += self.counts[i];
+            window -= self.counts[i - span];
+            if window > best {
+                (best, at) = (window, i + 1 - span);
+            }
+        }
+        (at + span / 2, best as f32 / self.n.max(1) as f32)
+    }
+}
