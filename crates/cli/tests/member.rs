@@ -589,6 +589,55 @@ fn sync_killed_mid_way_resumes_to_exactly_the_registry_list() {
     got.sort();
     assert_eq!(got, want);
 
+    // The matcher runs the same sync: SIGKILL it mid-way too, restart it, and it must reach
+    // exactly the same list, and answer from it.
+    let sidecar_data = dir.path().join("sidecar");
+    let slow = ["--page-size", "10", "--save-every", "0"];
+    let matcher = start_matcher(
+        &registry.server.url(),
+        &registry.key_file,
+        &sidecar_data,
+        &slow,
+    );
+    wait_for("the matcher's first saved page", 20, || {
+        sidecar_data.join("snapshot.quell").exists()
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    let (ready, _) = http(&matcher.addr, "GET", "/readyz", None, None);
+    drop(matcher); // SIGKILL
+    assert_eq!(ready, 503, "the matcher had finished its sync before the kill");
+    let partial = snapshot_entries(&sidecar_data);
+    assert!(partial.len() < full.len(), "the kill came after the sync");
+    let matcher = start_matcher(
+        &registry.server.url(),
+        &registry.key_file,
+        &sidecar_data,
+        &slow,
+    );
+    wait_for("the restarted matcher to be ready", 120, || {
+        http(&matcher.addr, "GET", "/readyz", None, None).0 == 200
+    });
+    assert_eq!(
+        snapshot_entries(&sidecar_data),
+        full,
+        "the restarted matcher's list differs from a full sync"
+    );
+    let query = |pdq: String| {
+        let req = json!({ "hashes": [{ "type": "pdq", "value": pdq }], "max_distance": 0 });
+        let (status, body) = http(
+            &matcher.addr,
+            "POST",
+            "/v1/match",
+            Some(MATCHER_KEY),
+            Some(&req),
+        );
+        assert_eq!(status, 200, "{body}");
+        body["results"][0]["matches"].as_array().unwrap().len()
+    };
+    assert_eq!(query(pseudo_pdq(0)), 1, "an imported entry matches");
+    assert_eq!(query(pseudo_pdq(n)), 0, "a withdrawn entry does not");
+    drop(matcher);
+
     // A corrupted snapshot is refused, not taken for an empty list.
     let path = data.join("snapshot.quell");
     let mut bytes = std::fs::read(&path).unwrap();
