@@ -19,8 +19,12 @@ echo "== page: TypeScript unit tests"
 npm --prefix web test 2>&1 | tee -a "$log" || status=1
 
 echo "== page: browser tests (Chromium, real quell serve)"
-cargo build -p quell 2>&1 | tail -n 1
-QUELL_BIN="$PWD/target/debug/quell" npm --prefix web run e2e 2>&1 | tee -a "$log" || status=1
+if cargo build -p quell 2>&1 | tail -n 3; then
+  QUELL_BIN="$PWD/target/debug/quell" npm --prefix web run e2e 2>&1 | tee -a "$log" || status=1
+else
+  echo "the quell binary did not build: browser tests not run"
+  status=1
+fi
 
 # cargo: `test result: ok. N passed; M failed`; vitest: `Tests  N passed | M failed (T)`;
 # node --test: `# pass N` and `# fail M`.
@@ -29,5 +33,5 @@ awk '
   /^[[:space:]]*Tests[[:space:]]+[0-9]/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
   /^# pass [0-9]+/ { p += $3 }
   /^# fail [0-9]+/ { f += $3 }
-  END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+  END { printf "tests: %d passed, %d failed\n", p, f }' <(sed 's/\x1b\[[0-9;]*m//g' "$log")
 exit "$status"
