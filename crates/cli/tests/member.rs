@@ -605,7 +605,10 @@ fn sync_killed_mid_way_resumes_to_exactly_the_registry_list() {
     std::thread::sleep(Duration::from_millis(100));
     let (ready, _) = http(&matcher.addr, "GET", "/readyz", None, None);
     drop(matcher); // SIGKILL
-    assert_eq!(ready, 503, "the matcher had finished its sync before the kill");
+    assert_eq!(
+        ready, 503,
+        "the matcher had finished its sync before the kill"
+    );
     let partial = snapshot_entries(&sidecar_data);
     assert!(partial.len() < full.len(), "the kill came after the sync");
     let matcher = start_matcher(
