@@ -127,12 +127,7 @@ pub fn from_text(text: &str) -> Result<VideoHash, ParseError> {
                 previous: prev.frame,
             });
         }
-        frames.push(FrameHash {
-            frame,
-            quality: parse_quality(quality).map_err(|r| err(Field::Quality, r))?,
-            pdq: parse_pdq(pdq).map_err(|r| err(Field::Pdq, r))?,
-            timestamp: parse_timestamp(timestamp).map_err(|r| err(Field::Timestamp, r))?,
-        });
+        frames.push(frame_hash(frame, quality, pdq, timestamp, err)?);
     }
     Ok(VideoHash::new(frames))
 }
@@ -175,12 +170,7 @@ pub fn from_pytx_strings<S: AsRef<str>>(items: &[S]) -> Result<VideoHash, ParseE
             ));
         };
         let frame = u32::try_from(i).map_err(|_| err(Field::Frame, "too many frames".into()))?;
-        frames.push(FrameHash {
-            frame,
-            quality: parse_quality(quality).map_err(|r| err(Field::Quality, r))?,
-            pdq: parse_pdq(pdq).map_err(|r| err(Field::Pdq, r))?,
-            timestamp: parse_timestamp(timestamp).map_err(|r| err(Field::Timestamp, r))?,
-        });
+        frames.push(frame_hash(frame, quality, pdq, timestamp, err)?);
     }
     Ok(VideoHash::new(frames))
 }
@@ -215,6 +205,23 @@ pub fn from_pytx_json(json: &str) -> Result<VideoHash, ParseError> {
 
 fn is_decimal(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// One frame's quality, hash and timestamp fields, shared by both formats; `err` names the
+/// record and the field that is wrong.
+fn frame_hash(
+    frame: u32,
+    quality: &str,
+    pdq: &str,
+    timestamp: &str,
+    err: impl Fn(Field, String) -> ParseError,
+) -> Result<FrameHash, ParseError> {
+    Ok(FrameHash {
+        frame,
+        quality: parse_quality(quality).map_err(|r| err(Field::Quality, r))?,
+        pdq: parse_pdq(pdq).map_err(|r| err(Field::Pdq, r))?,
+        timestamp: parse_timestamp(timestamp).map_err(|r| err(Field::Timestamp, r))?,
+    })
 }
 
 fn parse_frame(s: &str) -> Result<u32, String> {
