@@ -270,6 +270,36 @@ fn matcher_is_not_ready_before_its_first_sync_and_needs_its_key() {
     );
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, json!({ "results": [{ "matches": [] }] }));
+
+    // Garbage gets the registry's clear errors, from the same validation.
+    let bad = |req: Value| {
+        http(
+            &matcher.addr,
+            "POST",
+            "/v1/match",
+            Some(MATCHER_KEY),
+            Some(&req),
+        )
+    };
+    let (status, body) = bad(json!({ "hashes": [{ "type": "pdq", "value": "12zz" }] }));
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (400, &json!("invalid_hash")),
+        "{body}"
+    );
+    let (status, body) = bad(json!({ "hashes": [] }));
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = bad(
+        json!({ "hashes": [{ "type": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e" }], "max_distance": 64 }),
+    );
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (400, &json!("invalid_max_distance")),
+        "{body}"
+    );
+    let (status, body) =
+        bad(json!({ "hashes": [{ "type": "md5", "value": "x".repeat((1 << 20) + 1024) }] }));
+    assert_eq!(status, 413, "{body}");
 }
 
 #[test]
