@@ -569,4 +569,45 @@ fn open_explains_unreachable_registries_unreadable_files_and_empty_folders() {
     );
     assert_ne!(code, 0);
     assert!(err.contains("is not a case number"), "{err}");
+
+    // More than a case can hold is refused before sending: 501 files make 1002 digests.
+    let many = tmp.path().join("many");
+    std::fs::create_dir(&many).unwrap();
+    for i in 0..501 {
+        std::fs::write(many.join(format!("{i}.txt")), format!("file {i}")).unwrap();
+    }
+    let (code, _, err) = quell(
+        &[
+            "case",
+            "open",
+            "--registry",
+            &nowhere,
+            many.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("at most 1000 fingerprints and these files make 1002"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("could not be reached"),
+        "a request was tried: {err}"
+    );
+}
+
+#[test]
+fn the_registrys_own_errors_are_shown() {
+    let registry = Registry::start();
+    let reg = registry.server.url();
+    // Well-formed for the CLI, refused by the registry (case ids are c_ and 16 hex digits).
+    let (code, _, err) = quell_env(
+        &["case", "status", "--registry", &reg, "--case-id", "c_zz"],
+        &[("QUELL_CASE_SECRET", "s_x")],
+        b"",
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("the registry refused: "), "{err}");
+    assert!(err.contains("(400 invalid_case_id)"), "{err}");
 }

@@ -247,3 +247,27 @@ fn read<T: DeserializeOwned>(
     }
     serde_json::from_str(&text).map_err(|e| ClientError::Body(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{CaseClient, ClientError};
+
+    #[test]
+    fn case_ids_that_could_change_the_path_are_refused_before_any_request() {
+        // Port 9 (discard): a request would fail as Transport, not as this refusal.
+        let client = CaseClient::new("http://127.0.0.1:9/");
+        assert_eq!(client.base(), "http://127.0.0.1:9");
+        for bad in ["../admin", "c_1/withdraw", "c_1?x=1", "", "c_%2e%2e"] {
+            match client.status(bad, "s_secret") {
+                Err(ClientError::Status { status, code, .. }) => {
+                    assert_eq!((status, code.as_str()), (400, "invalid_case_id"), "{bad:?}");
+                }
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            client.withdraw("c_0123456789abcdef", "s_secret"),
+            Err(ClientError::Transport(_))
+        ));
+    }
+}
