@@ -79,7 +79,9 @@ for (let i = 0, x = 1; i < other.buffer.length; i++) {
   x = (Math.imul(x, 1103515245) + 12345) >>> 0;
   other.buffer[i] = x >>> 24;
 }
-const exactOnlyFiles = [video, other];
+// A PNG signature over garbage: sniffed as a photo, refused by the browser's decoder.
+const broken = { name: "broken.png", mimeType: "image/png", buffer: Buffer.concat([Buffer.from("\x89PNG\r\n\x1a\n", "latin1"), Buffer.alloc(4000, 7)]) };
+const exactOnlyFiles = [video, other, broken];
 
 /** Whether `body` holds any run of 48 or more bytes of `file` (it then holds an aligned 32-byte chunk). */
 function containsRunOf(body, file) {
@@ -193,6 +195,7 @@ describe("the affected person's page in Chromium", () => {
     }
     assert.match(byName.get("clip.mp4").text, /Exact copies of this file can now be found\..*re-encoded.*quell case open/);
     assert.match(byName.get("archive.bin").text, /not a photo this page can read, so only exact copies/);
+    assert.match(byName.get("broken.png").text, /cannot read this photo's format, so only exact copies/);
 
     // Open the case.
     const beforeSubmit = requests.length;
