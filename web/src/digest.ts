@@ -1,30 +1,72 @@
 /**
  * MD5 and SHA-256 of a file's bytes, in TypeScript so the page needs neither a third-party
  * library nor `crypto.subtle` (which browsers only offer on secure origins, and a registry may
- * be reached over plain HTTP on a local network). Both are the textbook algorithms (RFC 1321,
- * FIPS 180-4) over a whole in-memory buffer; the unit tests check them against `node:crypto`.
+ * be reached over plain HTTP on a local network, and which has no streaming digest anyway).
+ * Both are the textbook algorithms (RFC 1321, FIPS 180-4), written incrementally: `update` takes
+ * the bytes in chunks of any size, so a large video is hashed a slice at a time with bounded
+ * memory. The unit tests check them against `node:crypto` across chunk boundaries.
  */
 
 import { toHex } from "./pdq";
 
-/** Pads a message as MD5 and SHA-256 both do: 0x80, zeros, then the bit length in 8 bytes. */
-function pad(data: Uint8Array, bigEndianLength: boolean): DataView {
-  const total = (Math.floor((data.length + 8) / 64) + 1) * 64;
-  const buf = new Uint8Array(total);
-  buf.set(data);
-  buf[data.length] = 0x80;
-  const view = new DataView(buf.buffer);
-  const bits = data.length * 8;
-  const lo = bits >>> 0;
-  const hi = Math.floor(bits / 0x100000000) >>> 0;
-  if (bigEndianLength) {
-    view.setUint32(total - 8, hi);
-    view.setUint32(total - 4, lo);
-  } else {
-    view.setUint32(total - 8, lo, true);
-    view.setUint32(total - 4, hi, true);
+/** The Merkle–Damgård frame both share: 64-byte blocks, then 0x80, zeros and the bit length. */
+abstract class BlockDigest {
+  private readonly block = new Uint8Array(64);
+  private readonly blockView = new DataView(this.block.buffer);
+  private filled = 0;
+  private length = 0;
+  private done = false;
+
+  /** Mixes one 64-byte block, read from `view` at `offset`, into the state. */
+  protected abstract compress(view: DataView, offset: number): void;
+
+  /** Adds the next bytes of the message. */
+  update(data: Uint8Array): this {
+    if (this.done) throw new Error("digest already finished");
+    this.length += data.length;
+    let i = 0;
+    if (this.filled > 0) {
+      i = Math.min(64 - this.filled, data.length);
+      this.block.set(data.subarray(0, i), this.filled);
+      this.filled += i;
+      if (this.filled < 64) return this;
+      this.compress(this.blockView, 0);
+      this.filled = 0;
+    }
+    // Whole blocks straight from the caller's buffer: no copy.
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    for (; i + 64 <= data.length; i += 64) this.compress(view, i);
+    this.block.set(data.subarray(i), 0);
+    this.filled = data.length - i;
+    return this;
   }
-  return view;
+
+  /** Pads the message, with its bit length in the last 8 bytes in the algorithm's order. */
+  protected finish(bigEndianLength: boolean): void {
+    if (this.done) throw new Error("digest already finished");
+    this.done = true;
+    const bits = this.length * 8;
+    const lo = bits >>> 0;
+    const hi = Math.floor(bits / 0x100000000) >>> 0;
+    this.block[this.filled++] = 0x80;
+    if (this.filled > 56) {
+      this.block.fill(0, this.filled);
+      this.compress(this.blockView, 0);
+      this.filled = 0;
+    }
+    this.block.fill(0, this.filled, 56);
+    if (bigEndianLength) {
+      this.blockView.setUint32(56, hi);
+      this.blockView.setUint32(60, lo);
+    } else {
+      this.blockView.setUint32(56, lo, true);
+      this.blockView.setUint32(60, hi, true);
+    }
+    this.compress(this.blockView, 0);
+  }
+
+  /** The digest as lowercase hex; the object cannot be updated afterwards. */
+  abstract hex(): string;
 }
 
 const MD5_S = [
@@ -34,20 +76,15 @@ const MD5_S = [
 ];
 const MD5_K = Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 0x100000000) >>> 0);
 
-/** MD5 (RFC 1321) of `data`, as 32 lowercase hex digits. */
-export function md5Hex(data: Uint8Array): string {
-  const view = pad(data, false);
-  let a0 = 0x67452301;
-  let b0 = 0xefcdab89;
-  let c0 = 0x98badcfe;
-  let d0 = 0x10325476;
-  const m = new Uint32Array(16);
-  for (let off = 0; off < view.byteLength; off += 64) {
+/** MD5 (RFC 1321), fed in chunks. */
+export class Md5 extends BlockDigest {
+  private readonly state = new Int32Array([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476]);
+  private readonly m = new Uint32Array(16);
+
+  protected compress(view: DataView, off: number): void {
+    const m = this.m;
     for (let i = 0; i < 16; i++) m[i] = view.getUint32(off + i * 4, true);
-    let a = a0;
-    let b = b0;
-    let c = c0;
-    let d = d0;
+    let [a, b, c, d] = this.state;
     for (let i = 0; i < 64; i++) {
       let f: number;
       let g: number;
@@ -70,14 +107,18 @@ export function md5Hex(data: Uint8Array): string {
       c = b;
       b = (b + ((x << MD5_S[i]) | (x >>> (32 - MD5_S[i])))) | 0;
     }
-    a0 = (a0 + a) | 0;
-    b0 = (b0 + b) | 0;
-    c0 = (c0 + c) | 0;
-    d0 = (d0 + d) | 0;
+    this.state[0] += a;
+    this.state[1] += b;
+    this.state[2] += c;
+    this.state[3] += d;
   }
-  const out = new DataView(new ArrayBuffer(16));
-  [a0, b0, c0, d0].forEach((v, i) => out.setUint32(i * 4, v, true));
-  return toHex(new Uint8Array(out.buffer));
+
+  hex(): string {
+    this.finish(false);
+    const out = new DataView(new ArrayBuffer(16));
+    this.state.forEach((v, i) => out.setInt32(i * 4, v, true));
+    return toHex(new Uint8Array(out.buffer));
+  }
 }
 
 const SHA256_K = new Uint32Array([
@@ -95,14 +136,15 @@ function rotr(x: number, n: number): number {
   return (x >>> n) | (x << (32 - n));
 }
 
-/** SHA-256 (FIPS 180-4) of `data`, as 64 lowercase hex digits. */
-export function sha256Hex(data: Uint8Array): string {
-  const view = pad(data, true);
-  const h = new Uint32Array([
+/** SHA-256 (FIPS 180-4), fed in chunks. */
+export class Sha256 extends BlockDigest {
+  private readonly h = new Uint32Array([
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
   ]);
-  const w = new Uint32Array(64);
-  for (let off = 0; off < view.byteLength; off += 64) {
+  private readonly w = new Uint32Array(64);
+
+  protected compress(view: DataView, off: number): void {
+    const { h, w } = this;
     for (let i = 0; i < 16; i++) w[i] = view.getUint32(off + i * 4);
     for (let i = 16; i < 64; i++) {
       const s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >>> 3);
@@ -135,7 +177,39 @@ export function sha256Hex(data: Uint8Array): string {
     h[6] += g;
     h[7] += hh;
   }
-  const out = new DataView(new ArrayBuffer(32));
-  h.forEach((v, i) => out.setUint32(i * 4, v));
-  return toHex(new Uint8Array(out.buffer));
+
+  hex(): string {
+    this.finish(true);
+    const out = new DataView(new ArrayBuffer(32));
+    this.h.forEach((v, i) => out.setUint32(i * 4, v));
+    return toHex(new Uint8Array(out.buffer));
+  }
+}
+
+/** MD5 of `data`, as 32 lowercase hex digits. */
+export function md5Hex(data: Uint8Array): string {
+  return new Md5().update(data).hex();
+}
+
+/** SHA-256 of `data`, as 64 lowercase hex digits. */
+export function sha256Hex(data: Uint8Array): string {
+  return new Sha256().update(data).hex();
+}
+
+/** Bytes read from a file at a time when digesting it in slices. */
+export const DIGEST_CHUNK_BYTES = 4 << 20;
+
+/**
+ * MD5 and SHA-256 of a `Blob` (a `File`), read `chunkBytes` at a time: memory stays at one
+ * slice whatever the file's size.
+ */
+export async function digestBlob(blob: Blob, chunkBytes = DIGEST_CHUNK_BYTES): Promise<{ md5: string; sha256: string }> {
+  const md5 = new Md5();
+  const sha256 = new Sha256();
+  for (let off = 0; off < blob.size; off += chunkBytes) {
+    const chunk = new Uint8Array(await blob.slice(off, off + chunkBytes).arrayBuffer());
+    md5.update(chunk);
+    sha256.update(chunk);
+  }
+  return { md5: md5.hex(), sha256: sha256.hex() };
 }

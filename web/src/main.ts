@@ -4,11 +4,13 @@
  *
  * The page talks to its own origin only (`/v1/cases…`), and every request body is a small JSON
  * document built here from hex strings: the files themselves are read only by the worker.
+ * Videos and other files the page cannot decode are sent as their MD5 and SHA-256 (exact copies);
+ * the page says so and points to `quell case open` for the rest.
  * The secret is kept in memory and sent only as an `Authorization` header, never in a URL.
  */
 
 import "./style.css";
-import { MIN_QUALITY, type FileHashes, type HashReply } from "./protocol";
+import { MIN_QUALITY, type ExactOnly, type FileHashes, type HashReply } from "./protocol";
 
 function el<T extends HTMLElement = HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -39,7 +41,7 @@ function show(node: HTMLElement, text: string | null): void {
   node.textContent = text ?? "";
 }
 
-/** The hashes a file contributes: all three, or only the exact ones if PDQ quality is low. */
+/** The hashes a file contributes: all three, or only the exact ones if it has no PDQ or a low-quality one. */
 function hashInputs(h: FileHashes): { type: string; value: string; quality?: number }[] {
   const out: { type: string; value: string; quality?: number }[] = [];
   if (h.pdq && h.pdq.quality >= MIN_QUALITY) out.push({ type: "pdq", value: h.pdq.hex, quality: h.pdq.quality });
@@ -83,15 +85,27 @@ function addFiles(files: Iterable<File>): void {
     item.append(name, status, remove);
     list.append(item);
     entries.set(id, { id, name: file.name, item, status, state: "hashing" });
-    if (file.type.startsWith("video/")) {
-      // Decided here too, so a video is never even read into the worker.
-      finish({ id, ok: false, reason: "video", detail: file.type });
-    } else {
-      worker.postMessage({ id, file });
-    }
+    // Posting a File hands the worker a reference, not its bytes; the worker reads it.
+    worker.postMessage({ id, file });
   }
   refresh();
 }
+
+/** What a file with only its exact fingerprints (MD5, SHA-256) is told, by why it has no PDQ. */
+const EXACT_ONLY_TEXT: Record<ExactOnly, string> = {
+  video:
+    "Ready, with a limit: this is a video. Exact copies of this file can now be found. Copies that were " +
+    "re-encoded, cut or resized will not match: for those, fingerprint the video with the quell " +
+    "command-line tool (quell case open), which this page cannot do yet.",
+  not_image:
+    "Ready, with a limit: this is not a photo this page can read, so only exact copies of this file can be found.",
+  too_large:
+    "Ready, with a limit: this photo is too large for this page to read, so only exact copies of this file can " +
+    "be found. The quell command-line tool (quell case open) can fingerprint it fully.",
+  unreadable:
+    "Ready, with a limit: this browser cannot read this photo's format, so only exact copies of this file can be " +
+    "found. Saving it as JPEG or PNG first, or using the quell command-line tool, finds edited copies too.",
+};
 
 function finish(reply: HashReply): void {
   const entry = entries.get(reply.id);
@@ -108,22 +122,20 @@ function finish(reply: HashReply): void {
     if (pdq && pdq.quality >= MIN_QUALITY) {
       status.dataset.state = "done";
       status.textContent = "Fingerprint ready.";
-    } else {
+    } else if (pdq) {
       status.dataset.state = "low";
       status.textContent =
         "Ready, with a limit: this photo is too plain or too small to match reliably, so only exact copies " +
         "of this file can be found. Edited or resized copies may be missed. A larger or more detailed version " +
         "of the photo, if you have one, works better.";
+    } else {
+      status.dataset.state = "exact";
+      status.textContent = EXACT_ONLY_TEXT[reply.hashes.exactOnly ?? "not_image"];
     }
   } else {
     entry.state = "failed";
     status.dataset.state = "failed";
-    status.textContent = {
-      video: "This is a video. This page cannot fingerprint videos privately yet: use the quell hash command-line tool for videos.",
-      not_image: "This does not look like a photo, so it cannot be fingerprinted here.",
-      too_large: "This photo is too large for this page to read. It will not be sent.",
-      unreadable: "This browser cannot read this photo's format. It will not be sent. Saving it as JPEG or PNG first may help.",
-    }[reply.reason];
+    status.textContent = "This file could not be read, so it will not be sent. You can remove it and try choosing it again.";
   }
   refresh();
 }

@@ -6,17 +6,27 @@ export interface HashRequest {
   file: File;
 }
 
-/** The fingerprints of one file. `pdq` is absent when the file could not be decoded as an image. */
+/** Why a file has only its exact fingerprints (MD5 and SHA-256 of its bytes), no PDQ. */
+export type ExactOnly = "video" | "not_image" | "too_large" | "unreadable";
+
+/**
+ * The fingerprints of one file. `pdq` is absent when the file could not be decoded as an
+ * image; `exactOnly` then says why.
+ */
 export interface FileHashes {
   md5: string;
   sha256: string;
   pdq?: { hex: string; quality: number; width: number; height: number };
+  exactOnly?: ExactOnly;
 }
 
-/** Worker → page. */
+/** Worker → page. A failure means the file could not even be read. */
 export type HashReply =
   | { id: number; ok: true; hashes: FileHashes }
-  | { id: number; ok: false; reason: "video" | "not_image" | "too_large" | "unreadable"; detail: string };
+  | { id: number; ok: false; reason: "unreadable"; detail: string };
+
+/** Largest image file the page decodes, in bytes (as `quell hash`); larger files get exact fingerprints only. */
+export const MAX_IMAGE_BYTES = 100 << 20;
 
 /** Largest image the page decodes, in pixels (about 150 MB of working memory at this size). */
 export const MAX_PIXELS = 50_000_000;

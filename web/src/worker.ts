@@ -3,6 +3,12 @@
  * thread so large photos do not freeze the page, and it has no network code at all: the image
  * never leaves this worker, only its fingerprints do.
  *
+ * What a file gets is decided by its first bytes, as `quell case open` decides: a photo this
+ * browser decodes gets PDQ, MD5 and SHA-256; anything else (a video, another file, a photo too
+ * large or in a format the browser cannot read) gets MD5 and SHA-256 only, so exact copies are
+ * covered. Those files are read in slices (`digestBlob`): a video of several gigabytes costs one
+ * slice of memory, never a whole-file buffer.
+ *
  * Decoding: `createImageBitmap` with `colorSpaceConversion: "none"` (the pixels as stored, no
  * colour-profile conversion, like the reference's decoders), `premultiplyAlpha: "none"` (the
  * reference drops alpha without compositing), then `getImageData` on an OffscreenCanvas at the
@@ -14,10 +20,11 @@
  * applies the same way) and then undoes the tag itself (`orientation.ts`).
  */
 
-import { md5Hex, sha256Hex } from "./digest";
+import { digestBlob, md5Hex, sha256Hex } from "./digest";
 import { jpegOrientation, undoOrientation } from "./orientation";
 import { pdqFromPixels } from "./pdq";
-import { MAX_PIXELS, type HashReply, type HashRequest } from "./protocol";
+import { SNIFF_BYTES, looksLikeImage, looksLikeVideo } from "./sniff";
+import { MAX_IMAGE_BYTES, MAX_PIXELS, type ExactOnly, type HashReply, type HashRequest } from "./protocol";
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -44,11 +51,17 @@ async function pixelsOf(file: File): Promise<ImageData> {
 
 class TooLarge extends Error {}
 
+/** MD5 and SHA-256 only, read in slices. */
+async function exactOnly(id: number, file: File, why: ExactOnly): Promise<HashReply> {
+  return { id, ok: true, hashes: { ...(await digestBlob(file)), exactOnly: why } };
+}
+
 async function hash(req: HashRequest): Promise<HashReply> {
   const { id, file } = req;
-  if (file.type.startsWith("video/")) {
-    return { id, ok: false, reason: "video", detail: file.type };
-  }
+  const head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
+  if (file.type.startsWith("video/") || looksLikeVideo(head)) return exactOnly(id, file, "video");
+  if (!looksLikeImage(head)) return exactOnly(id, file, "not_image");
+  if (file.size > MAX_IMAGE_BYTES) return exactOnly(id, file, "too_large");
   const bytes = new Uint8Array(await file.arrayBuffer());
   const md5 = md5Hex(bytes);
   const sha256 = sha256Hex(bytes);
@@ -56,9 +69,7 @@ async function hash(req: HashRequest): Promise<HashReply> {
   try {
     image = await pixelsOf(file);
   } catch (e) {
-    const detail = e instanceof Error ? e.message : String(e);
-    const reason = e instanceof TooLarge ? "too_large" : file.type.startsWith("image/") ? "unreadable" : "not_image";
-    return { id, ok: false, reason, detail };
+    return { id, ok: true, hashes: { md5, sha256, exactOnly: e instanceof TooLarge ? "too_large" : "unreadable" } };
   }
   const stored = undoOrientation(image.data, image.width, image.height, jpegOrientation(bytes));
   const pdq = pdqFromPixels(stored.data, stored.width, stored.height, 4);

@@ -71,6 +71,12 @@ pub(crate) struct HashArgs {
     max_frames: usize,
 }
 
+/// `quell hash`'s default file-size limit, also used by `scan` and `case open`.
+const DEFAULT_MAX_FILE_BYTES: u64 = 100 << 20;
+
+/// `quell hash`'s default memory budget for parallel decodes, also used by `scan` and `case open`.
+pub(crate) const DEFAULT_MEMORY_BYTES: u64 = 512 << 20;
+
 /// Where an input comes from.
 #[derive(Debug, Clone)]
 enum Input {
@@ -256,7 +262,7 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<(String, String)>)
 }
 
 /// Sniffs the first bytes, so images are found whatever their names and other files skipped.
-fn looks_like_image(path: &Path) -> bool {
+pub(crate) fn looks_like_image(path: &Path) -> bool {
     let mut head = [0u8; 32];
     let n = std::fs::File::open(path)
         .and_then(|mut f| f.read(&mut head))
@@ -327,13 +333,13 @@ impl Job<'_> {
 /// Each thread may use its share of the budget; the header tells how much an image needs
 /// before its pixels are decoded. An image needing more than a share waits until it can run
 /// alone, so a folder of 100-megapixel files costs what one costs, not one per core.
-struct MemoryGate {
+pub(crate) struct MemoryGate {
     share: u64,
     lock: RwLock<()>,
 }
 
 impl MemoryGate {
-    fn new(budget: u64, threads: usize) -> Self {
+    pub(crate) fn new(budget: u64, threads: usize) -> Self {
         Self {
             share: budget / threads.max(1) as u64,
             lock: RwLock::new(()),
@@ -394,12 +400,12 @@ pub(crate) fn hash_for_scan(
         each(&path, Err(err))?;
     }
     let threads = rayon::current_num_threads();
-    let gate = MemoryGate::new(512 << 20, threads);
+    let gate = MemoryGate::new(DEFAULT_MEMORY_BYTES, threads);
     let job = Job {
         dihedral: false,
         digests: true,
         options: DecodeOptions::default(),
-        max_file_bytes: 100 << 20,
+        max_file_bytes: DEFAULT_MAX_FILE_BYTES,
         gate: &gate,
     };
     let progress = progress_bar(inputs.len() as u64);
@@ -428,4 +434,18 @@ pub(crate) fn hash_for_scan(
     }
     progress.finish_and_clear();
     Ok(())
+}
+
+/// PDQ and quality of the image file at `path`, as `quell hash` computes them with its default
+/// settings (limits, pixels as stored), for `quell case open`. `Err` says why this file is not
+/// an image this tool can hash.
+pub(crate) fn image_pdq(path: &Path, gate: &MemoryGate) -> Result<(Pdq, Quality), String> {
+    let bytes = read_bounded(&Input::File(path.to_owned()), DEFAULT_MAX_FILE_BYTES)?;
+    let probed = probe(&bytes, &DecodeOptions::default()).map_err(|e| e.to_string())?;
+    let need = bytes.len() as u64 + probed.info().peak_bytes;
+    gate.run(need, || {
+        let image = probed.decode().map_err(|e| e.to_string())?;
+        let h = quell_pdq::hash(&image);
+        Ok((h.hash, h.quality))
+    })
 }

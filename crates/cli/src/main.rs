@@ -6,6 +6,7 @@
 //! success.
 
 mod audit_cmd;
+mod case_cmd;
 mod hash;
 mod index_cmd;
 mod list_cmd;
@@ -37,6 +38,10 @@ enum Command {
     /// Hash images (PDQ, MD5, SHA-256) and videos (vPDQ, MD5, SHA-256) on this machine.
     /// Nothing leaves the device.
     Hash(hash::HashArgs),
+    /// Open, check or withdraw a case as the affected person: files are fingerprinted on this
+    /// machine and only the fingerprints are sent (for videos and anything the page cannot read).
+    #[command(subcommand)]
+    Case(case_cmd::CaseCommand),
     /// Build an exact PDQ match index file from hashes.
     Index(index_cmd::IndexArgs),
     /// Match PDQ hashes against an index file: one line per hit, `query id distance`.
@@ -68,6 +73,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Hash(args) => hash::run(&args),
+        Command::Case(cmd) => case_cmd::run(&cmd),
         Command::Serve(args) => serve_cmd::run(&args),
         Command::Sync(args) => sync_cmd::run(&args),
         Command::Scan(args) => scan_cmd::run(&args),

@@ -116,7 +116,7 @@ fn strip_path(message: &str, path: &Path) -> String {
 }
 
 /// MD5 and SHA-256 of a file, read in chunks (videos can be large).
-fn file_digests(path: &Path) -> std::io::Result<(Md5, Sha256)> {
+pub(crate) fn file_digests(path: &Path) -> std::io::Result<(Md5, Sha256)> {
     let mut file = std::fs::File::open(path)?;
     let mut md5 = md5::Md5::new();
     let mut sha = sha2::Sha256::new();

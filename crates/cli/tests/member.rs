@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 use crate::util::{pdq_vectors, quell};
 
 /// A running `quell serve` (registry or matcher) on a free port.
-struct Proc {
+pub(crate) struct Proc {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
 }
 
 impl Proc {
@@ -41,7 +41,7 @@ impl Proc {
         Self { child, addr }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 }
@@ -54,7 +54,7 @@ impl Drop for Proc {
 }
 
 /// One HTTP/1.1 request per connection.
-fn http(
+pub(crate) fn http(
     addr: &str,
     method: &str,
     path: &str,
@@ -91,14 +91,14 @@ fn http(
 }
 
 /// A registry on SQLite in a temp dir, with one member key (all member scopes).
-struct Registry {
-    server: Proc,
+pub(crate) struct Registry {
+    pub(crate) server: Proc,
     data: tempfile::TempDir,
     key_file: PathBuf,
 }
 
 impl Registry {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         Self::start_with(|_| {})
     }
 
@@ -161,7 +161,7 @@ impl Registry {
         std::fs::read_to_string(&self.key_file).unwrap()
     }
 
-    fn registry_args(&self) -> Vec<String> {
+    pub(crate) fn registry_args(&self) -> Vec<String> {
         vec![
             "--registry".into(),
             self.server.url(),
@@ -481,7 +481,7 @@ fn submissions_and_withdrawals_reach_the_matcher_which_answers_as_the_registry()
 }
 
 /// The snapshot file's entry lines (`<id> <type> <hex> <quality>`), sorted.
-fn snapshot_entries(data: &Path) -> Vec<String> {
+pub(crate) fn snapshot_entries(data: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(data.join("snapshot.quell")).unwrap();
     let mut lines: Vec<String> = text
         .lines()
@@ -687,7 +687,7 @@ type Seen = (u16, Vec<(String, String)>, Vec<u8>);
 
 /// A webhook receiver that answers 500 to the first `fail` requests, then 200.
 struct Receiver {
-    addr: String,
+    pub(crate) addr: String,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
 

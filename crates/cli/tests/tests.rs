@@ -1,5 +1,6 @@
 //! End-to-end tests of the `quell` binary.
 
+mod case;
 mod hash;
 mod index;
 mod member;

@@ -1,8 +1,16 @@
-//! The registry's member API over HTTPS: sync pages and outcome reports.
+//! The registry's API over HTTPS: the member calls (sync pages, outcome reports) and the
+//! affected person's case calls (open, status, withdraw).
+//!
+//! Both clients share one `ureq` agent configuration (timeouts, statuses as values) and one
+//! response reader (body cap, the registry's JSON error), so a case and a member call fail
+//! the same way.
 
 use std::time::Duration;
 
-use quell_api::{ErrorBody, OutcomesRequest, OutcomesResponse, SyncResponse};
+use quell_api::{
+    CaseStatusResponse, ErrorBody, OpenCaseRequest, OpenCaseResponse, OutcomesRequest,
+    OutcomesResponse, SyncResponse, WithdrawResponse,
+};
 use serde::de::DeserializeOwned;
 
 /// Largest response body read: a full page of 50 000 entries is about 8 MiB.
@@ -63,17 +71,10 @@ impl RegistryClient {
     /// A client for the registry at `base` (e.g. `https://registry.example`), calling with
     /// the member API key `key`.
     pub fn new(base: &str, key: &str) -> Self {
-        let agent = ureq::Agent::new_with_config(
-            ureq::Agent::config_builder()
-                .timeout_connect(Some(Duration::from_secs(10)))
-                .timeout_global(Some(Duration::from_secs(60)))
-                .http_status_as_error(false)
-                .build(),
-        );
         Self {
             base: base.trim_end_matches('/').to_owned(),
             key: key.trim().to_owned(),
-            agent,
+            agent: agent(),
         }
     }
 
@@ -114,6 +115,111 @@ impl RegistryClient {
     }
 }
 
+/// The affected person's client: opens a case with hashes, then checks or withdraws it with
+/// the case secret. It holds no secret itself; each call is given one.
+#[derive(Clone)]
+pub struct CaseClient {
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl std::fmt::Debug for CaseClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaseClient")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CaseClient {
+    /// A client for the registry at `base` (e.g. `https://registry.example`).
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            agent: agent(),
+        }
+    }
+
+    /// The registry's base URL, as given (without a trailing `/`).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// `POST /v1/cases`: opens a case holding `request`'s hashes.
+    ///
+    /// # Errors
+    /// If the request fails or the registry refuses it.
+    pub fn open(&self, request: &OpenCaseRequest) -> Result<OpenCaseResponse, ClientError> {
+        let body = serde_json::to_vec(request).map_err(|e| ClientError::Body(e.to_string()))?;
+        read(
+            self.agent
+                .post(format!("{}/v1/cases", self.base))
+                .header("Content-Type", "application/json")
+                .send(&body[..]),
+        )
+    }
+
+    /// `GET /v1/cases/{case_id}` with the case secret.
+    ///
+    /// # Errors
+    /// If the case id is malformed, the request fails or the registry refuses it (a wrong
+    /// secret and an unknown case get the same answer).
+    pub fn status(&self, case_id: &str, secret: &str) -> Result<CaseStatusResponse, ClientError> {
+        let url = self.case_url(case_id, "")?;
+        read(
+            self.agent
+                .get(url)
+                .header("Authorization", format!("Bearer {}", secret.trim()))
+                .call(),
+        )
+    }
+
+    /// `POST /v1/cases/{case_id}/withdraw` with the case secret.
+    ///
+    /// # Errors
+    /// As [`CaseClient::status`].
+    pub fn withdraw(&self, case_id: &str, secret: &str) -> Result<WithdrawResponse, ClientError> {
+        let url = self.case_url(case_id, "/withdraw")?;
+        read(
+            self.agent
+                .post(url)
+                .header("Authorization", format!("Bearer {}", secret.trim()))
+                .send_empty(),
+        )
+    }
+
+    /// The case's URL. Case ids are `c_` and URL-safe characters; anything else is refused
+    /// here rather than escaped, so a typo cannot reach another path.
+    fn case_url(&self, case_id: &str, suffix: &str) -> Result<String, ClientError> {
+        let id = case_id.trim();
+        if id.is_empty()
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(ClientError::Status {
+                status: 400,
+                code: "invalid_case_id".to_owned(),
+                message: format!(
+                    "{id:?} is not a case id: case ids look like c_ and letters or digits"
+                ),
+            });
+        }
+        Ok(format!("{}/v1/cases/{id}{suffix}", self.base))
+    }
+}
+
+/// The agent both clients use: bounded connect and overall time, statuses read as values.
+fn agent() -> ureq::Agent {
+    ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .timeout_global(Some(Duration::from_secs(60)))
+            .http_status_as_error(false)
+            .build(),
+    )
+}
+
 fn read<T: DeserializeOwned>(
     result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
 ) -> Result<T, ClientError> {
@@ -140,4 +246,28 @@ fn read<T: DeserializeOwned>(
         });
     }
     serde_json::from_str(&text).map_err(|e| ClientError::Body(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CaseClient, ClientError};
+
+    #[test]
+    fn case_ids_that_could_change_the_path_are_refused_before_any_request() {
+        // Port 9 (discard): a request would fail as Transport, not as this refusal.
+        let client = CaseClient::new("http://127.0.0.1:9/");
+        assert_eq!(client.base(), "http://127.0.0.1:9");
+        for bad in ["../admin", "c_1/withdraw", "c_1?x=1", "", "c_%2e%2e"] {
+            match client.status(bad, "s_secret") {
+                Err(ClientError::Status { status, code, .. }) => {
+                    assert_eq!((status, code.as_str()), (400, "invalid_case_id"), "{bad:?}");
+                }
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            client.withdraw("c_0123456789abcdef", "s_secret"),
+            Err(ClientError::Transport(_))
+        ));
+    }
 }

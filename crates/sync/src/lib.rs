@@ -12,6 +12,9 @@
 //! The registry client is blocking (`ureq`, rustls): the sync loop is sequential by nature
 //! (each page's cursor comes from the previous page), so it runs on its own thread.
 //!
+//! [`CaseClient`] is the affected person's side of the same API (`quell case`): it lives
+//! here so both sides share one HTTP client configuration and error reading.
+//!
 //! Hash types are converted in one place, [`signal_of`], so a new type is one match arm.
 
 mod client;
@@ -21,7 +24,7 @@ mod stored;
 mod syncer;
 mod webhook;
 
-pub use crate::client::{ClientError, RegistryClient};
+pub use crate::client::{CaseClient, ClientError, RegistryClient};
 pub use crate::signal::{hash_type, signal_of};
 pub use crate::snapshot::{Delta, SNAPSHOT_FILE, Snapshot};
 pub use crate::stored::{StoredHashes, StoredItem, StoredMatch};

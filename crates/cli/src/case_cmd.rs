@@ -1,0 +1,562 @@
+//! `quell case`: the affected person's path on the command line, for everything the page
+//! cannot fingerprint (videos above all). `open` fingerprints files on this machine and sends
+//! only the hashes to `POST /v1/cases`; `status` and `withdraw` prove the case with its secret.
+//!
+//! **Key decision: what a file contributes is decided in one place, [`fingerprint`], by what
+//! the file is, with the page's rules.** An image `quell hash` can decode gives its PDQ (only
+//! if its quality is at least 50), MD5 and SHA-256; anything else (a video, another file, an
+//! image that cannot be decoded) gives the MD5 and SHA-256 of its bytes, read in chunks, so
+//! exact copies are covered. vPDQ for videos is one more arm there once the API takes it.
+//!
+//! The secret is never required on the command line, where shell history and other users
+//! could see it: it comes from the file `open --save` wrote (the page's downloaded codes file
+//! has the same lines), from `--secret-file`, or from `QUELL_CASE_SECRET`.
+
+use std::collections::HashSet;
+use std::io::{BufRead as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Subcommand};
+use quell_api::{CaseStatusResponse, HashInput, HashType, OpenCaseRequest, OutcomeKind};
+use quell_hash::MIN_QUALITY;
+use quell_registry::MAX_HASHES_PER_CASE;
+use quell_sync::{CaseClient, ClientError};
+use rayon::prelude::*;
+
+use crate::hash::{self, MemoryGate};
+use crate::video;
+
+/// `quell case …`.
+#[derive(Subcommand, Debug)]
+pub(crate) enum CaseCommand {
+    /// Fingerprint files on this machine and open a case with the fingerprints only.
+    Open(OpenArgs),
+    /// Show a case: whether it is open, how many fingerprints it holds, what platforms did.
+    Status(StatusArgs),
+    /// Withdraw a case: platforms stop looking for its fingerprints.
+    Withdraw(WithdrawArgs),
+}
+
+/// Arguments of `quell case open`.
+#[derive(Args, Debug)]
+pub(crate) struct OpenArgs {
+    /// The registry's base URL, e.g. `https://registry.example`.
+    #[arg(long, value_name = "URL")]
+    registry: String,
+    /// Also write the case number and secret to this new file (readable only by you; an
+    /// existing file is never overwritten). `status` and `withdraw` read it with `--case-file`.
+    #[arg(long, value_name = "FILE")]
+    save: Option<PathBuf>,
+    /// Fingerprint and show what would be sent, but send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Files, or folders (searched recursively; hidden files are skipped).
+    #[arg(required = true, value_name = "FILE|DIR")]
+    paths: Vec<PathBuf>,
+}
+
+/// Which case, and its secret.
+#[derive(Args, Debug)]
+pub(crate) struct CaseRef {
+    /// The registry's base URL (default: the `Registry:` line of `--case-file`).
+    #[arg(long, value_name = "URL")]
+    registry: Option<String>,
+    /// The file `quell case open --save` wrote, or the codes file the page downloads.
+    #[arg(long, value_name = "FILE")]
+    case_file: Option<PathBuf>,
+    /// The case number (`c_…`), when not using `--case-file`.
+    #[arg(long, value_name = "ID", conflicts_with = "case_file")]
+    case_id: Option<String>,
+    /// A file holding the secret, when not using `--case-file`. Otherwise the secret is read
+    /// from `QUELL_CASE_SECRET`; it is never taken as an argument.
+    #[arg(long, value_name = "FILE", conflicts_with = "case_file")]
+    secret_file: Option<PathBuf>,
+}
+
+/// Arguments of `quell case status`.
+#[derive(Args, Debug)]
+pub(crate) struct StatusArgs {
+    #[command(flatten)]
+    case: CaseRef,
+    /// Print the registry's answer as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `quell case withdraw`.
+#[derive(Args, Debug)]
+pub(crate) struct WithdrawArgs {
+    #[command(flatten)]
+    case: CaseRef,
+    /// Withdraw without asking for confirmation.
+    #[arg(long)]
+    yes: bool,
+}
+
+pub(crate) fn run(cmd: &CaseCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        CaseCommand::Open(args) => open(args),
+        CaseCommand::Status(args) => status(args),
+        CaseCommand::Withdraw(args) => withdraw(args),
+    }
+}
+
+/// What kind of file something is, for what it can contribute.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Kind {
+    /// A photo: PDQ finds edited copies, MD5 and SHA-256 exact ones.
+    Photo,
+    /// A photo too plain or too small for PDQ to match reliably (quality below 50).
+    PlainPhoto,
+    /// Looked like a photo but could not be decoded.
+    UndecodablePhoto,
+    /// A video: exact copies only until the registry takes vPDQ.
+    Video,
+    /// Any other file.
+    Other,
+}
+
+impl Kind {
+    /// How the summary describes `n` files of this kind.
+    fn describe(self, n: usize) -> String {
+        let s = if n == 1 { "" } else { "s" };
+        match self {
+            Kind::Photo => {
+                format!("{n} photo{s}: PDQ, MD5 and SHA-256 (finds edited and exact copies)")
+            }
+            Kind::PlainPhoto => format!(
+                "{n} photo{s} too plain or too small to match reliably: MD5 and SHA-256 only \
+                 (exact copies of the file; edited or resized copies may be missed)"
+            ),
+            Kind::UndecodablePhoto => format!(
+                "{n} photo{s} this tool cannot read: MD5 and SHA-256 only (exact copies of the file)"
+            ),
+            Kind::Video => format!(
+                "{n} video{s}: MD5 and SHA-256 only (exact copies of the file; re-encoded or \
+                 edited copies are not covered yet)"
+            ),
+            Kind::Other => {
+                format!("{n} other file{s}: MD5 and SHA-256 only (exact copies of the file)")
+            }
+        }
+    }
+}
+
+/// What one file contributes.
+struct Fingerprinted {
+    kind: Kind,
+    hashes: Vec<HashInput>,
+}
+
+/// The fingerprints of one file, by what it is (see the module docs). `Err` when the file
+/// cannot be read at all.
+fn fingerprint(path: &Path, gate: &MemoryGate) -> Result<Fingerprinted, String> {
+    let (md5, sha256) = video::file_digests(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut hashes = Vec::with_capacity(3);
+    let kind = if video::file_looks_like_video(path) {
+        // vPDQ goes here once the API has `HashType::Vpdq`: hash with `video::VideoJob` and
+        // push the video's hash; until then exact copies are what a video can register.
+        Kind::Video
+    } else if hash::looks_like_image(path) {
+        match hash::image_pdq(path, gate) {
+            Ok((pdq, quality)) if quality >= MIN_QUALITY => {
+                hashes.push(HashInput {
+                    kind: HashType::Pdq,
+                    value: pdq.to_string(),
+                    quality: Some(i64::from(quality.get())),
+                });
+                Kind::Photo
+            }
+            Ok(_) => Kind::PlainPhoto,
+            Err(_) => Kind::UndecodablePhoto,
+        }
+    } else {
+        Kind::Other
+    };
+    for (kind, value) in [
+        (HashType::Md5, md5.to_string()),
+        (HashType::Sha256, sha256.to_string()),
+    ] {
+        hashes.push(HashInput {
+            kind,
+            value,
+            quality: None,
+        });
+    }
+    Ok(Fingerprinted { kind, hashes })
+}
+
+/// The files under `paths`: files as given, folders walked recursively in name order,
+/// skipping hidden entries (`.DS_Store` and the like). Errors name the folder.
+fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(PathBuf, String)>) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                errors.push((dir.to_owned(), format!("cannot list the folder: {e}")));
+                return;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                !p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        paths.sort();
+        for path in paths {
+            if path.is_dir() {
+                walk(&path, files, errors);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut files, &mut errors);
+        } else {
+            // Named files are always attempted, so a mistyped name gets an error.
+            files.push(path.clone());
+        }
+    }
+    (files, errors)
+}
+
+fn open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
+    let client = CaseClient::new(&args.registry);
+    let (files, mut errors) = collect_files(&args.paths);
+    let threads = rayon::current_num_threads();
+    let gate = MemoryGate::new(hash::DEFAULT_MEMORY_BYTES, threads);
+    let results: Vec<Result<Fingerprinted, String>> = files
+        .par_iter()
+        .map(|path| fingerprint(path, &gate))
+        .collect();
+    let mut done = Vec::new();
+    for (path, result) in files.iter().zip(results) {
+        match result {
+            Ok(f) => done.push(f),
+            Err(e) => errors.push((path.clone(), e)),
+        }
+    }
+    if !errors.is_empty() {
+        for (path, e) in &errors {
+            eprintln!("quell: {}: {e}", path.display());
+        }
+        eprintln!(
+            "quell: {} of the chosen files could not be read, so nothing was sent. Remove them \
+             from the selection or make them readable, and try again.",
+            errors.len()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    if done.is_empty() {
+        bail!("there are no files to fingerprint in what was chosen, so nothing was sent");
+    }
+
+    // The same hash from two files (copies) is sent once, as the page does.
+    let mut seen = HashSet::new();
+    let mut hashes = Vec::new();
+    for h in done.iter().flat_map(|f| &f.hashes) {
+        if seen.insert((h.kind as u8, h.value.clone())) {
+            hashes.push(h.clone());
+        }
+    }
+    let mut summary = format!(
+        "Fingerprints made on this machine for {} file{}:\n",
+        done.len(),
+        if done.len() == 1 { "" } else { "s" }
+    );
+    for kind in [
+        Kind::Photo,
+        Kind::PlainPhoto,
+        Kind::UndecodablePhoto,
+        Kind::Video,
+        Kind::Other,
+    ] {
+        let n = done.iter().filter(|f| f.kind == kind).count();
+        if n > 0 {
+            summary.push_str(&format!("  {}\n", kind.describe(n)));
+        }
+    }
+    let count = |t: HashType| hashes.iter().filter(|h| h.kind == t).count();
+    summary.push_str(&format!(
+        "{} fingerprints ({} PDQ, {} MD5, {} SHA-256) {} {}: the fingerprints only, never the files.",
+        hashes.len(),
+        count(HashType::Pdq),
+        count(HashType::Md5),
+        count(HashType::Sha256),
+        if args.dry_run { "would be sent to" } else { "will be sent to" },
+        client.base(),
+    ));
+    eprintln!("{summary}");
+    if hashes.len() > MAX_HASHES_PER_CASE {
+        bail!(
+            "a case can hold at most {MAX_HASHES_PER_CASE} fingerprints and these files make {}: \
+             split them into several cases. Nothing was sent.",
+            hashes.len()
+        );
+    }
+    if args.dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    // Created before sending, so a file that exists already stops the case from being opened
+    // with nowhere to keep its secret.
+    let mut save = args.save.as_deref().map(create_private).transpose()?;
+    let opened = match client.open(&OpenCaseRequest { hashes }) {
+        Ok(opened) => opened,
+        Err(e) => {
+            if let Some((path, _)) = save.take() {
+                let _ = std::fs::remove_file(&path);
+            }
+            bail!(
+                "the case could not be opened: {}. You can try again.",
+                explain(&e, &client)
+            );
+        }
+    };
+    let codes = codes_text(client.base(), &opened.case_id, &opened.secret);
+    println!(
+        "Your case is open: {} fingerprint{} registered.\n\n\
+         Case number: {}\nSecret: {}\n\n\
+         Keep both somewhere safe, such as a password manager. The secret cannot be recovered: \
+         without it you cannot check or withdraw this case. It is shown only this once.",
+        opened.hashes,
+        if opened.hashes == 1 { " was" } else { "s were" },
+        opened.case_id,
+        opened.secret,
+    );
+    if let Some((path, mut file)) = save {
+        file.write_all(codes.as_bytes())
+            .and_then(|()| file.sync_all())
+            .with_context(|| {
+                format!(
+                    "the case is open, but writing {} failed: copy the codes above instead",
+                    path.display()
+                )
+            })?;
+        println!(
+            "The case number and secret are also saved in {}.",
+            path.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Creates `path` for writing, readable and writable only by its owner; never overwrites.
+fn create_private(path: &Path) -> anyhow::Result<(PathBuf, std::fs::File)> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!(
+                "{} already exists and is not overwritten (it may hold another case's secret): \
+                 choose another --save file. Nothing was sent.",
+                path.display()
+            )
+        } else {
+            anyhow::anyhow!("cannot create {}: {e}. Nothing was sent.", path.display())
+        }
+    })?;
+    Ok((path.to_owned(), file))
+}
+
+/// The saved codes: the page's download format, with the registry's address added.
+fn codes_text(registry: &str, case_id: &str, secret: &str) -> String {
+    format!(
+        "Quell case\nRegistry: {registry}\nCase number: {case_id}\nSecret: {secret}\n\n\
+         Keep this safe. The secret cannot be recovered.\n"
+    )
+}
+
+/// A case, its secret and its registry, resolved from the arguments.
+struct Resolved {
+    client: CaseClient,
+    case_id: String,
+    secret: String,
+}
+
+impl CaseRef {
+    fn resolve(&self) -> anyhow::Result<Resolved> {
+        let (file_registry, case_id, secret) = match &self.case_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the case file {}", path.display()))?;
+                let field = |name: &str| {
+                    text.lines()
+                        .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned()))
+                        .filter(|v| !v.is_empty())
+                };
+                let (Some(id), Some(secret)) = (field("Case number:"), field("Secret:")) else {
+                    bail!(
+                        "{} is not a case file: it needs a \"Case number:\" and a \"Secret:\" line",
+                        path.display()
+                    );
+                };
+                (field("Registry:"), id, secret)
+            }
+            None => {
+                let Some(id) = self.case_id.clone() else {
+                    bail!("which case? Give --case-file FILE, or --case-id ID");
+                };
+                let secret = match &self.secret_file {
+                    Some(path) => std::fs::read_to_string(path).with_context(|| {
+                        format!("cannot read the secret from {}", path.display())
+                    })?,
+                    None => std::env::var("QUELL_CASE_SECRET").map_err(|_| {
+                        anyhow::anyhow!(
+                            "the case secret is needed: give --secret-file FILE or set \
+                             QUELL_CASE_SECRET (it is not taken as an argument, so it stays \
+                             out of shell history)"
+                        )
+                    })?,
+                };
+                (None, id, secret.trim().to_owned())
+            }
+        };
+        if secret.is_empty() {
+            bail!("the case secret is empty");
+        }
+        if !case_id.starts_with("c_")
+            || !case_id[2..]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            bail!(
+                "{case_id:?} is not a case number: case numbers start with c_, then letters and digits"
+            );
+        }
+        let Some(registry) = self.registry.clone().or(file_registry) else {
+            bail!("which registry? Give --registry URL");
+        };
+        Ok(Resolved {
+            client: CaseClient::new(&registry),
+            case_id,
+            secret,
+        })
+    }
+}
+
+/// A registry error in plain words, with the registry's own message when it sent one.
+fn explain(e: &ClientError, client: &CaseClient) -> String {
+    match e {
+        ClientError::Transport(detail) => {
+            format!(
+                "the registry at {} could not be reached ({detail})",
+                client.base()
+            )
+        }
+        ClientError::Status {
+            status,
+            code,
+            message,
+        } => format!("the registry refused: {message} ({status} {code})"),
+        ClientError::Body(detail) => {
+            format!("the registry's answer was not understood ({detail})")
+        }
+    }
+}
+
+fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
+    let r = args.case.resolve()?;
+    let s = r
+        .client
+        .status(&r.case_id, &r.secret)
+        .map_err(|e| anyhow::anyhow!("the case could not be shown: {}", explain(&e, &r.client)))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+    } else {
+        print!("{}", status_text(&s));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The page's status wording, as text.
+fn status_text(s: &CaseStatusResponse) -> String {
+    let h = s.hashes;
+    let total = h.pdq + h.md5 + h.sha256;
+    let mut out = match &s.withdrawn_at {
+        Some(at) => format!(
+            "Case {} was withdrawn on {at}. Platforms no longer look for its files.\n",
+            s.case_id
+        ),
+        None => format!(
+            "Case {} is open since {}, with {total} fingerprint{} ({} PDQ, {} MD5, {} SHA-256). \
+             Platforms that take part are looking for copies.\n",
+            s.case_id,
+            s.opened_at,
+            if total == 1 { "" } else { "s" },
+            h.pdq,
+            h.md5,
+            h.sha256,
+        ),
+    };
+    if s.outcomes.is_empty() {
+        out.push_str(if s.withdrawn_at.is_some() {
+            "No platform reported finding a copy.\n"
+        } else {
+            "No platform has reported finding a copy yet. That is normal: they report only when \
+             a copy is uploaded.\n"
+        });
+    }
+    for o in &s.outcomes {
+        let what = match o.outcome {
+            OutcomeKind::Blocked => "found a copy and removed or blocked it",
+            OutcomeKind::UnderReview => "found a possible copy and is reviewing it",
+            OutcomeKind::NotActioned => "reviewed a possible copy and did not act on it",
+            // The registry does not show these to the case holder; worded in case it does.
+            OutcomeKind::FalsePositive => "reported a match that was not a copy",
+        };
+        out.push_str(&format!("- {} {what} ({}).\n", o.member, o.at));
+    }
+    out
+}
+
+fn withdraw(args: &WithdrawArgs) -> anyhow::Result<ExitCode> {
+    let r = args.case.resolve()?;
+    let fail =
+        |e: ClientError| anyhow::anyhow!("the case was not withdrawn: {}", explain(&e, &r.client));
+    // Checked first, so a wrong secret is reported before anything is asked.
+    let s = r.client.status(&r.case_id, &r.secret).map_err(fail)?;
+    if let Some(at) = &s.withdrawn_at {
+        println!("Case {} was already withdrawn on {at}.", s.case_id);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.yes {
+        let total = s.hashes.pdq + s.hashes.md5 + s.hashes.sha256;
+        eprint!(
+            "Withdraw case {}? Platforms will stop looking for its {total} fingerprint{}. This \
+             cannot be undone: to register the files again you would open a new case.\n\
+             Type yes to withdraw: ",
+            s.case_id,
+            if total == 1 { "" } else { "s" },
+        );
+        std::io::stderr().flush().ok();
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .context("reading the answer")?;
+        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "yes" | "y") {
+            eprintln!("Nothing was changed: the case is still open.");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let w = r.client.withdraw(&r.case_id, &r.secret).map_err(fail)?;
+    println!(
+        "Case {} is withdrawn. Platforms that take part have been told to stop looking for its \
+         {} fingerprint{}.",
+        w.case_id,
+        w.withdrawn_hashes,
+        if w.withdrawn_hashes == 1 { "" } else { "s" },
+    );
+    Ok(ExitCode::SUCCESS)
+}
