@@ -36,12 +36,14 @@ struct BuildArgs {
     #[arg(value_name = "INPUT", required_unless_present = "images")]
     input: Option<PathBuf>,
 
-    /// Hash profile to register images under (pdq-plain-v1, pdq-robust-v1); with --images.
+    /// Hash profile to register images under (pdq-plain-v1, pdq-robust-v1, pdq-robust-v2);
+    /// with --images.
     #[arg(long, value_name = "NAME", requires = "images")]
     profile: Option<String>,
 
-    /// Folder of images to register under --profile, instead of INPUT hashes.
-    #[arg(long, value_name = "DIR", requires = "profile", conflicts_with_all = ["input", "ids"])]
+    /// Folder of images to register under --profile (default: pdq-robust-v2), instead of
+    /// INPUT hashes.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["input", "ids"])]
     images: Option<PathBuf>,
 
     /// The index file to write.
@@ -105,7 +107,7 @@ fn run_build(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     let (Some(input), None) = (&args.input, &args.images) else {
         let (profile, images) = (args.profile.as_deref(), args.images.as_deref());
         return crate::robust_cmd::build(
-            profile.unwrap_or_default(),
+            profile.unwrap_or(quell_robust::Profile::DEFAULT.name()),
             images.expect("clap"),
             &args.output,
         );

@@ -92,10 +92,13 @@ pub(crate) fn run_match(
             let hits = read_luma(f).map(|l| {
                 let mut best: Vec<(u64, Distance)> = Vec::new();
                 let hashes = profile.upload_hashes(&l);
-                let groups = hashes
-                    .chunks_exact(8)
-                    .map(|g| g.try_into().expect("groups of 8"));
-                for hit in groups.flat_map(|g| flat.range_search_dihedral(g, profile.threshold())) {
+                let (groups, singles) = profile.split_upload_hashes(&hashes);
+                let t = profile.threshold();
+                let hits = groups
+                    .iter()
+                    .flat_map(|g| flat.range_search_dihedral(g, t))
+                    .chain(singles.iter().flat_map(|h| flat.range_search(h, t)));
+                for hit in hits {
                     // An image registers several hashes under one id: report it once, nearest.
                     match best.iter_mut().find(|(id, _)| *id == hit.id) {
                         Some(b) => b.1 = b.1.min(hit.distance),
@@ -244,7 +247,7 @@ pub(crate) struct RobustnessArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "pdq-plain-v1,pdq-robust-v1"
+        default_value = "pdq-plain-v1,pdq-robust-v1,pdq-robust-v2"
     )]
     profiles: Vec<String>,
 
@@ -263,6 +266,16 @@ pub(crate) struct RobustnessArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
+
+    /// Keep only every other original (after the quality filter): 0 the even-numbered, 1 the
+    /// odd-numbered. Tune on one half, report both, so figures are not fitted to the corpus.
+    #[arg(long, value_name = "0|1", value_parser = clap::value_parser!(u8).range(0..=1))]
+    half: Option<u8>,
+
+    /// Also list, on standard error, every variant a profile missed (original, family,
+    /// variant number, distance).
+    #[arg(long)]
+    misses: bool,
 }
 
 /// Runs `quell eval ...`.
@@ -292,6 +305,14 @@ pub(crate) fn run_eval(cmd: &EvalCommand) -> anyhow::Result<ExitCode> {
                 .is_matchable()
         });
         let skipped = before - originals.len();
+        if let Some(half) = args.half {
+            originals = originals
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| i % 2 == usize::from(half))
+                .map(|(_, o)| o)
+                .collect();
+        }
         ensure!(
             originals.len() >= 2,
             "{}: need at least 2 images, found {}",
@@ -310,8 +331,29 @@ pub(crate) fn run_eval(cmd: &EvalCommand) -> anyhow::Result<ExitCode> {
                 profiles,
             },
         );
+        if args.misses {
+            for r in &reports {
+                for m in &r.misses {
+                    eprintln!(
+                        "miss {} {} {:?} variant {} distance {}",
+                        r.profile,
+                        originals[m.original].path.display(),
+                        m.family.name(),
+                        m.variant,
+                        m.distance
+                    );
+                }
+            }
+        }
+        let half = match args.half {
+            Some(h) => format!(
+                " Half {h} of the originals (every other one, from the {}).",
+                ["first", "second"][usize::from(h)]
+            ),
+            None => String::new(),
+        };
         Ok(format!(
-            "{skipped} originals skipped for PDQ quality below 50.\n\n{}",
+            "{skipped} originals skipped for PDQ quality below 50.{half}\n\n{}",
             markdown(&reports, originals.len(), distractors.len())
         ))
     })?;

@@ -203,3 +203,69 @@ fn a_profile_mismatch_is_a_clear_error() {
     assert_eq!(code, 2);
     assert!(err.contains("unknown hash profile \"pdq-v9\""), "{err}");
 }
+
+/// Luminance of a file as `quell` decodes it.
+fn luma(path: &str) -> quell_robust::LumaImage {
+    let bytes = std::fs::read(path).unwrap();
+    let image =
+        quell_pdq::decode::decode(&bytes, &quell_pdq::decode::DecodeOptions::default()).unwrap();
+    quell_robust::LumaImage::from_rows(&image)
+}
+
+#[test]
+fn the_default_profile_is_v2_and_quell_match_applies_its_rule() {
+    use quell_robust::Profile;
+    let dir = tempfile::tempdir().unwrap();
+    let (originals, mut uploads) = corpus(dir.path());
+    // A corner logo: v1 has nothing for it, v2 leaves a quarter of one side out.
+    let third = image::open(&originals[2]).unwrap().to_rgb8();
+    let mut rng = transform::SplitMix64::new(6, 0, 0);
+    let logo = dir.path().join("uploads/logo.png");
+    transform::logo(&third, 0.2, 1, &mut rng)
+        .save(&logo)
+        .unwrap();
+    uploads.push(s(&logo).to_owned());
+    let index = dir.path().join("default.idx");
+    let (code, _, err) = quell(
+        &[
+            "index",
+            "build",
+            "--images",
+            s(&dir.path().join("originals")),
+            "-o",
+            s(&index),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&index).unwrap();
+    assert_eq!(text.lines().nth(1), Some("profile pdq-robust-v2"));
+    assert_eq!(Profile::DEFAULT, Profile::RobustV2);
+
+    let mut args = vec!["match", "--index", s(&index), "--images"];
+    args.extend(uploads.iter().map(String::as_str));
+    let (code, out, err) = quell(&args, b"");
+    assert_eq!(code, 0, "{err}");
+    // The index search reports exactly what the documented rule gives: for each upload and
+    // each registered image, a hit iff the smallest distance over all hash pairs is at most
+    // the threshold, at that distance.
+    let p = Profile::RobustV2;
+    let registered: Vec<_> = originals
+        .iter()
+        .map(|o| p.submission_hashes(&luma(o)))
+        .collect();
+    let mut expected = Vec::new();
+    for u in &uploads {
+        let up = p.upload_hashes(&luma(u));
+        let mut hits: Vec<(u32, usize)> = registered
+            .iter()
+            .enumerate()
+            .map(|(id, r)| (Profile::distance(&up, r).get(), id))
+            .filter(|&(d, _)| d <= p.threshold().get())
+            .collect();
+        hits.sort();
+        assert_eq!(hits.first().map(|h| h.1), Some(2), "{u}");
+        expected.extend(hits.into_iter().map(|(d, id)| format!("{u} {id} {d}")));
+    }
+    assert_eq!(out.lines().collect::<Vec<_>>(), expected, "{out}");
+}

@@ -34,7 +34,32 @@
 //!   dihedral hashes of the trimmed upload (at most two PDQ passes).
 //! - Threshold: 40.
 //!
-//! The [`eval`] module and `quell eval robustness` measure both on a corpus; BENCHMARKS.md
+//! **`pdq-robust-v2`** (the default for new indexes, [`Profile::DEFAULT`]) — v1's hashes on
+//! both sides, and more hashed from one shared *small copy*: the image box-filtered so its
+//! longer side is at most 256 pixels ([`LumaImage::downscale`]). PDQ reduces every image to
+//! 64×64 before its DCT, so hashes of the small copy stay close to those of the full image, at
+//! a fraction of the cost. Trim rectangles are always decided on the full image (text on a
+//! caption bar blurs away in the small copy) and then cut from the small copy, rounded inwards.
+//! Two more trim rules: [`TrimRule::V2`] (v1's, but a run may also jump over up to 4% of the
+//! dimension to the next line uniform at its level: caption text blurred by a downscale) and
+//! [`TrimRule::STRICT`] (a run goes on only while lines stay 90% at its level, so a canvas
+//! nearly the colour of the photograph's own edge eats far less of it).
+//! - Submission: v1's hashes; PDQ of the small copy cut to each of: the `V2` and `STRICT`
+//!   trims of the image; for each border level in {0, 18, 255, and the level dominating each
+//!   of the image's edge lines, if any} and each framing in {all four sides, top and bottom,
+//!   left and right}, the `V2` and `STRICT` trims of the image framed so (a border whose
+//!   colour matches the image's own edge is not stopped by that edge; the same happens here).
+//!   And PDQ of the small copy and of its `V2`-trimmed part without 25% of its top, bottom,
+//!   left, right (a corner logo or watermark left out). Rectangles v1 already hashed, and
+//!   duplicate hashes, are dropped.
+//! - Upload: the 8 dihedral PDQ hashes of the upload (full resolution, as plain); from the
+//!   small copy, the 8 dihedral hashes of the `V2` trim if it removed anything, of the `STRICT`
+//!   trim if it differs from that and from the whole image, and the 4 hashes of the `V2`-trimmed
+//!   part without 25% of each side (identity orientation only). At most 28 hashes: one
+//!   full-resolution PDQ pass and at most six small ones.
+//! - Threshold: 40, the same rule as every profile (the smallest distance over all pairs).
+//!
+//! The [`eval`] module and `quell eval robustness` measure all three on a corpus; BENCHMARKS.md
 //! holds the figures.
 //!
 //! ```

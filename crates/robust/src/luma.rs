@@ -239,3 +239,56 @@ impl LumaImage {
         LumaImage::new(w, h, data)
     }
 }
+
+impl LumaImage {
+    /// Area-averaged (box-filtered) copy whose longer side is at most `max_side`, or a plain
+    /// copy if the image is already that small. Every output pixel is the mean of the source
+    /// pixels whose centres fall in its footprint, so the result depends only on the pixels
+    /// and `max_side`: submission and upload get the same copy of the same image.
+    pub fn downscale(&self, max_side: usize) -> LumaImage {
+        let (w, h) = (self.width, self.height);
+        let longer = w.max(h);
+        if longer <= max_side || max_side == 0 {
+            return self.clone();
+        }
+        let ow = (w * max_side).div_ceil(longer).max(1);
+        let oh = (h * max_side).div_ceil(longer).max(1);
+        // Source column and row ranges of every output column and row.
+        let bins = |n: usize, out: usize| -> Vec<(usize, usize)> {
+            (0..out)
+                .map(|i| (i * n / out, ((i + 1) * n / out).max(i * n / out + 1)))
+                .collect()
+        };
+        let (xs, ys) = (bins(w, ow), bins(h, oh));
+        let mut row_sums = vec![0.0f32; ow];
+        let mut data = Vec::with_capacity(ow * oh);
+        for &(y0, y1) in &ys {
+            row_sums.iter_mut().for_each(|s| *s = 0.0);
+            for y in y0..y1 {
+                let row = self.row(y);
+                for (sum, &(x0, x1)) in row_sums.iter_mut().zip(&xs) {
+                    *sum += row[x0..x1].iter().sum::<f32>();
+                }
+            }
+            for (sum, &(x0, x1)) in row_sums.iter().zip(&xs) {
+                data.push(sum / ((x1 - x0) * (y1 - y0)) as f32);
+            }
+        }
+        LumaImage::new(ow, oh, data)
+    }
+
+    /// The image inside a frame `thickness` pixels wide of luminance `level` on the chosen
+    /// sides: what a border or letterbox of that colour does to it.
+    pub fn pad(&self, level: f32, thickness: usize, sides: &[Side]) -> LumaImage {
+        let t = |s: Side| if sides.contains(&s) { thickness } else { 0 };
+        let (top, bottom, left, right) =
+            (t(Side::Top), t(Side::Bottom), t(Side::Left), t(Side::Right));
+        let (w, h) = (self.width + left + right, self.height + top + bottom);
+        let mut data = vec![level; w * h];
+        for y in 0..self.height {
+            let at = (y + top) * w + left;
+            data[at..at + self.width].copy_from_slice(self.row(y));
+        }
+        LumaImage::new(w, h, data)
+    }
+}

@@ -4,7 +4,7 @@
 use quell_hash::{Distance, Pdq};
 use quell_pdq::{hash, hash_dihedral};
 
-use crate::luma::{LumaImage, Side};
+use crate::luma::{LumaImage, Rect, Side};
 use crate::trim::TrimRule;
 
 /// A named, versioned recipe shared by the registry and every member. Hashes made under one
@@ -15,6 +15,10 @@ pub enum Profile {
     PlainV1,
     /// `pdq-robust-v1`: trimmed, with crops and tilts registered at submission.
     RobustV1,
+    /// `pdq-robust-v2`: v1's hashes, plus hashes of a small shared copy: trimmed by two more
+    /// rules, and without a quarter of each side (corner logos); at submission also framed
+    /// by borders of the image's own edge colours and trimmed again. The default.
+    RobustV2,
 }
 
 /// The name given is not a known profile.
@@ -33,13 +37,17 @@ const TILTS: [f64; 4] = [-4.5, -3.5, 3.5, 4.5];
 
 impl Profile {
     /// Every profile, oldest first.
-    pub const ALL: [Profile; 2] = [Profile::PlainV1, Profile::RobustV1];
+    pub const ALL: [Profile; 3] = [Profile::PlainV1, Profile::RobustV1, Profile::RobustV2];
+
+    /// The profile a new index uses unless told otherwise.
+    pub const DEFAULT: Profile = Profile::RobustV2;
 
     /// The profile's stable name, recorded in every index file.
     pub fn name(self) -> &'static str {
         match self {
             Profile::PlainV1 => "pdq-plain-v1",
             Profile::RobustV1 => "pdq-robust-v1",
+            Profile::RobustV2 => "pdq-robust-v2",
         }
     }
 
@@ -67,6 +75,7 @@ impl Profile {
             // Far below the closest impostor pair measured (78 bits, BENCHMARKS.md), although a
             // pair gets up to 80× the comparisons plain PDQ makes; see the evaluation.
             Profile::RobustV1 => Distance::new(40),
+            Profile::RobustV2 => Distance::new(V2_THRESHOLD),
         }
     }
 
@@ -74,6 +83,12 @@ impl Profile {
     pub fn submission_hashes(self, image: &LumaImage) -> Vec<Pdq> {
         match self {
             Profile::PlainV1 => vec![hash(image).hash],
+            Profile::RobustV2 => {
+                let mut out = Profile::RobustV1.submission_hashes(image);
+                out.extend(v2_submission_extras(image));
+                dedup(&mut out);
+                out
+            }
             Profile::RobustV1 => {
                 // Crops and tilts of the image as submitted and, when trimming removed
                 // something (a border, or a flat sky the trim took for one), of the trimmed
@@ -103,17 +118,58 @@ impl Profile {
     }
 
     /// The hashes to compute for one upload, in groups of eight dihedral hashes (rotations
-    /// and flips, [`quell_pdq::Dihedral::ALL`] order): one group for the image and, under
-    /// `pdq-robust-v1`, a second for the trimmed image when trimming removed anything.
+    /// and flips, [`quell_pdq::Dihedral::ALL`] order): one group for the image; under
+    /// `pdq-robust-v1` a second for the trimmed image when trimming removed anything; under
+    /// `pdq-robust-v2` one or two for its trims, then four single sub-region hashes (see
+    /// [`Profile::split_upload_hashes`]).
     pub fn upload_hashes(self, image: &LumaImage) -> Vec<Pdq> {
         let mut out = hash_dihedral(image).hashes.to_vec();
-        if self == Profile::RobustV1 {
-            let trimmed = TrimRule::V1.trim(image);
-            if trimmed.width() != image.width() || trimmed.height() != image.height() {
-                out.extend(hash_dihedral(&trimmed).hashes);
+        match self {
+            Profile::PlainV1 => {}
+            Profile::RobustV1 => {
+                let trimmed = TrimRule::V1.trim(image);
+                if trimmed.width() != image.width() || trimmed.height() != image.height() {
+                    out.extend(hash_dihedral(&trimmed).hashes);
+                }
+            }
+            Profile::RobustV2 => {
+                let small = SmallCopy::of(image);
+                // Trims are decided on the full image (text on a caption bar blurs away in
+                // the small copy), then hashed from the small copy.
+                let loose = TrimRule::V2.inner_rect(image);
+                let strict = TrimRule::STRICT.inner_rect(image);
+                let whole = SmallCopy::whole(image);
+                for rect in [loose, strict] {
+                    if rect != whole && (rect == loose || strict != loose) {
+                        out.extend(hash_dihedral(&small.crop(rect)).hashes);
+                    }
+                }
+                let base = small.crop(loose);
+                for side in Side::ALL {
+                    out.push(hash(&base.side_crop(side, LOGO_CUT)).hash);
+                }
             }
         }
         out
+    }
+
+    /// [`Profile::upload_hashes`] split into its groups of eight dihedral hashes (searched as
+    /// one dihedral lookup each) and the single hashes after them (`pdq-robust-v2`'s
+    /// sub-regions, identity orientation only). The match rule treats all alike.
+    pub fn split_upload_hashes(self, hashes: &[Pdq]) -> (Vec<[Pdq; 8]>, Vec<Pdq>) {
+        let groups = match self {
+            Profile::PlainV1 | Profile::RobustV1 => hashes.len() / 8,
+            // The full image's group, then up to two trimmed groups, then the four
+            // sub-regions.
+            Profile::RobustV2 => hashes.len().saturating_sub(Side::ALL.len()) / 8,
+        };
+        let (g, singles) = hashes.split_at(groups * 8);
+        (
+            g.chunks_exact(8)
+                .map(|c| c.try_into().expect("chunks of 8"))
+                .collect(),
+            singles.to_vec(),
+        )
     }
 
     /// The match rule: the smallest distance between any upload hash and any registered hash
@@ -125,6 +181,139 @@ impl Profile {
             .min()
             .unwrap_or(Distance::new(256))
     }
+}
+
+/// `pdq-robust-v2`'s threshold.
+const V2_THRESHOLD: u32 = 40;
+/// Longer side of the shared small copy `pdq-robust-v2` hashes sub-regions of. PDQ reduces
+/// every image to 64×64 before its DCT, so hashes of a copy several times that size are close
+/// to those of the full image, at a fraction of the cost.
+const SMALL_SIDE: usize = 256;
+/// Share of one side `pdq-robust-v2` cuts away to leave a corner logo or watermark out.
+const LOGO_CUT: f64 = 0.25;
+/// Luminance levels of the borders `pdq-robust-v2` simulates at submission, besides the
+/// image's own edge levels: black, the common dark-mode canvas (#121212) and white.
+const BORDER_LEVELS: [f32; 3] = [0.0, 18.0, 255.0];
+
+/// The shared small copy of `pdq-robust-v2`, and how full-image rectangles map onto it.
+struct SmallCopy {
+    full: (usize, usize),
+    small: LumaImage,
+}
+
+impl SmallCopy {
+    fn of(image: &LumaImage) -> Self {
+        SmallCopy {
+            full: (image.width(), image.height()),
+            small: image.downscale(SMALL_SIDE),
+        }
+    }
+
+    fn whole(image: &LumaImage) -> Rect {
+        Rect {
+            x: 0,
+            y: 0,
+            width: image.width(),
+            height: image.height(),
+        }
+    }
+
+    /// The part of the small copy inside `rect` (full-image pixels), rounded inwards so no
+    /// pixel from outside it leaks in.
+    fn crop(&self, rect: Rect) -> LumaImage {
+        let (fw, fh) = self.full;
+        let (sw, sh) = (self.small.width(), self.small.height());
+        let span = |start: usize, len: usize, full: usize, small: usize| {
+            let a = (start * small).div_ceil(full);
+            let b = ((start + len) * small / full).max(a + 1).min(small);
+            (a.min(small - 1), b)
+        };
+        let (x0, x1) = span(rect.x, rect.width, fw, sw);
+        let (y0, y1) = span(rect.y, rect.height, fh, sh);
+        self.small.crop(Rect {
+            x: x0,
+            y: y0,
+            width: x1 - x0,
+            height: y1 - y0,
+        })
+    }
+}
+
+/// The hashes `pdq-robust-v2` registers beyond v1's, all from the small copy: the strictly
+/// trimmed image; the image and its trimmed form without a quarter of each side (an upload
+/// with a corner logo is compared without it); and the image inside borders of a few levels,
+/// trimmed again by both rules (when a border's colour matches the image's own edge, trimming
+/// eats into the image; the same happens here).
+fn v2_submission_extras(image: &LumaImage) -> Vec<Pdq> {
+    let small = SmallCopy::of(image);
+    let whole = SmallCopy::whole(image);
+    let loose = TrimRule::V2.inner_rect(image);
+    let mut out = Vec::new();
+    for rect in [whole, loose] {
+        let base = small.crop(rect);
+        for side in Side::ALL {
+            out.push(hash(&base.side_crop(side, LOGO_CUT)).hash);
+        }
+    }
+    const PAD: usize = 4;
+    let mut levels: Vec<f32> = BORDER_LEVELS.to_vec();
+    levels.extend(edge_levels(image));
+    let all_sides: &[Side] = &Side::ALL;
+    let letterbox: &[Side] = &[Side::Top, Side::Bottom];
+    let pillarbox: &[Side] = &[Side::Left, Side::Right];
+    // v1's hashes already cover the whole image and its v1 trim.
+    let mut seen = vec![whole, TrimRule::V1.inner_rect(image)];
+    let mut rects = vec![loose, TrimRule::STRICT.inner_rect(image)];
+    for level in levels {
+        for sides in [all_sides, letterbox, pillarbox] {
+            let padded = image.pad(level, PAD, sides);
+            for rule in [TrimRule::V2, TrimRule::STRICT] {
+                let rect = rule.inner_rect(&padded);
+                // Back to the image's coordinates; a trim that stopped inside the pad (the
+                // image's own edge is far from the level) leaves that side whole.
+                let pad = |side| if sides.contains(&side) { PAD } else { 0 };
+                let (x0, y0) = (rect.x.max(pad(Side::Left)), rect.y.max(pad(Side::Top)));
+                let x1 = (rect.x + rect.width).min(padded.width() - pad(Side::Right));
+                let y1 = (rect.y + rect.height).min(padded.height() - pad(Side::Bottom));
+                if x1 > x0 && y1 > y0 {
+                    rects.push(Rect {
+                        x: x0 - pad(Side::Left),
+                        y: y0 - pad(Side::Top),
+                        width: x1 - x0,
+                        height: y1 - y0,
+                    });
+                }
+            }
+        }
+    }
+    for rect in rects {
+        if !seen.contains(&rect) {
+            seen.push(rect);
+            out.push(hash(&small.crop(rect)).hash);
+        }
+    }
+    out
+}
+
+/// The level dominating each of the image's four edge lines, where one does (see
+/// [`TrimRule::dominant_level`]): the border colours that would eat into this image.
+fn edge_levels(image: &LumaImage) -> Vec<f32> {
+    let (w, h) = (image.width(), image.height());
+    let column = |x: usize| (0..h).map(move |y| image.get(x, y)).collect::<Vec<_>>();
+    [
+        image.row(0).to_vec(),
+        image.row(h - 1).to_vec(),
+        column(0),
+        column(w - 1),
+    ]
+    .iter()
+    .filter_map(|line| TrimRule::V1.dominant_level(line))
+    .collect()
+}
+
+fn dedup(hashes: &mut Vec<Pdq>) {
+    let mut seen = std::collections::HashSet::new();
+    hashes.retain(|h| seen.insert(*h));
 }
 
 impl std::fmt::Display for Profile {

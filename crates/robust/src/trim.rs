@@ -22,6 +22,10 @@ pub struct TrimRule {
     /// Most of each dimension that may be trimmed away in total; past it the image is kept
     /// whole (a nearly flat picture is not a border around a sliver).
     pub max_trim: f32,
+    /// Longest run of lines, as a share of the dimension, a border run may jump over when the
+    /// line after it is uniform at the run's level again: lines of text on a caption bar,
+    /// blurred by downscaling until the bar's level no longer dominates them. 0 for none.
+    pub bridge: f32,
 }
 
 impl TrimRule {
@@ -30,6 +34,24 @@ impl TrimRule {
         dominance: 0.6,
         tolerance: 12,
         max_trim: 0.8,
+        bridge: 0.0,
+    };
+
+    /// `pdq-robust-v2`'s main rule: [`TrimRule::V1`] that also jumps over up to 4% of the
+    /// dimension between two uniform lines of the run's level (a caption's text lines).
+    pub const V2: TrimRule = TrimRule {
+        bridge: 0.04,
+        ..TrimRule::V1
+    };
+
+    /// `pdq-robust-v2`'s second rule: a run goes on only while lines stay 90% at its level.
+    /// Status bars with a few icons still come off; a photograph's own dark or pale edge
+    /// next to a canvas of nearly its colour is eaten far less than under [`TrimRule::V1`].
+    pub const STRICT: TrimRule = TrimRule {
+        dominance: 0.9,
+        tolerance: 12,
+        max_trim: 0.8,
+        bridge: 0.0,
     };
 
     /// The rectangle left after peeling border lines off all four edges.
@@ -45,19 +67,25 @@ impl TrimRule {
         let (mut top, mut bottom, mut left, mut right) = (0, h, 0, w);
         let min_w = ((w as f32 * (1.0 - self.max_trim)).ceil() as usize).max(1);
         let min_h = ((h as f32 * (1.0 - self.max_trim)).ceil() as usize).max(1);
+        let (gap_w, gap_h) = (
+            (w as f32 * self.bridge) as usize,
+            (h as f32 * self.bridge) as usize,
+        );
         let row = |y: usize, l: usize, r: usize| self.histogram(image.row(y)[l..r].iter());
         let column =
             |x: usize, t: usize, b: usize| self.histogram((t..b).map(|y| &image.row(y)[x]));
         loop {
             let before = (top, bottom, left, right);
-            self.peel(&mut top, bottom - min_h.min(bottom), |y| {
+            self.peel(&mut top, bottom - min_h.min(bottom), gap_h, |y| {
                 row(y, left, right)
             });
-            self.peel_back(&mut bottom, top + min_h, |y| row(y - 1, left, right));
-            self.peel(&mut left, right - min_w.min(right), |x| {
+            self.peel_back(&mut bottom, top + min_h, gap_h, |y| row(y - 1, left, right));
+            self.peel(&mut left, right - min_w.min(right), gap_w, |x| {
                 column(x, top, bottom)
             });
-            self.peel_back(&mut right, left + min_w, |x| column(x - 1, top, bottom));
+            self.peel_back(&mut right, left + min_w, gap_w, |x| {
+                column(x - 1, top, bottom)
+            });
             if (top, bottom, left, right) == before {
                 break;
             }
@@ -73,28 +101,55 @@ impl TrimRule {
     /// Share of a line that must sit at one level for the line to start a border run.
     pub const UNIFORM: f32 = 0.97;
 
-    /// Advances `edge` (a top or left index) while lines are border lines, up to `limit`.
-    fn peel(&self, edge: &mut usize, limit: usize, line: impl Fn(usize) -> Histogram) {
+    /// Advances `edge` (a top or left index) while lines are border lines, up to `limit`,
+    /// jumping over at most `gap` lines to a uniform line of the run's level.
+    fn peel(&self, edge: &mut usize, limit: usize, gap: usize, line: impl Fn(usize) -> Histogram) {
         let mut level = None;
         while *edge < limit {
             let hist = line(*edge);
-            if !self.continues(&hist, &mut level) {
-                break;
+            if self.continues(&hist, &mut level) {
+                *edge += 1;
+                continue;
             }
-            *edge += 1;
+            match (1..=gap)
+                .take_while(|k| *edge + k < limit)
+                .find(|k| self.uniform_at(&line(*edge + k), level))
+            {
+                Some(k) => *edge += k + 1,
+                None => break,
+            }
         }
     }
 
-    /// Moves `edge` (a bottom or right bound, exclusive) back while lines are border lines.
-    fn peel_back(&self, edge: &mut usize, limit: usize, line: impl Fn(usize) -> Histogram) {
+    /// Moves `edge` (a bottom or right bound, exclusive) back while lines are border lines,
+    /// jumping over at most `gap` lines as [`TrimRule::peel`] does.
+    fn peel_back(
+        &self,
+        edge: &mut usize,
+        limit: usize,
+        gap: usize,
+        line: impl Fn(usize) -> Histogram,
+    ) {
         let mut level = None;
         while *edge > limit {
             let hist = line(*edge);
-            if !self.continues(&hist, &mut level) {
-                break;
+            if self.continues(&hist, &mut level) {
+                *edge -= 1;
+                continue;
             }
-            *edge -= 1;
+            match (1..=gap)
+                .take_while(|k| *edge > limit + k)
+                .find(|k| self.uniform_at(&line(*edge - k), level))
+            {
+                Some(k) => *edge -= k + 1,
+                None => break,
+            }
         }
+    }
+
+    /// Whether a line is uniform ([`TrimRule::UNIFORM`]) at the current run's level.
+    fn uniform_at(&self, hist: &Histogram, level: Option<usize>) -> bool {
+        level.is_some_and(|l| hist.share_near(l, self.tolerance) >= Self::UNIFORM)
     }
 
     /// Whether a line continues the current border run (at `level`) or starts a new one.
@@ -120,6 +175,13 @@ impl TrimRule {
             n += 1;
         }
         Histogram { counts, n }
+    }
+
+    /// The level within ±`tolerance` of which at least `dominance` of `line` lies, if any:
+    /// a border of that level would continue into this line.
+    pub fn dominant_level(&self, line: &[f32]) -> Option<f32> {
+        let (level, share) = self.histogram(line.iter()).peak(self.tolerance);
+        (share >= self.dominance).then_some(level as f32)
     }
 
     /// The image inside [`TrimRule::inner_rect`].

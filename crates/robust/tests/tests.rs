@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use image::{Rgb, RgbImage};
 use quell_robust::transform::{self, Family, SplitMix64};
-use quell_robust::{LumaImage, Profile, Rect, TrimRule};
+use quell_robust::{LumaImage, Profile, Rect, Side, TrimRule};
 
 fn vectors() -> PathBuf {
     std::env::var_os("QUELL_VECTORS")
@@ -173,7 +173,13 @@ fn submission_and_upload_hashes_of_the_same_image_match_exactly() {
 #[test]
 fn the_robust_profile_matches_framed_captioned_and_screenshotted_copies() {
     let original = vector("reg-test-input/labelme-subset/q1050.jpg");
-    let robust = Profile::RobustV1;
+    for robust in [Profile::RobustV1, Profile::RobustV2] {
+        framed_copies_match(&original, robust);
+    }
+}
+
+fn framed_copies_match(original: &RgbImage, robust: Profile) {
+    let original = original.clone();
     let registered = robust.submission_hashes(&LumaImage::from_rgb(&original));
     let plain_registered = Profile::PlainV1.submission_hashes(&LumaImage::from_rgb(&original));
     let mut rng = SplitMix64::new(1, 2, 3);
@@ -197,7 +203,7 @@ fn the_robust_profile_matches_framed_captioned_and_screenshotted_copies() {
     ] {
         let luma = LumaImage::from_rgb(&variant);
         let d = Profile::distance(&robust.upload_hashes(&luma), &registered);
-        assert!(d <= robust.threshold(), "{what}: {d}");
+        assert!(d <= robust.threshold(), "{robust} {what}: {d}");
         let plain = Profile::distance(&Profile::PlainV1.upload_hashes(&luma), &plain_registered);
         assert!(
             plain > Profile::PlainV1.threshold(),
@@ -218,14 +224,199 @@ fn distinct_vector_images_do_not_match_under_the_robust_profile() {
         .iter()
         .map(|f| LumaImage::from_rgb(&vector(f)))
         .collect();
-    let p = Profile::RobustV1;
-    for (i, a) in lumas.iter().enumerate() {
-        let registered = p.submission_hashes(a);
-        for (j, b) in lumas.iter().enumerate() {
-            if i != j {
-                let d = Profile::distance(&p.upload_hashes(b), &registered);
-                assert!(d > p.threshold(), "{} vs {}: {d}", files[j], files[i]);
+    for p in [Profile::RobustV1, Profile::RobustV2] {
+        for (i, a) in lumas.iter().enumerate() {
+            let registered = p.submission_hashes(a);
+            for (j, b) in lumas.iter().enumerate() {
+                if i != j {
+                    let d = Profile::distance(&p.upload_hashes(b), &registered);
+                    assert!(d > p.threshold(), "{p}: {} vs {}: {d}", files[j], files[i]);
+                }
             }
         }
     }
+}
+
+/// The vector photographs the trimming and v2 tests run on.
+const PHOTOS: [&str; 6] = [
+    "reg-test-input/labelme-subset/q0003.jpg",
+    "reg-test-input/labelme-subset/q0122.jpg",
+    "reg-test-input/labelme-subset/q0746.jpg",
+    "reg-test-input/labelme-subset/q1050.jpg",
+    "reg-test-input/labelme-subset/q2821.jpg",
+    "reg-test-input/dih/bridge-1-original.jpg",
+];
+
+#[test]
+fn trimming_a_framed_photograph_removes_the_frame_and_what_it_removes_unframed() {
+    // Submission trims the photograph, upload trims the framed copy: the two must agree, or
+    // the trimmed hashes cannot match. (Photographs with a flat sky lose it on both sides.)
+    for rule in [TrimRule::V1, TrimRule::V2, TrimRule::STRICT] {
+        for path in PHOTOS {
+            let photo = vector(path);
+            let (w, h) = (photo.width() as usize, photo.height() as usize);
+            let own = rule.inner_rect(&LumaImage::from_rgb(&photo));
+            if own.width * 4 < w || own.height * 4 < h {
+                // Trimmed to the cap (q0003, nearly flat): the cap is a share of the size
+                // trimmed, so a frame moves it. Such images match through their whole hash.
+                continue;
+            }
+            // Unless the photograph's own edge is dominated by a level near the border's (a
+            // run may then continue into it; two ±12 windows each holding 60% of a line are
+            // at most 24 levels apart).
+            let luma = LumaImage::from_rgb(&photo);
+            let column = |x: usize| (0..h).map(|y| luma.get(x, y)).collect::<Vec<_>>();
+            let edges = [
+                luma.row(0).to_vec(),
+                luma.row(h - 1).to_vec(),
+                column(0),
+                column(w - 1),
+            ];
+            let levels: Vec<f32> = edges
+                .iter()
+                .filter_map(|e| TrimRule::V1.dominant_level(e))
+                .collect();
+            let mut checked = 0;
+            for level in (0..=255u8).step_by(15) {
+                if levels.iter().any(|l| (l - f32::from(level)).abs() <= 24.0) {
+                    continue;
+                }
+                checked += 1;
+                let framed = transform::border(&photo, 0.1, Rgb([level, level, level]));
+                let (bx, by) = ((w as f64 * 0.1) as usize, (h as f64 * 0.1) as usize);
+                // Edges are peeled in turn, and a line is judged over what is still kept, so
+                // a frame's own columns can tip the photograph's last row over the dominance
+                // share: allow a line or two (1%), never more.
+                let got = rule.inner_rect(&LumaImage::from_rgb(&framed));
+                let want = Rect {
+                    x: bx + own.x,
+                    y: by + own.y,
+                    ..own
+                };
+                let slack = |n: usize| (n / 100).max(2);
+                let close = |a: usize, b: usize, n: usize| a.abs_diff(b) <= slack(n);
+                assert!(
+                    close(got.x, want.x, w)
+                        && close(got.y, want.y, h)
+                        && close(got.x + got.width, want.x + want.width, w)
+                        && close(got.y + got.height, want.y + want.height, h),
+                    "{rule:?} {path} in a border of {level}: {got:?}, want {want:?}"
+                );
+            }
+            assert!(checked >= 10, "{path}: {levels:?}");
+        }
+    }
+}
+
+#[test]
+fn v2_hashes_are_deterministic_and_differ_from_v1_only_by_additions() {
+    for path in PHOTOS.iter().take(2) {
+        let luma = LumaImage::from_rgb(&vector(path));
+        let a = Profile::RobustV2.submission_hashes(&luma);
+        assert_eq!(a, Profile::RobustV2.submission_hashes(&luma), "{path}");
+        let up = Profile::RobustV2.upload_hashes(&luma);
+        assert_eq!(up, Profile::RobustV2.upload_hashes(&luma), "{path}");
+        // v2 registers everything v1 does, so it never loses a v1 match.
+        let v1 = Profile::RobustV1.submission_hashes(&luma);
+        assert!(v1.iter().all(|h| a.contains(h)), "{path}");
+        // v2's upload starts with the full image's 8 dihedral hashes, and ends with the
+        // four sub-region hashes.
+        let (groups, singles) = Profile::RobustV2.split_upload_hashes(&up);
+        assert_eq!(groups[0], quell_pdq::hash_dihedral(&luma).hashes, "{path}");
+        assert_eq!(singles.len(), 4, "{path}");
+    }
+}
+
+#[test]
+fn v2_matches_corner_logo_copies() {
+    let original = vector("reg-test-input/labelme-subset/q0746.jpg");
+    let registered = Profile::RobustV2.submission_hashes(&LumaImage::from_rgb(&original));
+    for corner in 0..4 {
+        let mut rng = SplitMix64::new(5, corner, 0);
+        let logo = transform::logo(&original, 0.2, corner, &mut rng);
+        let up = Profile::RobustV2.upload_hashes(&LumaImage::from_rgb(&logo));
+        let d = Profile::distance(&up, &registered);
+        assert!(d <= Profile::RobustV2.threshold(), "corner {corner}: {d}");
+    }
+}
+
+#[test]
+fn downscaling_is_the_mean_of_each_block() {
+    let mut rng = SplitMix64::new(3, 1, 4);
+    for (w, h, side) in [(64, 48, 16), (100, 37, 25), (7, 300, 30), (40, 40, 40)] {
+        let data: Vec<f32> = (0..w * h).map(|_| rng.below(256) as f32).collect();
+        let image = LumaImage::new(w, h, data);
+        let small = image.downscale(side);
+        assert!(small.width().max(small.height()) <= side, "{w}x{h}");
+        // Oracle: every output pixel is the mean of the pixels whose index maps into it.
+        let (ow, oh) = (small.width(), small.height());
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let (x0, x1) = (ox * w / ow, ((ox + 1) * w / ow).max(ox * w / ow + 1));
+                let (y0, y1) = (oy * h / oh, ((oy + 1) * h / oh).max(oy * h / oh + 1));
+                let mut sum = 0.0;
+                for y in y0..y1 {
+                    for x in x0..x1 {
+                        sum += image.get(x, y);
+                    }
+                }
+                let mean = sum / ((x1 - x0) * (y1 - y0)) as f32;
+                assert!(
+                    (small.get(ox, oy) - mean).abs() < 1e-3,
+                    "{w}x{h} at {ox},{oy}"
+                );
+            }
+        }
+    }
+    let flat = LumaImage::new(300, 200, vec![77.0; 300 * 200]);
+    let small = flat.downscale(64);
+    assert_eq!((small.width(), small.height()), (64, 43));
+    assert!((0..43).all(|y| small.row(y).iter().all(|&v| (v - 77.0).abs() < 1e-3)));
+}
+
+#[test]
+fn padding_then_trimming_gives_the_image_back() {
+    let t = LumaImage::from_rgb(&texture(90, 70, 8));
+    for sides in [&Side::ALL[..], &[Side::Top, Side::Bottom], &[Side::Left]] {
+        let padded = t.pad(250.0, 6, sides);
+        let r = TrimRule::V1.inner_rect(&padded);
+        assert_eq!(padded.crop(r), t, "{sides:?}");
+    }
+}
+
+#[test]
+fn the_evaluation_lists_exactly_the_variants_over_the_threshold() {
+    use quell_robust::eval::{CorpusImage, EvalConfig, evaluate, markdown};
+    let small = |path: &str| CorpusImage {
+        path: path.into(),
+        pixels: image::imageops::thumbnail(&vector(path), 160, 120),
+    };
+    let originals = [small(PHOTOS[0]), small(PHOTOS[3])];
+    let distractors = [CorpusImage {
+        path: "texture".into(),
+        pixels: texture(160, 120, 11),
+    }];
+    let config = EvalConfig {
+        seed: 1,
+        profiles: vec![Profile::PlainV1, Profile::RobustV2],
+    };
+    let reports = evaluate(&originals, &distractors, &config);
+    for r in &reports {
+        let t = r.profile.threshold();
+        let over: usize = r
+            .genuine
+            .iter()
+            .map(|(_, d)| d.iter().filter(|&&d| d > t).count())
+            .sum();
+        assert_eq!(r.misses.len(), over, "{}", r.profile);
+        assert!(r.misses.iter().all(|m| m.distance > t && m.original < 2));
+        // Two ordered pairs of distinct originals, and the distractor against both.
+        assert_eq!(r.impostor.len(), 4);
+        assert!(r.upload_micros.0 > 0.0 && r.upload_micros.1 > 0.0);
+    }
+    let md = markdown(&reports, 2, 1);
+    assert!(
+        md.contains("`pdq-robust-v2`") && md.contains("| **mean** |"),
+        "{md}"
+    );
 }

@@ -1,0 +1,43 @@
+//! Per-upload cost of each profile, for a release build (`quell eval robustness` reports the
+//! same measurement in whatever profile the binary was built with):
+//!
+//! ```sh
+//! cargo run --release -p quell-robust --example upload_cost -- DIR
+//! ```
+//!
+//! Prints, per profile, the median single-threaded time from decoded pixels to upload hashes
+//! over the images of DIR as they are and inside a 10% white border, and the ratio to
+//! `pdq-plain-v1`.
+
+use quell_robust::Profile;
+use quell_robust::eval::{load_images, upload_cost};
+
+fn main() {
+    let Some(dir) = std::env::args_os().nth(1) else {
+        eprintln!("usage: upload_cost DIR");
+        std::process::exit(2);
+    };
+    let images = match load_images(dir.as_ref(), 1024) {
+        Ok(images) => images,
+        Err(e) => {
+            eprintln!("upload_cost: {e}");
+            std::process::exit(1);
+        }
+    };
+    let plain = upload_cost(Profile::PlainV1, &images);
+    println!("| profile | upload µs, median | vs plain | in a 10% border, µs | vs plain |");
+    println!("|---|---|---|---|---|");
+    for p in Profile::ALL {
+        let (as_is, framed) = if p == Profile::PlainV1 {
+            plain
+        } else {
+            upload_cost(p, &images)
+        };
+        println!(
+            "| `{p}` | {as_is:.0} | {:.2}× | {framed:.0} | {:.2}× |",
+            as_is / plain.0,
+            framed / plain.1
+        );
+    }
+    println!("({} images)", images.len());
+}
