@@ -2,6 +2,10 @@
 
 Throughput is source video frames per second (every frame is decoded whatever
 seconds_per_hash is); CPU seconds include FFmpeg child processes for Quell.
+
+Two floors are measured in the same run, to show where the time goes: decoding alone
+(`ffmpeg ... -f null`, the same libavcodec both sides use, every frame) and process
+start-up (`ffprobe` as Quell runs it, and `ffmpeg -version`, once per video).
 """
 
 import argparse
@@ -50,6 +54,31 @@ def run_quell(quell, videos, sph):
     return out
 
 
+def run_ffmpeg_floor(videos):
+    """Decoding alone: every frame, one thread, nothing converted or hashed."""
+    for v in videos:
+        subprocess.run(
+            ["ffmpeg", "-nostdin", "-v", "error", "-threads", "1", "-i", f"file:{v}",
+             "-map", "0:V:0", "-f", "null", "-"],
+            check=True, capture_output=True)
+
+
+def run_ffprobe(videos):
+    """Quell's probe of each file (the same arguments as crates/vpdq/src/decode.rs)."""
+    for v in videos:
+        subprocess.run(
+            ["ffprobe", "-v", "error", "-select_streams", "V:0", "-show_entries",
+             "stream=codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration"
+             ":format=duration", "-of", "json", f"file:{v}"],
+            check=True, capture_output=True)
+
+
+def run_ffmpeg_start(videos):
+    """Process start-up alone: FFmpeg's programs load about 200 shared libraries."""
+    for _ in videos:
+        subprocess.run(["ffmpeg", "-version"], check=True, capture_output=True)
+
+
 def timed(fn, cpu):
     c0, t0 = cpu(), time.perf_counter()
     result = fn()
@@ -80,10 +109,11 @@ def main():
                       if l.startswith("model name")), "unknown")
     print(f"# vPDQ benchmark\n\n- CPU: {cpu_model}; both sides pinned to core {a.core}")
     print(f"- {len(videos)} videos, {frames} frames in total; {a.runs} runs, medians")
-    print(f"- vpdq {getattr(vpdq, '__version__', '0.2.5')} (thread_count=1) vs {a.quell}\n")
+    print(f"- vpdq {getattr(vpdq, '__version__', '0.2.5')} (thread_count=1) vs {a.quell}")
+    print("- load average (1, 5, 15 min) at start: %.2f %.2f %.2f\n" % os.getloadavg())
     print("| seconds_per_hash | tool | wall s | CPU s | frames/s (wall) | frames/s per CPU s |")
     print("|---|---|---|---|---|---|")
-    ratios = []
+    ratios, vpdq_cpu = [], {}
     for sph in (1, 0):
         res = {}
         for tool in ("vpdq", "quell"):
@@ -99,6 +129,7 @@ def main():
             w, c, _ = res[tool]
             print(f"| {sph} | {tool} | {w:.2f} | {c:.2f} | {frames / w:.0f} | {frames / c:.0f} |")
         ratios.append((sph, res["vpdq"][0] / res["quell"][0], res["vpdq"][1] / res["quell"][1]))
+        vpdq_cpu[sph] = res["vpdq"][1]
         # Agreement on this run's outputs.
         worst, count_ok = 0, True
         for name, ref in res["vpdq"][2].items():
@@ -108,9 +139,25 @@ def main():
                 if q2 >= 80:
                     worst = max(worst, distance(h1, h2))
         print(f"| {sph} | agreement | same frame numbers: {count_ok} | max distance at quality >= 80: {worst} | | |")
+    floors = {}
+    for label, fn in (("ffmpeg decode only, every frame (-f null)", run_ffmpeg_floor),
+                      ("ffprobe once per video (start-up and probe)", run_ffprobe),
+                      ("ffmpeg -version once per video (start-up)", run_ffmpeg_start)):
+        walls, cpus = [], []
+        for _ in range(a.runs):
+            w, c, _ = timed(lambda: fn(videos), cpu_children)
+            walls.append(w)
+            cpus.append(c)
+        floors[label] = statistics.median(cpus)
+        w, c = statistics.median(walls), floors[label]
+        print(f"| - | {label} | {w:.2f} | {c:.2f} | {frames / w:.0f} | {frames / c:.0f} |")
     print()
+    print("- load average (1, 5, 15 min) at end: %.2f %.2f %.2f" % os.getloadavg())
     for sph, rw, rc in ratios:
         print(f"- seconds_per_hash={sph}: Quell is {rw:.2f}x vpdq by wall time, {rc:.2f}x by CPU time")
+    decode = floors["ffmpeg decode only, every frame (-f null)"]
+    print(f"- ceiling for anything that decodes every frame with this libavcodec: vpdq CPU at "
+          f"seconds_per_hash=1 / decode-only CPU = {vpdq_cpu[1] / decode:.2f}x")
     sys.stdout.flush()
 
 
