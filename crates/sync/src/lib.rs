@@ -12,17 +12,15 @@
 //! The registry client is blocking (`ureq`, rustls): the sync loop is sequential by nature
 //! (each page's cursor comes from the previous page), so it runs on its own thread.
 //!
-//! Hash types are converted in one place, [`signal_of`], so a new type is one match arm.
+//! Hash types are converted in one place for every crate, `quell_api::convert`.
 
 mod client;
-mod signal;
 mod snapshot;
 mod stored;
 mod syncer;
 mod webhook;
 
 pub use crate::client::{ClientError, RegistryClient};
-pub use crate::signal::{hash_type, signal_of};
 pub use crate::snapshot::{Delta, SNAPSHOT_FILE, Snapshot};
 pub use crate::stored::{StoredHashes, StoredItem, StoredMatch};
 pub use crate::syncer::{SyncOptions, SyncStats, sync_until_caught_up};

@@ -98,6 +98,11 @@ impl VideoIndex {
         self.frames.len()
     }
 
+    /// Whether `video` is registered.
+    pub fn contains(&self, video: u64) -> bool {
+        self.videos.contains_key(&video)
+    }
+
     /// Registers a video's matchable frames under `video`.
     ///
     /// # Errors

@@ -44,8 +44,10 @@ fn removed_videos_are_not_found_and_ids_are_unique() {
     index.insert(2, &a).unwrap();
     assert!(index.insert(1, &a).is_err());
     assert_eq!(index.matches(&a, &MatchThresholds::PYTX).len(), 2);
+    assert!(index.contains(1));
     assert!(index.remove(1));
     assert!(!index.remove(1));
+    assert!(!index.contains(1) && index.contains(2));
     let left: Vec<u64> = index.search(&a).iter().map(|m| m.video).collect();
     assert_eq!(left, vec![2]);
     // The freed slot is reused without mixing up videos.
