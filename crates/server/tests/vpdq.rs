@@ -52,7 +52,7 @@ async fn match_one(t: &TestApp, key: &str, query: Value) -> (StatusCode, Value) 
 async fn a_registered_video_matches_its_variants_until_withdrawn() {
     let t = TestApp::new().await;
     let key = t.member("m", "match,sync").await;
-    let registered = sample("chair-19-sd-bar");
+    let registered = sample("chair-orig-22-sd-bar");
     let (case, secret) = t
         .open_case(json!([
             vpdq_input(&registered),
@@ -80,8 +80,8 @@ async fn a_registered_video_matches_its_variants_until_withdrawn() {
     assert!(upsert.get("quality").is_none());
     let entry = upsert["entry_id"].as_str().unwrap().to_owned();
 
-    // A re-encoded variant (another CRF) and an unrelated clip, with the percentages the
-    // brute-force matcher computes for the pair.
+    // Another encoding of the clip (a shorter cut at another CRF) and an unrelated clip, with
+    // the percentages the brute-force matcher computes for the pair.
     let variant = sample("chair-20-sd-bar");
     let want = match_brute(&variant, &registered, &MatchParams::PYTX);
     assert!(want.query_match_pct >= 80.0, "{want:?}");
@@ -136,8 +136,9 @@ async fn one_query_is_matched_against_every_registered_video() {
     let t = TestApp::new().await;
     let key = t.member("m", "match").await;
     let names = [
-        "chair-19-sd-bar",
         "chair-22-sd-grey-bar",
+        "chair-22-with-small-logo-bar",
+        "chair-22-with-large-logo-bar",
         "pattern-hd-no-bar",
     ];
     for name in names {
@@ -166,7 +167,7 @@ async fn one_query_is_matched_against_every_registered_video() {
     assert_eq!(
         got.len(),
         2,
-        "both chair variants, not the pattern clip: {body}"
+        "grey and small logo, not large logo nor the pattern clip: {body}"
     );
     assert_eq!(got, want);
 }
