@@ -1000,6 +1000,40 @@ fn a_video_case_matches_a_re_encoded_copy_at_the_registry_and_the_matcher() {
         ask(&matcher.addr, MATCHER_KEY, &query(&copy_frames)) == at_registry
     });
     assert_eq!(ask(&matcher.addr, MATCHER_KEY, &query(&unrelated)), none);
+    // Garbage gets the registry's errors at both.
+    let frame = copy_frames[0].split(',').next().unwrap().to_owned();
+    let too_many: Vec<String> = (0..10_001).map(|i| format!("{frame},90,{i}.000")).collect();
+    for (value, status, code) in [
+        ("[\"abc".to_owned(), 400, "invalid_hash"),
+        (
+            format!("[\"{}zz,90,0.000\"]", &frame[2..]),
+            400,
+            "invalid_hash",
+        ),
+        (
+            serde_json::to_string(&too_many).unwrap(),
+            400,
+            "too_many_frames",
+        ),
+        (
+            serde_json::to_string(&[&too_many[..], &too_many[..]].concat()).unwrap(),
+            413,
+            "body_too_large",
+        ),
+    ] {
+        let q = json!({ "hashes": [{ "type": "vpdq", "value": value }] });
+        for (addr, key) in [
+            (registry.server.addr.as_str(), registry.key()),
+            (matcher.addr.as_str(), MATCHER_KEY.to_owned()),
+        ] {
+            let (got, body) = http(addr, "POST", "/v1/match", Some(&key), Some(&q));
+            assert_eq!(
+                (got, body["error"]["code"].as_str()),
+                (status, Some(code)),
+                "{body}"
+            );
+        }
+    }
 
     // `quell scan` finds the copy from its file and from `quell hash --json` output alike.
     let stored = dir.path().join("stored.jsonl");
