@@ -4,8 +4,9 @@
 //! removals visible as soon as the call returns). MD5 and SHA-256 live in hash maps behind a
 //! read-write lock. vPDQ hashes live in one [`VideoIndex`] (every registered video's frames in
 //! one exact index, so a query video is compared with all of them at once) behind a read-write
-//! lock: its bookkeeping of which frames belong to which video changes on insert and removal. The index is rebuilt from the store at startup and then updated by every
-//! request that changes the list, right after its transaction commits; so a match that starts
+//! lock, since its record of which frames belong to which video changes on insert and removal.
+//! The index is rebuilt from the store at startup and then updated by every request that
+//! changes the list, right after its transaction commits; so a match that starts
 //! after a withdrawal is acknowledged never returns the withdrawn entry.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -58,7 +59,8 @@ pub struct Matcher {
     compacting: Arc<AtomicBool>,
 }
 
-/// Everything but PDQ, which is bulk-built into its multi-index tables at the end.
+/// The indexes while entries are being loaded; the PDQ multi-index tables are built in one
+/// go at the end.
 struct Builder {
     pdq: IndexBuilder,
     md5: Md5Index,
