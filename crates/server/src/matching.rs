@@ -14,7 +14,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use quell_hash::{Distance, Md5, Pdq, Sha256};
 use quell_index::{IndexBuilder, LiveIndex, Md5Index, MihConfig, PdqIndex, Sha256Index};
-use quell_registry::{EntryId, Signal, Store, StoreError};
+use quell_registry::{EntryId, Signal, Store, StoreError, Vpdq};
 use quell_vpdq::{MatchParams, MatchPercentages, MatchThresholds, VideoHash, VideoIndex};
 
 /// Delta size above which the PDQ index is compacted in the background: every search scans
@@ -65,7 +65,8 @@ struct Builder {
     pdq: IndexBuilder,
     md5: Md5Index,
     sha256: Sha256Index,
-    vpdq: VideoIndex,
+    /// Videos, indexed all at once by [`Builder::videos`].
+    vpdq: Vec<(EntryId, Vpdq)>,
 }
 
 impl Matcher {
@@ -75,8 +76,9 @@ impl Matcher {
         for (id, signal) in entries {
             builder.add(id, &signal);
         }
+        let videos = builder.videos();
         let pdq = builder.pdq.build_mih(MihConfig::default());
-        Self::assemble(pdq, builder.md5, builder.sha256, builder.vpdq)
+        Self::assemble(pdq, builder.md5, builder.sha256, videos)
     }
 
     fn assemble(
@@ -108,8 +110,9 @@ impl Matcher {
         }
         // Building the multi-index tables is CPU work: keep it off the async executor.
         tokio::task::spawn_blocking(move || {
+            let videos = builder.videos();
             let pdq = builder.pdq.build_mih(MihConfig::default());
-            Self::assemble(pdq, builder.md5, builder.sha256, builder.vpdq)
+            Self::assemble(pdq, builder.md5, builder.sha256, videos)
         })
         .await
         .map_err(|e| StoreError::Backend(Box::new(e)))
@@ -273,8 +276,17 @@ impl Builder {
             pdq: IndexBuilder::new(),
             md5: Md5Index::new(),
             sha256: Sha256Index::new(),
-            vpdq: VideoIndex::new(MatchParams::PYTX),
+            vpdq: Vec::new(),
         }
+    }
+
+    /// Every video's frames in one index build (entry ids are unique, so no duplicates).
+    fn videos(&self) -> VideoIndex {
+        let videos = self.vpdq.iter().map(|(id, v)| (id_of(*id), v.video()));
+        VideoIndex::from_videos(MatchParams::PYTX, videos).unwrap_or_else(|e| {
+            tracing::error!("cannot index the vPDQ entries: {e}");
+            VideoIndex::new(MatchParams::PYTX)
+        })
     }
 
     fn add(&mut self, entry: EntryId, signal: &Signal) {
@@ -287,7 +299,7 @@ impl Builder {
             Signal::Sha256(d) => {
                 self.sha256.insert(id, *d);
             }
-            Signal::Vpdq(v) => insert_video(&mut self.vpdq, entry, v.video()),
+            Signal::Vpdq(v) => self.vpdq.push((entry, v.clone())),
         }
     }
 }
