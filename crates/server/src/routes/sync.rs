@@ -151,6 +151,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pages_stop_at_the_value_budget() {
+        let frames: Vec<String> = (0..quell_registry::MAX_VPDQ_FRAMES)
+            .map(|i| format!(r#""{},100,{i}.000""#, "a".repeat(64)))
+            .collect();
+        let video = Signal::from_parts("vpdq", &format!("[{}]", frames.join(",")), None).unwrap();
+        let size = video.value_hex().len();
+        let change = |seq, op| Change {
+            seq,
+            entry: quell_registry::EntryId::from_i64(seq),
+            op,
+        };
+        let upserts: Vec<Change> = (1..=40)
+            .map(|i| change(i, ChangeOp::Upsert(video.clone())))
+            .collect();
+        assert_eq!(fitting_in_budget(&upserts), MAX_PAGE_VALUE_BYTES / size);
+        assert!(fitting_in_budget(&upserts) < upserts.len());
+        let tombstones: Vec<Change> = (1..=40)
+            .map(|i| change(i, ChangeOp::Tombstone(quell_registry::SignalKind::Vpdq)))
+            .collect();
+        assert_eq!(fitting_in_budget(&tombstones), 40);
+        assert_eq!(fitting_in_budget(&[]), 0);
+    }
+
+    #[test]
     fn cursors_round_trip_and_refuse_forgeries() {
         for seq in [0, 1, 42, i64::MAX] {
             assert_eq!(decode_cursor(&encode_cursor(seq)), Some(seq));
