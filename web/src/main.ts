@@ -285,7 +285,7 @@ type CaseStatus = {
   case_id: string;
   opened_at: string;
   withdrawn_at?: string;
-  hashes: { pdq: number; md5: number; sha256: number };
+  hashes: { pdq: number; md5: number; sha256: number; vpdq?: number };
   outcomes: { member: string; outcome: string; at: string }[];
 };
 
@@ -294,7 +294,7 @@ const statusError = el("status-error");
 const statusView = el("status-view");
 
 function renderStatus(s: CaseStatus): void {
-  const total = s.hashes.pdq + s.hashes.md5 + s.hashes.sha256;
+  const total = s.hashes.pdq + s.hashes.md5 + s.hashes.sha256 + (s.hashes.vpdq ?? 0);
   const state = el("status-state");
   state.dataset.state = s.withdrawn_at ? "withdrawn" : "open";
   state.textContent = s.withdrawn_at

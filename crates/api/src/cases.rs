@@ -13,6 +13,12 @@ pub enum HashType {
     Md5,
     /// SHA-256 of the file, 64 hex digits.
     Sha256,
+    /// vPDQ of a video: the `value` is python-threatexchange's `VideoVPDQSignal` string (what
+    /// its `vpdq_to_json` writes and HMA exchanges), a JSON list serialised as a string, one
+    /// `"<64 hex PDQ>,<quality 0-100>,<timestamp seconds>"` element per sampled frame, e.g.
+    /// `"[\"e271…055c,100,0.000\", \"e271…055c,97,1.000\"]"`. At most 10,000 frames; at least
+    /// one must have quality 50 or more. No `quality` field (each frame carries its own).
+    Vpdq,
 }
 
 /// One hash in a new case.
@@ -22,7 +28,9 @@ pub struct HashInput {
     /// The algorithm.
     #[serde(rename = "type")]
     pub kind: HashType,
-    /// The hash in hex.
+    /// The hash in hex; for `vpdq`, pytx's signal string (see [`HashType::Vpdq`]). The
+    /// registry keeps a vPDQ in canonical form (no spaces, timestamps with 3 decimals), so the
+    /// same video sent twice counts once.
     pub value: String,
     /// PDQ quality (0–100) as the hasher reported it; required for PDQ, absent otherwise.
     /// Hashes below 50 are refused.
@@ -58,6 +66,15 @@ pub struct HashCounts {
     pub md5: u32,
     /// SHA-256 hashes.
     pub sha256: u32,
+    /// vPDQ hashes (one per video).
+    pub vpdq: u32,
+}
+
+impl HashCounts {
+    /// Hashes of every type together.
+    pub fn total(&self) -> u32 {
+        self.pdq + self.md5 + self.sha256 + self.vpdq
+    }
 }
 
 /// What a member reported.
@@ -132,7 +149,8 @@ pub struct SyncEntry {
     /// The algorithm.
     #[serde(rename = "type")]
     pub kind: HashType,
-    /// The hash in hex (upserts only: a tombstone never repeats the hash).
+    /// The hash in hex, or pytx's signal string for `vpdq` (canonical form) (upserts only: a
+    /// tombstone never repeats the hash).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// PDQ quality (PDQ upserts only).
@@ -158,7 +176,8 @@ pub struct MatchQuery {
     /// The algorithm.
     #[serde(rename = "type")]
     pub kind: HashType,
-    /// The hash in hex.
+    /// The hash in hex, or pytx's signal string for `vpdq` (see [`HashType::Vpdq`]; no
+    /// minimum quality for a query, but frames below quality 50 never match).
     pub value: String,
 }
 
@@ -166,31 +185,48 @@ pub struct MatchQuery {
 #[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct MatchRequest {
-    /// 1 to 1000 hashes.
+    /// 1 to 1000 hashes, holding at most 10,000 vPDQ frames in all.
     pub hashes: Vec<MatchQuery>,
     /// Largest PDQ Hamming distance that counts as a match, inclusive; 0–31, default 31.
+    /// Applies to `pdq` queries only: `vpdq` queries always use the default decision (see
+    /// [`MatchHit`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_distance: Option<u32>,
 }
 
 /// One matching entry.
-#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+///
+/// For a `vpdq` query the query video is compared with every registered video at once, with
+/// python-threatexchange's default decision: a frame is found when a frame of the other video
+/// is within Hamming distance 31 (inclusive), frames below quality 50 are left out on both
+/// sides and each distinct frame hash counts once; a registered video matches when at least
+/// 80 % of the query's frames are found in it (`query_match_percent` ≥ 80) and any share of
+/// its own frames is found in the query (`compared_match_percent` ≥ 0).
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq)]
 pub struct MatchHit {
     /// The entry's opaque id.
     pub entry_id: String,
-    /// Hamming distance (0 for MD5 and SHA-256).
-    pub distance: u32,
+    /// Hamming distance (0 for MD5 and SHA-256; absent for vPDQ).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance: Option<u32>,
+    /// vPDQ only: the share (0–100) of the query video's frames found in this entry's video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_match_percent: Option<f64>,
+    /// vPDQ only: the share (0–100) of this entry's video's frames found in the query video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compared_match_percent: Option<f64>,
 }
 
 /// Matches for one query hash.
-#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq)]
 pub struct MatchResult {
-    /// Entries within the distance, nearest first.
+    /// Entries that match, nearest first (vPDQ: highest `query_match_percent` first, then
+    /// highest `compared_match_percent`).
     pub matches: Vec<MatchHit>,
 }
 
 /// Results in the order of the request's hashes.
-#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq)]
 pub struct MatchResponse {
     /// One result per query hash.
     pub results: Vec<MatchResult>,

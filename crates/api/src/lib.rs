@@ -10,6 +10,8 @@
 
 mod admin;
 mod cases;
+#[cfg(feature = "registry")]
+pub mod convert;
 mod members;
 
 pub use crate::admin::{AuditEventDto, AuditResponse, EntryStateResponse, QuarantineRequest};

@@ -4,9 +4,10 @@
 //!
 //! **Key decision: what a file contributes is decided in one place, [`fingerprint`], by what
 //! the file is, with the page's rules.** An image `quell hash` can decode gives its PDQ (only
-//! if its quality is at least 50), MD5 and SHA-256; anything else (a video, another file, an
-//! image that cannot be decoded) gives the MD5 and SHA-256 of its bytes, read in chunks, so
-//! exact copies are covered. vPDQ for videos is one more arm there once the API takes it.
+//! if its quality is at least 50), MD5 and SHA-256; a video gives its vPDQ (one frame hash per
+//! second, only if some frame reaches quality 50 and it fits the registry's frame limit), MD5
+//! and SHA-256; anything else (another file, an image or video that cannot be decoded) gives
+//! the MD5 and SHA-256 of its bytes, read in chunks, so exact copies are covered.
 //!
 //! The secret is never required on the command line, where shell history and other users
 //! could see it: it comes from the file `open --save` wrote (the page's downloaded codes file
@@ -21,7 +22,7 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use quell_api::{CaseStatusResponse, HashInput, HashType, OpenCaseRequest, OutcomeKind};
 use quell_hash::MIN_QUALITY;
-use quell_registry::MAX_HASHES_PER_CASE;
+use quell_registry::{MAX_HASHES_PER_CASE, MAX_VPDQ_FRAMES, Vpdq};
 use quell_sync::{CaseClient, ClientError};
 use rayon::prelude::*;
 
@@ -112,8 +113,11 @@ enum Kind {
     PlainPhoto,
     /// Looked like a photo but could not be decoded.
     UndecodablePhoto,
-    /// A video: exact copies only until the registry takes vPDQ.
+    /// A video: vPDQ finds re-encoded and edited copies, MD5 and SHA-256 exact ones.
     Video,
+    /// A video without a vPDQ (it could not be decoded, every frame is too plain, or it is
+    /// too long for one hash); the reason is printed for the file.
+    UnhashedVideo,
     /// Any other file.
     Other,
 }
@@ -134,8 +138,11 @@ impl Kind {
                 "{n} photo{s} this tool cannot read: MD5 and SHA-256 only (exact copies of the file)"
             ),
             Kind::Video => format!(
-                "{n} video{s}: MD5 and SHA-256 only (exact copies of the file; re-encoded or \
-                 edited copies are not covered yet)"
+                "{n} video{s}: vPDQ, MD5 and SHA-256 (finds re-encoded, resized and exact copies)"
+            ),
+            Kind::UnhashedVideo => format!(
+                "{n} video{s} without a video fingerprint (see above): MD5 and SHA-256 only \
+                 (exact copies of the file)"
             ),
             Kind::Other => {
                 format!("{n} other file{s}: MD5 and SHA-256 only (exact copies of the file)")
@@ -156,9 +163,23 @@ fn fingerprint(path: &Path, gate: &MemoryGate) -> Result<Fingerprinted, String> 
     let (md5, sha256) = video::file_digests(path).map_err(|e| format!("cannot read: {e}"))?;
     let mut hashes = Vec::with_capacity(3);
     let kind = if video::file_looks_like_video(path) {
-        // vPDQ goes here once the API has `HashType::Vpdq`: hash with `video::VideoJob` and
-        // push the video's hash; until then exact copies are what a video can register.
-        Kind::Video
+        match video_fingerprint(path) {
+            Ok(vpdq) => {
+                hashes.push(HashInput {
+                    kind: HashType::Vpdq,
+                    value: vpdq.as_str().to_owned(),
+                    quality: None,
+                });
+                Kind::Video
+            }
+            Err(why) => {
+                eprintln!(
+                    "quell: {}: no video fingerprint: {why}; its MD5 and SHA-256 are used",
+                    path.display()
+                );
+                Kind::UnhashedVideo
+            }
+        }
     } else if hash::looks_like_image(path) {
         match hash::image_pdq(path, gate) {
             Ok((pdq, quality)) if quality >= MIN_QUALITY => {
@@ -186,6 +207,20 @@ fn fingerprint(path: &Path, gate: &MemoryGate) -> Result<Fingerprinted, String> 
         });
     }
     Ok(Fingerprinted { kind, hashes })
+}
+
+/// A video's vPDQ as the registry takes it: one frame per second (the default every member
+/// matches with), at most [`MAX_VPDQ_FRAMES`] frames, with at least one frame of quality 50.
+fn video_fingerprint(path: &Path) -> Result<Vpdq, String> {
+    let job = video::VideoJob {
+        options: quell_vpdq::decode::HashOptions {
+            max_frames: MAX_VPDQ_FRAMES,
+            ..quell_vpdq::decode::HashOptions::default()
+        },
+        json: false,
+    };
+    let hashed = job.hash(path)?;
+    Vpdq::from_video(hashed.into_vpdq()).map_err(|e| e.to_string())
 }
 
 /// The files under `paths`: files as given, folders walked recursively in name order,
@@ -277,6 +312,7 @@ fn open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
         Kind::PlainPhoto,
         Kind::UndecodablePhoto,
         Kind::Video,
+        Kind::UnhashedVideo,
         Kind::Other,
     ] {
         let n = done.iter().filter(|f| f.kind == kind).count();
@@ -286,12 +322,18 @@ fn open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
     }
     let count = |t: HashType| hashes.iter().filter(|h| h.kind == t).count();
     summary.push_str(&format!(
-        "{} fingerprints ({} PDQ, {} MD5, {} SHA-256) {} {}: the fingerprints only, never the files.",
+        "{} fingerprints ({} PDQ, {} vPDQ, {} MD5, {} SHA-256) {} {}: the fingerprints only, \
+         never the files.",
         hashes.len(),
         count(HashType::Pdq),
+        count(HashType::Vpdq),
         count(HashType::Md5),
         count(HashType::Sha256),
-        if args.dry_run { "would be sent to" } else { "will be sent to" },
+        if args.dry_run {
+            "would be sent to"
+        } else {
+            "will be sent to"
+        },
         client.base(),
     ));
     eprintln!("{summary}");
@@ -482,19 +524,20 @@ fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
 /// The page's status wording, as text.
 fn status_text(s: &CaseStatusResponse) -> String {
     let h = s.hashes;
-    let total = h.pdq + h.md5 + h.sha256;
+    let total = h.total();
     let mut out = match &s.withdrawn_at {
         Some(at) => format!(
             "Case {} was withdrawn on {at}. Platforms no longer look for its files.\n",
             s.case_id
         ),
         None => format!(
-            "Case {} is open since {}, with {total} fingerprint{} ({} PDQ, {} MD5, {} SHA-256). \
-             Platforms that take part are looking for copies.\n",
+            "Case {} is open since {}, with {total} fingerprint{} ({} PDQ, {} vPDQ, {} MD5, {} \
+             SHA-256). Platforms that take part are looking for copies.\n",
             s.case_id,
             s.opened_at,
             if total == 1 { "" } else { "s" },
             h.pdq,
+            h.vpdq,
             h.md5,
             h.sha256,
         ),
@@ -531,7 +574,7 @@ fn withdraw(args: &WithdrawArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if !args.yes {
-        let total = s.hashes.pdq + s.hashes.md5 + s.hashes.sha256;
+        let total = s.hashes.total();
         eprint!(
             "Withdraw case {}? Platforms will stop looking for its {total} fingerprint{}. This \
              cannot be undone: to register the files again you would open a new case.\n\

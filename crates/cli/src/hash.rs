@@ -13,6 +13,8 @@ use quell_hash::{Md5, Pdq, Quality, Sha256};
 use quell_pdq::decode::{DecodeLimits, DecodeOptions, Orientation, probe};
 use rayon::prelude::*;
 
+use quell_sync::StoredItem;
+
 use crate::output::{Format, Printer};
 use crate::video::{self, VideoJob};
 
@@ -388,12 +390,12 @@ fn read_bounded(input: &Input, max: u64) -> Result<Vec<u8>, String> {
     Ok(buf)
 }
 
-/// Hashes the images under `paths` for `quell scan`, as `quell hash --json` does with its
-/// default settings (same walking, decoding limits, memory budget and parallelism), calling
-/// `each` in input order.
+/// Hashes the images and videos under `paths` for `quell scan`, as `quell hash --json` does
+/// with its default settings (same walking, decoding limits, memory budget and parallelism;
+/// videos with vPDQ at one frame per second, one at a time), calling `each` in input order.
 pub(crate) fn hash_for_scan(
     paths: &[PathBuf],
-    mut each: impl FnMut(&str, Result<Hashed, String>) -> anyhow::Result<()>,
+    mut each: impl FnMut(&str, Result<StoredItem, String>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let (inputs, walk_errors) = collect_inputs(paths);
     for (path, err) in walk_errors {
@@ -408,26 +410,44 @@ pub(crate) fn hash_for_scan(
         max_file_bytes: DEFAULT_MAX_FILE_BYTES,
         gate: &gate,
     };
+    let video_job = VideoJob {
+        options: quell_vpdq::decode::HashOptions::default(),
+        json: true,
+    };
     let progress = progress_bar(inputs.len() as u64);
     for chunk in inputs.chunks(8 * threads.max(1)) {
-        let results: Vec<Result<Hashed, String>> = chunk
+        let results: Vec<Result<Outcome, String>> = chunk
             .par_iter()
             .map(|input| {
-                // The synced list holds no video hashes yet, so a scan cannot match a video.
-                let r = job.hash(input).and_then(|outcome| match outcome {
-                    Outcome::Image(h) => Ok(h),
-                    Outcome::Video | Outcome::HashedVideo(_) => Err(
-                        "a video: scans match images only, as the list holds no video hashes yet"
-                            .to_owned(),
-                    ),
-                });
+                let r = job.hash(input);
                 progress.inc(1);
                 r
             })
             .collect();
         progress.suspend(|| -> anyhow::Result<()> {
             for (input, result) in chunk.iter().zip(results) {
-                each(&input.display(), result)?;
+                let path = input.display();
+                let item = match (result, input) {
+                    (Ok(Outcome::Image(h)), _) => h
+                        .digests
+                        .map(|(md5, sha256)| StoredItem {
+                            path: path.clone(),
+                            pdq: Some(h.pdq),
+                            md5: Some(md5),
+                            sha256: Some(sha256),
+                            vpdq: None,
+                        })
+                        .ok_or_else(|| "no digests".to_owned()),
+                    // As in `run`: videos one at a time, FFmpeg decodes in parallel itself.
+                    (Ok(Outcome::Video), Input::File(file)) => {
+                        video_job.hash(file).map(|v| v.into_stored_item(&path))
+                    }
+                    (Ok(Outcome::Video | Outcome::HashedVideo(_)), _) => {
+                        Err("videos are only read from files".to_owned())
+                    }
+                    (Err(e), _) => Err(e),
+                };
+                each(&path, item)?;
             }
             Ok(())
         })?;

@@ -2,7 +2,8 @@
 //! an HMA deployment can consume a Quell list and the reverse.
 //!
 //! The format is pytx's `LocalFileSignalExchangeAPI` file: one `<signal_type> <signal>` per
-//! line, with pytx's signal type names (`pdq`, `video_md5`, `video_sha256`). pytx has no
+//! line, with pytx's signal type names (`pdq`, `video_md5`, `video_sha256`, `vpdq`, whose
+//! signal is pytx's JSON list of frames and may hold spaces). pytx has no
 //! quality in this file; it never shares PDQ hashes below quality 50, so imported PDQ hashes
 //! are recorded at quality 50, the floor. Export writes active entries only: the file format
 //! has no deletions.
@@ -48,6 +49,7 @@ fn pytx_name(kind: SignalKind) -> &'static str {
         SignalKind::Pdq => "pdq",
         SignalKind::Md5 => "video_md5",
         SignalKind::Sha256 => "video_sha256",
+        SignalKind::Vpdq => "vpdq",
     }
 }
 
@@ -64,7 +66,10 @@ fn parse_line(line: &str) -> anyhow::Result<Option<Signal>> {
         "pdq" => ("pdq", Some(i64::from(MIN_QUALITY.get()))),
         "video_md5" | "md5" => ("md5", None),
         "video_sha256" | "sha256" => ("sha256", None),
-        other => bail!("signal type {other:?} is not supported (pdq, video_md5, video_sha256)"),
+        "vpdq" => ("vpdq", None),
+        other => {
+            bail!("signal type {other:?} is not supported (pdq, video_md5, video_sha256, vpdq)")
+        }
     };
     Ok(Some(Signal::from_parts(kind, value.trim(), quality)?))
 }
@@ -168,5 +173,13 @@ mod tests {
         assert!(parse_line(pdq).is_err(), "a bare hash needs its type");
         assert!(parse_line("url https://example.com").is_err());
         assert!(parse_line("pdq 1234").is_err());
+        let v = parse_line(&format!(r#"vpdq ["{pdq},100,0.0", "{pdq},90,1.0"]"#))
+            .unwrap()
+            .unwrap();
+        assert_eq!(v.kind(), SignalKind::Vpdq);
+        assert_eq!(
+            v.value_hex(),
+            format!(r#"["{pdq},100,0.000","{pdq},90,1.000"]"#)
+        );
     }
 }

@@ -110,7 +110,11 @@ pub(crate) async fn serve(args: &MatcherArgs, listen: std::net::SocketAddr) -> a
         .transpose()?;
 
     let mut snapshot = Snapshot::load(&dir)?;
-    let entries: Vec<_> = snapshot.entries().iter().map(|(&id, &s)| (id, s)).collect();
+    let entries: Vec<_> = snapshot
+        .entries()
+        .iter()
+        .map(|(&id, s)| (id, s.clone()))
+        .collect();
     let matcher = tokio::task::spawn_blocking(move || Matcher::from_entries(entries)).await?;
     let sidecar = Sidecar::new(matcher, &local_key);
 

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use quell_api::HashType;
 use quell_hash::MATCH_DISTANCE;
-use quell_server::{Matcher, Query};
+use quell_server::{Closeness, Matcher, Query};
 use quell_sync::{Snapshot, StoredItem};
 use serde::Serialize;
 
@@ -18,8 +18,9 @@ pub(crate) struct ScanArgs {
     /// The data directory `quell sync` (or `serve --matcher`) keeps the list in.
     #[arg(long, value_name = "DATA_DIR")]
     index: PathBuf,
-    /// Images, directories of images, or stored hash files (the JSON lines `quell hash
-    /// --json` writes; recognised by a `.jsonl`/`.json` name or a first byte of `{`).
+    /// Images, videos, directories of them, or stored hash files (the JSON lines `quell hash
+    /// --json` writes, videos' vPDQ included; recognised by a `.jsonl`/`.json` name or a
+    /// first byte of `{`).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
 }
@@ -30,7 +31,14 @@ struct Found<'a> {
     entry_id: String,
     #[serde(rename = "type")]
     kind: HashType,
-    distance: u32,
+    /// PDQ distance, 0 for digests; absent for vPDQ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distance: Option<u32>,
+    /// vPDQ only, as `POST /v1/match` reports them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    query_match_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compared_match_percent: Option<f64>,
 }
 
 /// Whether `path` is a stored hash file rather than media.
@@ -62,7 +70,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         args.index.display(),
         args.index.display()
     );
-    let matcher = Matcher::from_entries(snapshot.entries().iter().map(|(&id, &s)| (id, s)));
+    let matcher = Matcher::from_entries(snapshot.entries().iter().map(|(&id, s)| (id, s.clone())));
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut failures = 0u64;
     let (files, media): (Vec<PathBuf>, Vec<PathBuf>) =
@@ -73,16 +81,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     if !media.is_empty() {
         crate::hash::hash_for_scan(&media, |path, result| {
             match result {
-                Ok(h) => {
-                    let (md5, sha256) = h.digests.context("scan hashes digests")?;
-                    let item = StoredItem {
-                        path: path.to_owned(),
-                        pdq: Some(h.pdq),
-                        md5: Some(md5),
-                        sha256: Some(sha256),
-                    };
-                    report(&item, &matcher, &mut out)?;
-                }
+                Ok(item) => report(&item, &matcher, &mut out)?,
                 Err(e) => {
                     failures += 1;
                     out.flush()?;
@@ -141,7 +140,8 @@ fn scan_hash_file(
     Ok(bad)
 }
 
-/// Prints every entry `item` matches: PDQ hits nearest first, then exact digest hits.
+/// Prints every entry `item` matches: PDQ hits nearest first, then exact digest hits, then
+/// vPDQ hits (the registry's decision, best first).
 fn report(
     item: &StoredItem,
     matcher: &Matcher,
@@ -151,14 +151,21 @@ fn report(
         item.pdq.map(|h| (HashType::Pdq, Query::Pdq(h))),
         item.md5.map(|d| (HashType::Md5, Query::Md5(d))),
         item.sha256.map(|d| (HashType::Sha256, Query::Sha256(d))),
+        item.vpdq.clone().map(|v| (HashType::Vpdq, Query::Vpdq(v))),
     ];
     for (kind, query) in queries.into_iter().flatten() {
-        for (entry, distance) in matcher.lookup(&query, MATCH_DISTANCE) {
+        for (entry, closeness) in matcher.lookup(&query, MATCH_DISTANCE) {
+            let (distance, video) = match closeness {
+                Closeness::Distance(d) => (Some(d), None),
+                Closeness::Video(p) => (None, Some(p)),
+            };
             let line = serde_json::to_string(&Found {
                 path: &item.path,
                 entry_id: entry.to_string(),
                 kind,
                 distance,
+                query_match_percent: video.map(|p| p.query_match_pct),
+                compared_match_percent: video.map(|p| p.compared_match_pct),
             })?;
             writeln!(out, "{line}").context("writing output")?;
         }

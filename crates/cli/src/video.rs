@@ -76,6 +76,24 @@ pub(crate) struct HashedVideo {
     digests: Option<(Md5, Sha256)>,
 }
 
+impl HashedVideo {
+    /// The video as `quell scan` matches it: its vPDQ and, when computed, its digests.
+    /// The video's vPDQ.
+    pub(crate) fn into_vpdq(self) -> VideoHash {
+        self.vpdq
+    }
+
+    pub(crate) fn into_stored_item(self, path: &str) -> quell_sync::StoredItem {
+        quell_sync::StoredItem {
+            path: path.to_owned(),
+            pdq: None,
+            md5: self.digests.map(|(md5, _)| md5),
+            sha256: self.digests.map(|(_, sha256)| sha256),
+            vpdq: Some(std::sync::Arc::new(self.vpdq)),
+        }
+    }
+}
+
 impl VideoJob {
     /// Hashes one video, with a progress bar on a terminal when it has many frames.
     pub(crate) fn hash(&self, path: &Path) -> Result<HashedVideo, String> {

@@ -167,7 +167,7 @@ fn media_folder(root: &Path) -> PathBuf {
     dir
 }
 
-/// What the case must hold, from `quell hash --json` (images, videos) and the digests of the
+/// What the case must hold, from `quell hash --json` (images; videos with their vPDQ) and the digests of the
 /// files it does not hash: `type hex` lines.
 fn expected_hashes(dir: &Path) -> BTreeSet<String> {
     let (_, out, err) = quell(&["hash", "--json", dir.to_str().unwrap()], b"");
@@ -189,6 +189,11 @@ fn expected_hashes(dir: &Path) -> BTreeSet<String> {
             && v["quality"].as_u64().unwrap() >= 50
         {
             want.insert(format!("pdq {pdq}"));
+        }
+        // A video's vPDQ as `quell hash --json` prints it: pytx's list of frame strings,
+        // which the registry keeps in its compact form.
+        if let Some(frames) = v.get("vpdq") {
+            want.insert(format!("vpdq {}", serde_json::to_string(frames).unwrap()));
         }
         want.insert(format!("md5 {}", v["md5"].as_str().unwrap()));
         want.insert(format!("sha256 {}", v["sha256"].as_str().unwrap()));
@@ -256,7 +261,8 @@ fn open_status_and_withdraw_send_only_the_hashes_quell_hash_computes() {
     assert!(err.contains("3 photos: PDQ, MD5 and SHA-256"), "{err}");
     assert!(err.contains("2 photos too plain or too small"), "{err}");
     assert!(err.contains("1 photo this tool cannot read"), "{err}");
-    assert!(err.contains("1 video: MD5 and SHA-256 only"), "{err}");
+    assert!(err.contains("1 video: vPDQ, MD5 and SHA-256"), "{err}");
+    assert!(want.iter().any(|h| h.starts_with("vpdq ")), "{want:?}");
     assert!(err.contains("1 other file"), "{err}");
     assert!(
         err.contains(&format!("{} fingerprints (2 PDQ", want.len())),

@@ -893,3 +893,174 @@ fn match_events_survive_a_kill_9_of_the_matcher_in_the_outbox() {
         (Some("uploads/9.jpg"), Some(0))
     );
 }
+
+/// `quell hash --json` of one video; returns the line and its `vpdq` list.
+fn hash_video(path: &Path) -> (String, Vec<String>) {
+    let (code, out, err) = quell(&["hash", "--json", path.to_str().unwrap()], b"");
+    assert_eq!(code, 0, "{err}");
+    let line: Value = serde_json::from_str(out.trim()).unwrap();
+    let frames = line["vpdq"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no vpdq in {out}"))
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .collect();
+    (out, frames)
+}
+
+/// pytx's brute-force percentages, written out here as the oracle: frames of quality >= 50,
+/// each distinct hash once, found at distance <= 31.
+fn pytx_percentages(query: &[String], compared: &[String]) -> (f64, f64) {
+    let matchable = |frames: &[String]| {
+        let mut seen = std::collections::HashSet::new();
+        frames
+            .iter()
+            .filter_map(|f| {
+                let mut parts = f.split(',');
+                let hex = parts.next().unwrap().to_owned();
+                let quality: u32 = parts.next().unwrap().parse().unwrap();
+                (quality >= 50 && seen.insert(hex.clone())).then_some(hex)
+            })
+            .collect::<Vec<_>>()
+    };
+    let (q, c) = (matchable(query), matchable(compared));
+    let found = |a: &[String], b: &[String]| {
+        a.iter()
+            .filter(|x| b.iter().any(|y| hamming(x, y) <= 31))
+            .count() as f64
+    };
+    (
+        found(&q, &c) * 100.0 / q.len() as f64,
+        found(&c, &q) * 100.0 / c.len() as f64,
+    )
+}
+
+#[test]
+fn a_video_case_matches_a_re_encoded_copy_at_the_registry_and_the_matcher() {
+    let videos = pdq_vectors().with_file_name("vpdq").join("videos");
+    let original = videos.join("pattern-sd-grey-bar.mp4");
+    let dir = tempfile::tempdir().unwrap();
+    // The copy: scaled down and re-encoded at a much lower quality, sound dropped.
+    let copy = dir.path().join("copy.mp4");
+    let ffmpeg = Command::new("ffmpeg")
+        .args(["-v", "error", "-i", original.to_str().unwrap()])
+        .args([
+            "-vf",
+            "scale=360:-2",
+            "-c:v",
+            "libx264",
+            "-crf",
+            "32",
+            "-an",
+        ])
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(ffmpeg.success());
+
+    let (_, registered) = hash_video(&original);
+    let (copy_line, copy_frames) = hash_video(&copy);
+    let (_, unrelated) = hash_video(&videos.join("doorknob-hd-no-bar.mp4"));
+    let (want_query, want_compared) = pytx_percentages(&copy_frames, &registered);
+    assert!(want_query >= 80.0, "the copy should match: {want_query}");
+    assert_eq!(pytx_percentages(&unrelated, &registered).0, 0.0);
+
+    let registry = Registry::start();
+    let data = dir.path().join("matcher");
+    let matcher = start_matcher(&registry.server.url(), &registry.key_file, &data, &[]);
+    let value = serde_json::to_string(&registered).unwrap();
+    let (case, secret) = registry.open_case(json!([{ "type": "vpdq", "value": value }]));
+
+    let query = |frames: &[String]| json!({ "hashes": [{ "type": "vpdq", "value": serde_json::to_string(frames).unwrap() }] });
+    let ask = |addr: &str, key: &str, q: &Value| {
+        let (status, body) = http(addr, "POST", "/v1/match", Some(key), Some(q));
+        assert_eq!(status, 200, "{body}");
+        body
+    };
+    let at_registry = ask(&registry.server.addr, &registry.key(), &query(&copy_frames));
+    let hit = &at_registry["results"][0]["matches"][0];
+    let entry = hit["entry_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        hit["query_match_percent"].as_f64(),
+        Some(want_query),
+        "{at_registry}"
+    );
+    assert_eq!(
+        hit["compared_match_percent"].as_f64(),
+        Some(want_compared),
+        "{at_registry}"
+    );
+    let none = json!({ "results": [{ "matches": [] }] });
+    assert_eq!(
+        ask(&registry.server.addr, &registry.key(), &query(&unrelated)),
+        none
+    );
+
+    wait_for("the video on the matcher", 10, || {
+        ask(&matcher.addr, MATCHER_KEY, &query(&copy_frames)) == at_registry
+    });
+    assert_eq!(ask(&matcher.addr, MATCHER_KEY, &query(&unrelated)), none);
+    // Garbage gets the registry's errors at both.
+    let frame = copy_frames[0].split(',').next().unwrap().to_owned();
+    let too_many: Vec<String> = (0..10_001).map(|i| format!("{frame},90,{i}.000")).collect();
+    for (value, status, code) in [
+        ("[\"abc".to_owned(), 400, "invalid_hash"),
+        (
+            format!("[\"{}zz,90,0.000\"]", &frame[2..]),
+            400,
+            "invalid_hash",
+        ),
+        (
+            serde_json::to_string(&too_many).unwrap(),
+            400,
+            "too_many_frames",
+        ),
+        (
+            serde_json::to_string(&[&too_many[..], &too_many[..]].concat()).unwrap(),
+            413,
+            "body_too_large",
+        ),
+    ] {
+        let q = json!({ "hashes": [{ "type": "vpdq", "value": value }] });
+        for (addr, key) in [
+            (registry.server.addr.as_str(), registry.key()),
+            (matcher.addr.as_str(), MATCHER_KEY.to_owned()),
+        ] {
+            let (got, body) = http(addr, "POST", "/v1/match", Some(&key), Some(&q));
+            assert_eq!(
+                (got, body["error"]["code"].as_str()),
+                (status, Some(code)),
+                "{body}"
+            );
+        }
+    }
+
+    // `quell scan` finds the copy from its file and from `quell hash --json` output alike.
+    let stored = dir.path().join("stored.jsonl");
+    std::fs::write(&stored, &copy_line).unwrap();
+    for path in [&copy, &stored] {
+        let (code, out, err) = quell(
+            &[
+                "scan",
+                "--index",
+                data.to_str().unwrap(),
+                path.to_str().unwrap(),
+            ],
+            b"",
+        );
+        assert_eq!(code, 0, "{err}");
+        let found: Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(found["entry_id"], entry.as_str(), "{out}");
+        assert_eq!(found["type"], "vpdq");
+        assert_eq!(found["query_match_percent"].as_f64(), Some(want_query));
+    }
+
+    registry.withdraw(&case, &secret);
+    assert_eq!(
+        ask(&registry.server.addr, &registry.key(), &query(&copy_frames)),
+        none
+    );
+    wait_for("the withdrawal on the matcher", 10, || {
+        ask(&matcher.addr, MATCHER_KEY, &query(&copy_frames)) == none
+    });
+}

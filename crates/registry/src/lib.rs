@@ -23,6 +23,7 @@ mod model;
 mod policy;
 mod secret;
 mod store;
+mod vpdq;
 
 pub use crate::audit::{
     AuditEvent, ChainError, ChainVerifier, NewAuditEvent, chain_hash, verify_chain,
@@ -36,3 +37,4 @@ pub use crate::model::{
 pub use crate::policy::{Action, Denied, Principal, authorize};
 pub use crate::secret::{SecretHasher, SecretHasherError};
 pub use crate::store::{ApiKeyRecord, CaseAuth, Store, StoreError};
+pub use crate::vpdq::{MAX_VPDQ_FRAMES, Vpdq};

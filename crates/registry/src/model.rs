@@ -7,6 +7,7 @@ use std::str::FromStr;
 use quell_hash::{Md5, Pdq, Quality, Sha256};
 
 use crate::ids::{CaseId, CaseSecret, EntryId, MemberId};
+use crate::vpdq::Vpdq;
 
 /// Most hashes one case may hold: a person's set of images, not a bulk upload.
 pub const MAX_HASHES_PER_CASE: usize = 1000;
@@ -44,15 +45,21 @@ pub enum SignalKind {
     Md5,
     /// SHA-256 of the file bytes.
     Sha256,
+    /// vPDQ hash of a video (PDQ of sampled frames).
+    Vpdq,
 }
 
 impl SignalKind {
-    /// The stored and wire name: `pdq`, `md5`, `sha256`.
+    /// Every kind, in display order.
+    pub const ALL: [SignalKind; 4] = [Self::Pdq, Self::Md5, Self::Sha256, Self::Vpdq];
+
+    /// The stored and wire name: `pdq`, `md5`, `sha256`, `vpdq`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Pdq => "pdq",
             Self::Md5 => "md5",
             Self::Sha256 => "sha256",
+            Self::Vpdq => "vpdq",
         }
     }
 }
@@ -71,13 +78,17 @@ impl FromStr for SignalKind {
             "pdq" => Ok(Self::Pdq),
             "md5" => Ok(Self::Md5),
             "sha256" => Ok(Self::Sha256),
+            "vpdq" => Ok(Self::Vpdq),
             other => Err(Invalid::UnknownSignalKind(other.to_owned())),
         }
     }
 }
 
 /// One hash as the registry holds it.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+///
+/// Not `Copy`: a vPDQ hash is a shared, immutable list of frames ([`Vpdq`]); cloning any
+/// signal is cheap (a vPDQ clone is a reference count).
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub enum Signal {
     /// A PDQ hash and the quality its hasher reported.
     Pdq {
@@ -90,6 +101,8 @@ pub enum Signal {
     Md5(Md5),
     /// A SHA-256 digest.
     Sha256(Sha256),
+    /// A video's vPDQ hash, canonical.
+    Vpdq(Vpdq),
 }
 
 impl Signal {
@@ -99,15 +112,18 @@ impl Signal {
             Self::Pdq { .. } => SignalKind::Pdq,
             Self::Md5(_) => SignalKind::Md5,
             Self::Sha256(_) => SignalKind::Sha256,
+            Self::Vpdq(_) => SignalKind::Vpdq,
         }
     }
 
-    /// The hash in lowercase hex.
+    /// The hash as stored and sent: lowercase hex, or for vPDQ the canonical pytx signal
+    /// string (see [`Vpdq`]).
     pub fn value_hex(&self) -> String {
         match self {
             Self::Pdq { hash, .. } => hash.to_string(),
             Self::Md5(d) => d.to_string(),
             Self::Sha256(d) => d.to_string(),
+            Self::Vpdq(v) => v.as_str().to_owned(),
         }
     }
 
@@ -122,10 +138,15 @@ impl Signal {
     /// Rebuilds a signal from its stored parts.
     ///
     /// # Errors
-    /// If the kind is unknown, the hex is malformed, or a PDQ quality is missing or out of range.
+    /// If the kind is unknown, the hex (or vPDQ) is malformed, a PDQ quality is missing or out
+    /// of range, or another kind carries a quality.
     pub fn from_parts(kind: &str, hex: &str, quality: Option<i64>) -> Result<Self, Invalid> {
         let bad_hex = |e: quell_hash::ParseHexError| Invalid::Hash(e.to_string());
-        Ok(match kind.parse::<SignalKind>()? {
+        let kind = kind.parse::<SignalKind>()?;
+        if kind != SignalKind::Pdq && quality.is_some() {
+            return Err(Invalid::UnexpectedQuality(kind));
+        }
+        Ok(match kind {
             SignalKind::Pdq => {
                 let quality = quality.ok_or(Invalid::MissingQuality)?;
                 Self::Pdq {
@@ -135,6 +156,7 @@ impl Signal {
             }
             SignalKind::Md5 => Self::Md5(hex.parse().map_err(bad_hex)?),
             SignalKind::Sha256 => Self::Sha256(hex.parse().map_err(bad_hex)?),
+            SignalKind::Vpdq => Self::Vpdq(Vpdq::parse(hex)?),
         })
     }
 }
@@ -143,8 +165,8 @@ impl Signal {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Invalid {
-    /// A signal type other than `pdq`, `md5`, `sha256`.
-    #[error("unknown hash type {0:?}: use \"pdq\", \"md5\" or \"sha256\"")]
+    /// A signal type other than `pdq`, `md5`, `sha256`, `vpdq`.
+    #[error("unknown hash type {0:?}: use \"pdq\", \"md5\", \"sha256\" or \"vpdq\"")]
     UnknownSignalKind(String),
     /// Malformed hex.
     #[error("{0}")]
@@ -153,7 +175,10 @@ pub enum Invalid {
     #[error("a PDQ hash needs its quality (0 to 100), as the hasher reported it")]
     MissingQuality,
     /// A quality on a hash type that has none.
-    #[error("only PDQ hashes have a quality; remove it from {0} hashes")]
+    #[error(
+        "only PDQ hashes have a quality (a vPDQ hash carries one per frame); remove it from {0} \
+         hashes"
+    )]
     UnexpectedQuality(SignalKind),
     /// A quality outside 0..=100.
     #[error("PDQ quality must be between 0 and 100, got {0}")]
@@ -165,6 +190,15 @@ pub enum Invalid {
          Try the original, full-size image"
     )]
     LowQuality(u8),
+    /// A vPDQ hash that does not parse or is out of bounds.
+    #[error("bad vPDQ hash: {0}")]
+    Vpdq(String),
+    /// A vPDQ hash none of whose frames reaches quality 50.
+    #[error(
+        "no frame of this video's vPDQ hash reaches quality 50 (the best is {0}): the frames \
+         are too plain to be recognised reliably. Try the original video"
+    )]
+    LowQualityVideo(u8),
     /// A case with no hashes.
     #[error("a case needs at least one hash")]
     NoHashes,
@@ -225,12 +259,12 @@ impl NewCase {
         let mut count = 0;
         for (i, s) in signals.into_iter().enumerate() {
             count += 1;
-            if let Signal::Pdq { quality, .. } = s
+            if let Signal::Pdq { quality, .. } = &s
                 && !quality.is_matchable()
             {
                 return Err((i, Invalid::LowQuality(quality.get())));
             }
-            if seen.insert(s) {
+            if seen.insert(s.clone()) {
                 entries.push((EntryId::random(), s));
             }
         }
@@ -286,7 +320,7 @@ impl EntryState {
 }
 
 /// What a change delivers to a member that syncs it.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub enum ChangeOp {
     /// Add (or keep) this entry and its hash.
     Upsert(Signal),
@@ -296,7 +330,7 @@ pub enum ChangeOp {
 }
 
 /// One step of the hash list's history, in sync order.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Change {
     /// Position in the list's history: strictly increasing in commit order. Numbers are
     /// skipped where an upsert was dropped because its entry left the list.

@@ -38,7 +38,7 @@ use quell_registry::{ChangeOp, SecretHasher, Store, StoreError};
 use quell_store::AnyStore;
 
 pub use crate::error::ApiError;
-pub use crate::matching::{Matcher, Query};
+pub use crate::matching::{Closeness, Matcher, Query};
 pub use crate::sidecar::{Sidecar, sidecar_app};
 
 /// Tunable limits and rules. [`Config::default`] is what `quell serve` uses.
@@ -155,10 +155,10 @@ impl AppState {
             let Some(last) = page.last() else { break };
             after = last.seq;
             for change in &page {
-                match change.op {
+                match &change.op {
                     ChangeOp::Upsert(signal) => {
-                        if !matcher.contains(change.entry, &signal) {
-                            matcher.insert(&[(change.entry, signal)]);
+                        if !matcher.contains(change.entry, signal) {
+                            matcher.insert(&[(change.entry, signal.clone())]);
                             applied += 1;
                         }
                     }

@@ -2,8 +2,11 @@
 //!
 //! PDQ hashes live in a [`LiveIndex`] (exact multi-index hashing; lock-free reads, inserts and
 //! removals visible as soon as the call returns). MD5 and SHA-256 live in hash maps behind a
-//! read-write lock. The index is rebuilt from the store at startup and then updated by every
-//! request that changes the list, right after its transaction commits; so a match that starts
+//! read-write lock. vPDQ hashes live in one [`VideoIndex`] (every registered video's frames in
+//! one exact index, so a query video is compared with all of them at once) behind a read-write
+//! lock, since its record of which frames belong to which video changes on insert and removal.
+//! The index is rebuilt from the store at startup and then updated by every request that
+//! changes the list, right after its transaction commits; so a match that starts
 //! after a withdrawal is acknowledged never returns the withdrawn entry.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,7 +14,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use quell_hash::{Distance, Md5, Pdq, Sha256};
 use quell_index::{IndexBuilder, LiveIndex, Md5Index, MihConfig, PdqIndex, Sha256Index};
-use quell_registry::{EntryId, Signal, Store, StoreError};
+use quell_registry::{EntryId, Signal, Store, StoreError, Vpdq};
+use quell_vpdq::{MatchParams, MatchPercentages, MatchThresholds, VideoHash, VideoIndex};
 
 /// Delta size above which the PDQ index is compacted in the background: every search scans
 /// the delta, so it is kept small relative to the base.
@@ -21,7 +25,7 @@ const COMPACT_AT: usize = 20_000;
 const LOAD_PAGE: u32 = 50_000;
 
 /// A hash to look up.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub enum Query {
     /// A PDQ hash: matches within a Hamming distance.
     Pdq(Pdq),
@@ -29,17 +33,19 @@ pub enum Query {
     Md5(Md5),
     /// A SHA-256 digest: matches exactly.
     Sha256(Sha256),
+    /// A video's vPDQ frames: matches by pytx's default decision (see [`Closeness::Video`]).
+    Vpdq(Arc<VideoHash>),
 }
 
-impl Query {
-    /// The query that finds `signal` itself.
-    pub fn of(signal: &Signal) -> Self {
-        match *signal {
-            Signal::Pdq { hash, .. } => Self::Pdq(hash),
-            Signal::Md5(d) => Self::Md5(d),
-            Signal::Sha256(d) => Self::Sha256(d),
-        }
-    }
+/// How close a hit is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Closeness {
+    /// PDQ Hamming distance, or 0 for an exact digest.
+    Distance(u32),
+    /// The share of each video's frames found in the other, for a vPDQ hit. Frames match at
+    /// distance ≤ 31 with quality ≥ 50 on both sides ([`MatchParams::PYTX`]); a video is a hit
+    /// when ≥ 80 % of the query's frames are found ([`MatchThresholds::PYTX`]).
+    Video(MatchPercentages),
 }
 
 /// The match index, shared by the registry and the member-side matcher (`quell serve
@@ -49,52 +55,70 @@ pub struct Matcher {
     pdq: Arc<LiveIndex>,
     md5: RwLock<Md5Index>,
     sha256: RwLock<Sha256Index>,
+    vpdq: RwLock<VideoIndex>,
     compacting: Arc<AtomicBool>,
+}
+
+/// The indexes while entries are being loaded; the PDQ multi-index tables are built in one
+/// go at the end.
+struct Builder {
+    pdq: IndexBuilder,
+    md5: Md5Index,
+    sha256: Sha256Index,
+    /// Videos, indexed all at once by [`Builder::videos`].
+    vpdq: Vec<(EntryId, Vpdq)>,
 }
 
 impl Matcher {
     /// Builds the index from entries (CPU work: call it off an async executor).
     pub fn from_entries(entries: impl IntoIterator<Item = (EntryId, Signal)>) -> Self {
-        let mut pdq = IndexBuilder::new();
-        let mut md5 = Md5Index::new();
-        let mut sha256 = Sha256Index::new();
+        let mut builder = Builder::new();
         for (id, signal) in entries {
-            add(&mut pdq, &mut md5, &mut sha256, id, signal);
+            builder.add(id, &signal);
         }
-        Self::assemble(pdq.build_mih(MihConfig::default()), md5, sha256)
+        let videos = builder.videos();
+        let pdq = builder.pdq.build_mih(MihConfig::default());
+        Self::assemble(pdq, builder.md5, builder.sha256, videos)
     }
 
-    fn assemble(pdq: quell_index::MihIndex, md5: Md5Index, sha256: Sha256Index) -> Self {
+    fn assemble(
+        pdq: quell_index::MihIndex,
+        md5: Md5Index,
+        sha256: Sha256Index,
+        vpdq: VideoIndex,
+    ) -> Self {
         Self {
             pdq: Arc::new(LiveIndex::new(pdq)),
             md5: RwLock::new(md5),
             sha256: RwLock::new(sha256),
+            vpdq: RwLock::new(vpdq),
             compacting: Arc::new(AtomicBool::new(false)),
         }
     }
 
     /// Loads every active entry from the store.
     pub(crate) async fn load(store: &impl Store) -> Result<Self, StoreError> {
-        let mut pdq = IndexBuilder::new();
-        let mut md5 = Md5Index::new();
-        let mut sha256 = Sha256Index::new();
+        let mut builder = Builder::new();
         let mut after = None;
         loop {
             let page = store.active_entries(after, LOAD_PAGE).await?;
             let Some(&(last, _)) = page.last() else { break };
             after = Some(last);
             for (id, signal) in page {
-                add(&mut pdq, &mut md5, &mut sha256, id, signal);
+                builder.add(id, &signal);
             }
         }
         // Building the multi-index tables is CPU work: keep it off the async executor.
-        let pdq = tokio::task::spawn_blocking(move || pdq.build_mih(MihConfig::default()))
-            .await
-            .map_err(|e| StoreError::Backend(Box::new(e)))?;
-        Ok(Self::assemble(pdq, md5, sha256))
+        tokio::task::spawn_blocking(move || {
+            let videos = builder.videos();
+            let pdq = builder.pdq.build_mih(MihConfig::default());
+            Self::assemble(pdq, builder.md5, builder.sha256, videos)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(Box::new(e)))
     }
 
-    /// Number of entries held.
+    /// Number of entries held (a video counts once).
     pub fn len(&self) -> usize {
         self.pdq.len()
             + self
@@ -107,6 +131,15 @@ impl Matcher {
                 .read()
                 .unwrap_or_else(PoisonError::into_inner)
                 .len()
+            + self.videos().len()
+    }
+
+    fn videos(&self) -> std::sync::RwLockReadGuard<'_, VideoIndex> {
+        self.vpdq.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn videos_mut(&self) -> std::sync::RwLockWriteGuard<'_, VideoIndex> {
+        self.vpdq.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether no entry is held.
@@ -117,21 +150,23 @@ impl Matcher {
     /// Adds entries (after their transaction committed).
     pub fn insert(&self, entries: &[(EntryId, Signal)]) {
         let mut pdq = Vec::new();
-        for &(id, signal) in entries {
+        for (id, signal) in entries {
+            let id = *id;
             match signal {
-                Signal::Pdq { hash, .. } => pdq.push((id_of(id), hash)),
+                Signal::Pdq { hash, .. } => pdq.push((id_of(id), *hash)),
                 Signal::Md5(d) => {
                     self.md5
                         .write()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .insert(id_of(id), d);
+                        .insert(id_of(id), *d);
                 }
                 Signal::Sha256(d) => {
                     self.sha256
                         .write()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .insert(id_of(id), d);
+                        .insert(id_of(id), *d);
                 }
+                Signal::Vpdq(v) => insert_video(&mut self.videos_mut(), id, v.video()),
             }
         }
         if !pdq.is_empty() {
@@ -142,7 +177,8 @@ impl Matcher {
 
     /// Removes entries (after their withdrawal or quarantine committed).
     pub fn remove(&self, entries: &[(EntryId, Signal)]) {
-        for &(id, signal) in entries {
+        for (id, signal) in entries {
+            let id = *id;
             match signal {
                 Signal::Pdq { .. } => {
                     self.pdq.remove(id_of(id));
@@ -151,13 +187,16 @@ impl Matcher {
                     self.md5
                         .write()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .remove(id_of(id), &d);
+                        .remove(id_of(id), d);
                 }
                 Signal::Sha256(d) => {
                     self.sha256
                         .write()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .remove(id_of(id), &d);
+                        .remove(id_of(id), d);
+                }
+                Signal::Vpdq(_) => {
+                    self.videos_mut().remove(id_of(id));
                 }
             }
         }
@@ -166,19 +205,27 @@ impl Matcher {
     /// Whether this entry is already indexed under this signal (so that replaying a change
     /// twice does not index it twice).
     pub fn contains(&self, entry: EntryId, signal: &Signal) -> bool {
-        self.lookup(&Query::of(signal), Distance::new(0))
+        let query = match signal {
+            Signal::Pdq { hash, .. } => Query::Pdq(*hash),
+            Signal::Md5(d) => Query::Md5(*d),
+            Signal::Sha256(d) => Query::Sha256(*d),
+            // An entry id holds one video: no need to search by content.
+            Signal::Vpdq(_) => return self.videos().contains(id_of(entry)),
+        };
+        self.lookup(&query, Distance::new(0))
             .iter()
             .any(|&(id, _)| id == entry)
     }
 
-    /// Entries matching `query`, nearest first; `max_distance` applies to PDQ.
-    pub fn lookup(&self, query: &Query, max_distance: Distance) -> Vec<(EntryId, u32)> {
+    /// Entries matching `query`, nearest first (vPDQ: most of the query found first, then
+    /// most of the entry's video found); `max_distance` applies to PDQ only.
+    pub fn lookup(&self, query: &Query, max_distance: Distance) -> Vec<(EntryId, Closeness)> {
         match query {
             Query::Pdq(hash) => self
                 .pdq
                 .range_search(hash, max_distance)
                 .into_iter()
-                .map(|hit| (entry_of(hit.id), hit.distance.get()))
+                .map(|hit| (entry_of(hit.id), Closeness::Distance(hit.distance.get())))
                 .collect(),
             Query::Md5(d) => exact(
                 self.md5
@@ -192,6 +239,19 @@ impl Matcher {
                     .unwrap_or_else(PoisonError::into_inner)
                     .get(d),
             ),
+            Query::Vpdq(video) => {
+                let mut hits = self.videos().matches(video, &MatchThresholds::PYTX);
+                hits.sort_by(|a, b| {
+                    let (a_p, b_p) = (a.percentages, b.percentages);
+                    b_p.query_match_pct
+                        .total_cmp(&a_p.query_match_pct)
+                        .then(b_p.compared_match_pct.total_cmp(&a_p.compared_match_pct))
+                        .then(a.video.cmp(&b.video))
+                });
+                hits.into_iter()
+                    .map(|m| (entry_of(m.video), Closeness::Video(m.percentages)))
+                    .collect()
+            }
         }
     }
 
@@ -210,27 +270,52 @@ impl Matcher {
     }
 }
 
-fn add(
-    pdq: &mut IndexBuilder,
-    md5: &mut Md5Index,
-    sha256: &mut Sha256Index,
-    id: EntryId,
-    signal: Signal,
-) {
-    let id = id_of(id);
-    match signal {
-        Signal::Pdq { hash, .. } => pdq.insert(id, hash),
-        Signal::Md5(d) => {
-            md5.insert(id, d);
+impl Builder {
+    fn new() -> Self {
+        Self {
+            pdq: IndexBuilder::new(),
+            md5: Md5Index::new(),
+            sha256: Sha256Index::new(),
+            vpdq: Vec::new(),
         }
-        Signal::Sha256(d) => {
-            sha256.insert(id, d);
+    }
+
+    /// Every video's frames in one index build (entry ids are unique, so no duplicates).
+    fn videos(&self) -> VideoIndex {
+        let videos = self.vpdq.iter().map(|(id, v)| (id_of(*id), v.video()));
+        VideoIndex::from_videos(MatchParams::PYTX, videos).unwrap_or_else(|e| {
+            tracing::error!("cannot index the vPDQ entries: {e}");
+            VideoIndex::new(MatchParams::PYTX)
+        })
+    }
+
+    fn add(&mut self, entry: EntryId, signal: &Signal) {
+        let id = id_of(entry);
+        match signal {
+            Signal::Pdq { hash, .. } => self.pdq.insert(id, *hash),
+            Signal::Md5(d) => {
+                self.md5.insert(id, *d);
+            }
+            Signal::Sha256(d) => {
+                self.sha256.insert(id, *d);
+            }
+            Signal::Vpdq(v) => self.vpdq.push((entry, v.clone())),
         }
     }
 }
 
-fn exact(ids: &[u64]) -> Vec<(EntryId, u32)> {
-    ids.iter().map(|&id| (entry_of(id), 0)).collect()
+/// Indexes a video; an entry already indexed (a replayed change) is left as it is.
+fn insert_video(index: &mut VideoIndex, entry: EntryId, video: &VideoHash) {
+    match index.insert(id_of(entry), video) {
+        Ok(()) | Err(quell_vpdq::IndexError::Duplicate(_)) => {}
+        Err(e) => tracing::error!(%entry, "cannot index vPDQ entry: {e}"),
+    }
+}
+
+fn exact(ids: &[u64]) -> Vec<(EntryId, Closeness)> {
+    ids.iter()
+        .map(|&id| (entry_of(id), Closeness::Distance(0)))
+        .collect()
 }
 
 /// Entry ids are positive `i64`s, so they are their own index ids.

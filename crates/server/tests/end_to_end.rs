@@ -107,7 +107,10 @@ async fn submit_sync_match_outcome_status_withdraw() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, case) = t.get(&format!("/v1/cases/{case_id}"), Some(&secret)).await;
     assert_eq!(status, StatusCode::OK, "{case}");
-    assert_eq!(case["hashes"], json!({ "pdq": 1, "md5": 1, "sha256": 1 }));
+    assert_eq!(
+        case["hashes"],
+        json!({ "pdq": 1, "md5": 1, "sha256": 1, "vpdq": 0 })
+    );
     assert_eq!(
         case["outcomes"],
         json!([{ "member": "acme", "outcome": "blocked", "at": "2026-03-04T05:06:07Z" }])

@@ -7,3 +7,4 @@ mod page;
 mod quarantine;
 mod roles;
 mod util;
+mod vpdq;

@@ -348,7 +348,7 @@ macro_rules! impl_store {
                 for (entry, state, kind, value, quality) in rows {
                     let entry = (EntryId::from_i64(entry), signal(&kind, &value, quality)?);
                     if state == "active" {
-                        tombstones.push(entry);
+                        tombstones.push(entry.clone());
                     }
                     removed.push(entry);
                 }
@@ -665,7 +665,7 @@ macro_rules! impl_store {
                 }
                 set_entry_state(&mut tx, entry, "quarantined").await?;
                 drop_upserts(&mut tx, entry).await?;
-                push_changes(&mut tx, &[(entry, signal)], false, at).await?;
+                push_changes(&mut tx, &[(entry, signal.clone())], false, at).await?;
                 append_audit(
                     &mut tx,
                     at,
@@ -693,7 +693,7 @@ macro_rules! impl_store {
                     return Ok(None);
                 }
                 set_entry_state(&mut tx, entry, "active").await?;
-                push_changes(&mut tx, &[(entry, signal)], true, at).await?;
+                push_changes(&mut tx, &[(entry, signal.clone())], true, at).await?;
                 append_audit(
                     &mut tx,
                     at,

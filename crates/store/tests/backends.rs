@@ -104,6 +104,7 @@ on_both!(
     outcomes_all_or_nothing,
     quarantine_and_release,
     concurrent_writers_keep_sequences_gap_free,
+    vpdq_entries,
 );
 
 #[tokio::test]

@@ -86,7 +86,7 @@ pub(crate) async fn case_lifecycle(store: &impl Store) {
     );
     for ((entry, signal), change) in case.entries().iter().zip(&changes) {
         assert_eq!(change.entry, *entry);
-        assert_eq!(change.op, ChangeOp::Upsert(*signal));
+        assert_eq!(change.op, ChangeOp::Upsert(signal.clone()));
     }
     let active = store.active_entries(None, 100).await.unwrap();
     let mut expected = case.entries().to_vec();
@@ -115,7 +115,7 @@ pub(crate) async fn case_lifecycle(store: &impl Store) {
     assert_eq!(store.last_change().await.unwrap(), 8);
     assert!(store.active_entries(None, 100).await.unwrap().is_empty());
     // Withdrawn entries keep their signal for the index to drop them by.
-    let (entry, signal) = case.entries()[1];
+    let (entry, signal) = case.entries()[1].clone();
     assert_eq!(store.entry_signal(entry).await.unwrap(), Some(signal));
     assert_eq!(store.entry_signal(EntryId::random()).await.unwrap(), None);
     let status = store.case_status(case.id()).await.unwrap();
@@ -382,12 +382,12 @@ pub(crate) async fn quarantine_and_release(store: &impl Store) {
         .create_case(&case, &Actor::Case(case.id()), t(1))
         .await
         .unwrap();
-    let (entry, signal) = case.entries()[0];
+    let (entry, signal) = case.entries()[0].clone();
     let q = store
         .quarantine(entry, "3 false positives", &Actor::System("fp"), t(2))
         .await
         .unwrap();
-    assert_eq!(q, Some(signal));
+    assert_eq!(q, Some(signal.clone()));
     assert_eq!(
         store
             .quarantine(entry, "again", &Actor::Cli, t(3))
@@ -409,7 +409,7 @@ pub(crate) async fn quarantine_and_release(store: &impl Store) {
 
     assert_eq!(
         store.release(entry, &Actor::Cli, t(4)).await.unwrap(),
-        Some(signal)
+        Some(signal.clone())
     );
     assert_eq!(store.release(entry, &Actor::Cli, t(5)).await.unwrap(), None);
     let last = all_changes(store).await.pop().unwrap();
@@ -469,4 +469,84 @@ pub(crate) async fn concurrent_writers_keep_sequences_gap_free(
     let seqs: Vec<i64> = all_changes(store).await.iter().map(|c| c.seq).collect();
     assert_eq!(seqs, (1..=16 * 4 * 3).collect::<Vec<i64>>());
     assert_eq!(chain_ok(store).await, 64);
+}
+
+/// A vPDQ hash of `frames` frames built from `seed` (all of quality 90).
+fn vpdq(seed: u8, frames: usize, spaced: bool) -> Signal {
+    let sep = if spaced { ", " } else { "," };
+    let list: Vec<String> = (0..frames)
+        .map(|i| {
+            let mut b = [seed; 32];
+            b[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            let time = if spaced {
+                format!("{i}.0")
+            } else {
+                format!("{i}.000")
+            };
+            format!("\"{},90,{time}\"", Pdq::from_bytes(b))
+        })
+        .collect();
+    Signal::from_parts("vpdq", &format!("[{}]", list.join(sep)), None).unwrap()
+}
+
+/// vPDQ entries: stored in canonical form, deduplicated, counted, synced, withdrawn with
+/// tombstones, each change with its audit event in the same transaction.
+pub(crate) async fn vpdq_entries(store: &impl Store) {
+    let video = vpdq(7, 600, false);
+    let same_video = vpdq(7, 600, true);
+    let other = vpdq(8, 3, false);
+    assert_eq!(video, same_video, "the canonical form makes them one hash");
+    let case = NewCase::new(
+        CaseId::random(),
+        "$argon2id$test".into(),
+        [video.clone(), same_video, other, signals(1)[0].clone()],
+    )
+    .unwrap();
+    assert_eq!(case.entries().len(), 3);
+    store
+        .create_case(&case, &Actor::Case(case.id()), t(1000))
+        .await
+        .unwrap();
+    let status = store.case_status(case.id()).await.unwrap();
+    assert_eq!(
+        status.hashes,
+        vec![(SignalKind::Pdq, 1), (SignalKind::Vpdq, 2)]
+    );
+    // The feed and the active entries carry the whole video hash, unchanged.
+    let changes = all_changes(store).await;
+    for ((entry, signal), change) in case.entries().iter().zip(&changes) {
+        assert_eq!(change.entry, *entry);
+        assert_eq!(change.op, ChangeOp::Upsert(signal.clone()));
+    }
+    let Some(ChangeOp::Upsert(Signal::Vpdq(stored))) = changes.first().map(|c| c.op.clone()) else {
+        panic!("the first change is the video: {changes:?}");
+    };
+    assert_eq!(stored.frames(), 600);
+    let mut active = store.active_entries(None, 100).await.unwrap();
+    active.sort_by_key(|(id, _)| *id);
+    let mut expected = case.entries().to_vec();
+    expected.sort_by_key(|(id, _)| *id);
+    assert_eq!(active, expected);
+
+    let removed = store
+        .withdraw_case(case.id(), &Actor::Case(case.id()), t(2000))
+        .await
+        .unwrap();
+    assert_eq!(removed.len(), 3);
+    assert!(removed.iter().any(|(_, s)| *s == video));
+    let after = all_changes(store).await;
+    assert_eq!(after.len(), 3, "upserts leave the feed, tombstones stay");
+    assert_eq!(
+        after
+            .iter()
+            .filter(|c| c.op == ChangeOp::Tombstone(SignalKind::Vpdq))
+            .count(),
+        2
+    );
+    let events = store.audit_events(0, 100).await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["case.open", "case.withdraw"]
+    );
+    assert_eq!(chain_ok(store).await, 2);
 }

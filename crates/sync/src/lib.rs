@@ -15,17 +15,15 @@
 //! [`CaseClient`] is the affected person's side of the same API (`quell case`): it lives
 //! here so both sides share one HTTP client configuration and error reading.
 //!
-//! Hash types are converted in one place, [`signal_of`], so a new type is one match arm.
+//! Hash types are converted in one place for every crate, `quell_api::convert`.
 
 mod client;
-mod signal;
 mod snapshot;
 mod stored;
 mod syncer;
 mod webhook;
 
 pub use crate::client::{CaseClient, ClientError, RegistryClient};
-pub use crate::signal::{hash_type, signal_of};
 pub use crate::snapshot::{Delta, SNAPSHOT_FILE, Snapshot};
 pub use crate::stored::{StoredHashes, StoredItem, StoredMatch};
 pub use crate::syncer::{SyncOptions, SyncStats, sync_until_caught_up};

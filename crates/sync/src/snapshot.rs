@@ -6,9 +6,13 @@
 //! quell-sync-snapshot 1
 //! cursor <cursor, or - before the first page>
 //! entries <n>
-//! <entry id> <pdq|md5|sha256> <hex> <quality, or ->     (n lines, by entry id)
+//! <entry id> <pdq|md5|sha256|vpdq> <value> <quality, or ->     (n lines, by entry id)
 //! sha256 <SHA-256 of every byte above, hex>
 //! ```
+//!
+//! A value is the hash in hex, or for `vpdq` the registry's canonical pytx signal string,
+//! which never holds a space or a newline; so vPDQ entries fit format version 1 unchanged, and
+//! a version-1 file written before vPDQ existed loads as it is.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -19,8 +23,6 @@ use anyhow::{Context as _, bail, ensure};
 use quell_api::{SyncEntry, SyncOp};
 use quell_registry::{EntryId, Signal};
 use sha2::{Digest, Sha256};
-
-use crate::signal::signal_of;
 
 /// The snapshot's file name in the data directory.
 pub const SNAPSHOT_FILE: &str = "snapshot.quell";
@@ -80,7 +82,7 @@ impl Snapshot {
         let mut delta = Delta::default();
         for (id, signal) in parsed {
             match signal {
-                Some(signal) => match self.entries.insert(id, signal) {
+                Some(signal) => match self.entries.insert(id, signal.clone()) {
                     Some(old) if old == signal => {}
                     Some(old) => {
                         delta.removed.push((id, old));
@@ -246,7 +248,11 @@ fn parse_entry(e: &SyncEntry) -> anyhow::Result<(EntryId, Option<Signal>)> {
     Ok(match e.op {
         SyncOp::Upsert => {
             let value = e.value.as_deref().context("an upsert without a value")?;
-            (id, Some(signal_of(e.kind, value, e.quality)?))
+            let quality = e.quality.map(i64::from);
+            (
+                id,
+                Some(quell_api::convert::signal_of(e.kind, value, quality)?),
+            )
         }
         SyncOp::Tombstone => (id, None),
     })
@@ -386,5 +392,59 @@ mod tests {
         std::fs::write(&path, &flipped).unwrap();
         let err = format!("{:#}", Snapshot::load(dir.path()).unwrap_err());
         assert!(err.contains("checksum mismatch"), "{err}");
+    }
+
+    const FRAME: &str = "e271017837246aaccddea259648fb7d62f435c89d9e99b2497763e216c8d055c";
+
+    fn vpdq(id: i64, value: &str) -> SyncEntry {
+        SyncEntry {
+            op: SyncOp::Upsert,
+            entry_id: EntryId::from_i64(id).to_string(),
+            kind: HashType::Vpdq,
+            value: Some(value.to_owned()),
+            quality: None,
+        }
+    }
+
+    #[test]
+    fn vpdq_entries_round_trip_and_replay_idempotently() {
+        let dir = tempfile::tempdir().unwrap();
+        // pytx's own spelling (spaces, short timestamps) is kept in canonical form.
+        let value = format!(r#"["{FRAME},100,0.0", "{FRAME},80,1.0"]"#);
+        let mut s = Snapshot::default();
+        let delta = s.apply(&[vpdq(9, &value), pdq(10)]).unwrap();
+        assert_eq!(delta.upserted.len(), 2);
+        assert!(s.apply(&[vpdq(9, &value)]).unwrap().is_empty());
+        s.save(dir.path()).unwrap();
+        let text = std::fs::read_to_string(Snapshot::path(dir.path())).unwrap();
+        assert!(
+            text.contains(&format!(
+                r#" vpdq ["{FRAME},100,0.000","{FRAME},80,1.000"] -"#
+            )),
+            "{text}"
+        );
+        assert_eq!(Snapshot::load(dir.path()).unwrap(), s);
+        let err = s
+            .apply(&[vpdq(11, &format!(r#"["{FRAME},100"]"#))])
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("bad vPDQ hash"), "{err:#}");
+    }
+
+    /// A version-1 file from before vPDQ existed (written by hand here, as the old code wrote
+    /// it) still loads.
+    #[test]
+    fn a_snapshot_from_before_vpdq_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = format!(
+            "quell-sync-snapshot 1\ncursor abc\nentries 2\n\
+             e_0000000000000005 pdq {} 80\ne_0000000000000006 md5 {} -\n",
+            "0".repeat(63) + "5",
+            "b".repeat(32)
+        );
+        let file = format!("{body}sha256 {}\n", hex(&Sha256::digest(body.as_bytes())));
+        std::fs::write(Snapshot::path(dir.path()), file).unwrap();
+        let s = Snapshot::load(dir.path()).unwrap();
+        assert_eq!(s.cursor(), "abc");
+        assert_eq!(s.entries().len(), 2);
     }
 }

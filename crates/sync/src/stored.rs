@@ -4,18 +4,18 @@
 use std::collections::HashMap;
 use std::io::BufRead as _;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use quell_api::HashType;
 use quell_hash::{MATCH_DISTANCE, Md5, Pdq, Sha256};
 use quell_index::{IndexBuilder, MihConfig, MihIndex, PdqIndex};
 use quell_registry::{EntryId, Signal};
+use quell_vpdq::{VideoHash, format};
 use serde::Deserialize;
 
-use crate::signal::hash_type;
-
 /// One stored media item's hashes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct StoredItem {
     /// Where the member keeps it (a path or the member's own id).
     pub path: String,
@@ -25,6 +25,8 @@ pub struct StoredItem {
     pub md5: Option<Md5>,
     /// SHA-256 of the file.
     pub sha256: Option<Sha256>,
+    /// Its vPDQ hash, for a video.
+    pub vpdq: Option<Arc<VideoHash>>,
 }
 
 /// A stored item that matches a list entry.
@@ -56,6 +58,8 @@ struct HashLine {
     pdq: Option<String>,
     md5: Option<String>,
     sha256: Option<String>,
+    /// pytx's list of `"hex,quality,timestamp"` strings.
+    vpdq: Option<Vec<String>>,
     error: Option<String>,
 }
 
@@ -112,14 +116,18 @@ impl StoredHashes {
 
     /// Stored items matching any of `entries`, by the registry's rule (PDQ within
     /// [`MATCH_DISTANCE`] inclusive, digests exactly), nearest first per entry.
+    ///
+    /// vPDQ entries are not checked here yet (the webhook event has no place for match
+    /// percentages); `quell scan` matches stored videos against the whole list.
     pub fn check(&self, entries: &[(EntryId, Signal)]) -> Vec<StoredMatch> {
         let mut found = Vec::new();
-        for &(entry, signal) in entries {
-            let kind = hash_type(signal.kind());
+        for (entry, signal) in entries {
+            let entry = *entry;
+            let kind = HashType::from(signal.kind());
             let hits: Vec<(usize, u32)> = match signal {
                 Signal::Pdq { hash, .. } => self
                     .pdq
-                    .range_search(&hash, MATCH_DISTANCE)
+                    .range_search(hash, MATCH_DISTANCE)
                     .into_iter()
                     .map(|h| {
                         (
@@ -128,8 +136,9 @@ impl StoredHashes {
                         )
                     })
                     .collect(),
-                Signal::Md5(d) => exact(self.md5.get(&d)),
-                Signal::Sha256(d) => exact(self.sha256.get(&d)),
+                Signal::Md5(d) => exact(self.md5.get(d)),
+                Signal::Sha256(d) => exact(self.sha256.get(d)),
+                Signal::Vpdq(_) => Vec::new(),
             };
             found.extend(hits.into_iter().map(|(item, distance)| StoredMatch {
                 item,
@@ -168,8 +177,13 @@ pub(crate) fn parse_line(line: &str) -> anyhow::Result<Option<StoredItem>> {
         .sha256
         .map(|h| h.parse::<Sha256>().context("sha256"))
         .transpose()?;
+    let vpdq = line
+        .vpdq
+        .map(|frames| format::from_pytx_strings(&frames).context("vpdq"))
+        .transpose()?
+        .map(Arc::new);
     anyhow::ensure!(
-        pdq.is_some() || md5.is_some() || sha256.is_some(),
+        pdq.is_some() || md5.is_some() || sha256.is_some() || vpdq.is_some(),
         "the record holds no hash"
     );
     Ok(Some(StoredItem {
@@ -177,6 +191,7 @@ pub(crate) fn parse_line(line: &str) -> anyhow::Result<Option<StoredItem>> {
         pdq,
         md5,
         sha256,
+        vpdq,
     }))
 }
 
@@ -210,6 +225,7 @@ mod tests {
             pdq: Some(h),
             md5: None,
             sha256: None,
+            vpdq: None,
         };
         let stored = StoredHashes::new(vec![item("near", near), item("far", far)]);
         let entry = EntryId::from_i64(9);
@@ -241,5 +257,14 @@ mod tests {
         );
         assert!(parse_line("pdq 1234").is_err());
         assert!(parse_line(r#"{"path":"c","pdq":"12"}"#).is_err());
+        let hex = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+        let video = format!(
+            r#"{{"path":"v.mp4","vpdq":["{hex},90,0.000","{hex},80,1.000"],"md5":"d41d8cd98f00b204e9800998ecf8427e"}}"#
+        );
+        let item = parse_line(&video).unwrap().unwrap();
+        assert_eq!(item.vpdq.unwrap().len(), 2);
+        assert!(item.md5.is_some() && item.pdq.is_none());
+        let bad = format!(r#"{{"path":"v.mp4","vpdq":["{hex},90"]}}"#);
+        assert!(format!("{:#}", parse_line(&bad).unwrap_err()).contains("vpdq"));
     }
 }

@@ -3,7 +3,10 @@
 //! Text (C++ `vpdqio.cpp`, `sample-hashes/*.txt`): one line per frame,
 //! `frame_number,quality,pdq_hex,timestamp_seconds`, timestamp with 3 decimals.
 //! JSON (pytx `vpdq_util.py`): a list of `"pdq_hex,quality,timestamp"` strings, the frame
-//! number implied by position in pytx; here it is the list index.
+//! number implied by position in pytx; here it is the list index. This list, as a JSON text, is
+//! pytx's (and HMA's) `VideoVPDQSignal` signal string. pytx formats the timestamp with
+//! Python's `{:.3}` (three *significant* digits: `12.3`, `1.23e+02`), so the JSON parser
+//! accepts an exponent; the writer always uses three decimals, which pytx reads back.
 //!
 //! Parsers are strict: every field must be present and in range, nothing may follow, and the
 //! error names the line (or list element) and the field.
@@ -127,7 +130,7 @@ pub fn from_text(text: &str) -> Result<VideoHash, ParseError> {
                 previous: prev.frame,
             });
         }
-        frames.push(frame_hash(frame, quality, pdq, timestamp, err)?);
+        frames.push(frame_hash(frame, quality, pdq, timestamp, false, err)?);
     }
     Ok(VideoHash::new(frames))
 }
@@ -170,7 +173,7 @@ pub fn from_pytx_strings<S: AsRef<str>>(items: &[S]) -> Result<VideoHash, ParseE
             ));
         };
         let frame = u32::try_from(i).map_err(|_| err(Field::Frame, "too many frames".into()))?;
-        frames.push(frame_hash(frame, quality, pdq, timestamp, err)?);
+        frames.push(frame_hash(frame, quality, pdq, timestamp, true, err)?);
     }
     Ok(VideoHash::new(frames))
 }
@@ -208,19 +211,20 @@ fn is_decimal(s: &str) -> bool {
 }
 
 /// One frame's quality, hash and timestamp fields, shared by both formats; `err` names the
-/// record and the field that is wrong.
+/// record and the field that is wrong. `exponent` allows pytx's `1.23e+02` timestamps.
 fn frame_hash(
     frame: u32,
     quality: &str,
     pdq: &str,
     timestamp: &str,
+    exponent: bool,
     err: impl Fn(Field, String) -> ParseError,
 ) -> Result<FrameHash, ParseError> {
     Ok(FrameHash {
         frame,
         quality: parse_quality(quality).map_err(|r| err(Field::Quality, r))?,
         pdq: parse_pdq(pdq).map_err(|r| err(Field::Pdq, r))?,
-        timestamp: parse_timestamp(timestamp).map_err(|r| err(Field::Timestamp, r))?,
+        timestamp: parse_timestamp(timestamp, exponent).map_err(|r| err(Field::Timestamp, r))?,
     })
 }
 
@@ -244,10 +248,16 @@ fn parse_pdq(s: &str) -> Result<Pdq, String> {
     s.parse::<Pdq>().map_err(|e| e.to_string())
 }
 
-fn parse_timestamp(s: &str) -> Result<f64, String> {
-    // Digits, optionally a point and more digits: no sign, exponent, "inf" or "NaN".
-    let (int, frac) = s.split_once('.').unwrap_or((s, "0"));
-    if !is_decimal(int) || !is_decimal(frac) {
+fn parse_timestamp(s: &str, exponent: bool) -> Result<f64, String> {
+    // Digits, optionally a point and more digits, and where allowed `e`, an optional sign and
+    // digits: no sign on the number, no "inf" or "NaN".
+    let (mantissa, exp) = match s.split_once(['e', 'E']) {
+        Some((m, e)) if exponent => (m, Some(e)),
+        _ => (s, None),
+    };
+    let exp_ok = exp.is_none_or(|e| is_decimal(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, "0"));
+    if !is_decimal(int) || !is_decimal(frac) || !exp_ok {
         return Err(format!(
             "{s:?} is not a non-negative decimal number of seconds"
         ));

@@ -78,6 +78,41 @@ impl VideoIndex {
         }
     }
 
+    /// An index of many videos at once: the frames go into the multi-index tables in one
+    /// build, instead of one compaction per [`COMPACT_AFTER`] inserted frames (which makes
+    /// inserting video after video quadratic in the total frame count).
+    ///
+    /// # Errors
+    /// If a video id appears twice, or the index is full.
+    pub fn from_videos<'a>(
+        params: MatchParams,
+        videos: impl IntoIterator<Item = (u64, &'a VideoHash)>,
+    ) -> Result<Self, IndexError> {
+        let mut index = Self::new(params);
+        let mut builder = IndexBuilder::new();
+        for (video, hash) in videos {
+            if index.videos.contains_key(&video) {
+                return Err(IndexError::Duplicate(video));
+            }
+            let frames = params.matchable_frames(hash);
+            let count = u32::try_from(frames.len()).map_err(|_| IndexError::Full)?;
+            let slot = u32::try_from(index.slot_video.len()).map_err(|_| IndexError::Full)?;
+            index.slot_video.push(Some(video));
+            index.videos.insert(
+                video,
+                Registered {
+                    slot,
+                    frames: count,
+                },
+            );
+            for (h, ordinal) in frames.into_iter().zip(0u32..) {
+                builder.insert(frame_id(slot, ordinal), h);
+            }
+        }
+        index.frames = LiveIndex::new(builder.build_mih(MihConfig::default()));
+        Ok(index)
+    }
+
     /// The frame comparison rules.
     pub fn params(&self) -> MatchParams {
         self.params
@@ -96,6 +131,11 @@ impl VideoIndex {
     /// Number of indexed frame hashes over all videos.
     pub fn frame_count(&self) -> usize {
         self.frames.len()
+    }
+
+    /// Whether `video` is registered.
+    pub fn contains(&self, video: u64) -> bool {
+        self.videos.contains_key(&video)
     }
 
     /// Registers a video's matchable frames under `video`.

@@ -58,6 +58,18 @@ fn pytx_strings_have_hex_quality_timestamp() {
 
 const HEX: &str = "e271017837246aaccddea259648fb7d62f435c89d9e99b2497763e216c8d055c";
 
+/// What pytx's `vpdq_to_json` writes: `json.dumps` with its `", "` separator, and timestamps
+/// through Python's `{:.3}` (three significant digits, an exponent from 100 s on).
+#[test]
+fn pytx_own_spelling_is_read() {
+    let json =
+        format!(r#"["{HEX},100,0.0", "{HEX},90,12.3", "{HEX},80,1.23e+02", "{HEX},70,1e+03"]"#);
+    let video = format::from_pytx_json(&json).unwrap();
+    let times: Vec<f64> = video.frames.iter().map(|f| f.timestamp).collect();
+    assert_eq!(times, [0.0, 12.3, 123.0, 1000.0]);
+    assert!(format::from_text(&format!("0,100,{HEX},1.23e+02\n")).is_err());
+}
+
 fn text_error(text: &str) -> (usize, Field) {
     match format::from_text(text) {
         Err(ParseError::Record { line, field, .. }) => (line, field),
@@ -141,6 +153,15 @@ fn json_errors_name_element_and_field() {
     assert_eq!(err(&format!(r#"["{HEX}0,100,0.000"]"#)), (0, Field::Pdq));
     assert_eq!(err(&format!(r#"["{HEX},100,x"]"#)), (0, Field::Timestamp));
     assert_eq!(err(r#"[1]"#), (0, Field::Record));
+    assert_eq!(err(&format!(r#"["{HEX},100,1e"]"#)), (0, Field::Timestamp));
+    assert_eq!(
+        err(&format!(r#"["{HEX},100,-1e2"]"#)),
+        (0, Field::Timestamp)
+    );
+    assert_eq!(
+        err(&format!(r#"["{HEX},100,1e+x"]"#)),
+        (0, Field::Timestamp)
+    );
     assert!(matches!(
         format::from_pytx_json("{}"),
         Err(ParseError::Json(_))

@@ -44,8 +44,10 @@ fn removed_videos_are_not_found_and_ids_are_unique() {
     index.insert(2, &a).unwrap();
     assert!(index.insert(1, &a).is_err());
     assert_eq!(index.matches(&a, &MatchThresholds::PYTX).len(), 2);
+    assert!(index.contains(1));
     assert!(index.remove(1));
     assert!(!index.remove(1));
+    assert!(!index.contains(1) && index.contains(2));
     let left: Vec<u64> = index.search(&a).iter().map(|m| m.video).collect();
     assert_eq!(left, vec![2]);
     // The freed slot is reused without mixing up videos.
@@ -55,6 +57,34 @@ fn removed_videos_are_not_found_and_ids_are_unique() {
     let left: Vec<u64> = index.search(&a).iter().map(|m| m.video).collect();
     assert_eq!(left, vec![2]);
     assert_eq!(index.len(), 2);
+}
+
+#[test]
+fn built_at_once_equals_inserted_one_by_one() {
+    let videos: Vec<VideoHash> = names().iter().map(|n| expected(n, false)).collect();
+    let mut one_by_one = VideoIndex::new(MatchParams::PYTX);
+    for (i, v) in videos.iter().enumerate() {
+        one_by_one.insert(i as u64 * 3, v).unwrap();
+    }
+    let mut at_once = VideoIndex::from_videos(
+        MatchParams::PYTX,
+        videos.iter().enumerate().map(|(i, v)| (i as u64 * 3, v)),
+    )
+    .unwrap();
+    assert_eq!(at_once.len(), one_by_one.len());
+    assert_eq!(at_once.frame_count(), one_by_one.frame_count());
+    for q in &videos {
+        assert_eq!(at_once.search(q), one_by_one.search(q));
+    }
+    // It stays a live index: removals and inserts work as before.
+    assert!(at_once.remove(0) && one_by_one.remove(0));
+    at_once.insert(1, &videos[0]).unwrap();
+    one_by_one.insert(1, &videos[0]).unwrap();
+    assert_eq!(at_once.search(&videos[0]), one_by_one.search(&videos[0]));
+    assert!(matches!(
+        VideoIndex::from_videos(MatchParams::PYTX, [(5, &videos[0]), (5, &videos[1])]),
+        Err(quell_vpdq::IndexError::Duplicate(5))
+    ));
 }
 
 fn flip(h: Pdq, bits: &[u8]) -> Pdq {

@@ -263,7 +263,7 @@ pub(crate) async fn quarantine(
             Timestamp::now(),
         )
         .await?;
-    if let Some(signal) = signal {
+    if let Some(signal) = signal.clone() {
         state.0.matcher.remove(&[(entry, signal)]);
         crate::routes::index_changed(&state);
     }
@@ -297,7 +297,7 @@ pub(crate) async fn release(
         .store()
         .release(entry, &actor(&caller.principal), Timestamp::now())
         .await?;
-    if let Some(signal) = signal {
+    if let Some(signal) = signal.clone() {
         state.0.matcher.insert(&[(entry, signal)]);
         crate::routes::index_changed(&state);
     }

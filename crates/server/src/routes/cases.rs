@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use quell_api::{
-    CaseOutcomeDto, CaseStatusResponse, ErrorBody, HashCounts, HashInput, HashType,
-    OpenCaseRequest, OpenCaseResponse, OutcomeKind, WithdrawResponse,
+    CaseOutcomeDto, CaseStatusResponse, ErrorBody, HashCounts, HashInput, OpenCaseRequest,
+    OpenCaseResponse, OutcomeKind, WithdrawResponse,
 };
 use quell_registry::{
     Action, Actor, CaseId, Invalid, MAX_HASHES_PER_CASE, NewCase, Outcome, Principal, Signal,
@@ -15,22 +15,6 @@ use quell_registry::{
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::{AppState, auth, time};
-
-fn signal_kind(kind: HashType) -> SignalKind {
-    match kind {
-        HashType::Pdq => SignalKind::Pdq,
-        HashType::Md5 => SignalKind::Md5,
-        HashType::Sha256 => SignalKind::Sha256,
-    }
-}
-
-pub(crate) fn hash_type(kind: SignalKind) -> HashType {
-    match kind {
-        SignalKind::Pdq => HashType::Pdq,
-        SignalKind::Md5 => HashType::Md5,
-        SignalKind::Sha256 => HashType::Sha256,
-    }
-}
 
 pub(crate) fn outcome_kind(o: Outcome) -> OutcomeKind {
     match o {
@@ -43,7 +27,7 @@ pub(crate) fn outcome_kind(o: Outcome) -> OutcomeKind {
 
 fn invalid(position: usize, e: &Invalid) -> ApiError {
     let code = match e {
-        Invalid::LowQuality(_) => "low_quality",
+        Invalid::LowQuality(_) | Invalid::LowQualityVideo(_) => "low_quality",
         Invalid::NoHashes => "no_hashes",
         Invalid::TooManyHashes(_) => "too_many_hashes",
         _ => "invalid_hash",
@@ -55,14 +39,7 @@ fn invalid(position: usize, e: &Invalid) -> ApiError {
 }
 
 fn signal_of(position: usize, h: &HashInput) -> Result<Signal, ApiError> {
-    if h.kind != HashType::Pdq && h.quality.is_some() {
-        return Err(invalid(
-            position,
-            &Invalid::UnexpectedQuality(signal_kind(h.kind)),
-        ));
-    }
-    Signal::from_parts(signal_kind(h.kind).as_str(), &h.value, h.quality)
-        .map_err(|e| invalid(position, &e))
+    quell_api::convert::signal_of(h.kind, &h.value, h.quality).map_err(|e| invalid(position, &e))
 }
 
 pub(crate) fn parse_case_id(s: &str) -> Result<CaseId, ApiError> {
@@ -74,7 +51,8 @@ pub(crate) fn parse_case_id(s: &str) -> Result<CaseId, ApiError> {
 /// Open a case with hashes only.
 ///
 /// No account is needed. The response holds the case id and a secret shown only once: keep
-/// both to check the case's status or withdraw it. PDQ hashes of quality below 50 are refused.
+/// both to check the case's status or withdraw it. PDQ hashes of quality below 50 are refused,
+/// and so are vPDQ hashes none of whose frames reaches quality 50.
 #[utoipa::path(
     post, path = "/v1/cases", tag = "cases",
     request_body = OpenCaseRequest,
@@ -172,6 +150,7 @@ pub(crate) async fn case_status(
             SignalKind::Pdq => hashes.pdq = n,
             SignalKind::Md5 => hashes.md5 = n,
             SignalKind::Sha256 => hashes.sha256 = n,
+            SignalKind::Vpdq => hashes.vpdq = n,
         }
     }
     Ok(Json(CaseStatusResponse {

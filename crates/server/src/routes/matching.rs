@@ -11,16 +11,23 @@ use quell_api::{
     OutcomesRequest, OutcomesResponse,
 };
 use quell_hash::{Distance, MATCH_DISTANCE};
-use quell_registry::{Actor, EntryId, Outcome, OutcomeReport, Principal, Store, Timestamp};
+use quell_registry::{
+    Actor, EntryId, MAX_VPDQ_FRAMES, Outcome, OutcomeReport, Principal, Store, Timestamp,
+};
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::matching::{Matcher, Query};
+use crate::matching::{Closeness, Matcher, Query};
 use crate::routes::{Caller, NeedsMatch, NeedsOutcomes};
 
 /// Most hashes per match or outcomes request.
 pub(crate) const MAX_BATCH: usize = 1000;
+
+/// Most vPDQ frames per match request, over all its vPDQ queries: a video costs one search
+/// per frame, so it is the frames, not the hashes, that bound a request's work. The same as
+/// the most frames one registered vPDQ may hold, so any registered video can be queried.
+pub(crate) const MAX_FRAMES_PER_REQUEST: usize = MAX_VPDQ_FRAMES;
 
 fn batch_size(what: &str, n: usize) -> Result<(), ApiError> {
     if n == 0 {
@@ -46,7 +53,35 @@ fn query_of(i: usize, kind: HashType, value: &str) -> Result<Query, ApiError> {
         HashType::Pdq => Query::Pdq(value.parse().map_err(bad)?),
         HashType::Md5 => Query::Md5(value.parse().map_err(bad)?),
         HashType::Sha256 => Query::Sha256(value.parse().map_err(bad)?),
+        // Unlike a case, a query whose frames are all below quality 50 is not refused: it
+        // simply matches nothing, as it would at any pytx matcher.
+        HashType::Vpdq => Query::Vpdq(std::sync::Arc::new(
+            quell_vpdq::format::from_pytx_json(value).map_err(|e| {
+                ApiError::bad_request("invalid_hash", format!("hashes[{i}]: bad vPDQ hash: {e}"))
+            })?,
+        )),
     })
+}
+
+/// Refuses a request whose vPDQ queries hold more than [`MAX_FRAMES_PER_REQUEST`] frames.
+fn frame_budget(queries: &[Query]) -> Result<(), ApiError> {
+    let frames: usize = queries
+        .iter()
+        .map(|q| match q {
+            Query::Vpdq(v) => v.len(),
+            _ => 0,
+        })
+        .sum();
+    if frames > MAX_FRAMES_PER_REQUEST {
+        return Err(ApiError::bad_request(
+            "too_many_frames",
+            format!(
+                "send at most {MAX_FRAMES_PER_REQUEST} vPDQ frames per request, got {frames}; \
+                 split the videos over several requests"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Validates a match request and looks every hash up: the match rule itself, shared by the
@@ -54,7 +89,7 @@ fn query_of(i: usize, kind: HashType, value: &str) -> Result<Query, ApiError> {
 pub(crate) fn lookup_all(
     matcher: &Matcher,
     req: &MatchRequest,
-) -> Result<Vec<Vec<(EntryId, u32)>>, ApiError> {
+) -> Result<Vec<Vec<(EntryId, Closeness)>>, ApiError> {
     batch_size("hash", req.hashes.len())?;
     let max = req.max_distance.unwrap_or(MATCH_DISTANCE.get());
     if max > MATCH_DISTANCE.get() {
@@ -73,22 +108,29 @@ pub(crate) fn lookup_all(
         .enumerate()
         .map(|(i, q)| query_of(i, q.kind, &q.value))
         .collect::<Result<Vec<_>, _>>()?;
-    let results: Vec<Vec<(EntryId, u32)>> =
-        queries.iter().map(|q| matcher.lookup(q, max)).collect();
-    Ok(results)
+    frame_budget(&queries)?;
+    Ok(queries.iter().map(|q| matcher.lookup(q, max)).collect())
 }
 
 /// The wire form of [`lookup_all`]'s results.
-pub(crate) fn response_of(results: Vec<Vec<(EntryId, u32)>>) -> MatchResponse {
+pub(crate) fn response_of(results: Vec<Vec<(EntryId, Closeness)>>) -> MatchResponse {
     MatchResponse {
         results: results
             .into_iter()
             .map(|hits| MatchResult {
                 matches: hits
                     .into_iter()
-                    .map(|(entry, distance)| MatchHit {
-                        entry_id: entry.to_string(),
-                        distance,
+                    .map(|(entry, closeness)| {
+                        let (distance, video) = match closeness {
+                            Closeness::Distance(d) => (Some(d), None),
+                            Closeness::Video(p) => (None, Some(p)),
+                        };
+                        MatchHit {
+                            entry_id: entry.to_string(),
+                            distance,
+                            query_match_percent: video.map(|p| p.query_match_pct),
+                            compared_match_percent: video.map(|p| p.compared_match_pct),
+                        }
                     })
                     .collect(),
             })
@@ -148,6 +190,7 @@ async fn quarantine(
         .store()
         .quarantine(entry, reason, actor, Timestamp::now())
         .await?;
+    let quarantined = signal.is_some();
     if let Some(signal) = signal {
         state.0.matcher.remove(&[(entry, signal)]);
         crate::routes::index_changed(state);
@@ -155,21 +198,25 @@ async fn quarantine(
             .increment(1);
         tracing::warn!(%entry, reason, "entry quarantined");
     }
-    Ok(signal.is_some())
+    Ok(quarantined)
 }
 
 /// Match hashes against the list.
 ///
 /// Served from the in-memory index, which reflects every submission and withdrawal as soon as
 /// it is acknowledged. PDQ hashes match within `max_distance` bits (default 31, at most 31);
-/// MD5 and SHA-256 match exactly.
+/// MD5 and SHA-256 match exactly. A vPDQ hash is compared with every registered video at once
+/// and matches by python-threatexchange's default decision (frames within distance 31, both
+/// of quality 50 or more; at least 80 % of the query's frames found); its hits carry
+/// `query_match_percent` and `compared_match_percent` instead of `distance`. At most 10,000
+/// vPDQ frames per request.
 #[utoipa::path(
     post, path = "/v1/match", tag = "members",
     request_body = MatchRequest,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One result per hash, in request order", body = MatchResponse),
-        (status = 400, description = "Invalid hashes or batch size", body = ErrorBody),
+        (status = 400, description = "Invalid hashes, batch size or frame count", body = ErrorBody),
         (status = 401, description = "Missing or invalid key", body = ErrorBody),
         (status = 403, description = "Key lacks the match scope", body = ErrorBody),
     )

@@ -5,19 +5,22 @@ use axum::extract::State;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use quell_api::{ErrorBody, SyncEntry, SyncOp, SyncResponse};
-use quell_registry::{ChangeOp, Signal, Store};
+use quell_registry::{Change, ChangeOp, Signal, Store};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::routes::cases::hash_type;
 use crate::routes::{Caller, NeedsSync};
 
 /// Changes per page unless the member asks for fewer or more.
 const DEFAULT_LIMIT: u32 = 10_000;
 /// Most changes per page.
 const MAX_LIMIT: u32 = 50_000;
+/// A page stops early once its hash values reach this many bytes (at least one change is
+/// always sent): 50,000 PDQ changes are about 3 MB, but vPDQ values are up to ~850 kB each,
+/// and members refuse responses over 64 MiB.
+const MAX_PAGE_VALUE_BYTES: usize = 16 << 20;
 
 /// Query parameters of `GET /v1/hashes`.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -93,8 +96,13 @@ pub(crate) async fn sync(
     }
     // One extra row says whether another page is waiting.
     let mut changes = state.store().changes(after, limit + 1).await?;
-    let has_more = changes.len() > limit as usize;
+    let mut has_more = changes.len() > limit as usize;
     changes.truncate(limit as usize);
+    let fits = fitting_in_budget(&changes);
+    if fits < changes.len() {
+        changes.truncate(fits);
+        has_more = true;
+    }
     let next = changes.last().map_or(after, |c| c.seq);
     let entries = changes
         .into_iter()
@@ -102,17 +110,14 @@ pub(crate) async fn sync(
             ChangeOp::Upsert(signal) => SyncEntry {
                 op: SyncOp::Upsert,
                 entry_id: c.entry.to_string(),
-                kind: hash_type(signal.kind()),
+                kind: signal.kind().into(),
                 value: Some(signal.value_hex()),
-                quality: match signal {
-                    Signal::Pdq { quality, .. } => Some(quality.get()),
-                    _ => None,
-                },
+                quality: signal.quality().map(|q| q.get()),
             },
             ChangeOp::Tombstone(kind) => SyncEntry {
                 op: SyncOp::Tombstone,
                 entry_id: c.entry.to_string(),
-                kind: hash_type(kind),
+                kind: kind.into(),
                 value: None,
                 quality: None,
             },
@@ -125,9 +130,49 @@ pub(crate) async fn sync(
     }))
 }
 
+/// How many of `changes` (at least one) fit in [`MAX_PAGE_VALUE_BYTES`].
+fn fitting_in_budget(changes: &[Change]) -> usize {
+    let mut bytes = 0;
+    changes
+        .iter()
+        .position(|c| {
+            bytes += match &c.op {
+                ChangeOp::Upsert(Signal::Vpdq(v)) => v.as_str().len(),
+                ChangeOp::Upsert(_) => 64,
+                ChangeOp::Tombstone(_) => 0,
+            };
+            bytes > MAX_PAGE_VALUE_BYTES
+        })
+        .map_or(changes.len(), |over| over.max(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_stop_at_the_value_budget() {
+        let frames: Vec<String> = (0..quell_registry::MAX_VPDQ_FRAMES)
+            .map(|i| format!(r#""{},100,{i}.000""#, "a".repeat(64)))
+            .collect();
+        let video = Signal::from_parts("vpdq", &format!("[{}]", frames.join(",")), None).unwrap();
+        let size = video.value_hex().len();
+        let change = |seq, op| Change {
+            seq,
+            entry: quell_registry::EntryId::from_i64(seq),
+            op,
+        };
+        let upserts: Vec<Change> = (1..=40)
+            .map(|i| change(i, ChangeOp::Upsert(video.clone())))
+            .collect();
+        assert_eq!(fitting_in_budget(&upserts), MAX_PAGE_VALUE_BYTES / size);
+        assert!(fitting_in_budget(&upserts) < upserts.len());
+        let tombstones: Vec<Change> = (1..=40)
+            .map(|i| change(i, ChangeOp::Tombstone(quell_registry::SignalKind::Vpdq)))
+            .collect();
+        assert_eq!(fitting_in_budget(&tombstones), 40);
+        assert_eq!(fitting_in_budget(&[]), 0);
+    }
 
     #[test]
     fn cursors_round_trip_and_refuse_forgeries() {
