@@ -320,15 +320,23 @@ fn open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
             summary.push_str(&format!("  {}\n", kind.describe(n)));
         }
     }
-    let count = |t: HashType| hashes.iter().filter(|h| h.kind == t).count();
+    // Per type, only the types present: "3 fingerprints (1 PDQ, 1 MD5, 1 SHA-256)".
+    let per_type: Vec<String> = [
+        (HashType::Pdq, "PDQ"),
+        (HashType::Vpdq, "vPDQ"),
+        (HashType::Md5, "MD5"),
+        (HashType::Sha256, "SHA-256"),
+    ]
+    .into_iter()
+    .filter_map(|(t, name)| {
+        let n = hashes.iter().filter(|h| h.kind == t).count();
+        (n > 0).then(|| format!("{n} {name}"))
+    })
+    .collect();
     summary.push_str(&format!(
-        "{} fingerprints ({} PDQ, {} vPDQ, {} MD5, {} SHA-256) {} {}: the fingerprints only, \
-         never the files.",
+        "{} fingerprints ({}) {} {}: the fingerprints only, never the files.",
         hashes.len(),
-        count(HashType::Pdq),
-        count(HashType::Vpdq),
-        count(HashType::Md5),
-        count(HashType::Sha256),
+        per_type.join(", "),
         if args.dry_run {
             "would be sent to"
         } else {
