@@ -48,7 +48,7 @@ enum Command {
     Match(index_cmd::MatchArgs),
     /// Run the registry: cases, members, hash-list sync and matching over HTTP; or, with
     /// `--matcher`, a member-side matcher serving the same match API from a synced copy.
-    Serve(serve_cmd::ServeArgs),
+    Serve(Box<serve_cmd::ServeArgs>),
     /// Keep a local, verified copy of the registry's hash list (member side).
     Sync(sync_cmd::SyncArgs),
     /// Check stored media or a stored hash file against the locally synced list.

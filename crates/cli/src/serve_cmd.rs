@@ -3,9 +3,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
-use quell_server::{AppState, Config, app};
+use quell_server::{AppState, ClientAddress, Config, Rate, app};
 use quell_store::{AnyStore, Location};
 
 /// Where the registry's database is; shared by every command that opens it.
@@ -64,7 +65,61 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_enum, default_value_t = LogFormat::Json)]
     log_format: LogFormat,
     #[command(flatten)]
+    limits: LimitArgs,
+    #[command(flatten)]
     matcher: crate::matcher_cmd::MatcherArgs,
+}
+
+/// Per-client limits on what needs no API key.
+#[derive(clap::Args, Debug)]
+struct LimitArgs {
+    /// Cases one client address may open: `COUNT/PERIOD` (PERIOD like `h`, `10m`, `30s`,
+    /// `1d`), or `off`.
+    #[arg(long, default_value = "10/h", value_name = "RATE", value_parser = parse_rate)]
+    case_open_limit: RateArg,
+    /// Wrong case secrets or API keys one client address may present before its requests with
+    /// credentials are refused (429, before any argon2 work): `COUNT/PERIOD`, or `off`.
+    #[arg(long, default_value = "20/10m", value_name = "RATE", value_parser = parse_rate)]
+    auth_failure_limit: RateArg,
+    /// Behind a reverse proxy: the header it appends the client's address to (e.g.
+    /// `x-forwarded-for`); its rightmost address is the client. Without it, the TCP peer is.
+    #[arg(long, value_name = "HEADER")]
+    client_ip_header: Option<axum::http::HeaderName>,
+}
+
+/// A rate flag's value: `None` is `off`.
+#[derive(Clone, Copy, Debug)]
+struct RateArg(Option<Rate>);
+
+fn parse_rate(s: &str) -> Result<RateArg, String> {
+    if s == "off" {
+        return Ok(RateArg(None));
+    }
+    let bad = || format!("{s:?} is not a rate: write COUNT/PERIOD, e.g. 10/h or 20/10m, or off");
+    let (count, period) = s.split_once('/').ok_or_else(bad)?;
+    let count: u32 = count.parse().map_err(|_| bad())?;
+    let digits = period.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = match &period[digits.len()..] {
+        "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    let n: u64 = if digits.is_empty() {
+        1
+    } else {
+        digits.parse().map_err(|_| bad())?
+    };
+    if count == 0 || n == 0 {
+        return Err(format!(
+            "{s:?}: the count and the period must be above zero (or use off)"
+        ));
+    }
+    Ok(RateArg(Some(Rate::per(
+        count,
+        Duration::from_secs(n * unit),
+    ))))
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -100,7 +155,17 @@ fn init_logging(format: LogFormat) {
 
 async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let store = args.store.open().await?;
-    let state = AppState::new(store.clone(), Config::default())
+    let config = Config {
+        case_open_rate: args.limits.case_open_limit.0,
+        auth_failure_rate: args.limits.auth_failure_limit.0,
+        client_address: args
+            .limits
+            .client_ip_header
+            .clone()
+            .map_or(ClientAddress::Peer, ClientAddress::Header),
+        ..Config::default()
+    };
+    let state = AppState::new(store.clone(), config)
         .await
         .context("loading the match index")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -110,7 +175,9 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%addr, entries = state.indexed_entries(), "quell registry listening");
     // A plain line on stdout too, for scripts and tests that start the server on port 0.
     println!("quell: listening on http://{addr}");
-    axum::serve(listener, app(state))
+    // The peer address is what the rate limits count by.
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;
@@ -158,5 +225,33 @@ mod tests {
         assert_eq!(args.listen, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(args.store.data_dir, PathBuf::from("quell-data"));
         assert_eq!(args.store.database_url, None);
+        assert_eq!(
+            args.limits.case_open_limit.0,
+            Some(Rate::per(10, Duration::from_secs(3600)))
+        );
+        assert!(args.limits.client_ip_header.is_none());
+    }
+
+    #[test]
+    fn rates_are_count_per_period_or_off() {
+        let rate = |s: &str| parse_rate(s).map(|r| r.0);
+        assert_eq!(rate("off"), Ok(None));
+        assert_eq!(
+            rate("10/h"),
+            Ok(Some(Rate::per(10, Duration::from_secs(3600))))
+        );
+        assert_eq!(
+            rate("20/10m"),
+            Ok(Some(Rate::per(20, Duration::from_secs(600))))
+        );
+        assert_eq!(
+            rate("5/30s"),
+            Ok(Some(Rate::per(5, Duration::from_secs(30))))
+        );
+        for bad in [
+            "", "10", "10/", "10/y", "x/h", "0/h", "10/0m", "-1/h", "10/h/2",
+        ] {
+            assert!(rate(bad).is_err(), "{bad:?}");
+        }
     }
 }

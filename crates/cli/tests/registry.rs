@@ -95,6 +95,8 @@ impl Server {
     fn start(db: &Db) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_quell"))
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "text"])
+            // The kill test streams cases from one address as fast as it can.
+            .args(["--case-open-limit", "off"])
             .args(&db.args)
             .env("QUELL_LOG", "warn")
             .stdout(Stdio::piped())

@@ -23,6 +23,7 @@
 mod auth;
 mod error;
 mod extract;
+mod limit;
 mod matching;
 mod metrics;
 mod page;
@@ -38,6 +39,7 @@ use quell_registry::{ChangeOp, SecretHasher, Store, StoreError};
 use quell_store::AnyStore;
 
 pub use crate::error::ApiError;
+pub use crate::limit::{ClientAddress, Rate};
 pub use crate::matching::{Closeness, Matcher, Query};
 pub use crate::sidecar::{Sidecar, sidecar_app};
 
@@ -60,6 +62,13 @@ pub struct Config {
     /// How often the index replays changes committed by other processes; `None` only at
     /// startup and on [`AppState::catch_up`].
     pub index_poll: Option<Duration>,
+    /// Cases one client may open (`POST /v1/cases`); `None`: no limit.
+    pub case_open_rate: Option<Rate>,
+    /// Wrong credentials (answered `401`) one client may present before its requests with
+    /// credentials are refused, before any argon2 work; `None`: no limit.
+    pub auth_failure_rate: Option<Rate>,
+    /// Where a request's client address comes from (the peer, or a reverse proxy's header).
+    pub client_address: ClientAddress,
 }
 
 impl Default for Config {
@@ -72,6 +81,11 @@ impl Default for Config {
             flood_window: Duration::from_secs(3600),
             secret_hasher: SecretHasher::default(),
             index_poll: Some(Duration::from_secs(1)),
+            // A person opens a case or a few; a script flooding the list opens thousands.
+            case_open_rate: Some(Rate::per(10, Duration::from_secs(3600))),
+            // Mistyping a secret a few times is human; guessing is not.
+            auth_failure_rate: Some(Rate::per(20, Duration::from_secs(600))),
+            client_address: ClientAddress::Peer,
         }
     }
 }
@@ -92,6 +106,8 @@ struct Inner {
     replayed: std::sync::atomic::AtomicI64,
     keys: auth::KeyCache,
     floods: routes::matching::FloodCounter,
+    case_opens: Option<limit::Limiter>,
+    auth_failures: Option<limit::Limiter>,
     config: Config,
 }
 
@@ -114,6 +130,8 @@ impl AppState {
             matcher,
             list_writes: tokio::sync::Mutex::new(()),
             replayed: std::sync::atomic::AtomicI64::new(start),
+            case_opens: config.case_open_rate.map(limit::Limiter::new),
+            auth_failures: config.auth_failure_rate.map(limit::Limiter::new),
             config,
         }));
         state.catch_up().await?;

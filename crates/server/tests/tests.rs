@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod end_to_end;
+mod limits;
 mod ops;
 mod page;
 mod quarantine;

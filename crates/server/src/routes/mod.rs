@@ -77,6 +77,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(crate::page::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::limit::guard,
+        ))
         .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(TraceLayer::new_for_http())
         .layer(DefaultBodyLimit::max(max_body))
