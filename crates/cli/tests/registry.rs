@@ -1,16 +1,13 @@
 //! The registry through the real binary: `quell serve` killed with SIGKILL mid-stream keeps
 //! every acknowledged case (SQLite and PostgreSQL); `member`, `audit` and `list` commands.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::util::quell;
+use crate::util::{Proc, quell, try_http};
 
 /// Where a test's registry lives: `--data-dir` or `--database-url` arguments.
 struct Db {
@@ -85,83 +82,12 @@ fn run_ok(args: &[&str], db: &Db) -> String {
     out
 }
 
-/// A running `quell serve` on a free port.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Server {
-    fn start(db: &Db) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_quell"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "text"])
-            // The kill test streams cases from one address as fast as it can.
-            .args(["--case-open-limit", "off"])
-            .args(&db.args)
-            .env("QUELL_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("quell: listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        Self { child, addr }
-    }
-
-    /// SIGKILL: no shutdown code runs.
-    fn kill_9(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A minimal HTTP/1.1 client (one request per connection), so the tests need no HTTP crate.
-fn http(
-    addr: &str,
-    method: &str,
-    path: &str,
-    bearer: Option<&str>,
-    body: Option<&Value>,
-) -> std::io::Result<(u16, Value)> {
-    let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if !body.is_empty() {
-        req.push_str("Content-Type: application/json\r\n");
-    }
-    if let Some(token) = bearer {
-        req.push_str(&format!("Authorization: Bearer {token}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(&body);
-    stream.write_all(req.as_bytes())?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    let status: u16 = response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status line"))?;
-    let (_, body) = response.split_once("\r\n\r\n").unwrap_or(("", ""));
-    Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+/// `quell serve` on the test's database.
+fn start_server(db: &Db) -> Proc {
+    let mut args: Vec<&str> = db.args.iter().map(String::as_str).collect();
+    // The kill test streams cases from one address as fast as it can.
+    args.extend(["--case-open-limit", "off"]);
+    Proc::start(&args, &[])
 }
 
 fn pdq(seed: u64) -> String {
@@ -182,7 +108,7 @@ fn survives_kill_9(db: &Db) {
     let key = run_ok(&["member", "add", "checker", "--scopes", "match"], db)
         .trim()
         .to_owned();
-    let server = Server::start(db);
+    let server = start_server(db);
     let acked = Arc::new(Mutex::new(Vec::<(String, String, String)>::new()));
     let stop = Instant::now() + Duration::from_millis(1500);
     let threads: Vec<_> = (0..4u64)
@@ -195,7 +121,8 @@ fn survives_kill_9(db: &Db) {
                     let body =
                         json!({ "hashes": [{ "type": "pdq", "value": hash, "quality": 90 }] });
                     // After the kill, connections fail: that is the end of the stream.
-                    let Ok((status, resp)) = http(&addr, "POST", "/v1/cases", None, Some(&body))
+                    let Ok((status, resp)) =
+                        try_http(&addr, "POST", "/v1/cases", None, Some(&body))
                     else {
                         break;
                     };
@@ -226,8 +153,8 @@ fn survives_kill_9(db: &Db) {
     );
     eprintln!("{} cases acknowledged before SIGKILL", acked.len());
 
-    let server = Server::start(db);
-    let (status, health) = http(&server.addr, "GET", "/healthz", None, None).unwrap();
+    let server = start_server(db);
+    let (status, health) = try_http(&server.addr, "GET", "/healthz", None, None).unwrap();
     assert_eq!(status, 200);
     assert!(health["indexed_entries"].as_u64().unwrap() >= acked.len() as u64);
     for chunk in acked.chunks(1000) {
@@ -235,7 +162,7 @@ fn survives_kill_9(db: &Db) {
             .iter()
             .map(|(_, _, h)| json!({ "type": "pdq", "value": h }))
             .collect();
-        let (status, resp) = http(
+        let (status, resp) = try_http(
             &server.addr,
             "POST",
             "/v1/match",
@@ -254,7 +181,7 @@ fn survives_kill_9(db: &Db) {
     }
     // Case secrets too: a sample, since each check runs argon2.
     for (case, secret, _) in acked.iter().step_by((acked.len() / 10).max(1)) {
-        let (status, resp) = http(
+        let (status, resp) = try_http(
             &server.addr,
             "GET",
             &format!("/v1/cases/{case}"),
@@ -368,14 +295,14 @@ fn list_export_and_import_round_trip_in_pytx_format() {
     assert_eq!(got, want);
 
     // A running server picks up an import from the change feed, without a restart.
-    let server = Server::start(&a);
-    let (_, health) = http(&server.addr, "GET", "/healthz", None, None).unwrap();
+    let server = start_server(&a);
+    let (_, health) = try_http(&server.addr, "GET", "/healthz", None, None).unwrap();
     assert_eq!(health["indexed_entries"], 3);
     std::fs::write(file.path(), format!("pdq {}\n", pdq(3))).unwrap();
     run_ok(&["list", "import", file.path().to_str().unwrap()], &a);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let (_, health) = http(&server.addr, "GET", "/healthz", None, None).unwrap();
+        let (_, health) = try_http(&server.addr, "GET", "/healthz", None, None).unwrap();
         if health["indexed_entries"] == 4 {
             break;
         }

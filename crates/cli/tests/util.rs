@@ -1,7 +1,13 @@
-//! A tiny harness: run the built `quell` binary, capture its output.
+//! A tiny harness: run the built `quell` binary, capture its output, or keep it serving and
+//! talk HTTP to it.
 
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
 
 /// The golden vectors' `pdq` folder (see the pdq crate's tests for the layout).
 pub(crate) fn pdq_vectors() -> PathBuf {
@@ -15,7 +21,6 @@ pub(crate) fn pdq_vectors() -> PathBuf {
 
 /// Runs `quell ARGS` with `stdin` piped in; returns (exit code, stdout, stderr).
 pub(crate) fn quell(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-    use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_quell"))
         .args(args)
         .stdin(Stdio::piped())
@@ -34,4 +39,97 @@ pub(crate) fn quell(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
         String::from_utf8(stdout).unwrap(),
         String::from_utf8(stderr).unwrap(),
     )
+}
+
+/// A running `quell serve` (registry or matcher) on a free port.
+pub(crate) struct Proc {
+    child: Child,
+    pub(crate) addr: String,
+}
+
+impl Proc {
+    pub(crate) fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_quell"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "text"])
+            .args(args)
+            .envs(env.iter().copied())
+            .env("QUELL_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("quell: listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Self { child, addr }
+    }
+
+    pub(crate) fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub(crate) fn kill_9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 client (one request per connection), so the tests need no HTTP crate.
+pub(crate) fn try_http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<&Value>,
+) -> std::io::Result<(u16, Value)> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !body.is_empty() {
+        req.push_str("Content-Type: application/json\r\n");
+    }
+    if let Some(token) = bearer {
+        req.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(&body);
+    stream.write_all(req.as_bytes())?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status: u16 = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status line"))?;
+    let (_, body) = response.split_once("\r\n\r\n").unwrap_or(("", ""));
+    Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+}
+
+/// [`try_http`] for a server that must answer.
+pub(crate) fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    try_http(addr, method, path, bearer, body).unwrap()
 }

@@ -43,7 +43,7 @@ impl Vpdq {
     /// quality 50 (nothing could ever match it).
     pub fn parse(value: &str) -> Result<Self, Invalid> {
         let video = format::from_pytx_json(value).map_err(|e| Invalid::Vpdq(e.to_string()))?;
-        Self::from_video(video)
+        Self::canonical(video, Some(value))
     }
 
     /// Wraps hashed frames, with the same checks as [`Vpdq::parse`].
@@ -51,6 +51,12 @@ impl Vpdq {
     /// # Errors
     /// As [`Vpdq::parse`].
     pub fn from_video(video: VideoHash) -> Result<Self, Invalid> {
+        Self::canonical(video, None)
+    }
+
+    /// Checks `video` and pairs it with its canonical text; `source` is the text it was
+    /// parsed from, if any.
+    fn canonical(video: VideoHash, source: Option<&str>) -> Result<Self, Invalid> {
         if video.is_empty() {
             return Err(Invalid::Vpdq("a vPDQ hash needs at least one frame".into()));
         }
@@ -67,8 +73,14 @@ impl Vpdq {
         }
         // Re-reading the canonical text yields the same frames except frame numbers, which
         // pytx's form does not carry: renumber so that a parsed and a re-parsed hash are equal.
+        // Values read back from the store or the feed are canonical already, so their frames
+        // are the re-parsed ones: parse again only when the text changed.
         let text = format::to_pytx_json(&video);
-        let video = format::from_pytx_json(&text).map_err(|e| Invalid::Vpdq(e.to_string()))?;
+        let video = if source == Some(text.as_str()) {
+            video
+        } else {
+            format::from_pytx_json(&text).map_err(|e| Invalid::Vpdq(e.to_string()))?
+        };
         Ok(Self(Arc::new(Inner { text, video })))
     }
 
