@@ -125,10 +125,10 @@ describe("frame selection and the wire form", () => {
   });
 });
 
-/** The first `frames` decoded frames of a sample as FFmpeg's planes (yuv420p) or RGB24 bytes. */
-async function ffmpegFrames(name: string, frames: number, pixFmt: "yuv420p" | "rgb24", frameBytes: number, each: (frame: Uint8Array, n: number) => void): Promise<number> {
+/** The first `frames` decoded frames of a video as FFmpeg's planes (yuv420p) or RGB24 bytes. */
+async function ffmpegFrames(path: string, frames: number, pixFmt: "yuv420p" | "rgb24", frameBytes: number, each: (frame: Uint8Array, n: number) => void): Promise<number> {
   const child = spawn("ffmpeg", [
-    "-v", "error", "-i", join(vpdqDir, "videos", `${name}.mp4`), "-frames:v", String(frames),
+    "-v", "error", "-i", path, "-frames:v", String(frames),
     "-sws_flags", "area", "-f", "rawvideo", "-pix_fmt", pixFmt, "-",
   ], { stdio: ["ignore", "pipe", "inherit"] });
   let pending = Buffer.alloc(0);
@@ -162,7 +162,7 @@ describe("frames: FFmpeg's decoded planes through our conversion and PDQ", () =>
       const rgb = new Uint8Array(width * height * 3);
       const luma = new Float32Array(width * height);
       const got: string[] = [];
-      const n = await ffmpegFrames(name, 40, "yuv420p", (width * height * 3) / 2, (frame) => {
+      const n = await ffmpegFrames(join(vpdqDir, "videos", `${name}.mp4`), 40, "yuv420p", (width * height * 3) / 2, (frame) => {
         yuv420ToRgb(i420(frame, width, height), rgb);
         lumaOfFloat32(rgb, width, height, luma);
         const { hex, quality } = pdqFromLuma(luma, width, height);
@@ -173,18 +173,25 @@ describe("frames: FFmpeg's decoded planes through our conversion and PDQ", () =>
     });
   }
 
+  // The sample whose width is a multiple of 8, and a generated one 854 px wide (not a multiple
+  // of 8 or 16, where SIMD code paths often change).
   it.runIf(process.arch === "x64")("RGB equals FFmpeg's RGB24 byte for byte (x86 swscale, as for the reference)", async () => {
-    const [width, height] = [1080, 1080];
-    const planes: Uint8Array[] = [];
-    await ffmpegFrames("test-padded-dimensions", 5, "yuv420p", (width * height * 3) / 2, (f) => planes.push(f));
-    const rgb = new Uint8Array(width * height * 3);
-    let compared = 0;
-    await ffmpegFrames("test-padded-dimensions", 5, "rgb24", width * height * 3, (want, n) => {
-      yuv420ToRgb(i420(planes[n], width, height), rgb);
-      expect(Buffer.compare(Buffer.from(rgb), Buffer.from(want)), `frame ${n}`).toBe(0);
-      compared++;
-    });
-    expect(compared).toBe(5);
+    const wide = generated("wide.mp4", ["-vf", "scale=854:480"]);
+    for (const [path, width, height] of [
+      [join(vpdqDir, "videos", "test-padded-dimensions.mp4"), 1080, 1080],
+      [wide, 854, 480],
+    ] as const) {
+      const planes: Uint8Array[] = [];
+      await ffmpegFrames(path, 5, "yuv420p", (width * height * 3) / 2, (f) => planes.push(f));
+      const rgb = new Uint8Array(width * height * 3);
+      let compared = 0;
+      await ffmpegFrames(path, 5, "rgb24", width * height * 3, (want, n) => {
+        yuv420ToRgb(i420(planes[n], width, height), rgb);
+        expect(Buffer.compare(Buffer.from(rgb), Buffer.from(want)), `${path} frame ${n}`).toBe(0);
+        compared++;
+      });
+      expect(compared).toBe(5);
+    }
   });
 
   it("NV12 (interleaved chroma) gives the same RGB as I420", () => {
