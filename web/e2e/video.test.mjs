@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { start, vectorsDir } from "./harness.mjs";
+import { quellBinary, start, vectorsDir } from "./harness.mjs";
 
 const vpdqDir = join(vectorsDir(), "vpdq");
 const sampleNames = readdirSync(join(vpdqDir, "videos"))
@@ -166,8 +166,9 @@ describe("videos in Chromium", () => {
     const { page, base } = env;
     await page.goto(`${base}/`, { waitUntil: "networkidle" });
     const samples = sampleNames.map((name) => ({ name: `${name}.mp4`, mimeType: "video/mp4", buffer: readFileSync(join(vpdqDir, "videos", `${name}.mp4`)) }));
-    // Decodable here but not measured against the C++: 854 px wide (not a multiple of 16).
-    const wide = generated("wide.mp4", "video/mp4", ["-c:v", "libx264", "-pix_fmt", "yuv420p"]);
+    // Decodable here but not in the reference outputs: QuickTime with an audio track, 854 px wide
+    // (not a multiple of 8); compared with `quell hash` below.
+    const wide = generated("wide.mov", "video/quicktime", ["-f", "lavfi", "-i", "sine=duration=2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"]);
     // Not decodable here: MPEG-4 Part 2 (no WebCodecs decoder), WebM (not MP4), fragmented MP4.
     const fallbacks = [
       generated("part2.mp4", "video/mp4", ["-c:v", "mpeg4", "-pix_fmt", "yuv420p"]),
@@ -218,9 +219,22 @@ describe("videos in Chromium", () => {
       });
       lines.push(assertAgrees(`${name} (1 per second)`, frames, reference("expected-1s", name)));
     }
-    const wideFrames = JSON.parse(shown.get("wide.mp4").vpdq);
-    assert.equal(wideFrames.length, 2, "2 s at 25 fps: frames 0 and 25");
-    assert.deepEqual(wideFrames.map((s) => s.split(",")[2]), ["0.000", "1.000"]);
+    // The generated video against `quell hash` (quell-vpdq: FFmpeg in a child process) on the same bytes.
+    const toFrames = (list) => list.map((s) => {
+      const [hex, quality, timestamp] = s.split(",");
+      return { hex, quality: Number(quality), timestamp };
+    });
+    const wideFrames = toFrames(JSON.parse(shown.get("wide.mov").vpdq));
+    assert.deepEqual(wideFrames.map((f) => f.timestamp), ["0.000", "1.000"], "2 s at 25 fps: frames 0 and 25");
+    const wideDir = mkdtempSync(join(tmpdir(), "quell-e2e-video-"));
+    try {
+      writeFileSync(join(wideDir, "wide.mov"), wide.buffer);
+      const cli = JSON.parse(execFileSync(quellBinary(), ["hash", "--json", join(wideDir, "wide.mov")], { encoding: "utf8" }));
+      const cliFrames = toFrames(typeof cli.vpdq === "string" ? JSON.parse(cli.vpdq) : cli.vpdq);
+      lines.push(assertAgrees("wide.mov against quell hash", wideFrames, cliFrames.map((f, i) => ({ ...f, frame: i * 25 }))));
+    } finally {
+      rmSync(wideDir, { recursive: true, force: true });
+    }
     for (const f of fallbacks) {
       const got = shown.get(f.name);
       assert.equal(got.state, "exact", `${f.name}: ${got.text}`);

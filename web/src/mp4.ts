@@ -98,11 +98,24 @@ function parseMovie(headers: ArrayBuffer): { movie: Movie; iso: ReturnType<typeo
   iso.onError = (_module, message) => {
     error = message;
   };
-  // ftyp and moov alone, placed at position 0: sample offsets in the tables are absolute file
-  // offsets and do not depend on where mp4box thinks the boxes are.
-  iso.appendBuffer(MP4BoxBuffer.fromArrayBuffer(headers, 0), true);
-  iso.flush();
-  if (!movie) throw new UnsupportedVideo(`the movie header could not be read${error ? `: ${error}` : ""}`);
+  // mp4box reports boxes it cannot parse (QuickTime `udta` metadata, for one) on
+  // console.error and skips them; they do not touch the sample tables. Parsing is synchronous,
+  // so the messages are caught here, kept for the refusal below, and stay out of the console.
+  const skipped: unknown[] = [];
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => skipped.push(args.at(-1));
+  try {
+    // ftyp and moov alone, placed at position 0: sample offsets in the tables are absolute file
+    // offsets and do not depend on where mp4box thinks the boxes are.
+    iso.appendBuffer(MP4BoxBuffer.fromArrayBuffer(headers, 0), true);
+    iso.flush();
+  } finally {
+    console.error = consoleError;
+  }
+  if (!movie) {
+    const why = error ?? (skipped.length > 0 ? String(skipped[0]) : undefined);
+    throw new UnsupportedVideo(`the movie header could not be read${why ? `: ${why}` : ""}`);
+  }
   return { movie, iso };
 }
 

@@ -6,7 +6,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, openAsBlob, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { MAX_MOOV_BYTES, UnsupportedVideo, readVideoTrack } from "../src/mp4";
 import { lumaOfFloat32, pdqFromLuma } from "../src/pdq";
 import { MAX_VPDQ_FRAMES, vpdqSignal, type VpdqFrame } from "../src/protocol";
@@ -66,6 +66,23 @@ describe("MP4 sample tables", () => {
     const track = await readVideoTrack(blob);
     expect(track.samples[0].offset).toBeLessThan(64); // mdat comes right after ftyp
     expect({ width: track.width, height: track.height }).toEqual({ width: 1080, height: 1080 });
+  });
+
+  it("reads QuickTime with audio; mp4box's complaints about its metadata stay out of the console", async () => {
+    const mov = join(scratch, "clip.mov");
+    execFileSync("ffmpeg", [
+      "-v", "error", "-f", "lavfi", "-i", "testsrc=duration=1:size=64x48:rate=10", "-f", "lavfi", "-i", "sine=duration=1",
+      "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-y", mov,
+    ]);
+    const errors = vi.spyOn(console, "error");
+    try {
+      const track = await readVideoTrack(await openAsBlob(mov));
+      expect(track.samples.length).toBe(10);
+      expect(track.fps).toBe(10);
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   it("refuses what FFmpeg would number differently or that is not MP4", async () => {
