@@ -4,13 +4,14 @@
  *
  * The page talks to its own origin only (`/v1/cases…`), and every request body is a small JSON
  * document built here from hex strings: the files themselves are read only by the worker.
- * Videos and other files the page cannot decode are sent as their MD5 and SHA-256 (exact copies);
- * the page says so and points to `quell case open` for the rest.
+ * Videos the browser decodes (MP4/MOV with H.264, through WebCodecs) are sent as their vPDQ,
+ * MD5 and SHA-256; other videos and files the page cannot decode as their MD5 and SHA-256 (exact
+ * copies), and the page says so and points to `quell case open` for the rest.
  * The secret is kept in memory and sent only as an `Authorization` header, never in a URL.
  */
 
 import "./style.css";
-import { MIN_QUALITY, type ExactOnly, type FileHashes, type HashReply } from "./protocol";
+import { MIN_QUALITY, vpdqSignal, type ExactOnly, type FileHashes, type HashReply, type WorkerMessage } from "./protocol";
 
 function el<T extends HTMLElement = HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -41,10 +42,19 @@ function show(node: HTMLElement, text: string | null): void {
   node.textContent = text ?? "";
 }
 
-/** The hashes a file contributes: all three, or only the exact ones if it has no PDQ or a low-quality one. */
+/** Whether a video's vPDQ has a frame good enough to match (the registry refuses it otherwise). */
+function matchableVideo(h: FileHashes): boolean {
+  return h.vpdq?.some((f) => f.quality >= MIN_QUALITY) ?? false;
+}
+
+/**
+ * The hashes a file contributes: PDQ (photo) or vPDQ (video) with MD5 and SHA-256, or only the
+ * exact ones if it has no perceptual hash or only a low-quality one.
+ */
 function hashInputs(h: FileHashes): { type: string; value: string; quality?: number }[] {
   const out: { type: string; value: string; quality?: number }[] = [];
   if (h.pdq && h.pdq.quality >= MIN_QUALITY) out.push({ type: "pdq", value: h.pdq.hex, quality: h.pdq.quality });
+  if (h.vpdq && matchableVideo(h)) out.push({ type: "vpdq", value: vpdqSignal(h.vpdq) });
   out.push({ type: "md5", value: h.md5 }, { type: "sha256", value: h.sha256 });
   return out;
 }
@@ -94,9 +104,13 @@ function addFiles(files: Iterable<File>): void {
 /** What a file with only its exact fingerprints (MD5, SHA-256) is told, by why it has no PDQ. */
 const EXACT_ONLY_TEXT: Record<ExactOnly, string> = {
   video:
-    "Ready, with a limit: this is a video. Exact copies of this file can now be found. Copies that were " +
-    "re-encoded, cut or resized will not match: for those, fingerprint the video with the quell " +
-    "command-line tool (quell case open), which this page cannot do yet.",
+    "Ready, with a limit: this browser cannot read this video's format here. Exact copies of this file can now be " +
+    "found. Copies that were re-encoded, cut or resized will not match: for those, fingerprint the video with " +
+    "the quell command-line tool (quell case open).",
+  video_too_long:
+    "Ready, with a limit: this video is longer than this page can fingerprint (about an hour). Exact copies of " +
+    "this file can now be found. Copies that were re-encoded, cut or resized will not match: for those, " +
+    "fingerprint the video with the quell command-line tool (quell case open).",
   not_image:
     "Ready, with a limit: this is not a photo this page can read, so only exact copies of this file can be found.",
   too_large:
@@ -114,14 +128,24 @@ function finish(reply: HashReply): void {
   if (reply.ok) {
     entry.state = "done";
     entry.hashes = reply.hashes;
-    const pdq = reply.hashes.pdq;
+    const { pdq, vpdq } = reply.hashes;
     entry.item.dataset.pdq = pdq?.hex ?? "";
     entry.item.dataset.quality = String(pdq?.quality ?? "");
+    entry.item.dataset.vpdq = vpdq ? vpdqSignal(vpdq) : "";
     entry.item.dataset.md5 = reply.hashes.md5;
     entry.item.dataset.sha256 = reply.hashes.sha256;
+    if (reply.hashes.detail) console.info(`${entry.name}: exact fingerprints only: ${reply.hashes.detail}`);
     if (pdq && pdq.quality >= MIN_QUALITY) {
       status.dataset.state = "done";
       status.textContent = "Fingerprint ready.";
+    } else if (vpdq && matchableVideo(reply.hashes)) {
+      status.dataset.state = "done";
+      status.textContent = "Fingerprint ready. Copies of this video that were re-encoded, resized or cut can be found too.";
+    } else if (vpdq) {
+      status.dataset.state = "low";
+      status.textContent =
+        "Ready, with a limit: this video is too plain or too dark to match reliably, so only exact copies of this " +
+        "file can be found.";
     } else if (pdq) {
       status.dataset.state = "low";
       status.textContent =
@@ -140,7 +164,19 @@ function finish(reply: HashReply): void {
   refresh();
 }
 
-worker.onmessage = (event: MessageEvent<HashReply>) => finish(event.data);
+/** A video's progress, in steps of 10% so that screen readers are not flooded. */
+function progress(id: number, done: number): void {
+  const entry = entries.get(id);
+  if (!entry || entry.state !== "hashing") return;
+  const text = `Making the video fingerprint on this device: ${Math.floor(done * 10) * 10}% done…`;
+  if (entry.status.textContent !== text) entry.status.textContent = text;
+}
+
+worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
+  const message = event.data;
+  if ("progress" in message) progress(message.id, message.progress);
+  else finish(message);
+};
 worker.onerror = () => {
   for (const entry of entries.values()) {
     if (entry.state === "hashing") finish({ id: entry.id, ok: false, reason: "unreadable", detail: "worker failed" });

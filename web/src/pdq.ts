@@ -219,6 +219,24 @@ export function pdqFromLuma(luma: Float32Array, width: number, height: number): 
   return { hex: toHex(bytes), quality };
 }
 
+/**
+ * The luminance of interleaved 8-bit RGB as Meta's C++ computes it (`fillFloatLumaFromRGB`,
+ * which vPDQ uses for every frame): `0.299f·R + 0.587f·G + 0.114f·B` with every product and sum
+ * in float32. It differs from `lumaOf` (the Python binding's float64 form) in the last bit of
+ * some pixels, which can flip a bit of a hash whose DCT value sits at the median.
+ */
+export function lumaOfFloat32(rgb: ArrayLike<number>, width: number, height: number, out: Float32Array): void {
+  if (rgb.length < width * height * 3 || out.length < width * height) {
+    throw new Error(`buffers too short for ${width}x${height}`);
+  }
+  const r = fround(0.299);
+  const g = fround(0.587);
+  const b = fround(0.114);
+  for (let i = 0, p = 0; i < width * height; i++, p += 3) {
+    out[i] = fround(fround(fround(r * rgb[p]) + fround(g * rgb[p + 1])) + fround(b * rgb[p + 2]));
+  }
+}
+
 /** PDQ of interleaved 8-bit RGB(A) pixels. */
 export function pdqFromPixels(pixels: ArrayLike<number>, width: number, height: number, channels: number): PdqResult {
   return pdqFromLuma(lumaOf(pixels, width, height, channels), width, height);

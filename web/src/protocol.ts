@@ -4,26 +4,64 @@
 export interface HashRequest {
   id: number;
   file: File;
+  /** For videos: one vPDQ frame per this many seconds (0 = every frame); the page uses 1. */
+  secondsPerHash?: number;
 }
 
-/** Why a file has only its exact fingerprints (MD5 and SHA-256 of its bytes), no PDQ. */
-export type ExactOnly = "video" | "not_image" | "too_large" | "unreadable";
+/**
+ * Why a file has only its exact fingerprints (MD5 and SHA-256 of its bytes), no PDQ or vPDQ:
+ * `video` is a video this browser cannot decode here (format, codec or browser),
+ * `video_too_long` one longer than the page decodes.
+ */
+export type ExactOnly = "video" | "video_too_long" | "not_image" | "too_large" | "unreadable";
+
+/** One hashed video frame, as the reference reports it (see `vpdq.ts`). */
+export interface VpdqFrame {
+  /** The frame's number in decode-output order, from 0. */
+  frame: number;
+  hex: string;
+  quality: number;
+  /** Seconds: `frame / fps`. */
+  timestamp: number;
+}
+
+/** Most frames one vPDQ may hold (`quell_registry::vpdq::MAX_VPDQ_FRAMES`). */
+export const MAX_VPDQ_FRAMES = 10_000;
 
 /**
- * The fingerprints of one file. `pdq` is absent when the file could not be decoded as an
- * image; `exactOnly` then says why.
+ * pytx's `VideoVPDQSignal` string, in the registry's canonical form: a compact JSON list of
+ * `"hex,quality,timestamp"` strings, timestamps with 3 decimals.
+ */
+export function vpdqSignal(frames: readonly VpdqFrame[]): string {
+  return JSON.stringify(frames.map((f) => `${f.hex},${f.quality},${f.timestamp.toFixed(3)}`));
+}
+
+/**
+ * The fingerprints of one file. `pdq` (a photo) or `vpdq` (a video's hashed frames) is absent
+ * when the file could not be decoded here; `exactOnly` then says why, and `detail` says what
+ * was found, for the browser's console.
  */
 export interface FileHashes {
   md5: string;
   sha256: string;
   pdq?: { hex: string; quality: number; width: number; height: number };
+  vpdq?: VpdqFrame[];
   exactOnly?: ExactOnly;
+  detail?: string;
 }
 
-/** Worker → page. A failure means the file could not even be read. */
+/** Worker → page: the result. A failure means the file could not even be read. */
 export type HashReply =
   | { id: number; ok: true; hashes: FileHashes }
   | { id: number; ok: false; reason: "unreadable"; detail: string };
+
+/** Worker → page while a video is decoded: the share of its frames done (0 to 1). */
+export interface HashProgress {
+  id: number;
+  progress: number;
+}
+
+export type WorkerMessage = HashReply | HashProgress;
 
 /** Largest image file the page decodes, in bytes (as `quell hash`); larger files get exact fingerprints only. */
 export const MAX_IMAGE_BYTES = 100 << 20;

@@ -4,10 +4,14 @@
  * never leaves this worker, only its fingerprints do.
  *
  * What a file gets is decided by its first bytes, as `quell case open` decides: a photo this
- * browser decodes gets PDQ, MD5 and SHA-256; anything else (a video, another file, a photo too
- * large or in a format the browser cannot read) gets MD5 and SHA-256 only, so exact copies are
- * covered. Those files are read in slices (`digestBlob`): a video of several gigabytes costs one
- * slice of memory, never a whole-file buffer.
+ * browser decodes gets PDQ, MD5 and SHA-256; an MP4/MOV video with H.264 that this browser's
+ * WebCodecs decodes gets vPDQ (`vpdq.ts`), MD5 and SHA-256; anything else (another video, another
+ * file, a photo too large or in a format the browser cannot read) gets MD5 and SHA-256 only, so
+ * exact copies are covered. Videos and other files are read in slices (`digestBlob`, and
+ * `vpdq.ts` for the frames): a video of several gigabytes never becomes a whole-file buffer.
+ *
+ * Files are hashed one at a time, in the order they were given: several videos decoded at once
+ * would multiply the memory and gain nothing on a busy machine.
  *
  * Decoding: `createImageBitmap` with `colorSpaceConversion: "none"` (the pixels as stored, no
  * colour-profile conversion, like the reference's decoders), `premultiplyAlpha: "none"` (the
@@ -24,7 +28,15 @@ import { digestBlob, md5Hex, sha256Hex } from "./digest";
 import { jpegOrientation, undoOrientation } from "./orientation";
 import { pdqFromPixels } from "./pdq";
 import { SNIFF_BYTES, looksLikeImage, looksLikeVideo } from "./sniff";
-import { MAX_IMAGE_BYTES, MAX_PIXELS, type ExactOnly, type HashReply, type HashRequest } from "./protocol";
+import {
+  MAX_IMAGE_BYTES,
+  MAX_PIXELS,
+  type ExactOnly,
+  type HashProgress,
+  type HashReply,
+  type HashRequest,
+} from "./protocol";
+import { SECONDS_PER_HASH, UnsupportedVideo, VideoTooLong, hashVideo } from "./vpdq";
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -56,10 +68,25 @@ async function exactOnly(id: number, file: File, why: ExactOnly): Promise<HashRe
   return { id, ok: true, hashes: { ...(await digestBlob(file)), exactOnly: why } };
 }
 
+/** MD5, SHA-256 and, if this browser can decode the video here, its vPDQ. */
+async function video(req: HashRequest): Promise<HashReply> {
+  const { id, file } = req;
+  const exact = await digestBlob(file);
+  try {
+    const progress = (done: number): void => scope.postMessage({ id, progress: done } satisfies HashProgress);
+    const vpdq = await hashVideo(file, req.secondsPerHash ?? SECONDS_PER_HASH, progress);
+    return { id, ok: true, hashes: { ...exact, vpdq } };
+  } catch (e) {
+    const why: ExactOnly = e instanceof VideoTooLong ? "video_too_long" : "video";
+    const detail = e instanceof UnsupportedVideo || e instanceof VideoTooLong ? e.message : `unexpected: ${String(e)}`;
+    return { id, ok: true, hashes: { ...exact, exactOnly: why, detail } };
+  }
+}
+
 async function hash(req: HashRequest): Promise<HashReply> {
   const { id, file } = req;
   const head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
-  if (file.type.startsWith("video/") || looksLikeVideo(head)) return exactOnly(id, file, "video");
+  if (file.type.startsWith("video/") || looksLikeVideo(head)) return video(req);
   if (!looksLikeImage(head)) return exactOnly(id, file, "not_image");
   if (file.size > MAX_IMAGE_BYTES) return exactOnly(id, file, "too_large");
   const bytes = new Uint8Array(await file.arrayBuffer());
@@ -76,12 +103,17 @@ async function hash(req: HashRequest): Promise<HashReply> {
   return { id, ok: true, hashes: { md5, sha256, pdq: { ...pdq, width: stored.width, height: stored.height } } };
 }
 
-scope.onmessage = async (event: MessageEvent<HashRequest>) => {
+async function answer(req: HashRequest): Promise<void> {
   let reply: HashReply;
   try {
-    reply = await hash(event.data);
+    reply = await hash(req);
   } catch (e) {
-    reply = { id: event.data.id, ok: false, reason: "unreadable", detail: e instanceof Error ? e.message : String(e) };
+    reply = { id: req.id, ok: false, reason: "unreadable", detail: e instanceof Error ? e.message : String(e) };
   }
   scope.postMessage(reply);
+}
+
+let queue: Promise<void> = Promise.resolve();
+scope.onmessage = (event: MessageEvent<HashRequest>) => {
+  queue = queue.then(() => answer(event.data));
 };
