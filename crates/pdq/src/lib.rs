@@ -46,4 +46,4 @@ mod luma;
 pub use crate::hasher::{
     Dihedral, DihedralHashes, MIN_HASHABLE_SIDE, PdqHash, hash, hash_dihedral,
 };
-pub use crate::luma::{Gray8, LumaRows, Rgb8, rgb_luma};
+pub use crate::luma::{Gray8, LumaRows, Rgb8, Rgb8F32, rgb_luma};

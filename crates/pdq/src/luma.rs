@@ -131,6 +131,48 @@ fn rgb_row<const N: usize>(row: &[u8], out: &mut [f32]) {
     }
 }
 
+/// Interleaved 8-bit RGB whose luminance is computed as Meta's C++ computes it (and so the C++
+/// vPDQ, which hashes video frames with it): `(0.299·R + 0.587·G) + 0.114·B` entirely in `f32`.
+///
+/// [`Rgb8`] follows the Python binding's `f64` form instead, since the photo golden file was made
+/// with it. The two differ in the last bit of some pixels, and on video frames that is enough to
+/// flip a bit now and then: on frame 104 of the vectors' `test-padded-dimensions` the `f64` form
+/// is 2 bits away from the C++ vPDQ output while this one equals it.
+#[derive(Clone, Copy, Debug)]
+pub struct Rgb8F32<'a>(Interleaved<'a>);
+
+impl<'a> Rgb8F32<'a> {
+    /// Wraps a row-major buffer of `width × height` pixels of `channels` bytes each (R, G, B
+    /// first; further channels ignored).
+    ///
+    /// # Panics
+    /// If `channels < 3` or the buffer is shorter than `width × height × channels`.
+    pub fn new(pixels: &'a [u8], width: usize, height: usize, channels: usize) -> Self {
+        Self(Interleaved::new(pixels, width, height, channels, 3))
+    }
+}
+
+/// The C++ reference's luminance of one pixel, in its order and precision (see [`Rgb8F32`]).
+#[inline]
+fn rgb_luma_f32(r: u8, g: u8, b: u8) -> f32 {
+    0.299_f32 * f32::from(r) + 0.587_f32 * f32::from(g) + 0.114_f32 * f32::from(b)
+}
+
+impl LumaRows for Rgb8F32<'_> {
+    fn width(&self) -> usize {
+        self.0.width
+    }
+    fn height(&self) -> usize {
+        self.0.height
+    }
+    fn luma_row(&self, y: usize, out: &mut [f32]) {
+        let channels = self.0.channels;
+        for (o, px) in out.iter_mut().zip(self.0.row(y).chunks_exact(channels)) {
+            *o = rgb_luma_f32(px[0], px[1], px[2]);
+        }
+    }
+}
+
 /// 8-bit greyscale pixels, optionally interleaved with other channels (grey + alpha).
 ///
 /// Luminance is computed as for the RGB pixel `(v, v, v)`, which is what the reference
@@ -180,5 +222,25 @@ mod tests {
             }
             assert_eq!(GREY[usize::from(r)].to_bits(), rgb_luma(r, r, r).to_bits());
         }
+    }
+
+    #[test]
+    fn the_f32_form_differs_from_the_f64_form_only_in_the_last_bits() {
+        // Same value to within one f32 rounding step, and not always the same bits (otherwise
+        // one of the two types would be pointless).
+        let mut differ = 0;
+        for r in (0..=255u8).step_by(3) {
+            for g in (0..=255u8).step_by(3) {
+                for b in (0..=255u8).step_by(3) {
+                    let (a, c) = (rgb_luma(r, g, b), rgb_luma_f32(r, g, b));
+                    assert!(
+                        (a - c).abs() <= f32::EPSILON * 256.0,
+                        "{r} {g} {b}: {a} {c}"
+                    );
+                    differ += usize::from(a.to_bits() != c.to_bits());
+                }
+            }
+        }
+        assert!(differ > 0);
     }
 }
