@@ -59,8 +59,28 @@
 //!   full-resolution PDQ pass and at most six small ones.
 //! - Threshold: 40, the same rule as every profile (the smallest distance over all pairs).
 //!
-//! The [`eval`] module and `quell eval robustness` measure all three on a corpus; BENCHMARKS.md
-//! holds the figures.
+//! **`pdq-robust-v3`** — v2's recipe with every decision taken on a *512 px copy* instead of
+//! the full image, so the upload side costs one full-resolution PDQ pass plus small-copy work
+//! (v2 trimmed the full image twice, which made an upload that trims 3–4× plain PDQ).
+//! - The 512 px copy ([`LumaImage::downscale`]`(512)`) is built while the full-resolution
+//!   dihedral pass reads the luminance rows ([`ShrinkingRows`]): the pixels are converted to
+//!   luminance once and the full image is never held in memory, as with plain PDQ. Its own
+//!   256 px copy is what is hashed, as in v2.
+//! - Submission: v1's hashes (full resolution); then v2's extras with trims, edge levels and
+//!   simulated borders (2 px, the 4 px of v2 at half the scale) decided on the 512 px copy.
+//! - Upload: the 8 dihedral PDQ hashes of the upload; the `V2` and `STRICT` trims of the
+//!   512 px copy, hashed from its 256 px copy (8 dihedral hashes each), and the 4 sub-regions
+//!   of the `V2` trim, as v2.
+//! - Threshold: 40.
+//!
+//! Caption text at 512 px is still text (at 256 px it blurs into the bar, which is why v2
+//! decided on the full image); [`TrimRule::V2`]'s bridge jumps the lines it does not.
+//!
+//! [`Profile::second_distance`] is the evidence for a second-stage rule that the evaluation
+//! scores beside each profile's own (it is no profile's rule).
+//!
+//! The [`eval`] module and `quell eval robustness` measure all profiles on a corpus;
+//! BENCHMARKS.md holds the figures.
 //!
 //! ```
 //! use quell_robust::{LumaImage, Profile};
@@ -87,6 +107,6 @@ mod profile;
 pub mod transform;
 mod trim;
 
-pub use crate::luma::{LumaImage, Rect, Side};
+pub use crate::luma::{LumaImage, Rect, ShrinkingRows, Side};
 pub use crate::profile::{Profile, UnknownProfile};
 pub use crate::trim::TrimRule;

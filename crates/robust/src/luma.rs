@@ -292,3 +292,119 @@ impl LumaImage {
         LumaImage::new(w, h, data)
     }
 }
+
+/// A luminance source that builds its own box-filtered small copy while a consumer (the PDQ
+/// hasher) reads it: one luminance conversion of the pixels serves both the full-resolution
+/// hash and the small copy, and the full image is never held in memory.
+///
+/// The copy is bit for bit [`LumaImage::downscale`] of the source (the same additions in the
+/// same order), however the rows are read: rows are folded in while they arrive in order, and
+/// if the consumer skips or repeats a row (the hasher reads no row of an image too small to
+/// hash), [`ShrinkingRows::finish`] reads the source again instead.
+pub struct ShrinkingRows<'a, S: LumaRows> {
+    source: &'a S,
+    max_side: usize,
+    fold: std::cell::RefCell<Fold>,
+}
+
+/// The running state of [`ShrinkingRows`]: the output rows done so far and the column sums of
+/// the output row being filled.
+struct Fold {
+    /// The next source row expected; `None` once rows came out of order.
+    next_row: Option<usize>,
+    /// Source column range of every output column, and source row range of every output row.
+    columns: Vec<(usize, usize)>,
+    rows: Vec<(usize, usize)>,
+    /// Sums of the current output row, one per output column.
+    sums: Vec<f32>,
+    data: Vec<f32>,
+}
+
+/// Source index range of each of `out` output samples over `n` input samples: the footprint
+/// of an area-averaging downscale ([`LumaImage::downscale`]).
+fn bins(n: usize, out: usize) -> Vec<(usize, usize)> {
+    (0..out)
+        .map(|i| (i * n / out, ((i + 1) * n / out).max(i * n / out + 1)))
+        .collect()
+}
+
+impl<'a, S: LumaRows> ShrinkingRows<'a, S> {
+    /// Wraps `source`; the copy will have its longer side at most `max_side` (a plain copy if
+    /// the source is no larger).
+    pub fn new(source: &'a S, max_side: usize) -> Self {
+        let (w, h) = (source.width(), source.height());
+        let (ow, oh) = Self::out_size(w, h, max_side);
+        Self {
+            source,
+            max_side,
+            fold: std::cell::RefCell::new(Fold {
+                next_row: Some(0),
+                columns: bins(w, ow),
+                rows: bins(h, oh),
+                sums: vec![0.0; ow],
+                data: Vec::with_capacity(ow * oh),
+            }),
+        }
+    }
+
+    fn out_size(w: usize, h: usize, max_side: usize) -> (usize, usize) {
+        let longer = w.max(h);
+        if longer <= max_side || max_side == 0 {
+            return (w, h);
+        }
+        (
+            (w * max_side).div_ceil(longer).max(1),
+            (h * max_side).div_ceil(longer).max(1),
+        )
+    }
+
+    /// The small copy, once the consumer is done reading.
+    pub fn finish(self) -> LumaImage {
+        let h = self.source.height();
+        let fold = self.fold.into_inner();
+        if fold.next_row == Some(h) {
+            let (ow, oh) = (fold.columns.len(), fold.rows.len());
+            return LumaImage::new(ow, oh, fold.data);
+        }
+        LumaImage::from_rows(self.source).downscale(self.max_side)
+    }
+}
+
+impl Fold {
+    /// Folds source row `y` into the copy, as [`LumaImage::downscale`] would.
+    fn push(&mut self, y: usize, row: &[f32]) {
+        if self.next_row != Some(y) {
+            self.next_row = None;
+            return;
+        }
+        self.next_row = Some(y + 1);
+        let done = self.data.len() / self.columns.len().max(1);
+        let Some(&(y0, y1)) = self.rows.get(done) else {
+            return;
+        };
+        for (sum, &(x0, x1)) in self.sums.iter_mut().zip(&self.columns) {
+            *sum += row[x0..x1].iter().sum::<f32>();
+        }
+        if y + 1 == y1 {
+            for (sum, &(x0, x1)) in self.sums.iter_mut().zip(&self.columns) {
+                self.data.push(*sum / ((x1 - x0) * (y1 - y0)) as f32);
+                *sum = 0.0;
+            }
+        }
+    }
+}
+
+impl<S: LumaRows> LumaRows for ShrinkingRows<'_, S> {
+    fn width(&self) -> usize {
+        self.source.width()
+    }
+
+    fn height(&self) -> usize {
+        self.source.height()
+    }
+
+    fn luma_row(&self, y: usize, out: &mut [f32]) {
+        self.source.luma_row(y, out);
+        self.fold.borrow_mut().push(y, out);
+    }
+}
