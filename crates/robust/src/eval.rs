@@ -394,13 +394,22 @@ fn both(upload: &[Pdq], registered: &[Pdq]) -> Both {
 
 /// Median single-threaded time per upload, from decoded RGB pixels to the profile's upload
 /// hashes, in microseconds: over the originals as they are (uploads that do not trim), and
-/// over each original inside a 10% white border (uploads that trim). Each image is timed
-/// three times; medians resist the other work on a shared machine. Plain PDQ and
+/// over each original inside a 10% white border (uploads that trim); each image's time is the
+/// fastest of [`ROUNDS`] (see [`upload_costs`]). Plain PDQ and
 /// `pdq-robust-v3` stream luminance straight from the pixels, as `quell hash` does; v1 and v2
 /// need the whole luminance image in memory to trim it first
 /// ([`Profile::upload_hashes_from_rows`]).
 pub fn upload_cost(profile: Profile, originals: &[CorpusImage]) -> (f64, f64) {
-    let time = |pixels: &RgbImage| {
+    upload_costs(&[profile], originals)[0]
+}
+
+/// [`upload_cost`] of several profiles, timed interleaved (each image, then each profile in
+/// turn, [`ROUNDS`] rounds), so a change in the machine's load during the run falls on all of
+/// them alike. Each image's time is its fastest round: on a machine shared with other work a
+/// longer computation is more often preempted, so means and even medians of single timings
+/// inflate the ratios of the slower profiles; the fastest of several is the least disturbed.
+pub fn upload_costs(profiles: &[Profile], originals: &[CorpusImage]) -> Vec<(f64, f64)> {
+    let time = |profile: Profile, pixels: &RgbImage| {
         let start = Instant::now();
         let (w, h) = (pixels.width() as usize, pixels.height() as usize);
         let hashes =
@@ -408,17 +417,31 @@ pub fn upload_cost(profile: Profile, originals: &[CorpusImage]) -> (f64, f64) {
         std::hint::black_box(hashes);
         start.elapsed().as_secs_f64() * 1e6
     };
-    let mut plain = Vec::new();
-    let mut framed = Vec::new();
+    let mut plain = vec![Vec::new(); profiles.len()];
+    let mut framed = vec![Vec::new(); profiles.len()];
     for o in originals {
         let bordered = crate::transform::border(&o.pixels, 0.1, image::Rgb([255, 255, 255]));
-        for _ in 0..3 {
-            plain.push(time(&o.pixels));
-            framed.push(time(&bordered));
+        let mut fastest = vec![(f64::INFINITY, f64::INFINITY); profiles.len()];
+        for _ in 0..ROUNDS {
+            for (&p, best) in profiles.iter().zip(&mut fastest) {
+                best.0 = best.0.min(time(p, &o.pixels));
+                best.1 = best.1.min(time(p, &bordered));
+            }
+        }
+        for (k, (a, b)) in fastest.into_iter().enumerate() {
+            plain[k].push(a);
+            framed[k].push(b);
         }
     }
-    (median(&mut plain), median(&mut framed))
+    plain
+        .iter_mut()
+        .zip(&mut framed)
+        .map(|(a, b)| (median(a), median(b)))
+        .collect()
 }
+
+/// Timings per image and profile in [`upload_costs`].
+const ROUNDS: usize = 5;
 
 fn median(values: &mut [f64]) -> f64 {
     if values.is_empty() {

@@ -62,7 +62,7 @@
 //! **`pdq-robust-v3`** — v2's recipe with every decision taken on a *512 px copy* instead of
 //! the full image, so the upload side costs one full-resolution PDQ pass plus small-copy work
 //! (v2 trimmed the full image twice, which made an upload that trims 3–4× plain PDQ).
-//! - The 512 px copy ([`LumaImage::downscale`]`(512)`) is built while the full-resolution
+//! - The 512 px copy ([`LumaImage::shrink`]`(512)`, the area average of v2's copy summed in a cheaper order) is built while the full-resolution
 //!   dihedral pass reads the luminance rows ([`ShrinkingRows`]): the pixels are converted to
 //!   luminance once and the full image is never held in memory, as with plain PDQ. Its own
 //!   256 px copy is what is hashed, as in v2.

@@ -101,8 +101,8 @@ impl Profile {
             }
             Profile::RobustV3 => {
                 let mut out = Profile::RobustV1.submission_hashes(image);
-                let decide = image.downscale(DECIDE_SIDE);
-                out.extend(small_copy_extras(&decide, &SmallCopy::of(&decide), V3_PAD, V3_CANVAS));
+                let decide = image.shrink(DECIDE_SIDE);
+                out.extend(small_copy_extras(&decide, &SmallCopy::shrunk(&decide), V3_PAD, V3_CANVAS));
                 dedup(&mut out);
                 out
             }
@@ -174,7 +174,7 @@ impl Profile {
                 let shrinking = ShrinkingRows::new(image, DECIDE_SIDE);
                 let mut out = hash_dihedral(&shrinking).hashes.to_vec();
                 let decide = shrinking.finish();
-                small_copy_uploads(&decide, &SmallCopy::of(&decide), &mut out);
+                small_copy_uploads(&decide, &SmallCopy::shrunk(&decide), &mut out);
                 out
             }
         }
@@ -285,6 +285,14 @@ impl SmallCopy {
         SmallCopy {
             full: (image.width(), image.height()),
             small: image.downscale(SMALL_SIDE),
+        }
+    }
+
+    /// `pdq-robust-v3`'s: the copy made by [`LumaImage::shrink`] (of its 512 px copy).
+    fn shrunk(image: &LumaImage) -> Self {
+        SmallCopy {
+            full: (image.width(), image.height()),
+            small: image.shrink(SMALL_SIDE),
         }
     }
 

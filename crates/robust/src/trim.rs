@@ -111,6 +111,10 @@ impl TrimRule {
                 *edge += 1;
                 continue;
             }
+            // No run started: nothing to bridge to (and no line worth reading).
+            if level.is_none() {
+                break;
+            }
             match (1..=gap)
                 .take_while(|k| *edge + k < limit)
                 .find(|k| self.uniform_at(&line(*edge + k), level))
@@ -136,6 +140,9 @@ impl TrimRule {
             if self.continues(&hist, &mut level) {
                 *edge -= 1;
                 continue;
+            }
+            if level.is_none() {
+                break;
             }
             match (1..=gap)
                 .take_while(|k| *edge > limit + k)
@@ -171,7 +178,7 @@ impl TrimRule {
         let mut counts = [0u32; 256];
         let mut n = 0u32;
         for &v in line {
-            counts[v.round().clamp(0.0, 255.0) as usize] += 1;
+            counts[grey_level(v)] += 1;
             n += 1;
         }
         Histogram { counts, n }
@@ -192,6 +199,21 @@ impl TrimRule {
         }
         image.crop(rect)
     }
+}
+
+/// `v.round().clamp(0.0, 255.0) as usize`, exactly (rounding half away from zero; NaN to 0),
+/// without the `roundf` call that baseline x86-64 makes of `f32::round`: the histograms of the
+/// trims read every pixel of every line they judge, and this was most of their time.
+fn grey_level(v: f32) -> usize {
+    if !(v > 0.0) {
+        return 0;
+    }
+    if v >= 255.0 {
+        return 255;
+    }
+    // `v - whole` is exact for 0 < v < 255, so this is round-half-away-from-zero.
+    let whole = v as u32;
+    whole as usize + usize::from(v - whole as f32 >= 0.5)
 }
 
 /// Grey-level counts of one line.

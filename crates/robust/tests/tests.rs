@@ -349,6 +349,9 @@ fn downscaling_is_the_mean_of_each_block() {
         let image = LumaImage::new(w, h, data);
         let small = image.downscale(side);
         assert!(small.width().max(small.height()) <= side, "{w}x{h}");
+        // `shrink` averages the same footprints in another order: the same to rounding.
+        let shrunk = image.shrink(side);
+        assert_eq!((shrunk.width(), shrunk.height()), (small.width(), small.height()));
         // Oracle: every output pixel is the mean of the pixels whose index maps into it.
         let (ow, oh) = (small.width(), small.height());
         for oy in 0..oh {
@@ -363,7 +366,8 @@ fn downscaling_is_the_mean_of_each_block() {
                 }
                 let mean = sum / ((x1 - x0) * (y1 - y0)) as f32;
                 assert!(
-                    (small.get(ox, oy) - mean).abs() < 1e-3,
+                    (small.get(ox, oy) - mean).abs() < 1e-3
+                        && (shrunk.get(ox, oy) - mean).abs() < 1e-3,
                     "{w}x{h} at {ox},{oy}"
                 );
             }
@@ -431,7 +435,7 @@ fn read_rows(source: &impl LumaRows, order: impl Iterator<Item = usize>) {
 }
 
 #[test]
-fn the_small_copy_built_while_hashing_is_bit_for_bit_the_downscale() {
+fn the_small_copy_built_while_hashing_is_bit_for_bit_the_shrink() {
     let mut rng = SplitMix64::new(9, 2, 6);
     for (w, h, side) in [
         (1024, 683, 512),
@@ -446,7 +450,7 @@ fn the_small_copy_built_while_hashing_is_bit_for_bit_the_downscale() {
             .map(|_| rng.below(25_600) as f32 / 100.0)
             .collect();
         let image = LumaImage::new(w, h, data);
-        let want = image.downscale(side);
+        let want = image.shrink(side);
         // The real consumer: the PDQ hasher reads every row once, in order (or, below 5
         // pixels a side, none at all).
         let shrinking = ShrinkingRows::new(&image, side);
@@ -495,7 +499,7 @@ fn trims_decided_on_the_512_pixel_copy_agree_with_the_full_image() {
             ("texture in grey", transform::border(&texture(1100, 700, k as u64), 0.12, Rgb([128, 128, 128]))),
         ] {
             let full = LumaImage::from_rgb(&variant);
-            let small = full.downscale(512);
+            let small = full.shrink(512);
             let scale = full.width() as f64 / small.width() as f64;
             for rule in [TrimRule::V2, TrimRule::STRICT] {
                 let want = rule.inner_rect(&full);
