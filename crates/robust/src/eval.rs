@@ -555,11 +555,7 @@ pub fn markdown(reports: &[ProfileReport], originals: usize, distractors: usize)
         for r in reports {
             let t = r.profile.threshold();
             let (fm, vfm) = r.false_matches_two_stage(t, t2);
-            let _ = write!(
-                s,
-                " {:.3} | {fm} | {vfm} |",
-                r.mean_recall_two_stage(t, t2)
-            );
+            let _ = write!(s, " {:.3} | {fm} | {vfm} |", r.mean_recall_two_stage(t, t2));
         }
         s.push('\n');
     }

@@ -17,11 +17,12 @@ pub enum Profile {
     RobustV1,
     /// `pdq-robust-v2`: v1's hashes, plus hashes of a small shared copy: trimmed by two more
     /// rules, and without a quarter of each side (corner logos); at submission also framed
-    /// by borders of the image's own edge colours and trimmed again. The default.
+    /// by borders of the image's own edge colours and trimmed again.
     RobustV2,
     /// `pdq-robust-v3`: v2's recipe with every decision (trims, edge levels) taken on a
     /// 512 px copy instead of the full image, so an upload costs one full-resolution PDQ
-    /// pass plus small-copy work.
+    /// pass plus small-copy work; a strict trim that jumps status-bar text, and screenshot
+    /// canvases simulated at submission. The default.
     RobustV3,
 }
 
@@ -49,7 +50,7 @@ impl Profile {
     ];
 
     /// The profile a new index uses unless told otherwise.
-    pub const DEFAULT: Profile = Profile::RobustV2;
+    pub const DEFAULT: Profile = Profile::RobustV3;
 
     /// The profile's stable name, recorded in every index file.
     pub fn name(self) -> &'static str {
@@ -95,14 +96,26 @@ impl Profile {
             Profile::PlainV1 => vec![hash(image).hash],
             Profile::RobustV2 => {
                 let mut out = Profile::RobustV1.submission_hashes(image);
-                out.extend(small_copy_extras(image, &SmallCopy::of(image), V2_PAD, None));
+                out.extend(small_copy_extras(
+                    image,
+                    &SmallCopy::of(image),
+                    V2_PAD,
+                    None,
+                    TrimRule::STRICT,
+                ));
                 dedup(&mut out);
                 out
             }
             Profile::RobustV3 => {
                 let mut out = Profile::RobustV1.submission_hashes(image);
                 let decide = image.shrink(DECIDE_SIDE);
-                out.extend(small_copy_extras(&decide, &SmallCopy::shrunk(&decide), V3_PAD, V3_CANVAS));
+                out.extend(small_copy_extras(
+                    &decide,
+                    &SmallCopy::shrunk(&decide),
+                    V3_PAD,
+                    V3_CANVAS,
+                    TrimRule::V3_STRICT,
+                ));
                 dedup(&mut out);
                 out
             }
@@ -154,7 +167,7 @@ impl Profile {
                 let mut out = hash_dihedral(image).hashes.to_vec();
                 // Trims are decided on the full image (text on a caption bar blurs away in
                 // the small copy), then hashed from the small copy.
-                small_copy_uploads(image, &SmallCopy::of(image), &mut out);
+                small_copy_uploads(image, &SmallCopy::of(image), TrimRule::STRICT, &mut out);
                 out
             }
         }
@@ -174,7 +187,12 @@ impl Profile {
                 let shrinking = ShrinkingRows::new(image, DECIDE_SIDE);
                 let mut out = hash_dihedral(&shrinking).hashes.to_vec();
                 let decide = shrinking.finish();
-                small_copy_uploads(&decide, &SmallCopy::shrunk(&decide), &mut out);
+                small_copy_uploads(
+                    &decide,
+                    &SmallCopy::shrunk(&decide),
+                    TrimRule::V3_STRICT,
+                    &mut out,
+                );
                 out
             }
         }
@@ -267,7 +285,7 @@ const V2_PAD: usize = 4;
 const V3_PAD: usize = 2;
 /// Width of the wide canvas `pdq-robust-v3` simulates at submission, as a share of the
 /// longer side (a phone screenshot shows a photograph at about 70% of the screen's width).
-const V3_CANVAS: Option<f64> = None;
+const V3_CANVAS: Option<f64> = Some(0.2);
 /// Share of one side `pdq-robust-v2` cuts away to leave a corner logo or watermark out.
 const LOGO_CUT: f64 = 0.25;
 /// Luminance levels of the borders `pdq-robust-v2` simulates at submission, besides the
@@ -331,9 +349,9 @@ impl SmallCopy {
 /// `small`, its 256 px copy: the dihedral group of the `V2` trim if it removed anything and of
 /// the `STRICT` trim if that differs from it and from the whole image, then the `V2`-trimmed
 /// part without a quarter of each side.
-fn small_copy_uploads(image: &LumaImage, small: &SmallCopy, out: &mut Vec<Pdq>) {
+fn small_copy_uploads(image: &LumaImage, small: &SmallCopy, strict: TrimRule, out: &mut Vec<Pdq>) {
     let loose = TrimRule::V2.inner_rect(image);
-    let strict = TrimRule::STRICT.inner_rect(image);
+    let strict = strict.inner_rect(image);
     let whole = SmallCopy::whole(image);
     for rect in [loose, strict] {
         if rect != whole && (rect == loose || strict != loose) {
@@ -357,6 +375,7 @@ fn small_copy_extras(
     small: &SmallCopy,
     thickness: usize,
     canvas: Option<f64>,
+    strict: TrimRule,
 ) -> Vec<Pdq> {
     let whole = SmallCopy::whole(image);
     let loose = TrimRule::V2.inner_rect(image);
@@ -374,7 +393,7 @@ fn small_copy_extras(
     let pillarbox: &[Side] = &[Side::Left, Side::Right];
     // v1's hashes already cover the whole image and its v1 trim.
     let mut seen = vec![whole, TrimRule::V1.inner_rect(image)];
-    let mut rects = vec![loose, TrimRule::STRICT.inner_rect(image)];
+    let mut rects = vec![loose, strict.inner_rect(image)];
     // Thin borders on all sides, top and bottom, left and right; and, for v3, a wide canvas on
     // all sides (a screenshot: the canvas beside the photograph is in every line the trim
     // judges at the photograph's top and bottom, so it eats more of a dark edge than a thin
@@ -391,7 +410,7 @@ fn small_copy_extras(
     for level in levels {
         for &(sides, thickness) in &framings {
             let padded = image.pad(level, thickness, sides);
-            for rule in [TrimRule::V2, TrimRule::STRICT] {
+            for rule in [TrimRule::V2, strict] {
                 let rect = rule.inner_rect(&padded);
                 // Back to the image's coordinates; a trim that stopped inside the pad (the
                 // image's own edge is far from the level) leaves that side whole.

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use image::{Rgb, RgbImage};
-use quell_robust::transform::{self, Family, SplitMix64};
 use quell_pdq::LumaRows;
+use quell_robust::transform::{self, Family, SplitMix64};
 use quell_robust::{LumaImage, Profile, Rect, ShrinkingRows, Side, TrimRule};
 
 fn vectors() -> PathBuf {
@@ -252,7 +252,12 @@ const PHOTOS: [&str; 6] = [
 fn trimming_a_framed_photograph_removes_the_frame_and_what_it_removes_unframed() {
     // Submission trims the photograph, upload trims the framed copy: the two must agree, or
     // the trimmed hashes cannot match. (Photographs with a flat sky lose it on both sides.)
-    for rule in [TrimRule::V1, TrimRule::V2, TrimRule::STRICT] {
+    for rule in [
+        TrimRule::V1,
+        TrimRule::V2,
+        TrimRule::STRICT,
+        TrimRule::V3_STRICT,
+    ] {
         for path in PHOTOS {
             let photo = vector(path);
             let (w, h) = (photo.width() as usize, photo.height() as usize);
@@ -351,7 +356,10 @@ fn downscaling_is_the_mean_of_each_block() {
         assert!(small.width().max(small.height()) <= side, "{w}x{h}");
         // `shrink` averages the same footprints in another order: the same to rounding.
         let shrunk = image.shrink(side);
-        assert_eq!((shrunk.width(), shrunk.height()), (small.width(), small.height()));
+        assert_eq!(
+            (shrunk.width(), shrunk.height()),
+            (small.width(), small.height())
+        );
         // Oracle: every output pixel is the mean of the pixels whose index maps into it.
         let (ow, oh) = (small.width(), small.height());
         for oy in 0..oh {
@@ -493,10 +501,19 @@ fn trims_decided_on_the_512_pixel_copy_agree_with_the_full_image() {
         );
         let mut rng = SplitMix64::new(4, k as u64, 0);
         for (what, variant) in [
-            ("border", transform::border(&base, 0.1, Rgb([255, 255, 255]))),
-            ("black border", transform::border(&base, 0.07, Rgb([0, 0, 0]))),
+            (
+                "border",
+                transform::border(&base, 0.1, Rgb([255, 255, 255])),
+            ),
+            (
+                "black border",
+                transform::border(&base, 0.07, Rgb([0, 0, 0])),
+            ),
             ("caption", transform::caption(&base, 0.15, false, &mut rng)),
-            ("texture in grey", transform::border(&texture(1100, 700, k as u64), 0.12, Rgb([128, 128, 128]))),
+            (
+                "texture in grey",
+                transform::border(&texture(1100, 700, k as u64), 0.12, Rgb([128, 128, 128])),
+            ),
         ] {
             let full = LumaImage::from_rgb(&variant);
             let small = full.shrink(512);
@@ -540,8 +557,12 @@ fn v3_hashes_are_deterministic_and_the_same_from_pixels_or_luminance() {
             let luma = LumaImage::from_rgb(image);
             let up = Profile::RobustV3.upload_hashes(&luma);
             let (fw, fh) = (image.width() as usize, image.height() as usize);
-            let streamed = Profile::RobustV3
-                .upload_hashes_from_rows(&quell_pdq::Rgb8::new(image.as_raw(), fw, fh, 3));
+            let streamed = Profile::RobustV3.upload_hashes_from_rows(&quell_pdq::Rgb8::new(
+                image.as_raw(),
+                fw,
+                fh,
+                3,
+            ));
             assert_eq!(up, streamed, "{path}");
             assert_eq!(up, Profile::RobustV3.upload_hashes(&luma), "{path}");
             // The full image's dihedral group is plain PDQ's, then trimmed groups, then the
@@ -595,4 +616,43 @@ fn the_second_distance_equals_a_brute_force_search_over_disjoint_pairs() {
         );
         assert!(Profile::second_distance(&up, &reg) >= Profile::distance(&up, &reg));
     }
+}
+
+#[test]
+fn the_v3_strict_trim_takes_a_jpeg_screenshot_canvas_off_past_the_status_bar() {
+    // A screenshot's status bar has text; after JPEG its first rows ring. `STRICT` stops at
+    // the bar; `V3_STRICT` jumps its text and starts below its ringing, so the canvas comes
+    // off and what is left is the photograph (to 5% of the 512 px copy's height: a dark
+    // photograph's own edge may be eaten, its rows being 90% at the canvas level).
+    let (mut strict_found, mut v3_found) = (0, 0);
+    for (k, path) in PHOTOS.iter().enumerate().skip(1) {
+        let photo = vector(path);
+        let mut rng = SplitMix64::new(7, k as u64, 0);
+        let shot = transform::jpeg(&transform::screenshot(&photo, 0.7, &mut rng), 60);
+        let small = LumaImage::from_rgb(&shot).shrink(512);
+        let scale = shot.width() as f64 / small.width() as f64;
+        let (cw, ch) = (shot.width() as f64, shot.height() as f64);
+        let (pw, ph) = (photo.width() as f64, photo.height() as f64);
+        // Where the photograph sits, in small-copy pixels.
+        let want = [
+            (cw - pw) / 2.0,
+            (ch - ph) / 2.0,
+            (cw + pw) / 2.0,
+            (ch + ph) / 2.0,
+        ]
+        .map(|v| v / scale);
+        let found = |rule: TrimRule| {
+            let r = rule.inner_rect(&small);
+            [r.x, r.y, r.x + r.width, r.y + r.height]
+                .iter()
+                .zip(&want)
+                .all(|(&a, b)| (a as f64 - b).abs() <= 0.05 * small.height() as f64)
+        };
+        strict_found += usize::from(found(TrimRule::STRICT));
+        v3_found += usize::from(found(TrimRule::V3_STRICT));
+    }
+    assert!(
+        v3_found >= 3 && v3_found > strict_found,
+        "photograph found in {v3_found} of 5 screenshots by V3_STRICT, {strict_found} by STRICT"
+    );
 }
