@@ -213,7 +213,7 @@ fn luma(path: &str) -> quell_robust::LumaImage {
 }
 
 #[test]
-fn the_default_profile_is_v2_and_quell_match_applies_its_rule() {
+fn the_default_profile_is_v3_and_quell_match_applies_its_rule() {
     use quell_robust::Profile;
     let dir = tempfile::tempdir().unwrap();
     let (originals, mut uploads) = corpus(dir.path());

@@ -150,7 +150,7 @@ impl Profile {
     /// The hashes to compute for one upload, in groups of eight dihedral hashes (rotations
     /// and flips, [`quell_pdq::Dihedral::ALL`] order): one group for the image; under
     /// `pdq-robust-v1` a second for the trimmed image when trimming removed anything; under
-    /// `pdq-robust-v2` one or two for its trims, then four single sub-region hashes (see
+    /// `pdq-robust-v2` and v3 one or two for their trims, then four single sub-region hashes (see
     /// [`Profile::split_upload_hashes`]).
     pub fn upload_hashes(self, image: &LumaImage) -> Vec<Pdq> {
         match self {
