@@ -289,10 +289,13 @@ pub fn evaluate(
         })
         .collect();
 
+    // Timed together, interleaved, so the ratios between profiles stay fair under load.
+    let costs = upload_costs(&config.profiles, originals);
     config
         .profiles
         .iter()
-        .map(|&profile| {
+        .zip(costs)
+        .map(|(&profile, upload_micros)| {
             let registered: Vec<Vec<Pdq>> = lumas
                 .par_iter()
                 .map(|l| profile.submission_hashes(l))
@@ -375,7 +378,7 @@ pub fn evaluate(
                 impostor,
                 variant_impostor,
                 second,
-                upload_micros: upload_cost(profile, originals),
+                upload_micros,
                 misses,
             }
         })
@@ -392,22 +395,18 @@ fn both(upload: &[Pdq], registered: &[Pdq]) -> Both {
     )
 }
 
-/// Median single-threaded time per upload, from decoded RGB pixels to the profile's upload
+/// Median single-threaded time per upload, from decoded RGB pixels to each profile's upload
 /// hashes, in microseconds: over the originals as they are (uploads that do not trim), and
-/// over each original inside a 10% white border (uploads that trim); each image's time is the
-/// fastest of [`ROUNDS`] (see [`upload_costs`]). Plain PDQ and
+/// over each original inside a 10% white border (uploads that trim). Plain PDQ and
 /// `pdq-robust-v3` stream luminance straight from the pixels, as `quell hash` does; v1 and v2
 /// need the whole luminance image in memory to trim it first
 /// ([`Profile::upload_hashes_from_rows`]).
-pub fn upload_cost(profile: Profile, originals: &[CorpusImage]) -> (f64, f64) {
-    upload_costs(&[profile], originals)[0]
-}
-
-/// [`upload_cost`] of several profiles, timed interleaved (each image, then each profile in
-/// turn, [`ROUNDS`] rounds), so a change in the machine's load during the run falls on all of
-/// them alike. Each image's time is its fastest round: on a machine shared with other work a
-/// longer computation is more often preempted, so means and even medians of single timings
-/// inflate the ratios of the slower profiles; the fastest of several is the least disturbed.
+///
+/// The profiles are timed interleaved (each image, then each profile in turn, [`ROUNDS`]
+/// rounds), so a change in the machine's load during the run falls on all of them alike. Each
+/// image's time is its fastest round: on a machine shared with other work a longer
+/// computation is more often preempted, so means and even medians of single timings inflate
+/// the ratios of the slower profiles; the fastest of several is the least disturbed.
 pub fn upload_costs(profiles: &[Profile], originals: &[CorpusImage]) -> Vec<(f64, f64)> {
     let time = |profile: Profile, pixels: &RgbImage| {
         let start = Instant::now();
