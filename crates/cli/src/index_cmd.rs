@@ -36,12 +36,12 @@ struct BuildArgs {
     #[arg(value_name = "INPUT", required_unless_present = "images")]
     input: Option<PathBuf>,
 
-    /// Hash profile to register images under (pdq-plain-v1, pdq-robust-v1, pdq-robust-v2);
-    /// with --images.
+    /// Hash profile to register images under (pdq-plain-v1, pdq-robust-v1, pdq-robust-v2,
+    /// pdq-robust-v3); with --images.
     #[arg(long, value_name = "NAME", requires = "images")]
     profile: Option<String>,
 
-    /// Folder of images to register under --profile (default: pdq-robust-v2), instead of
+    /// Folder of images to register under --profile (default: pdq-robust-v3), instead of
     /// INPUT hashes.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["input", "ids"])]
     images: Option<PathBuf>,

@@ -14,7 +14,7 @@ use anyhow::{Context, bail, ensure};
 use clap::{Args, Subcommand};
 use quell_hash::{Distance, Pdq};
 use quell_index::{IndexBuilder, PdqIndex};
-use quell_pdq::decode::{DecodeOptions, decode};
+use quell_pdq::decode::{DecodeOptions, DecodedImage, decode};
 use quell_robust::eval::{EvalConfig, evaluate, load_images, markdown};
 use quell_robust::{LumaImage, Profile};
 use rayon::prelude::*;
@@ -89,9 +89,10 @@ pub(crate) fn run_match(
     let results: Vec<(PathBuf, anyhow::Result<Hits>)> = files
         .par_iter()
         .map(|f| {
-            let hits = read_luma(f).map(|l| {
+            let hits = read_image(f).map(|image| {
                 let mut best: Vec<(u64, Distance)> = Vec::new();
-                let hashes = profile.upload_hashes(&l);
+                // Streamed from the decoded pixels: plain and v3 never copy the luminance.
+                let hashes = profile.upload_hashes_from_rows(&image);
                 let (groups, singles) = profile.split_upload_hashes(&hashes);
                 let t = profile.threshold();
                 let hits = groups
@@ -175,12 +176,15 @@ fn load_index(path: &Path) -> anyhow::Result<(Profile, Vec<(u64, Pdq)>)> {
     Ok((profile, entries))
 }
 
-/// Decodes a file (pixels as stored, as plain PDQ does) into luminance.
-fn read_luma(path: &Path) -> anyhow::Result<LumaImage> {
+/// Decodes a file (pixels as stored, as plain PDQ does).
+fn read_image(path: &Path) -> anyhow::Result<DecodedImage> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let image =
-        decode(&bytes, &DecodeOptions::default()).with_context(|| format!("{}", path.display()))?;
-    Ok(LumaImage::from_rows(&image))
+    decode(&bytes, &DecodeOptions::default()).with_context(|| format!("{}", path.display()))
+}
+
+/// Decodes a file into luminance.
+fn read_luma(path: &Path) -> anyhow::Result<LumaImage> {
+    Ok(LumaImage::from_rows(&read_image(path)?))
 }
 
 /// Files as given, directories walked for image files (recognised by content), sorted.
@@ -247,7 +251,7 @@ pub(crate) struct RobustnessArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "pdq-plain-v1,pdq-robust-v1,pdq-robust-v2"
+        default_value = "pdq-plain-v1,pdq-robust-v1,pdq-robust-v2,pdq-robust-v3"
     )]
     profiles: Vec<String>,
 

@@ -213,7 +213,7 @@ fn luma(path: &str) -> quell_robust::LumaImage {
 }
 
 #[test]
-fn the_default_profile_is_v2_and_quell_match_applies_its_rule() {
+fn the_default_profile_is_v3_and_quell_match_applies_its_rule() {
     use quell_robust::Profile;
     let dir = tempfile::tempdir().unwrap();
     let (originals, mut uploads) = corpus(dir.path());
@@ -239,8 +239,8 @@ fn the_default_profile_is_v2_and_quell_match_applies_its_rule() {
     );
     assert_eq!(code, 0, "{err}");
     let text = std::fs::read_to_string(&index).unwrap();
-    assert_eq!(text.lines().nth(1), Some("profile pdq-robust-v2"));
-    assert_eq!(Profile::DEFAULT, Profile::RobustV2);
+    assert_eq!(text.lines().nth(1), Some("profile pdq-robust-v3"));
+    assert_eq!(Profile::DEFAULT, Profile::RobustV3);
 
     let mut args = vec!["match", "--index", s(&index), "--images"];
     args.extend(uploads.iter().map(String::as_str));
@@ -249,7 +249,7 @@ fn the_default_profile_is_v2_and_quell_match_applies_its_rule() {
     // The index search reports exactly what the documented rule gives: for each upload and
     // each registered image, a hit iff the smallest distance over all hash pairs is at most
     // the threshold, at that distance.
-    let p = Profile::RobustV2;
+    let p = Profile::RobustV3;
     let registered: Vec<_> = originals
         .iter()
         .map(|o| p.submission_hashes(&luma(o)))

@@ -5,12 +5,12 @@
 //! cargo run --release -p quell-robust --example upload_cost -- DIR
 //! ```
 //!
-//! Prints, per profile, the median single-threaded time from decoded pixels to upload hashes
+//! Prints, per profile, the median (over images, each its fastest of 5 runs) single-threaded time from decoded pixels to upload hashes
 //! over the images of DIR as they are and inside a 10% white border, and the ratio to
-//! `pdq-plain-v1`.
+//! `pdq-plain-v1`; all profiles are timed interleaved, image by image.
 
 use quell_robust::Profile;
-use quell_robust::eval::{load_images, upload_cost};
+use quell_robust::eval::{load_images, upload_costs};
 
 fn main() {
     let Some(dir) = std::env::args_os().nth(1) else {
@@ -24,15 +24,12 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let plain = upload_cost(Profile::PlainV1, &images);
+    // Profile::ALL starts with plain PDQ, the reference of every ratio.
+    let costs = upload_costs(&Profile::ALL, &images);
+    let plain = costs[0];
     println!("| profile | upload µs, median | vs plain | in a 10% border, µs | vs plain |");
     println!("|---|---|---|---|---|");
-    for p in Profile::ALL {
-        let (as_is, framed) = if p == Profile::PlainV1 {
-            plain
-        } else {
-            upload_cost(p, &images)
-        };
+    for (p, (as_is, framed)) in Profile::ALL.into_iter().zip(costs) {
         println!(
             "| `{p}` | {as_is:.0} | {:.2}× | {framed:.0} | {:.2}× |",
             as_is / plain.0,

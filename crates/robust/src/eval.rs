@@ -140,11 +140,32 @@ pub struct ProfileReport {
     /// Distance from every variant to every original it was not made from: a larger, harder
     /// impostor set (uploads are transformed too), reported beside the first.
     pub variant_impostor: Vec<Distance>,
+    /// [`Profile::second_distance`] of every pair above, in the same order: per family of
+    /// `genuine`, then of `impostor` and `variant_impostor`, to score a second-stage rule.
+    pub second: SecondDistances,
     /// Median time to compute one upload's hashes from its decoded pixels, in microseconds:
     /// for uploads as they are (the originals), and for uploads inside a border.
     pub upload_micros: (f64, f64),
     /// Every variant not matched at the profile's threshold, to see which compositions fail.
     pub misses: Vec<Miss>,
+}
+
+/// [`Profile::second_distance`] of the pairs of a [`ProfileReport`], aligned with its
+/// distances.
+#[derive(Debug, Default)]
+pub struct SecondDistances {
+    /// Per family, in `genuine`'s order.
+    pub genuine: Vec<Vec<Distance>>,
+    /// Of `impostor`.
+    pub impostor: Vec<Distance>,
+    /// Of `variant_impostor`.
+    pub variant_impostor: Vec<Distance>,
+}
+
+/// The two-stage rule scored beside each profile's own: a pair matches when its distance is
+/// at most the profile's threshold, or its [`Profile::second_distance`] at most `second`.
+fn two_stage(d: Distance, d2: Distance, threshold: Distance, second: Distance) -> bool {
+    d <= threshold || d2 <= second
 }
 
 /// A variant its own original did not match.
@@ -180,6 +201,38 @@ impl ProfileReport {
             .map(|(f, _)| self.recall(*f, threshold))
             .sum();
         sum / self.genuine.len() as f64
+    }
+
+    /// Mean of the per-family recalls under the two-stage rule (`threshold`, then `second`).
+    pub fn mean_recall_two_stage(&self, threshold: Distance, second: Distance) -> f64 {
+        let sum: f64 = self
+            .genuine
+            .iter()
+            .zip(&self.second.genuine)
+            .map(|((_, d), d2)| {
+                let hits = d
+                    .iter()
+                    .zip(d2)
+                    .filter(|&(&d, &d2)| two_stage(d, d2, threshold, second))
+                    .count();
+                hits as f64 / d.len().max(1) as f64
+            })
+            .sum();
+        sum / self.genuine.len().max(1) as f64
+    }
+
+    /// Impostor and variant-impostor pairs matched under the two-stage rule.
+    pub fn false_matches_two_stage(&self, threshold: Distance, second: Distance) -> (usize, usize) {
+        let count = |d: &[Distance], d2: &[Distance]| {
+            d.iter()
+                .zip(d2)
+                .filter(|&(&d, &d2)| two_stage(d, d2, threshold, second))
+                .count()
+        };
+        (
+            count(&self.impostor, &self.second.impostor),
+            count(&self.variant_impostor, &self.second.variant_impostor),
+        )
     }
 
     /// Number of impostor pairs matched at `threshold`.
@@ -236,10 +289,13 @@ pub fn evaluate(
         })
         .collect();
 
+    // Timed together, interleaved, so the ratios between profiles stay fair under load.
+    let costs = upload_costs(&config.profiles, originals);
     config
         .profiles
         .iter()
-        .map(|&profile| {
+        .zip(costs)
+        .map(|(&profile, upload_micros)| {
             let registered: Vec<Vec<Pdq>> = lumas
                 .par_iter()
                 .map(|l| profile.submission_hashes(l))
@@ -253,7 +309,7 @@ pub fn evaluate(
             let mut genuine: Vec<(Family, Vec<Distance>)> =
                 Family::ALL.iter().map(|&f| (f, Vec::new())).collect();
             // Per variant: the distance to its own original, and to every other original.
-            type Scored = Vec<(Family, usize, Distance, Vec<Distance>)>;
+            type Scored = Vec<(Family, usize, Both, Vec<Both>)>;
             let scored: Vec<Scored> = variants
                 .par_iter()
                 .enumerate()
@@ -263,17 +319,21 @@ pub fn evaluate(
                             let up = profile.upload_hashes(v);
                             let others = (0..registered.len())
                                 .filter(|&j| j != i)
-                                .map(|j| Profile::distance(&up, &registered[j]))
+                                .map(|j| both(&up, &registered[j]))
                                 .collect();
-                            (*f, *k, Profile::distance(&up, &registered[i]), others)
+                            (*f, *k, both(&up, &registered[i]), others)
                         })
                         .collect()
                 })
                 .collect();
             let mut variant_impostor = Vec::new();
+            let mut second = SecondDistances {
+                genuine: vec![Vec::new(); Family::ALL.len()],
+                ..SecondDistances::default()
+            };
             let mut misses = Vec::new();
             for (original, list) in scored.into_iter().enumerate() {
-                for (f, variant, d, others) in list {
+                for (f, variant, (d, d2), others) in list {
                     if d > profile.threshold() {
                         misses.push(Miss {
                             family: f,
@@ -282,28 +342,34 @@ pub fn evaluate(
                             distance: d,
                         });
                     }
-                    variant_impostor.extend(others);
-                    genuine
-                        .iter_mut()
-                        .find(|(g, _)| *g == f)
-                        .expect("every family listed")
-                        .1
-                        .push(d);
+                    for (o, o2) in others {
+                        variant_impostor.push(o);
+                        second.variant_impostor.push(o2);
+                    }
+                    let k = genuine
+                        .iter()
+                        .position(|(g, _)| *g == f)
+                        .expect("every family listed");
+                    genuine[k].1.push(d);
+                    second.genuine[k].push(d2);
                 }
             }
             let mut impostor = Vec::new();
             for (j, up) in originals_up.iter().enumerate() {
                 for (i, reg) in registered.iter().enumerate() {
                     if i != j {
-                        impostor.push(Profile::distance(up, reg));
+                        impostor.push(both(up, reg));
                     }
                 }
             }
             for up in &distractors_up {
                 for reg in &registered {
-                    impostor.push(Profile::distance(up, reg));
+                    impostor.push(both(up, reg));
                 }
             }
+            let (impostor, impostor_second): (Vec<Distance>, Vec<Distance>) =
+                impostor.into_iter().unzip();
+            second.impostor = impostor_second;
             ProfileReport {
                 profile,
                 hashes_per_image: registered.iter().map(Vec::len).sum::<usize>() as f64
@@ -311,45 +377,70 @@ pub fn evaluate(
                 genuine,
                 impostor,
                 variant_impostor,
-                upload_micros: upload_cost(profile, originals),
+                second,
+                upload_micros,
                 misses,
             }
         })
         .collect()
 }
 
-/// Median single-threaded time per upload, from decoded RGB pixels to the profile's upload
+/// A pair's distance and second distance.
+type Both = (Distance, Distance);
+
+fn both(upload: &[Pdq], registered: &[Pdq]) -> Both {
+    (
+        Profile::distance(upload, registered),
+        Profile::second_distance(upload, registered),
+    )
+}
+
+/// Median single-threaded time per upload, from decoded RGB pixels to each profile's upload
 /// hashes, in microseconds: over the originals as they are (uploads that do not trim), and
-/// over each original inside a 10% white border (uploads that trim). Each image is timed
-/// three times; medians resist the other work on a shared machine. Plain PDQ streams
-/// luminance straight from the pixels, as `quell hash` does; the other profiles need the
-/// whole luminance image in memory to trim it first.
-pub fn upload_cost(profile: Profile, originals: &[CorpusImage]) -> (f64, f64) {
-    let time = |pixels: &RgbImage| {
+/// over each original inside a 10% white border (uploads that trim). Plain PDQ and
+/// `pdq-robust-v3` stream luminance straight from the pixels, as `quell hash` does; v1 and v2
+/// need the whole luminance image in memory to trim it first
+/// ([`Profile::upload_hashes_from_rows`]).
+///
+/// The profiles are timed interleaved (each image, then each profile in turn, [`ROUNDS`]
+/// rounds), so a change in the machine's load during the run falls on all of them alike. Each
+/// image's time is its fastest round: on a machine shared with other work a longer
+/// computation is more often preempted, so means and even medians of single timings inflate
+/// the ratios of the slower profiles; the fastest of several is the least disturbed.
+pub fn upload_costs(profiles: &[Profile], originals: &[CorpusImage]) -> Vec<(f64, f64)> {
+    let time = |profile: Profile, pixels: &RgbImage| {
         let start = Instant::now();
         let (w, h) = (pixels.width() as usize, pixels.height() as usize);
-        let hashes = match profile {
-            Profile::PlainV1 => {
-                quell_pdq::hash_dihedral(&quell_pdq::Rgb8::new(pixels.as_raw(), w, h, 3))
-                    .hashes
-                    .to_vec()
-            }
-            _ => profile.upload_hashes(&LumaImage::from_rgb(pixels)),
-        };
+        let hashes =
+            profile.upload_hashes_from_rows(&quell_pdq::Rgb8::new(pixels.as_raw(), w, h, 3));
         std::hint::black_box(hashes);
         start.elapsed().as_secs_f64() * 1e6
     };
-    let mut plain = Vec::new();
-    let mut framed = Vec::new();
+    let mut plain = vec![Vec::new(); profiles.len()];
+    let mut framed = vec![Vec::new(); profiles.len()];
     for o in originals {
         let bordered = crate::transform::border(&o.pixels, 0.1, image::Rgb([255, 255, 255]));
-        for _ in 0..3 {
-            plain.push(time(&o.pixels));
-            framed.push(time(&bordered));
+        let mut fastest = vec![(f64::INFINITY, f64::INFINITY); profiles.len()];
+        for _ in 0..ROUNDS {
+            for (&p, best) in profiles.iter().zip(&mut fastest) {
+                best.0 = best.0.min(time(p, &o.pixels));
+                best.1 = best.1.min(time(p, &bordered));
+            }
+        }
+        for (k, (a, b)) in fastest.into_iter().enumerate() {
+            plain[k].push(a);
+            framed[k].push(b);
         }
     }
-    (median(&mut plain), median(&mut framed))
+    plain
+        .iter_mut()
+        .zip(&mut framed)
+        .map(|(a, b)| (median(a), median(b)))
+        .collect()
 }
+
+/// Timings per image and profile in [`upload_costs`].
+const ROUNDS: usize = 5;
 
 fn median(values: &mut [f64]) -> f64 {
     if values.is_empty() {
@@ -424,6 +515,46 @@ pub fn markdown(reports: &[ProfileReport], originals: usize, distractors: usize)
                 r.mean_recall(t),
                 r.false_matches(t)
             );
+        }
+        s.push('\n');
+    }
+    let _ = write!(
+        s,
+        "\nSecond-stage rule: a pair also matches when two disjoint pairs of hashes (different \
+         upload and registered hashes) are both within t2 (`Profile::second_distance`); closest \
+         impostor and variant impostor by that second distance: "
+    );
+    let closest = |d: &[Distance]| d.iter().min().map_or(256, |d| d.get());
+    for r in reports {
+        let _ = write!(
+            s,
+            "`{}` {} / {}; ",
+            r.profile,
+            closest(&r.second.impostor),
+            closest(&r.second.variant_impostor)
+        );
+    }
+    let _ = write!(s, "\n\n| t2 |");
+    for r in reports {
+        let _ = write!(
+            s,
+            " `{}` @{} mean recall | false matches | variant false matches |",
+            r.profile,
+            r.profile.threshold()
+        );
+    }
+    let _ = write!(s, "\n|---|");
+    for _ in reports {
+        let _ = write!(s, "---|---|---|");
+    }
+    s.push('\n');
+    for t2 in [44, 48, 52, 56, 60, 64] {
+        let t2 = Distance::new(t2);
+        let _ = write!(s, "| {t2} |");
+        for r in reports {
+            let t = r.profile.threshold();
+            let (fm, vfm) = r.false_matches_two_stage(t, t2);
+            let _ = write!(s, " {:.3} | {fm} | {vfm} |", r.mean_recall_two_stage(t, t2));
         }
         s.push('\n');
     }

@@ -34,7 +34,7 @@
 //!   dihedral hashes of the trimmed upload (at most two PDQ passes).
 //! - Threshold: 40.
 //!
-//! **`pdq-robust-v2`** (the default for new indexes, [`Profile::DEFAULT`]) — v1's hashes on
+//! **`pdq-robust-v2`** — v1's hashes on
 //! both sides, and more hashed from one shared *small copy*: the image box-filtered so its
 //! longer side is at most 256 pixels ([`LumaImage::downscale`]). PDQ reduces every image to
 //! 64×64 before its DCT, so hashes of the small copy stay close to those of the full image, at
@@ -59,8 +59,38 @@
 //!   full-resolution PDQ pass and at most six small ones.
 //! - Threshold: 40, the same rule as every profile (the smallest distance over all pairs).
 //!
-//! The [`eval`] module and `quell eval robustness` measure all three on a corpus; BENCHMARKS.md
-//! holds the figures.
+//! **`pdq-robust-v3`** (the default for new indexes, [`Profile::DEFAULT`]) — v2's recipe with
+//! every decision taken on a *512 px copy* instead of the full image, so the upload side costs
+//! one full-resolution PDQ pass plus small-copy work (v2 trims the full image, and needs it in
+//! memory, which puts an upload that trims well over the 2× budget), and two additions aimed
+//! at screenshots.
+//! - The 512 px copy ([`LumaImage::shrink`]`(512)`: the area average of v2's copy, summed down
+//!   columns first, which streams cheaply) is folded from the luminance rows while the
+//!   full-resolution dihedral pass reads them ([`ShrinkingRows`]): the pixels are converted to
+//!   luminance once and the full image is never held in memory, as with plain PDQ. Its own
+//!   256 px shrink is what is hashed, as in v2.
+//! - Trim rules: [`TrimRule::V2`] as in v2, and [`TrimRule::V3_STRICT`] in place of `STRICT`:
+//!   it may jump 4% to the next uniform line of its level and start a run up to 4% in, so a
+//!   status bar's text (and its JPEG ringing) no longer stops it before the canvas.
+//! - Submission: v1's hashes (full resolution); then v2's extras with trims, edge levels and
+//!   simulated borders (2 px, v2's 4 px at about half the scale) decided on the 512 px copy,
+//!   plus, for each border level, a *canvas* as wide as 20% of the longer side on all four
+//!   sides, trimmed by both rules: a screenshot's canvas is in every line the trim judges at
+//!   the photograph's top and bottom, so it eats more of a dark edge than a thin border does,
+//!   and this registers what it eats.
+//! - Upload: the 8 dihedral PDQ hashes of the upload; the `V2` and `V3_STRICT` trims of the
+//!   512 px copy, hashed from its 256 px copy (8 dihedral hashes each, the second only if it
+//!   differs), and the 4 sub-regions of the `V2` trim, as v2.
+//! - Threshold: 40.
+//!
+//! Caption text at 512 px is still text (at 256 px it blurs into the bar, which is why v2
+//! decided on the full image); [`TrimRule::V2`]'s bridge jumps the lines it does not.
+//!
+//! [`Profile::second_distance`] is the evidence for a second-stage rule that the evaluation
+//! scores beside each profile's own (it is no profile's rule).
+//!
+//! The [`eval`] module and `quell eval robustness` measure all profiles on a corpus;
+//! BENCHMARKS.md holds the figures.
 //!
 //! ```
 //! use quell_robust::{LumaImage, Profile};
@@ -87,6 +117,6 @@ mod profile;
 pub mod transform;
 mod trim;
 
-pub use crate::luma::{LumaImage, Rect, Side};
+pub use crate::luma::{LumaImage, Rect, ShrinkingRows, Side};
 pub use crate::profile::{Profile, UnknownProfile};
 pub use crate::trim::TrimRule;

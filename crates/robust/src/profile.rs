@@ -2,9 +2,9 @@
 //! per upload, and when the two match.
 
 use quell_hash::{Distance, Pdq};
-use quell_pdq::{hash, hash_dihedral};
+use quell_pdq::{LumaRows, hash, hash_dihedral};
 
-use crate::luma::{LumaImage, Rect, Side};
+use crate::luma::{LumaImage, Rect, ShrinkingRows, Side};
 use crate::trim::TrimRule;
 
 /// A named, versioned recipe shared by the registry and every member. Hashes made under one
@@ -17,8 +17,13 @@ pub enum Profile {
     RobustV1,
     /// `pdq-robust-v2`: v1's hashes, plus hashes of a small shared copy: trimmed by two more
     /// rules, and without a quarter of each side (corner logos); at submission also framed
-    /// by borders of the image's own edge colours and trimmed again. The default.
+    /// by borders of the image's own edge colours and trimmed again.
     RobustV2,
+    /// `pdq-robust-v3`: v2's recipe with every decision (trims, edge levels) taken on a
+    /// 512 px copy instead of the full image, so an upload costs one full-resolution PDQ
+    /// pass plus small-copy work; a strict trim that jumps status-bar text, and screenshot
+    /// canvases simulated at submission. The default.
+    RobustV3,
 }
 
 /// The name given is not a known profile.
@@ -37,10 +42,15 @@ const TILTS: [f64; 4] = [-4.5, -3.5, 3.5, 4.5];
 
 impl Profile {
     /// Every profile, oldest first.
-    pub const ALL: [Profile; 3] = [Profile::PlainV1, Profile::RobustV1, Profile::RobustV2];
+    pub const ALL: [Profile; 4] = [
+        Profile::PlainV1,
+        Profile::RobustV1,
+        Profile::RobustV2,
+        Profile::RobustV3,
+    ];
 
     /// The profile a new index uses unless told otherwise.
-    pub const DEFAULT: Profile = Profile::RobustV2;
+    pub const DEFAULT: Profile = Profile::RobustV3;
 
     /// The profile's stable name, recorded in every index file.
     pub fn name(self) -> &'static str {
@@ -48,6 +58,7 @@ impl Profile {
             Profile::PlainV1 => "pdq-plain-v1",
             Profile::RobustV1 => "pdq-robust-v1",
             Profile::RobustV2 => "pdq-robust-v2",
+            Profile::RobustV3 => "pdq-robust-v3",
         }
     }
 
@@ -75,7 +86,7 @@ impl Profile {
             // Far below the closest impostor pair measured (78 bits, BENCHMARKS.md), although a
             // pair gets up to 80× the comparisons plain PDQ makes; see the evaluation.
             Profile::RobustV1 => Distance::new(40),
-            Profile::RobustV2 => Distance::new(V2_THRESHOLD),
+            Profile::RobustV2 | Profile::RobustV3 => Distance::new(V2_THRESHOLD),
         }
     }
 
@@ -85,7 +96,26 @@ impl Profile {
             Profile::PlainV1 => vec![hash(image).hash],
             Profile::RobustV2 => {
                 let mut out = Profile::RobustV1.submission_hashes(image);
-                out.extend(v2_submission_extras(image));
+                out.extend(small_copy_extras(
+                    image,
+                    &SmallCopy::of(image),
+                    V2_PAD,
+                    None,
+                    TrimRule::STRICT,
+                ));
+                dedup(&mut out);
+                out
+            }
+            Profile::RobustV3 => {
+                let mut out = Profile::RobustV1.submission_hashes(image);
+                let decide = image.shrink(DECIDE_SIDE);
+                out.extend(small_copy_extras(
+                    &decide,
+                    &SmallCopy::shrunk(&decide),
+                    V3_PAD,
+                    V3_CANVAS,
+                    TrimRule::V3_STRICT,
+                ));
                 dedup(&mut out);
                 out
             }
@@ -120,37 +150,52 @@ impl Profile {
     /// The hashes to compute for one upload, in groups of eight dihedral hashes (rotations
     /// and flips, [`quell_pdq::Dihedral::ALL`] order): one group for the image; under
     /// `pdq-robust-v1` a second for the trimmed image when trimming removed anything; under
-    /// `pdq-robust-v2` one or two for its trims, then four single sub-region hashes (see
+    /// `pdq-robust-v2` and v3 one or two for their trims, then four single sub-region hashes (see
     /// [`Profile::split_upload_hashes`]).
     pub fn upload_hashes(self, image: &LumaImage) -> Vec<Pdq> {
-        let mut out = hash_dihedral(image).hashes.to_vec();
         match self {
-            Profile::PlainV1 => {}
+            Profile::PlainV1 | Profile::RobustV3 => self.upload_hashes_from_rows(image),
             Profile::RobustV1 => {
+                let mut out = hash_dihedral(image).hashes.to_vec();
                 let trimmed = TrimRule::V1.trim(image);
                 if trimmed.width() != image.width() || trimmed.height() != image.height() {
                     out.extend(hash_dihedral(&trimmed).hashes);
                 }
+                out
             }
             Profile::RobustV2 => {
-                let small = SmallCopy::of(image);
+                let mut out = hash_dihedral(image).hashes.to_vec();
                 // Trims are decided on the full image (text on a caption bar blurs away in
                 // the small copy), then hashed from the small copy.
-                let loose = TrimRule::V2.inner_rect(image);
-                let strict = TrimRule::STRICT.inner_rect(image);
-                let whole = SmallCopy::whole(image);
-                for rect in [loose, strict] {
-                    if rect != whole && (rect == loose || strict != loose) {
-                        out.extend(hash_dihedral(&small.crop(rect)).hashes);
-                    }
-                }
-                let base = small.crop(loose);
-                for side in Side::ALL {
-                    out.push(hash(&base.side_crop(side, LOGO_CUT)).hash);
-                }
+                small_copy_uploads(image, &SmallCopy::of(image), TrimRule::STRICT, &mut out);
+                out
             }
         }
-        out
+    }
+
+    /// [`Profile::upload_hashes`] of any luminance source (decoded pixels): the same hashes.
+    /// `pdq-plain-v1` and `pdq-robust-v3` stream the source once and never hold the full image
+    /// (v3 builds its 512 px copy while the full-resolution pass reads the rows); v1 and v2
+    /// read it into memory first, since they trim the full image.
+    pub fn upload_hashes_from_rows(self, image: &impl LumaRows) -> Vec<Pdq> {
+        match self {
+            Profile::PlainV1 => hash_dihedral(image).hashes.to_vec(),
+            Profile::RobustV1 | Profile::RobustV2 => {
+                self.upload_hashes(&LumaImage::from_rows(image))
+            }
+            Profile::RobustV3 => {
+                let shrinking = ShrinkingRows::new(image, DECIDE_SIDE);
+                let mut out = hash_dihedral(&shrinking).hashes.to_vec();
+                let decide = shrinking.finish();
+                small_copy_uploads(
+                    &decide,
+                    &SmallCopy::shrunk(&decide),
+                    TrimRule::V3_STRICT,
+                    &mut out,
+                );
+                out
+            }
+        }
     }
 
     /// [`Profile::upload_hashes`] split into its groups of eight dihedral hashes (searched as
@@ -161,7 +206,9 @@ impl Profile {
             Profile::PlainV1 | Profile::RobustV1 => hashes.len() / 8,
             // The full image's group, then up to two trimmed groups, then the four
             // sub-regions.
-            Profile::RobustV2 => hashes.len().saturating_sub(Side::ALL.len()) / 8,
+            Profile::RobustV2 | Profile::RobustV3 => {
+                hashes.len().saturating_sub(Side::ALL.len()) / 8
+            }
         };
         let (g, singles) = hashes.split_at(groups * 8);
         (
@@ -183,12 +230,62 @@ impl Profile {
     }
 }
 
+impl Profile {
+    /// The evidence for a second-stage rule: the smallest `t` such that two *disjoint* pairs
+    /// (different upload hashes and different registered hashes) are both within `t` bits;
+    /// 256 if fewer than two hashes on a side. A rule "a match at most [`Profile::threshold`],
+    /// or a second distance at most `t2`" accepts a hit between the two thresholds only when
+    /// more than one registered hash backs it by more than one upload hash.
+    ///
+    /// The pairs within `t` have no two disjoint ones exactly when they all share one hash
+    /// (a bipartite graph with maximum matching 1 has a vertex cover of size 1), so walking
+    /// the pairs nearest first and stopping when they stop sharing one hash gives it.
+    pub fn second_distance(upload: &[Pdq], registered: &[Pdq]) -> Distance {
+        let mut pairs: Vec<(Distance, usize, usize)> = upload
+            .iter()
+            .enumerate()
+            .flat_map(|(i, u)| {
+                registered
+                    .iter()
+                    .enumerate()
+                    .map(move |(j, r)| (u.distance(r), i, j))
+            })
+            .collect();
+        pairs.sort_unstable();
+        let Some(&(_, i0, j0)) = pairs.first() else {
+            return Distance::new(256);
+        };
+        // Whether every pair so far shares the nearest pair's upload (registered) hash.
+        let (mut share_upload, mut share_registered) = (true, true);
+        for &(d, i, j) in &pairs[1..] {
+            share_upload &= i == i0;
+            share_registered &= j == j0;
+            if !share_upload && !share_registered {
+                return d;
+            }
+        }
+        Distance::new(256)
+    }
+}
+
 /// `pdq-robust-v2`'s threshold.
 const V2_THRESHOLD: u32 = 40;
 /// Longer side of the shared small copy `pdq-robust-v2` hashes sub-regions of. PDQ reduces
 /// every image to 64×64 before its DCT, so hashes of a copy several times that size are close
 /// to those of the full image, at a fraction of the cost.
 const SMALL_SIDE: usize = 256;
+/// Longer side of the copy `pdq-robust-v3` decides trims and edge levels on (and makes its
+/// 256 px copy from). Twice the hashed copy's size, so caption text is still text there
+/// (v2's notes: at 256 px it blurs into the bar), at a quarter of the full image's pixels.
+const DECIDE_SIDE: usize = 512;
+/// Width of the simulated borders at submission, in pixels of the image trims are decided on:
+/// v2 decides on the full image, v3 on its 512 px copy (about half the scale).
+const V2_PAD: usize = 4;
+/// See [`V2_PAD`].
+const V3_PAD: usize = 2;
+/// Width of the wide canvas `pdq-robust-v3` simulates at submission, as a share of the
+/// longer side (a phone screenshot shows a photograph at about 70% of the screen's width).
+const V3_CANVAS: Option<f64> = Some(0.2);
 /// Share of one side `pdq-robust-v2` cuts away to leave a corner logo or watermark out.
 const LOGO_CUT: f64 = 0.25;
 /// Luminance levels of the borders `pdq-robust-v2` simulates at submission, besides the
@@ -206,6 +303,14 @@ impl SmallCopy {
         SmallCopy {
             full: (image.width(), image.height()),
             small: image.downscale(SMALL_SIDE),
+        }
+    }
+
+    /// `pdq-robust-v3`'s: the copy made by [`LumaImage::shrink`] (of its 512 px copy).
+    fn shrunk(image: &LumaImage) -> Self {
+        SmallCopy {
+            full: (image.width(), image.height()),
+            small: image.shrink(SMALL_SIDE),
         }
     }
 
@@ -239,13 +344,39 @@ impl SmallCopy {
     }
 }
 
-/// The hashes `pdq-robust-v2` registers beyond v1's, all from the small copy: the strictly
-/// trimmed image; the image and its trimmed form without a quarter of each side (an upload
-/// with a corner logo is compared without it); and the image inside borders of a few levels,
-/// trimmed again by both rules (when a border's colour matches the image's own edge, trimming
-/// eats into the image; the same happens here).
-fn v2_submission_extras(image: &LumaImage) -> Vec<Pdq> {
-    let small = SmallCopy::of(image);
+/// The upload hashes `pdq-robust-v2` and v3 add to the full image's dihedral group: trims
+/// decided on `image` (the full image for v2, the 512 px copy for v3) and hashed from
+/// `small`, its 256 px copy: the dihedral group of the `V2` trim if it removed anything and of
+/// the `STRICT` trim if that differs from it and from the whole image, then the `V2`-trimmed
+/// part without a quarter of each side.
+fn small_copy_uploads(image: &LumaImage, small: &SmallCopy, strict: TrimRule, out: &mut Vec<Pdq>) {
+    let loose = TrimRule::V2.inner_rect(image);
+    let strict = strict.inner_rect(image);
+    let whole = SmallCopy::whole(image);
+    for rect in [loose, strict] {
+        if rect != whole && (rect == loose || strict != loose) {
+            out.extend(hash_dihedral(&small.crop(rect)).hashes);
+        }
+    }
+    let base = small.crop(loose);
+    for side in Side::ALL {
+        out.push(hash(&base.side_crop(side, LOGO_CUT)).hash);
+    }
+}
+
+/// The hashes `pdq-robust-v2` and v3 register beyond v1's, all from `small`, the 256 px copy
+/// of `image` (the full image for v2, its 512 px copy for v3), on which every rectangle is
+/// decided: the strictly trimmed image; the image and its trimmed form without a quarter of
+/// each side (an upload with a corner logo is compared without it); and the image inside
+/// borders `pad` pixels wide of a few levels, trimmed again by both rules (when a border's
+/// colour matches the image's own edge, trimming eats into the image; the same happens here).
+fn small_copy_extras(
+    image: &LumaImage,
+    small: &SmallCopy,
+    thickness: usize,
+    canvas: Option<f64>,
+    strict: TrimRule,
+) -> Vec<Pdq> {
     let whole = SmallCopy::whole(image);
     let loose = TrimRule::V2.inner_rect(image);
     let mut out = Vec::new();
@@ -255,7 +386,6 @@ fn v2_submission_extras(image: &LumaImage) -> Vec<Pdq> {
             out.push(hash(&base.side_crop(side, LOGO_CUT)).hash);
         }
     }
-    const PAD: usize = 4;
     let mut levels: Vec<f32> = BORDER_LEVELS.to_vec();
     levels.extend(edge_levels(image));
     let all_sides: &[Side] = &Side::ALL;
@@ -263,15 +393,28 @@ fn v2_submission_extras(image: &LumaImage) -> Vec<Pdq> {
     let pillarbox: &[Side] = &[Side::Left, Side::Right];
     // v1's hashes already cover the whole image and its v1 trim.
     let mut seen = vec![whole, TrimRule::V1.inner_rect(image)];
-    let mut rects = vec![loose, TrimRule::STRICT.inner_rect(image)];
+    let mut rects = vec![loose, strict.inner_rect(image)];
+    // Thin borders on all sides, top and bottom, left and right; and, for v3, a wide canvas on
+    // all sides (a screenshot: the canvas beside the photograph is in every line the trim
+    // judges at the photograph's top and bottom, so it eats more of a dark edge than a thin
+    // border does).
+    let mut framings = vec![
+        (all_sides, thickness),
+        (letterbox, thickness),
+        (pillarbox, thickness),
+    ];
+    if let Some(share) = canvas {
+        let wide = (image.width().max(image.height()) as f64 * share).round() as usize;
+        framings.push((all_sides, wide.max(thickness)));
+    }
     for level in levels {
-        for sides in [all_sides, letterbox, pillarbox] {
-            let padded = image.pad(level, PAD, sides);
-            for rule in [TrimRule::V2, TrimRule::STRICT] {
+        for &(sides, thickness) in &framings {
+            let padded = image.pad(level, thickness, sides);
+            for rule in [TrimRule::V2, strict] {
                 let rect = rule.inner_rect(&padded);
                 // Back to the image's coordinates; a trim that stopped inside the pad (the
                 // image's own edge is far from the level) leaves that side whole.
-                let pad = |side| if sides.contains(&side) { PAD } else { 0 };
+                let pad = |side| if sides.contains(&side) { thickness } else { 0 };
                 let (x0, y0) = (rect.x.max(pad(Side::Left)), rect.y.max(pad(Side::Top)));
                 let x1 = (rect.x + rect.width).min(padded.width() - pad(Side::Right));
                 let y1 = (rect.y + rect.height).min(padded.height() - pad(Side::Bottom));

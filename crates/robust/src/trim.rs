@@ -26,6 +26,9 @@ pub struct TrimRule {
     /// line after it is uniform at the run's level again: lines of text on a caption bar,
     /// blurred by downscaling until the bar's level no longer dominates them. 0 for none.
     pub bridge: f32,
+    /// How far in (a share of the dimension) a run may *start*, when the edge line itself is
+    /// not uniform: a status bar's first rows carrying JPEG ringing from its text. 0 for none.
+    pub start_within: f32,
 }
 
 impl TrimRule {
@@ -35,6 +38,7 @@ impl TrimRule {
         tolerance: 12,
         max_trim: 0.8,
         bridge: 0.0,
+        start_within: 0.0,
     };
 
     /// `pdq-robust-v2`'s main rule: [`TrimRule::V1`] that also jumps over up to 4% of the
@@ -52,6 +56,17 @@ impl TrimRule {
         tolerance: 12,
         max_trim: 0.8,
         bridge: 0.0,
+        start_within: 0.0,
+    };
+
+    /// `pdq-robust-v3`'s strict rule: [`TrimRule::STRICT`] that may jump 4% of the dimension
+    /// to the next uniform line of its level (the text lines of a status bar, which stopped
+    /// `STRICT` at the bar and left a screenshot's canvas on), and may start a run up to 4%
+    /// in (a status bar's first rows, disturbed by JPEG ringing from its text).
+    pub const V3_STRICT: TrimRule = TrimRule {
+        bridge: 0.04,
+        start_within: 0.04,
+        ..TrimRule::STRICT
     };
 
     /// The rectangle left after peeling border lines off all four edges.
@@ -71,19 +86,28 @@ impl TrimRule {
             (w as f32 * self.bridge) as usize,
             (h as f32 * self.bridge) as usize,
         );
+        let (start_w, start_h) = (
+            (w as f32 * self.start_within) as usize,
+            (h as f32 * self.start_within) as usize,
+        );
         let row = |y: usize, l: usize, r: usize| self.histogram(image.row(y)[l..r].iter());
         let column =
             |x: usize, t: usize, b: usize| self.histogram((t..b).map(|y| &image.row(y)[x]));
         loop {
             let before = (top, bottom, left, right);
-            self.peel(&mut top, bottom - min_h.min(bottom), gap_h, |y| {
-                row(y, left, right)
+            self.peel(
+                &mut top,
+                bottom - min_h.min(bottom),
+                (gap_h, start_h),
+                |y| row(y, left, right),
+            );
+            self.peel_back(&mut bottom, top + min_h, (gap_h, start_h), |y| {
+                row(y - 1, left, right)
             });
-            self.peel_back(&mut bottom, top + min_h, gap_h, |y| row(y - 1, left, right));
-            self.peel(&mut left, right - min_w.min(right), gap_w, |x| {
+            self.peel(&mut left, right - min_w.min(right), (gap_w, start_w), |x| {
                 column(x, top, bottom)
             });
-            self.peel_back(&mut right, left + min_w, gap_w, |x| {
+            self.peel_back(&mut right, left + min_w, (gap_w, start_w), |x| {
                 column(x - 1, top, bottom)
             });
             if (top, bottom, left, right) == before {
@@ -102,8 +126,15 @@ impl TrimRule {
     pub const UNIFORM: f32 = 0.97;
 
     /// Advances `edge` (a top or left index) while lines are border lines, up to `limit`,
-    /// jumping over at most `gap` lines to a uniform line of the run's level.
-    fn peel(&self, edge: &mut usize, limit: usize, gap: usize, line: impl Fn(usize) -> Histogram) {
+    /// jumping over at most `gaps.0` lines to a uniform line of the run's level; a run may
+    /// start at a uniform line at most `gaps.1` lines in (the lines before it go too).
+    fn peel(
+        &self,
+        edge: &mut usize,
+        limit: usize,
+        gaps: (usize, usize),
+        line: impl Fn(usize) -> Histogram,
+    ) {
         let mut level = None;
         while *edge < limit {
             let hist = line(*edge);
@@ -111,9 +142,10 @@ impl TrimRule {
                 *edge += 1;
                 continue;
             }
+            let gap = if level.is_some() { gaps.0 } else { gaps.1 };
             match (1..=gap)
                 .take_while(|k| *edge + k < limit)
-                .find(|k| self.uniform_at(&line(*edge + k), level))
+                .find(|k| self.lands(&line(*edge + k), &mut level))
             {
                 Some(k) => *edge += k + 1,
                 None => break,
@@ -122,12 +154,12 @@ impl TrimRule {
     }
 
     /// Moves `edge` (a bottom or right bound, exclusive) back while lines are border lines,
-    /// jumping over at most `gap` lines as [`TrimRule::peel`] does.
+    /// jumping as [`TrimRule::peel`] does.
     fn peel_back(
         &self,
         edge: &mut usize,
         limit: usize,
-        gap: usize,
+        gaps: (usize, usize),
         line: impl Fn(usize) -> Histogram,
     ) {
         let mut level = None;
@@ -137,12 +169,29 @@ impl TrimRule {
                 *edge -= 1;
                 continue;
             }
+            let gap = if level.is_some() { gaps.0 } else { gaps.1 };
             match (1..=gap)
                 .take_while(|k| *edge > limit + k)
-                .find(|k| self.uniform_at(&line(*edge - k), level))
+                .find(|k| self.lands(&line(*edge - k), &mut level))
             {
                 Some(k) => *edge -= k + 1,
                 None => break,
+            }
+        }
+    }
+
+    /// Whether a jump may land on this line: uniform at the run's level, or, before any run,
+    /// uniform at all (which starts the run at its level).
+    fn lands(&self, hist: &Histogram, level: &mut Option<usize>) -> bool {
+        match *level {
+            Some(_) => self.uniform_at(hist, *level),
+            None => {
+                let (l, share) = hist.peak(self.tolerance);
+                let starts = share >= Self::UNIFORM;
+                if starts {
+                    *level = Some(l);
+                }
+                starts
             }
         }
     }
@@ -171,7 +220,7 @@ impl TrimRule {
         let mut counts = [0u32; 256];
         let mut n = 0u32;
         for &v in line {
-            counts[v.round().clamp(0.0, 255.0) as usize] += 1;
+            counts[grey_level(v)] += 1;
             n += 1;
         }
         Histogram { counts, n }
@@ -192,6 +241,21 @@ impl TrimRule {
         }
         image.crop(rect)
     }
+}
+
+/// `v.round().clamp(0.0, 255.0) as usize`, exactly (rounding half away from zero; NaN to 0),
+/// without the `roundf` call that baseline x86-64 makes of `f32::round`: the histograms of the
+/// trims read every pixel of every line they judge, and this was most of their time.
+fn grey_level(v: f32) -> usize {
+    if v.is_nan() || v <= 0.0 {
+        return 0;
+    }
+    if v >= 255.0 {
+        return 255;
+    }
+    // `v - whole` is exact for 0 < v < 255, so this is round-half-away-from-zero.
+    let whole = v as u32;
+    whole as usize + usize::from(v - whole as f32 >= 0.5)
 }
 
 /// Grey-level counts of one line.

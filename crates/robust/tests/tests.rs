@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 
 use image::{Rgb, RgbImage};
+use quell_pdq::LumaRows;
 use quell_robust::transform::{self, Family, SplitMix64};
-use quell_robust::{LumaImage, Profile, Rect, Side, TrimRule};
+use quell_robust::{LumaImage, Profile, Rect, ShrinkingRows, Side, TrimRule};
 
 fn vectors() -> PathBuf {
     std::env::var_os("QUELL_VECTORS")
@@ -173,7 +174,7 @@ fn submission_and_upload_hashes_of_the_same_image_match_exactly() {
 #[test]
 fn the_robust_profile_matches_framed_captioned_and_screenshotted_copies() {
     let original = vector("reg-test-input/labelme-subset/q1050.jpg");
-    for robust in [Profile::RobustV1, Profile::RobustV2] {
+    for robust in [Profile::RobustV1, Profile::RobustV2, Profile::RobustV3] {
         framed_copies_match(&original, robust);
     }
 }
@@ -224,7 +225,7 @@ fn distinct_vector_images_do_not_match_under_the_robust_profile() {
         .iter()
         .map(|f| LumaImage::from_rgb(&vector(f)))
         .collect();
-    for p in [Profile::RobustV1, Profile::RobustV2] {
+    for p in [Profile::RobustV1, Profile::RobustV2, Profile::RobustV3] {
         for (i, a) in lumas.iter().enumerate() {
             let registered = p.submission_hashes(a);
             for (j, b) in lumas.iter().enumerate() {
@@ -251,7 +252,12 @@ const PHOTOS: [&str; 6] = [
 fn trimming_a_framed_photograph_removes_the_frame_and_what_it_removes_unframed() {
     // Submission trims the photograph, upload trims the framed copy: the two must agree, or
     // the trimmed hashes cannot match. (Photographs with a flat sky lose it on both sides.)
-    for rule in [TrimRule::V1, TrimRule::V2, TrimRule::STRICT] {
+    for rule in [
+        TrimRule::V1,
+        TrimRule::V2,
+        TrimRule::STRICT,
+        TrimRule::V3_STRICT,
+    ] {
         for path in PHOTOS {
             let photo = vector(path);
             let (w, h) = (photo.width() as usize, photo.height() as usize);
@@ -348,6 +354,12 @@ fn downscaling_is_the_mean_of_each_block() {
         let image = LumaImage::new(w, h, data);
         let small = image.downscale(side);
         assert!(small.width().max(small.height()) <= side, "{w}x{h}");
+        // `shrink` averages the same footprints in another order: the same to rounding.
+        let shrunk = image.shrink(side);
+        assert_eq!(
+            (shrunk.width(), shrunk.height()),
+            (small.width(), small.height())
+        );
         // Oracle: every output pixel is the mean of the pixels whose index maps into it.
         let (ow, oh) = (small.width(), small.height());
         for oy in 0..oh {
@@ -362,7 +374,8 @@ fn downscaling_is_the_mean_of_each_block() {
                 }
                 let mean = sum / ((x1 - x0) * (y1 - y0)) as f32;
                 assert!(
-                    (small.get(ox, oy) - mean).abs() < 1e-3,
+                    (small.get(ox, oy) - mean).abs() < 1e-3
+                        && (shrunk.get(ox, oy) - mean).abs() < 1e-3,
                     "{w}x{h} at {ox},{oy}"
                 );
             }
@@ -418,5 +431,228 @@ fn the_evaluation_lists_exactly_the_variants_over_the_threshold() {
     assert!(
         md.contains("`pdq-robust-v2`") && md.contains("| **mean** |"),
         "{md}"
+    );
+}
+
+/// Reads a source's rows in a given order, as a consumer other than the PDQ hasher might.
+fn read_rows(source: &impl LumaRows, order: impl Iterator<Item = usize>) {
+    let mut row = vec![0.0; source.width()];
+    for y in order {
+        source.luma_row(y, &mut row);
+    }
+}
+
+#[test]
+fn the_small_copy_built_while_hashing_is_bit_for_bit_the_shrink() {
+    let mut rng = SplitMix64::new(9, 2, 6);
+    for (w, h, side) in [
+        (1024, 683, 512),
+        (300, 1001, 512),
+        (513, 512, 512),
+        (200, 150, 512),
+        (97, 61, 40),
+        (4, 900, 512),
+        (3, 3, 512),
+    ] {
+        let data: Vec<f32> = (0..w * h)
+            .map(|_| rng.below(25_600) as f32 / 100.0)
+            .collect();
+        let image = LumaImage::new(w, h, data);
+        let want = image.shrink(side);
+        // The real consumer: the PDQ hasher reads every row once, in order (or, below 5
+        // pixels a side, none at all).
+        let shrinking = ShrinkingRows::new(&image, side);
+        let hashed = quell_pdq::hash_dihedral(&shrinking);
+        assert_eq!(hashed, quell_pdq::hash_dihedral(&image), "{w}x{h}");
+        let got = shrinking.finish();
+        assert_eq!(got, want, "{w}x{h} to {side}");
+        assert!(
+            got.row(0)
+                .iter()
+                .zip(want.row(0))
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        );
+        // Rows skipped, repeated or out of order: the copy is made from the source again.
+        for order in [
+            (0..h).rev().collect::<Vec<_>>(),
+            (0..h).filter(|y| y % 2 == 0).collect(),
+            (0..h).chain(0..1).collect(),
+        ] {
+            let shrinking = ShrinkingRows::new(&image, side);
+            read_rows(&shrinking, order.into_iter());
+            assert_eq!(shrinking.finish(), want, "{w}x{h} read out of order");
+        }
+    }
+}
+
+#[test]
+fn trims_decided_on_the_512_pixel_copy_agree_with_the_full_image() {
+    // v3 decides every trim on its 512 px copy. Mapped back to full-image pixels, its
+    // rectangle must lie within a few pixels of the one decided on the full image (v2), for
+    // borders, letterboxes and caption bars of generated and photographed images alike.
+    let mut checked = 0;
+    for (k, path) in PHOTOS.iter().enumerate() {
+        let photo = vector(path);
+        let base = image::imageops::resize(
+            &photo,
+            1000,
+            1000 * photo.height() / photo.width(),
+            image::imageops::FilterType::Triangle,
+        );
+        let mut rng = SplitMix64::new(4, k as u64, 0);
+        for (what, variant) in [
+            (
+                "border",
+                transform::border(&base, 0.1, Rgb([255, 255, 255])),
+            ),
+            (
+                "black border",
+                transform::border(&base, 0.07, Rgb([0, 0, 0])),
+            ),
+            ("caption", transform::caption(&base, 0.15, false, &mut rng)),
+            (
+                "texture in grey",
+                transform::border(&texture(1100, 700, k as u64), 0.12, Rgb([128, 128, 128])),
+            ),
+        ] {
+            let full = LumaImage::from_rgb(&variant);
+            let small = full.shrink(512);
+            let scale = full.width() as f64 / small.width() as f64;
+            for rule in [TrimRule::V2, TrimRule::STRICT] {
+                let want = rule.inner_rect(&full);
+                if want.width * 4 < full.width() || want.height * 4 < full.height() {
+                    continue; // Trimmed to the cap (q0003): the cap moves with any change.
+                }
+                let got = rule.inner_rect(&small);
+                let edges = |r: Rect, s: f64| {
+                    [r.x, r.y, r.x + r.width, r.y + r.height].map(|v| v as f64 * s)
+                };
+                let (g, w) = (edges(got, scale), edges(want, 1.0));
+                // Two small-copy pixels, one for the box filter's blur and one for rounding,
+                // plus 1% of the side for a line of text the bridge may or may not jump.
+                let slack = 2.0 * scale + full.width().max(full.height()) as f64 * 0.01;
+                assert!(
+                    g.iter().zip(&w).all(|(a, b)| (a - b).abs() <= slack),
+                    "{rule:?} {path} {what}: small {got:?} (×{scale:.2}), full {want:?}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 30, "{checked}");
+}
+
+#[test]
+fn v3_hashes_are_deterministic_and_the_same_from_pixels_or_luminance() {
+    for path in PHOTOS.iter().take(3) {
+        let photo = vector(path);
+        let luma = LumaImage::from_rgb(&photo);
+        let a = Profile::RobustV3.submission_hashes(&luma);
+        assert_eq!(a, Profile::RobustV3.submission_hashes(&luma), "{path}");
+        // v3 registers everything v1 does, so it never loses a v1 match.
+        let v1 = Profile::RobustV1.submission_hashes(&luma);
+        assert!(v1.iter().all(|h| a.contains(h)), "{path}");
+        let framed = transform::border(&photo, 0.1, Rgb([255, 255, 255]));
+        for image in [&photo, &framed] {
+            let luma = LumaImage::from_rgb(image);
+            let up = Profile::RobustV3.upload_hashes(&luma);
+            let (fw, fh) = (image.width() as usize, image.height() as usize);
+            let streamed = Profile::RobustV3.upload_hashes_from_rows(&quell_pdq::Rgb8::new(
+                image.as_raw(),
+                fw,
+                fh,
+                3,
+            ));
+            assert_eq!(up, streamed, "{path}");
+            assert_eq!(up, Profile::RobustV3.upload_hashes(&luma), "{path}");
+            // The full image's dihedral group is plain PDQ's, then trimmed groups, then the
+            // four sub-regions.
+            let (groups, singles) = Profile::RobustV3.split_upload_hashes(&up);
+            assert_eq!(groups[0], quell_pdq::hash_dihedral(&luma).hashes, "{path}");
+            assert_eq!(singles.len(), 4, "{path}");
+            if image == &framed {
+                assert!(groups.len() > 1, "{path}: the frame was not trimmed");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_second_distance_equals_a_brute_force_search_over_disjoint_pairs() {
+    use quell_hash::{Distance, Pdq};
+    let mut rng = SplitMix64::new(11, 0, 0);
+    // Hashes a few bits from a handful of bases, so distances tie and cluster as real
+    // profiles' do (crops of one image, the dihedral group of one upload).
+    let bases: Vec<Pdq> = (0..3)
+        .map(|_| Pdq::from_fn(|_| rng.below(2) == 0))
+        .collect();
+    let near = |rng: &mut SplitMix64| {
+        let base = bases[rng.below(3) as usize];
+        let flips = rng.below(60) as usize;
+        let picked: Vec<usize> = (0..flips).map(|_| rng.below(256) as usize).collect();
+        Pdq::from_fn(|k| base.bit(k) ^ picked.contains(&k))
+    };
+    for case in 0..400 {
+        let up: Vec<Pdq> = (0..rng.below(6)).map(|_| near(&mut rng)).collect();
+        let reg: Vec<Pdq> = (0..rng.below(6)).map(|_| near(&mut rng)).collect();
+        let mut want = Distance::new(256);
+        for (i, u) in up.iter().enumerate() {
+            for (j, r) in reg.iter().enumerate() {
+                for (k, u2) in up.iter().enumerate() {
+                    for (l, r2) in reg.iter().enumerate() {
+                        if i != k && j != l {
+                            want = want.min(u.distance(r).max(u2.distance(r2)));
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            Profile::second_distance(&up, &reg),
+            want,
+            "case {case}: {} upload, {} registered",
+            up.len(),
+            reg.len()
+        );
+        assert!(Profile::second_distance(&up, &reg) >= Profile::distance(&up, &reg));
+    }
+}
+
+#[test]
+fn the_v3_strict_trim_takes_a_jpeg_screenshot_canvas_off_past_the_status_bar() {
+    // A screenshot's status bar has text; after JPEG its first rows ring. `STRICT` stops at
+    // the bar; `V3_STRICT` jumps its text and starts below its ringing, so the canvas comes
+    // off and what is left is the photograph (to 5% of the 512 px copy's height: a dark
+    // photograph's own edge may be eaten, its rows being 90% at the canvas level).
+    let (mut strict_found, mut v3_found) = (0, 0);
+    for (k, path) in PHOTOS.iter().enumerate().skip(1) {
+        let photo = vector(path);
+        let mut rng = SplitMix64::new(7, k as u64, 0);
+        let shot = transform::jpeg(&transform::screenshot(&photo, 0.7, &mut rng), 60);
+        let small = LumaImage::from_rgb(&shot).shrink(512);
+        let scale = shot.width() as f64 / small.width() as f64;
+        let (cw, ch) = (shot.width() as f64, shot.height() as f64);
+        let (pw, ph) = (photo.width() as f64, photo.height() as f64);
+        // Where the photograph sits, in small-copy pixels.
+        let want = [
+            (cw - pw) / 2.0,
+            (ch - ph) / 2.0,
+            (cw + pw) / 2.0,
+            (ch + ph) / 2.0,
+        ]
+        .map(|v| v / scale);
+        let found = |rule: TrimRule| {
+            let r = rule.inner_rect(&small);
+            [r.x, r.y, r.x + r.width, r.y + r.height]
+                .iter()
+                .zip(&want)
+                .all(|(&a, b)| (a as f64 - b).abs() <= 0.05 * small.height() as f64)
+        };
+        strict_found += usize::from(found(TrimRule::STRICT));
+        v3_found += usize::from(found(TrimRule::V3_STRICT));
+    }
+    assert!(
+        v3_found >= 3 && v3_found > strict_found,
+        "photograph found in {v3_found} of 5 screenshots by V3_STRICT, {strict_found} by STRICT"
     );
 }
