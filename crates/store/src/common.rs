@@ -26,6 +26,9 @@ pub(crate) fn hex32(bytes: &[u8; 32]) -> String {
     quell_hash::Sha256::from_bytes(*bytes).to_string()
 }
 
+/// [`quell_registry::PAGE_VALUE_BYTES`] as the SQL parameter the page queries compare with.
+pub(crate) const PAGE_BYTES: i64 = quell_registry::PAGE_VALUE_BYTES as i64;
+
 /// Rows per multi-row `INSERT`: well under both backends' parameter limits.
 pub(crate) const INSERT_CHUNK: usize = 1000;
 
@@ -41,7 +44,7 @@ macro_rules! impl_store {
         };
         use sqlx::Row as _;
 
-        use crate::common::{INSERT_CHUNK, db, hash32, hex32, signal};
+        use crate::common::{INSERT_CHUNK, PAGE_BYTES, db, hash32, hex32, signal};
 
         type Tx = sqlx::Transaction<'static, Db>;
 
@@ -388,11 +391,30 @@ macro_rules! impl_store {
             }
 
             async fn changes(&self, after: i64, limit: u32) -> Result<Vec<Change>, StoreError> {
-                let rows: Vec<(i64, i64, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
-                    "SELECT seq, entry_id, op, kind, value, quality FROM changes \
-                     WHERE seq > $1 ORDER BY seq LIMIT $2",
+                // First where the byte budget ends, from the lengths alone, so the values past
+                // it are never sent to this process.
+                let last: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(seq) FROM (\
+                       SELECT seq, SUM(len) OVER (ORDER BY seq) - len AS bytes_before FROM (\
+                         SELECT seq, COALESCE(LENGTH(value), 0) AS len FROM changes \
+                         WHERE seq > $1 ORDER BY seq LIMIT $2) AS page) AS sized \
+                     WHERE bytes_before <= $3",
                 )
                 .bind(after)
+                .bind(i64::from(limit))
+                .bind(PAGE_BYTES)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db)?;
+                let Some(last) = last else {
+                    return Ok(Vec::new());
+                };
+                let rows: Vec<(i64, i64, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
+                    "SELECT seq, entry_id, op, kind, value, quality FROM changes \
+                     WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+                )
+                .bind(after)
+                .bind(last)
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await
@@ -444,11 +466,29 @@ macro_rules! impl_store {
                 after: Option<EntryId>,
                 limit: u32,
             ) -> Result<Vec<(EntryId, Signal)>, StoreError> {
+                let after = after.map_or(0, EntryId::get);
+                let last: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(id) FROM (\
+                       SELECT id, SUM(len) OVER (ORDER BY id) - len AS bytes_before FROM (\
+                         SELECT id, LENGTH(value) AS len FROM entries \
+                         WHERE state = 'active' AND id > $1 ORDER BY id LIMIT $2) AS page) AS sized \
+                     WHERE bytes_before <= $3",
+                )
+                .bind(after)
+                .bind(i64::from(limit))
+                .bind(PAGE_BYTES)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db)?;
+                let Some(last) = last else {
+                    return Ok(Vec::new());
+                };
                 let rows: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
                     "SELECT id, kind, value, quality FROM entries \
-                     WHERE state = 'active' AND id > $1 ORDER BY id LIMIT $2",
+                     WHERE state = 'active' AND id > $1 AND id <= $2 ORDER BY id LIMIT $3",
                 )
-                .bind(after.map_or(0, EntryId::get))
+                .bind(after)
+                .bind(last)
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await
