@@ -48,6 +48,25 @@ macro_rules! impl_store {
 
         type Tx = sqlx::Transaction<'static, Db>;
 
+        /// Where a page of at most `limit` rows after `after` ends by the byte budget: `sql`
+        /// sums the rows' value lengths in order and returns the last key whose predecessors
+        /// fit in `$3` ([`PAGE_BYTES`]). Only lengths leave the database, so the values past
+        /// the cut are never sent to this process; `None` if there are no rows.
+        async fn page_end(
+            pool: &sqlx::Pool<Db>,
+            sql: &'static str,
+            after: i64,
+            limit: u32,
+        ) -> Result<Option<i64>, StoreError> {
+            sqlx::query_scalar(sql)
+                .bind(after)
+                .bind(i64::from(limit))
+                .bind(PAGE_BYTES)
+                .fetch_one(pool)
+                .await
+                .map_err(db)
+        }
+
         async fn append_audit(
             tx: &mut Tx,
             at: Timestamp,
@@ -391,21 +410,17 @@ macro_rules! impl_store {
             }
 
             async fn changes(&self, after: i64, limit: u32) -> Result<Vec<Change>, StoreError> {
-                // First where the byte budget ends, from the lengths alone, so the values past
-                // it are never sent to this process.
-                let last: Option<i64> = sqlx::query_scalar(
+                let last = page_end(
+                    &self.pool,
                     "SELECT MAX(seq) FROM (\
                        SELECT seq, SUM(len) OVER (ORDER BY seq) - len AS bytes_before FROM (\
                          SELECT seq, COALESCE(LENGTH(value), 0) AS len FROM changes \
                          WHERE seq > $1 ORDER BY seq LIMIT $2) AS page) AS sized \
                      WHERE bytes_before <= $3",
+                    after,
+                    limit,
                 )
-                .bind(after)
-                .bind(i64::from(limit))
-                .bind(PAGE_BYTES)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db)?;
+                .await?;
                 let Some(last) = last else {
                     return Ok(Vec::new());
                 };
@@ -467,19 +482,17 @@ macro_rules! impl_store {
                 limit: u32,
             ) -> Result<Vec<(EntryId, Signal)>, StoreError> {
                 let after = after.map_or(0, EntryId::get);
-                let last: Option<i64> = sqlx::query_scalar(
+                let last = page_end(
+                    &self.pool,
                     "SELECT MAX(id) FROM (\
                        SELECT id, SUM(len) OVER (ORDER BY id) - len AS bytes_before FROM (\
                          SELECT id, LENGTH(value) AS len FROM entries \
                          WHERE state = 'active' AND id > $1 ORDER BY id LIMIT $2) AS page) AS sized \
                      WHERE bytes_before <= $3",
+                    after,
+                    limit,
                 )
-                .bind(after)
-                .bind(i64::from(limit))
-                .bind(PAGE_BYTES)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db)?;
+                .await?;
                 let Some(last) = last else {
                     return Ok(Vec::new());
                 };
