@@ -189,7 +189,8 @@ pub struct MatchRequest {
     pub hashes: Vec<MatchQuery>,
     /// Largest PDQ Hamming distance that counts as a match, inclusive; 0–31, default 31.
     /// Applies to `pdq` queries only: `vpdq` queries always use the default decision (see
-    /// [`MatchHit`]).
+    /// [`MatchHit`]), so a request holding a `vpdq` query may not set it below 31 (400
+    /// `invalid_max_distance`, rather than a tighter limit silently ignored).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_distance: Option<u32>,
 }

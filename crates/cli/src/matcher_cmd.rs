@@ -9,17 +9,30 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use quell_server::{Matcher, Sidecar, sidecar_app};
 use quell_sync::{
-    Delta, MatchEvent, Outbox, Snapshot, StoredHashes, Webhook, sync_until_caught_up,
+    Closeness, Delta, MatchEvent, Outbox, Snapshot, StoredHashes, Webhook, sync_until_caught_up,
 };
 
 use crate::registry_args::RegistryArgs;
 use crate::sync_cmd::LocalSyncArgs;
 
+/// The ids of `quell serve`'s flags that only the registry uses (`StoreArgs` and
+/// `LimitArgs` in `serve_cmd`): the matcher has no database and no unauthenticated
+/// endpoints to rate-limit.
+const REGISTRY_ONLY: [&str; 5] = [
+    "data_dir",
+    "database_url",
+    "case_open_limit",
+    "auth_failure_limit",
+    "client_ip_header",
+];
+
 /// The flags of `serve --matcher`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct MatcherArgs {
     /// Run as a member-side matcher from a local copy of the list instead of as the registry.
-    #[arg(long)]
+    /// The registry's own flags (its database and its per-client rate limits) are refused
+    /// with it rather than silently ignored.
+    #[arg(long, conflicts_with_all = REGISTRY_ONLY)]
     pub(crate) matcher: bool,
     #[command(flatten)]
     registry: RegistryArgs,
@@ -173,11 +186,17 @@ fn report_matches(stored: &StoredHashes, outbox: &Outbox, delta: &Delta) -> anyh
     let now =
         time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?;
     for m in found {
+        let (distance, percentages) = match m.closeness {
+            Closeness::Distance(d) => (Some(d), None),
+            Closeness::Video(p) => (None, Some(p)),
+        };
         outbox.enqueue(&MatchEvent {
             event: "match".to_owned(),
             entry_id: m.entry.to_string(),
             item: stored.items()[m.item].path.clone(),
-            distance: m.distance,
+            distance,
+            query_match_percent: percentages.map(|p| p.query_match_pct),
+            compared_match_percent: percentages.map(|p| p.compared_match_pct),
             kind: m.kind,
             matched_at: now.clone(),
         })?;

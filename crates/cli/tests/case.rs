@@ -485,19 +485,14 @@ fn open_explains_unreachable_registries_unreadable_files_and_empty_folders() {
         .unwrap()
         .port();
     let nowhere = format!("http://127.0.0.1:{port}");
+    // `quell case open` at that address, with `args` after it.
+    let open = |args: &[&str]| {
+        let mut all = vec!["case", "open", "--registry", nowhere.as_str()];
+        all.extend_from_slice(args);
+        quell(&all, b"")
+    };
     let save = tmp.path().join("codes.txt");
-    let (code, _, err) = quell(
-        &[
-            "case",
-            "open",
-            "--registry",
-            &nowhere,
-            "--save",
-            save.to_str().unwrap(),
-            photo,
-        ],
-        b"",
-    );
+    let (code, _, err) = open(&["--save", save.to_str().unwrap(), photo]);
     assert_ne!(code, 0);
     assert!(
         err.contains(&format!("the registry at {nowhere} could not be reached")),
@@ -509,17 +504,7 @@ fn open_explains_unreachable_registries_unreadable_files_and_empty_folders() {
     );
 
     let missing = tmp.path().join("no-such-file.jpg");
-    let (code, _, err) = quell(
-        &[
-            "case",
-            "open",
-            "--registry",
-            &nowhere,
-            photo,
-            missing.to_str().unwrap(),
-        ],
-        b"",
-    );
+    let (code, _, err) = open(&[photo, missing.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(
         err.contains(&format!("{}: cannot read", missing.display())),
@@ -530,24 +515,12 @@ fn open_explains_unreachable_registries_unreadable_files_and_empty_folders() {
     let empty = tmp.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     std::fs::write(empty.join(".DS_Store"), b"hidden").unwrap();
-    let (code, _, err) = quell(
-        &[
-            "case",
-            "open",
-            "--registry",
-            &nowhere,
-            empty.to_str().unwrap(),
-        ],
-        b"",
-    );
+    let (code, _, err) = open(&[empty.to_str().unwrap()]);
     assert_ne!(code, 0);
     assert!(err.contains("no files to fingerprint"), "{err}");
 
     // --dry-run shows the counts and sends nothing (the registry is unreachable anyway).
-    let (code, _, err) = quell(
-        &["case", "open", "--dry-run", "--registry", &nowhere, photo],
-        b"",
-    );
+    let (code, _, err) = open(&["--dry-run", photo]);
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains("3 fingerprints (1 PDQ, 1 MD5, 1 SHA-256) would be sent"),
@@ -582,16 +555,7 @@ fn open_explains_unreachable_registries_unreadable_files_and_empty_folders() {
     for i in 0..501 {
         std::fs::write(many.join(format!("{i}.txt")), format!("file {i}")).unwrap();
     }
-    let (code, _, err) = quell(
-        &[
-            "case",
-            "open",
-            "--registry",
-            &nowhere,
-            many.to_str().unwrap(),
-        ],
-        b"",
-    );
+    let (code, _, err) = open(&[many.to_str().unwrap()]);
     assert_ne!(code, 0);
     assert!(
         err.contains("at most 1000 fingerprints and these files make 1002"),

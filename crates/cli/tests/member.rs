@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::util::{Proc, http, pdq_vectors, quell};
+use crate::util::{Proc, http, pdq_vectors, post_match, quell};
 
 /// A registry on SQLite in a temp dir, with one member key (all member scopes).
 pub(crate) struct Registry {
@@ -111,6 +111,23 @@ fn start_matcher(registry_url: &str, key_file: &Path, data: &Path, extra: &[&str
     Proc::start(&args, &[("QUELL_MATCHER_KEY", MATCHER_KEY)])
 }
 
+/// `quell scan --index DATA PATH`, which must succeed: its JSON lines.
+fn scan(data: &Path, path: &Path) -> Vec<Value> {
+    let (code, out, err) = quell(
+        &[
+            "scan",
+            "--index",
+            data.to_str().unwrap(),
+            path.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect()
+}
+
 /// Polls until `done` or the deadline; panics with `what` on timeout.
 fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(secs);
@@ -154,6 +171,37 @@ fn hamming(a: &str, b: &str) -> u32 {
 }
 
 #[test]
+fn serve_refuses_flags_of_the_other_mode_instead_of_ignoring_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    // The registry's database and rate limits mean nothing to a matcher. Without the check
+    // these runs would fail later, and for another reason: no `--registry` is given.
+    for registry_only in [
+        ["--data-dir", data],
+        ["--database-url", "postgres://127.0.0.1/test"],
+        ["--case-open-limit", "5/h"],
+        ["--auth-failure-limit", "off"],
+        ["--client-ip-header", "x-forwarded-for"],
+    ] {
+        let mut args = vec!["serve", "--matcher", "--data", data];
+        args.extend_from_slice(&registry_only);
+        let (code, _, err) = quell(&args, b"");
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("cannot be used with")
+                && err.contains("'--matcher'")
+                && err.contains(&format!("'{} ", registry_only[0])),
+            "{args:?}: {err}"
+        );
+    }
+    // And the other way round, as before.
+    let (code, _, err) = quell(&["serve", "--data", data], b"");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("need --matcher"), "{err}");
+}
+
+#[test]
 fn matcher_is_not_ready_before_its_first_sync_and_needs_its_key() {
     // A registry address nobody listens on: the first sync cannot complete.
     let closed = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -168,41 +216,17 @@ fn matcher_is_not_ready_before_its_first_sync_and_needs_its_key() {
     let (status, body) = http(&matcher.addr, "GET", "/readyz", None, None);
     assert_eq!(status, 503, "{body}");
     let req = json!({ "hashes": [{ "type": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e" }] });
+    assert_eq!(post_match(&matcher.addr, None, &req).0, 401);
     assert_eq!(
-        http(&matcher.addr, "POST", "/v1/match", None, Some(&req)).0,
+        post_match(&matcher.addr, Some("wrong-key-wrong-key"), &req).0,
         401
     );
-    assert_eq!(
-        http(
-            &matcher.addr,
-            "POST",
-            "/v1/match",
-            Some("wrong-key-wrong-key"),
-            Some(&req)
-        )
-        .0,
-        401
-    );
-    let (status, body) = http(
-        &matcher.addr,
-        "POST",
-        "/v1/match",
-        Some(MATCHER_KEY),
-        Some(&req),
-    );
+    let (status, body) = post_match(&matcher.addr, Some(MATCHER_KEY), &req);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, json!({ "results": [{ "matches": [] }] }));
 
     // Garbage gets the registry's clear errors, from the same validation.
-    let bad = |req: Value| {
-        http(
-            &matcher.addr,
-            "POST",
-            "/v1/match",
-            Some(MATCHER_KEY),
-            Some(&req),
-        )
-    };
+    let bad = |req: Value| post_match(&matcher.addr, Some(MATCHER_KEY), &req);
     let (status, body) = bad(json!({ "hashes": [{ "type": "pdq", "value": "12zz" }] }));
     assert_eq!(
         (status, &body["error"]["code"]),
@@ -248,13 +272,7 @@ fn submissions_and_withdrawals_reach_the_matcher_which_answers_as_the_registry()
         { "type": "md5", "value": md5 },
         { "type": "pdq", "value": flip_bits(&orig, 2) },
     ], "max_distance": 10 });
-    let (status, want) = http(
-        &registry.server.addr,
-        "POST",
-        "/v1/match",
-        Some(&registry.key()),
-        Some(&query),
-    );
+    let (status, want) = post_match(&registry.server.addr, Some(&registry.key()), &query);
     assert_eq!(status, 200, "{want}");
     assert_eq!(
         want["results"][0]["matches"].as_array().unwrap().len(),
@@ -263,30 +281,14 @@ fn submissions_and_withdrawals_reach_the_matcher_which_answers_as_the_registry()
     );
     let started = Instant::now();
     wait_for("the new cases on the matcher", 10, || {
-        http(
-            &matcher.addr,
-            "POST",
-            "/v1/match",
-            Some(MATCHER_KEY),
-            Some(&query),
-        )
-        .1 == want
+        post_match(&matcher.addr, Some(MATCHER_KEY), &query).1 == want
     });
     eprintln!("submission reached the matcher in {:?}", started.elapsed());
 
     // Retroactive scan of stored media against the synced copy: every vector image within
     // the match distance of the registered hash, at its distance, and nothing else.
     let images = pdq_vectors().join("images/bridge-mods");
-    let (code, out, err) = quell(
-        &[
-            "scan",
-            "--index",
-            data.to_str().unwrap(),
-            images.to_str().unwrap(),
-        ],
-        b"",
-    );
-    assert_eq!(code, 0, "{err}");
+    let mut got = scan(&data, &images);
     // Nearest first: the registered hash (2 bits away), then the near one (3 bits).
     let entry = want["results"][0]["matches"][0]["entry_id"]
         .as_str()
@@ -311,10 +313,6 @@ fn submissions_and_withdrawals_reach_the_matcher_which_answers_as_the_registry()
             }
         }
     }
-    let mut got: Vec<Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     let key = |v: &Value| v.to_string();
     got.sort_by_key(key);
     want_lines.sort_by_key(key);
@@ -327,20 +325,7 @@ fn submissions_and_withdrawals_reach_the_matcher_which_answers_as_the_registry()
     let (_, hashed, _) = quell(&["hash", "--json", images.to_str().unwrap()], b"");
     let stored = dir.path().join("stored.jsonl");
     std::fs::write(&stored, hashed).unwrap();
-    let (code, out2, err) = quell(
-        &[
-            "scan",
-            "--index",
-            data.to_str().unwrap(),
-            stored.to_str().unwrap(),
-        ],
-        b"",
-    );
-    assert_eq!(code, 0, "{err}");
-    let mut got2: Vec<Value> = out2
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let mut got2 = scan(&data, &stored);
     got2.sort_by_key(key);
     assert_eq!(got2, want_lines);
 
@@ -376,26 +361,14 @@ fn submissions_and_withdrawals_reach_the_matcher_which_answers_as_the_registry()
     registry.withdraw(&case, &secret);
     let started = Instant::now();
     wait_for("the withdrawal on the matcher", 10, || {
-        let (_, got) = http(
-            &matcher.addr,
-            "POST",
-            "/v1/match",
-            Some(MATCHER_KEY),
-            Some(&query),
-        );
+        let (_, got) = post_match(&matcher.addr, Some(MATCHER_KEY), &query);
         got["results"][1]["matches"].as_array().unwrap().is_empty()
             && got["results"][0]["matches"].as_array().unwrap().len() == 1
     });
     eprintln!("withdrawal reached the matcher in {:?}", started.elapsed());
     registry.withdraw(&case2, &secret2);
     wait_for("the second withdrawal", 10, || {
-        let (_, got) = http(
-            &matcher.addr,
-            "POST",
-            "/v1/match",
-            Some(MATCHER_KEY),
-            Some(&query),
-        );
+        let (_, got) = post_match(&matcher.addr, Some(MATCHER_KEY), &query);
         got == json!({ "results": [{ "matches": [] }, { "matches": [] }, { "matches": [] }] })
     });
     let (_, health) = http(&matcher.addr, "GET", "/healthz", None, None);
@@ -579,13 +552,7 @@ fn sync_killed_mid_way_resumes_to_exactly_the_registry_list() {
     );
     let query = |pdq: String| {
         let req = json!({ "hashes": [{ "type": "pdq", "value": pdq }], "max_distance": 0 });
-        let (status, body) = http(
-            &matcher.addr,
-            "POST",
-            "/v1/match",
-            Some(MATCHER_KEY),
-            Some(&req),
-        );
+        let (status, body) = post_match(&matcher.addr, Some(MATCHER_KEY), &req);
         assert_eq!(status, 200, "{body}");
         body["results"][0]["matches"].as_array().unwrap().len()
     };
@@ -751,6 +718,100 @@ fn a_webhook_that_fails_twice_gets_the_match_once_by_key_and_signed() {
     );
 }
 
+/// The one-hash-per-second reference output of a sample video as pytx frame strings
+/// (`hex,quality,timestamp`), what `quell hash --json` lists under `vpdq`.
+fn reference_vpdq(name: &str) -> Vec<String> {
+    let path = pdq_vectors()
+        .with_file_name("vpdq")
+        .join("expected-1s")
+        .join(format!("{name}.txt"));
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            format!("{},{},{}", f[2], f[1], f[3])
+        })
+        .collect()
+}
+
+#[test]
+fn a_new_video_entry_is_checked_against_stored_videos_with_the_match_rule() {
+    let registry = Registry::start();
+    let receiver = Receiver::start(0);
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, "webhook-secret-for-the-test").unwrap();
+    let registered = reference_vpdq("chair-orig-22-sd-bar");
+    // Another encoding of the same clip, and an unrelated one.
+    let variant = reference_vpdq("chair-20-sd-bar");
+    let unrelated = reference_vpdq("pattern-hd-no-bar");
+    // A compilation holding the registered clip and a third as much else: every frame of the
+    // entry is in it, but a third of it is not the entry. Stored as the query (as `POST
+    // /v1/match` would ask about it), it is no match.
+    let compilation = [
+        &registered[..],
+        &reference_vpdq("pattern-longer-no-bar")[..],
+        &reference_vpdq("doorknob-hd-no-bar")[..],
+    ]
+    .concat();
+    let stored_videos = [
+        ("uploads/variant.mp4", &variant),
+        ("uploads/compilation.mp4", &compilation),
+        ("uploads/unrelated.mp4", &unrelated),
+    ];
+    let (variant_pct, _) = pytx_percentages(&variant, &registered);
+    assert!(variant_pct >= 80.0, "{variant_pct}");
+    assert_eq!(pytx_percentages(&unrelated, &registered).0, 0.0);
+    let (compilation_pct, entry_pct) = pytx_percentages(&compilation, &registered);
+    assert!(
+        compilation_pct < 80.0 && entry_pct >= 80.0,
+        "{compilation_pct} {entry_pct}"
+    );
+    let stored = dir.path().join("stored.jsonl");
+    let lines: String = stored_videos
+        .iter()
+        .map(|(path, frames)| format!("{}\n", json!({ "path": path, "vpdq": frames })))
+        .collect();
+    std::fs::write(&stored, lines).unwrap();
+    let hook = format!("http://{}/hook", receiver.addr);
+    let _matcher = start_matcher(
+        &registry.server.url(),
+        &registry.key_file,
+        &dir.path().join("matcher"),
+        &[
+            "--stored-hashes",
+            stored.to_str().unwrap(),
+            "--webhook",
+            &hook,
+            "--webhook-secret-file",
+            secret_file.to_str().unwrap(),
+        ],
+    );
+    let value = serde_json::to_string(&registered).unwrap();
+    registry.open_case(json!([{ "type": "vpdq", "value": value }]));
+    wait_for("a delivery", 20, || {
+        !receiver.seen.lock().unwrap().is_empty()
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let seen = receiver.seen.lock().unwrap().clone();
+    let events: Vec<Value> = seen
+        .iter()
+        .map(|(_, _, body)| serde_json::from_slice(body).unwrap())
+        .collect();
+    let (want_query, want_compared) = pytx_percentages(&variant, &registered);
+    assert_eq!(events.len(), 1, "{events:?}");
+    let event = &events[0];
+    assert_eq!(event["item"], "uploads/variant.mp4");
+    assert_eq!(event["type"], "vpdq");
+    assert_eq!(event["query_match_percent"].as_f64(), Some(want_query));
+    assert_eq!(
+        event["compared_match_percent"].as_f64(),
+        Some(want_compared)
+    );
+    assert!(event.get("distance").is_none(), "{event}");
+}
+
 #[test]
 fn match_events_survive_a_kill_9_of_the_matcher_in_the_outbox() {
     let registry = Registry::start();
@@ -895,7 +956,7 @@ fn a_video_case_matches_a_re_encoded_copy_at_the_registry_and_the_matcher() {
 
     let query = |frames: &[String]| json!({ "hashes": [{ "type": "vpdq", "value": serde_json::to_string(frames).unwrap() }] });
     let ask = |addr: &str, key: &str, q: &Value| {
-        let (status, body) = http(addr, "POST", "/v1/match", Some(key), Some(q));
+        let (status, body) = post_match(addr, Some(key), q);
         assert_eq!(status, 200, "{body}");
         body
     };
@@ -948,7 +1009,7 @@ fn a_video_case_matches_a_re_encoded_copy_at_the_registry_and_the_matcher() {
             (registry.server.addr.as_str(), registry.key()),
             (matcher.addr.as_str(), MATCHER_KEY.to_owned()),
         ] {
-            let (got, body) = http(addr, "POST", "/v1/match", Some(&key), Some(&q));
+            let (got, body) = post_match(addr, Some(&key), &q);
             assert_eq!(
                 (got, body["error"]["code"].as_str()),
                 (status, Some(code)),
@@ -961,18 +1022,10 @@ fn a_video_case_matches_a_re_encoded_copy_at_the_registry_and_the_matcher() {
     let stored = dir.path().join("stored.jsonl");
     std::fs::write(&stored, &copy_line).unwrap();
     for path in [&copy, &stored] {
-        let (code, out, err) = quell(
-            &[
-                "scan",
-                "--index",
-                data.to_str().unwrap(),
-                path.to_str().unwrap(),
-            ],
-            b"",
-        );
-        assert_eq!(code, 0, "{err}");
-        let found: Value = serde_json::from_str(out.trim()).unwrap();
-        assert_eq!(found["entry_id"], entry.as_str(), "{out}");
+        let found = scan(&data, path);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let found = &found[0];
+        assert_eq!(found["entry_id"], entry.as_str(), "{found}");
         assert_eq!(found["type"], "vpdq");
         assert_eq!(found["query_match_percent"].as_f64(), Some(want_query));
     }

@@ -133,3 +133,8 @@ pub(crate) fn http(
 ) -> (u16, Value) {
     try_http(addr, method, path, bearer, body).unwrap()
 }
+
+/// `POST /v1/match` with `body`, to a server that must answer.
+pub(crate) fn post_match(addr: &str, bearer: Option<&str>, body: &Value) -> (u16, Value) {
+    http(addr, "POST", "/v1/match", bearer, Some(body))
+}

@@ -36,5 +36,5 @@ pub use crate::model::{
 };
 pub use crate::policy::{Action, Denied, Principal, authorize};
 pub use crate::secret::{SecretHasher, SecretHasherError};
-pub use crate::store::{ApiKeyRecord, CaseAuth, Store, StoreError};
+pub use crate::store::{ApiKeyRecord, CaseAuth, PAGE_VALUE_BYTES, Store, StoreError};
 pub use crate::vpdq::{MAX_VPDQ_FRAMES, Vpdq};

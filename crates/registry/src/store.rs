@@ -30,6 +30,12 @@ pub enum StoreError {
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// A page of [`Store::changes`] or [`Store::active_entries`] stops early once the hash values
+/// of the rows before it exceed this many bytes, so a list of large vPDQ values (up to
+/// ~850 kB each) is read a few dozen at a time, not tens of thousands; a page holds at most
+/// this much plus one value. Every caller pages on until a page comes back empty.
+pub const PAGE_VALUE_BYTES: usize = 16 << 20;
+
 /// What is needed to check a case holder's secret.
 #[derive(Clone, Debug)]
 pub struct CaseAuth {
@@ -90,7 +96,8 @@ pub trait Store: Send + Sync {
         at: Timestamp,
     ) -> impl Future<Output = Result<Vec<(EntryId, Signal)>, StoreError>> + Send;
 
-    /// Up to `limit` changes after sequence number `after`, in order. An upsert is left out
+    /// Up to `limit` changes after sequence number `after`, in order, and fewer once their
+    /// values pass [`PAGE_VALUE_BYTES`] (at least one if any). An upsert is left out
     /// when its entry is no longer active: a later tombstone for it is always delivered, so a
     /// member never needs the hash, and one that starts syncing afterwards never sees it.
     fn changes(
@@ -110,6 +117,7 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Option<Signal>, StoreError>> + Send;
 
     /// Up to `limit` active entries with ids above `after`, by id: what the match index holds.
+    /// Fewer once their values pass [`PAGE_VALUE_BYTES`] (at least one if any).
     fn active_entries(
         &self,
         after: Option<EntryId>,

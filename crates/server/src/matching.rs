@@ -5,6 +5,9 @@
 //! read-write lock. vPDQ hashes live in one [`VideoIndex`] (every registered video's frames in
 //! one exact index, so a query video is compared with all of them at once) behind a read-write
 //! lock, since its record of which frames belong to which video changes on insert and removal.
+//! The lock is held only for that bookkeeping and the frames' delta: compacting the frame
+//! index (a rebuild over every frame) runs on a background thread with no lock held, so a
+//! sync delta of videos never stalls matches for a rebuild.
 //! The index is rebuilt from the store at startup and then updated by every request that
 //! changes the list, right after its transaction commits; so a match that starts
 //! after a withdrawal is acknowledged never returns the withdrawn entry.
@@ -57,6 +60,7 @@ pub struct Matcher {
     sha256: RwLock<Sha256Index>,
     vpdq: RwLock<VideoIndex>,
     compacting: Arc<AtomicBool>,
+    compacting_videos: Arc<AtomicBool>,
 }
 
 /// The indexes while entries are being loaded; the PDQ multi-index tables are built in one
@@ -93,6 +97,7 @@ impl Matcher {
             sha256: RwLock::new(sha256),
             vpdq: RwLock::new(vpdq),
             compacting: Arc::new(AtomicBool::new(false)),
+            compacting_videos: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -150,6 +155,7 @@ impl Matcher {
     /// Adds entries (after their transaction committed).
     pub fn insert(&self, entries: &[(EntryId, Signal)]) {
         let mut pdq = Vec::new();
+        let mut videos = false;
         for (id, signal) in entries {
             let id = *id;
             match signal {
@@ -166,12 +172,18 @@ impl Matcher {
                         .unwrap_or_else(PoisonError::into_inner)
                         .insert(id_of(id), *d);
                 }
-                Signal::Vpdq(v) => insert_video(&mut self.videos_mut(), id, v.video()),
+                Signal::Vpdq(v) => {
+                    insert_video(&mut self.videos_mut(), id, v.video());
+                    videos = true;
+                }
             }
         }
         if !pdq.is_empty() {
             self.pdq.insert_many(pdq);
             self.maybe_compact();
+        }
+        if videos {
+            self.maybe_compact_videos();
         }
     }
 
@@ -255,6 +267,22 @@ impl Matcher {
         }
     }
 
+    /// Compacts the video frames on a background thread if enough were inserted, with no
+    /// lock on the video index held: searches, inserts and removals carry on meanwhile.
+    fn maybe_compact_videos(&self) {
+        let compactor = self.videos().compactor();
+        if !compactor.is_needed() || self.compacting_videos.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let flag = Arc::clone(&self.compacting_videos);
+        std::thread::spawn(move || {
+            on_its_own_pool(|| {
+                compactor.compact_if_needed();
+            });
+            flag.store(false, Ordering::Release);
+        });
+    }
+
     fn maybe_compact(&self) {
         if self.pdq.delta_len() < COMPACT_AT || self.compacting.swap(true, Ordering::AcqRel) {
             return;
@@ -264,7 +292,7 @@ impl Matcher {
         // A plain thread, not the blocking pool: compaction of millions of entries takes
         // seconds, and readers and writers carry on meanwhile.
         std::thread::spawn(move || {
-            pdq.compact();
+            on_its_own_pool(|| pdq.compact());
             flag.store(false, Ordering::Release);
         });
     }
@@ -301,6 +329,18 @@ impl Builder {
             }
             Signal::Vpdq(v) => self.vpdq.push((entry, v.clone())),
         }
+    }
+}
+
+/// Runs a compaction on a one-thread rayon pool of its own. On the global pool its long
+/// table-building tasks would run ahead of the jobs of every search started meanwhile (a
+/// worker takes its own queued tasks before injected ones), so matches would wait for the
+/// whole rebuild although no lock is held.
+fn on_its_own_pool(work: impl FnOnce() + Send) {
+    match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+        Ok(pool) => pool.install(work),
+        // No thread for a pool: compacting on the global pool is slower for searches, not wrong.
+        Err(_) => work(),
     }
 }
 

@@ -34,6 +34,28 @@ fn from(
     req
 }
 
+/// `GET path` from `peer`: the status and body.
+async fn get_from(
+    a: &TestApp,
+    peer: &str,
+    path: &str,
+    bearer: Option<&str>,
+) -> (StatusCode, Value) {
+    a.raw(from(peer, Method::GET, path, bearer, None)).await
+}
+
+/// Opens a case from `peer`, with no credentials: the status and body.
+async fn open_from(a: &TestApp, peer: &str, case: Value) -> (StatusCode, Value) {
+    a.raw(from(peer, Method::POST, "/v1/cases", None, Some(case)))
+        .await
+}
+
+/// `POST /v1/match` from `peer` with the member key `key`: the status and body.
+async fn match_from(a: &TestApp, peer: &str, key: &str, body: Value) -> (StatusCode, Value) {
+    a.raw(from(peer, Method::POST, "/v1/match", Some(key), Some(body)))
+        .await
+}
+
 fn case(seed: u64) -> Value {
     json!({ "hashes": [{ "type": "pdq", "value": pdq(seed), "quality": 90 }] })
 }
@@ -50,15 +72,7 @@ fn limited(case_opens: u32, failures: u32) -> Config {
 async fn a_client_opens_its_burst_of_cases_then_gets_429_with_retry_after() {
     let a = TestApp::with_config(limited(3, 100)).await;
     for seed in 0..3 {
-        let (status, body) = a
-            .raw(from(
-                "192.0.2.1:5000",
-                Method::POST,
-                "/v1/cases",
-                None,
-                Some(case(seed)),
-            ))
-            .await;
+        let (status, body) = open_from(&a, "192.0.2.1:5000", case(seed)).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
     let response = tower::ServiceExt::oneshot(
@@ -84,19 +98,9 @@ async fn a_client_opens_its_burst_of_cases_then_gets_429_with_retry_after() {
     let (_, health) = a.get("/healthz", None).await;
     assert_eq!(health["indexed_entries"], 3, "{health}");
     // Another client, and the same client's other requests, are not affected.
-    let (status, _) = a
-        .raw(from(
-            "192.0.2.2:5000",
-            Method::POST,
-            "/v1/cases",
-            None,
-            Some(case(10)),
-        ))
-        .await;
+    let (status, _) = open_from(&a, "192.0.2.2:5000", case(10)).await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, _) = a
-        .raw(from("192.0.2.1:5000", Method::GET, "/healthz", None, None))
-        .await;
+    let (status, _) = get_from(&a, "192.0.2.1:5000", "/healthz", None).await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -108,75 +112,31 @@ async fn wrong_secrets_are_refused_before_checking_once_a_client_has_spent_its_f
     let key = a.member("acme", "match").await;
     // Right credentials never count.
     for _ in 0..5 {
-        let (status, _) = a
-            .raw(from(
-                "198.51.100.7:1",
-                Method::GET,
-                &path,
-                Some(&secret),
-                None,
-            ))
-            .await;
+        let (status, _) = get_from(&a, "198.51.100.7:1", &path, Some(&secret)).await;
         assert_eq!(status, StatusCode::OK);
     }
     for _ in 0..2 {
-        let (status, _) = a
-            .raw(from(
-                "198.51.100.7:1",
-                Method::GET,
-                &path,
-                Some("not-the-secret"),
-                None,
-            ))
-            .await;
+        let (status, _) = get_from(&a, "198.51.100.7:1", &path, Some("not-the-secret")).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     // Now even the right secret waits: the answer no longer depends on the guess.
-    let (status, body) = a
-        .raw(from(
-            "198.51.100.7:1",
-            Method::GET,
-            &path,
-            Some(&secret),
-            None,
-        ))
-        .await;
+    let (status, body) = get_from(&a, "198.51.100.7:1", &path, Some(&secret)).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert_eq!(body["error"]["code"], "rate_limited");
     // A wrong API key counts the same way; other clients and anonymous calls go on.
-    let (status, _) = a
-        .raw(from(
-            "198.51.100.8:1",
-            Method::GET,
-            "/v1/hashes",
-            Some("qk_1_wrong"),
-            None,
-        ))
-        .await;
+    let (status, _) = get_from(&a, "198.51.100.8:1", "/v1/hashes", Some("qk_1_wrong")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = a
-        .raw(from(
-            "198.51.100.9:1",
-            Method::GET,
-            &path,
-            Some(&secret),
-            None,
-        ))
-        .await;
+    let (status, _) = get_from(&a, "198.51.100.9:1", &path, Some(&secret)).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = a
-        .raw(from("198.51.100.7:1", Method::GET, "/healthz", None, None))
-        .await;
+    let (status, _) = get_from(&a, "198.51.100.7:1", "/healthz", None).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = a
-        .raw(from(
-            "198.51.100.9:1",
-            Method::POST,
-            "/v1/match",
-            Some(&key),
-            Some(json!({ "hashes": [{ "type": "pdq", "value": pdq(1) }] })),
-        ))
-        .await;
+    let (status, _) = match_from(
+        &a,
+        "198.51.100.9:1",
+        &key,
+        json!({ "hashes": [{ "type": "pdq", "value": pdq(1) }] }),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
 }
 

@@ -338,3 +338,52 @@ async fn the_openapi_document_describes_vpdq() {
     );
     assert!(schemas["HashCounts"]["properties"].get("vpdq").is_some());
 }
+
+#[tokio::test]
+async fn a_max_distance_below_31_is_refused_for_video_queries_not_ignored() {
+    let t = TestApp::new().await;
+    let key = t.member("m", "match").await;
+    let registered = sample("chair-orig-22-sd-bar");
+    t.open_case(json!([vpdq_input(&registered), pdq_input(&pdq(1), 90)]))
+        .await;
+    let variant = sample("chair-20-sd-bar");
+    let mixed = |max: Option<u32>| {
+        let pdq_query = json!({ "type": "pdq", "value": pdq(1) });
+        let mut req = json!({ "hashes": [pdq_query, vpdq_input(&variant)] });
+        if let Some(max) = max {
+            req["max_distance"] = json!(max);
+        }
+        req
+    };
+    for max in [0, 10, 30] {
+        let (status, body) = t.post("/v1/match", Some(&key), mixed(Some(max))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(code(&body), "invalid_max_distance", "{body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("hashes[1]") && message.contains("PDQ only"),
+            "{message}"
+        );
+    }
+    // The default, whether spelled out or not, is the video rule itself: both match.
+    for max in [None, Some(31)] {
+        let (status, body) = t.post("/v1/match", Some(&key), mixed(max)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let results = body["results"].as_array().unwrap();
+        assert!(
+            results
+                .iter()
+                .all(|r| r["matches"].as_array().unwrap().len() == 1),
+            "{body}"
+        );
+    }
+    // PDQ alone still takes any distance.
+    let (status, body) = t
+        .post(
+            "/v1/match",
+            Some(&key),
+            json!({ "hashes": [{ "type": "pdq", "value": pdq(1) }], "max_distance": 0 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

@@ -26,6 +26,9 @@ pub(crate) fn hex32(bytes: &[u8; 32]) -> String {
     quell_hash::Sha256::from_bytes(*bytes).to_string()
 }
 
+/// [`quell_registry::PAGE_VALUE_BYTES`] as the SQL parameter the page queries compare with.
+pub(crate) const PAGE_BYTES: i64 = quell_registry::PAGE_VALUE_BYTES as i64;
+
 /// Rows per multi-row `INSERT`: well under both backends' parameter limits.
 pub(crate) const INSERT_CHUNK: usize = 1000;
 
@@ -41,9 +44,28 @@ macro_rules! impl_store {
         };
         use sqlx::Row as _;
 
-        use crate::common::{INSERT_CHUNK, db, hash32, hex32, signal};
+        use crate::common::{INSERT_CHUNK, PAGE_BYTES, db, hash32, hex32, signal};
 
         type Tx = sqlx::Transaction<'static, Db>;
+
+        /// Where a page of at most `limit` rows after `after` ends by the byte budget: `sql`
+        /// sums the rows' value lengths in order and returns the last key whose predecessors
+        /// fit in `$3` ([`PAGE_BYTES`]). Only lengths leave the database, so the values past
+        /// the cut are never sent to this process; `None` if there are no rows.
+        async fn page_end(
+            pool: &sqlx::Pool<Db>,
+            sql: &'static str,
+            after: i64,
+            limit: u32,
+        ) -> Result<Option<i64>, StoreError> {
+            sqlx::query_scalar(sql)
+                .bind(after)
+                .bind(i64::from(limit))
+                .bind(PAGE_BYTES)
+                .fetch_one(pool)
+                .await
+                .map_err(db)
+        }
 
         async fn append_audit(
             tx: &mut Tx,
@@ -388,11 +410,26 @@ macro_rules! impl_store {
             }
 
             async fn changes(&self, after: i64, limit: u32) -> Result<Vec<Change>, StoreError> {
+                let last = page_end(
+                    &self.pool,
+                    "SELECT MAX(seq) FROM (\
+                       SELECT seq, SUM(len) OVER (ORDER BY seq) - len AS bytes_before FROM (\
+                         SELECT seq, COALESCE(LENGTH(value), 0) AS len FROM changes \
+                         WHERE seq > $1 ORDER BY seq LIMIT $2) AS page) AS sized \
+                     WHERE bytes_before <= $3",
+                    after,
+                    limit,
+                )
+                .await?;
+                let Some(last) = last else {
+                    return Ok(Vec::new());
+                };
                 let rows: Vec<(i64, i64, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
                     "SELECT seq, entry_id, op, kind, value, quality FROM changes \
-                     WHERE seq > $1 ORDER BY seq LIMIT $2",
+                     WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
                 )
                 .bind(after)
+                .bind(last)
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await
@@ -444,11 +481,27 @@ macro_rules! impl_store {
                 after: Option<EntryId>,
                 limit: u32,
             ) -> Result<Vec<(EntryId, Signal)>, StoreError> {
+                let after = after.map_or(0, EntryId::get);
+                let last = page_end(
+                    &self.pool,
+                    "SELECT MAX(id) FROM (\
+                       SELECT id, SUM(len) OVER (ORDER BY id) - len AS bytes_before FROM (\
+                         SELECT id, LENGTH(value) AS len FROM entries \
+                         WHERE state = 'active' AND id > $1 ORDER BY id LIMIT $2) AS page) AS sized \
+                     WHERE bytes_before <= $3",
+                    after,
+                    limit,
+                )
+                .await?;
+                let Some(last) = last else {
+                    return Ok(Vec::new());
+                };
                 let rows: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
                     "SELECT id, kind, value, quality FROM entries \
-                     WHERE state = 'active' AND id > $1 ORDER BY id LIMIT $2",
+                     WHERE state = 'active' AND id > $1 AND id <= $2 ORDER BY id LIMIT $3",
                 )
-                .bind(after.map_or(0, EntryId::get))
+                .bind(after)
+                .bind(last)
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await

@@ -105,6 +105,7 @@ on_both!(
     quarantine_and_release,
     concurrent_writers_keep_sequences_gap_free,
     vpdq_entries,
+    pages_stop_at_the_value_budget,
 );
 
 #[tokio::test]

@@ -550,3 +550,68 @@ pub(crate) async fn vpdq_entries(store: &impl Store) {
     );
     assert_eq!(chain_ok(store).await, 2);
 }
+
+/// Pages of large vPDQ values stop at the byte budget (just past it), so a list of them is
+/// never read tens of thousands at a time; paging on yields every row once.
+pub(crate) async fn pages_stop_at_the_value_budget(store: &impl Store) {
+    let videos: Vec<Signal> = (0..24).map(|seed| vpdq(seed, 10_000, false)).collect();
+    let size = videos[0].value_hex().len();
+    assert!(videos.iter().all(|v| v.value_hex().len() == size));
+    // Rows are included while the values before them fit: this many per full page.
+    let per_page = quell_registry::PAGE_VALUE_BYTES / size + 1;
+    assert!(per_page < videos.len(), "{size} bytes a video");
+    let mut hashes = videos.clone();
+    hashes.extend(signals(5));
+    let case = NewCase::new(CaseId::random(), "$argon2id$test".into(), hashes).unwrap();
+    store
+        .create_case(&case, &Actor::Case(case.id()), t(1000))
+        .await
+        .unwrap();
+    let total = case.entries().len();
+
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.changes(after, 50_000).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        let bytes: usize = page[..page.len() - 1]
+            .iter()
+            .map(|c| match &c.op {
+                ChangeOp::Upsert(s) => s.value_hex().len(),
+                ChangeOp::Tombstone(_) => 0,
+            })
+            .sum();
+        assert!(bytes <= quell_registry::PAGE_VALUE_BYTES, "{bytes}");
+        seen.push(page.len());
+        assert!(page.len() <= per_page, "{seen:?}");
+    }
+    assert_eq!(seen[0], per_page, "{seen:?}");
+    assert_eq!(seen.iter().sum::<usize>(), total, "{seen:?}");
+
+    let mut entries = Vec::new();
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.active_entries(after, 50_000).await.unwrap();
+        let Some(&(last, _)) = page.last() else { break };
+        after = Some(last);
+        // Ids are random, so the small entries fall anywhere: count the videos.
+        let videos = page
+            .iter()
+            .filter(|(_, s)| s.kind() == SignalKind::Vpdq)
+            .count();
+        pages.push(videos);
+        assert!(videos <= per_page, "{pages:?}");
+        let bytes: usize = page[..page.len() - 1]
+            .iter()
+            .map(|(_, s)| s.value_hex().len())
+            .sum();
+        assert!(bytes <= quell_registry::PAGE_VALUE_BYTES, "{bytes}");
+        entries.extend(page);
+    }
+    assert!(pages.len() > 1, "{pages:?}");
+    let mut expected = case.entries().to_vec();
+    expected.sort_by_key(|(id, _)| *id);
+    assert_eq!(entries, expected);
+}

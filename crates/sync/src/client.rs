@@ -13,7 +13,11 @@ use quell_api::{
 };
 use serde::de::DeserializeOwned;
 
-/// Largest response body read: a full page of 50 000 entries is about 8 MiB.
+/// Largest response body read. A full page of 50 000 PDQ entries is about 8 MiB; the
+/// registry stops a page once its values pass 16 MiB (`quell_registry::PAGE_VALUE_BYTES`),
+/// which with vPDQ's escaped quotes and the entry fields is under 18 MiB of JSON. So a list
+/// of large videos arrives a few dozen at a time, and a registry that sent more could not
+/// make a member read more than this per page.
 const MAX_RESPONSE_BYTES: u64 = 64 << 20;
 
 /// Why a registry call failed.
@@ -250,7 +254,55 @@ fn read<T: DeserializeOwned>(
 
 #[cfg(test)]
 mod tests {
-    use super::{CaseClient, ClientError};
+    use super::{CaseClient, ClientError, MAX_RESPONSE_BYTES, RegistryClient};
+
+    /// A registry answering one request with a valid empty page padded with spaces (valid
+    /// JSON) to `len` bytes.
+    fn serve_page_of(len: u64) -> (String, std::thread::JoinHandle<()>) {
+        use std::io::{Read as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request).unwrap();
+            let page = br#"{"entries":[],"next_cursor":"x","has_more":false}"#;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n\r\n"
+            );
+            let mut left = len - page.len() as u64;
+            let chunk = vec![b' '; 1 << 20];
+            let mut write = || -> std::io::Result<()> {
+                stream.write_all(head.as_bytes())?;
+                stream.write_all(page)?;
+                while left > 0 {
+                    let n = left.min(chunk.len() as u64);
+                    stream.write_all(&chunk[..n as usize])?;
+                    left -= n;
+                }
+                Ok(())
+            };
+            // An error is the client hanging up: it stopped reading.
+            let _ = write();
+        });
+        (url, server)
+    }
+
+    #[test]
+    fn pages_are_read_up_to_the_cap_and_refused_past_it() {
+        // A page of large videos as the registry sends it (values cut at 16 MiB) is read.
+        let (url, server) = serve_page_of(24 << 20);
+        let page = RegistryClient::new(&url, "qk_test").page("", None).unwrap();
+        assert_eq!(page.next_cursor, "x");
+        server.join().unwrap();
+        // Past the cap the client stops reading instead of buffering it all.
+        let (url, server) = serve_page_of(MAX_RESPONSE_BYTES + (1 << 20));
+        match RegistryClient::new(&url, "qk_test").page("", None) {
+            Err(ClientError::Transport(_)) => {}
+            other => panic!("{other:?}"),
+        }
+        server.join().unwrap();
+    }
 
     #[test]
     fn case_ids_that_could_change_the_path_are_refused_before_any_request() {

@@ -25,6 +25,6 @@ mod webhook;
 
 pub use crate::client::{CaseClient, ClientError, RegistryClient};
 pub use crate::snapshot::{Delta, SNAPSHOT_FILE, Snapshot};
-pub use crate::stored::{StoredHashes, StoredItem, StoredMatch};
+pub use crate::stored::{Closeness, StoredHashes, StoredItem, StoredMatch};
 pub use crate::syncer::{SyncOptions, SyncStats, sync_until_caught_up};
 pub use crate::webhook::{MatchEvent, Outbox, Webhook, idempotency_key, sign};

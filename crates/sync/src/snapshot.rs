@@ -107,17 +107,21 @@ impl Snapshot {
 
     /// Loads the snapshot from `dir`; an empty one if there is none yet.
     ///
+    /// The file is read a line at a time, hashing as it goes, so loading needs the entries'
+    /// memory and one line, not the whole file besides (with large vPDQ values the file is
+    /// most of the list's size). Nothing is returned unless the checksum matches at the end.
+    ///
     /// # Errors
     /// If the file cannot be read, fails its checksum or is malformed (a truncated or corrupt
     /// file is never taken for an empty list).
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
         let path = Self::path(dir);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
+        let file = match std::fs::File::open(&path) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
-        Self::parse(&bytes).with_context(|| {
+        Self::read(std::io::BufReader::new(file)).with_context(|| {
             format!(
                 "{} is corrupt or truncated; delete it to sync the whole list again",
                 path.display()
@@ -125,53 +129,64 @@ impl Snapshot {
         })
     }
 
-    fn parse(bytes: &[u8]) -> anyhow::Result<Self> {
-        let text = std::str::from_utf8(bytes).context("not UTF-8")?;
-        let without_newline = text
-            .strip_suffix('\n')
-            .context("the file does not end with a newline")?;
-        let body_end = without_newline
-            .rfind('\n')
-            .map(|i| i + 1)
-            .context("no checksum line")?;
-        let (body, trailer) = without_newline.split_at(body_end);
-        let want = trailer
-            .strip_prefix("sha256 ")
-            .context("the last line is not the checksum")?;
-        let got = hex(&Sha256::digest(body.as_bytes()));
+    fn read(mut input: impl std::io::BufRead) -> anyhow::Result<Self> {
+        let mut digest = Sha256::new();
+        let mut line = String::new();
+        // The next body line, without its newline (hashed with it); `None` after the
+        // checksum line, which must be the last.
+        let mut next = |digest: &mut Sha256| -> anyhow::Result<Option<String>> {
+            line.clear();
+            let n = input
+                .read_line(&mut line)
+                .context("not UTF-8, or unreadable")?;
+            ensure!(n > 0, "no checksum line");
+            let text = line
+                .strip_suffix('\n')
+                .context("the file does not end with a newline")?;
+            if let Some(want) = text.strip_prefix("sha256 ") {
+                let got = hex(&digest.clone().finalize());
+                ensure!(
+                    got == want,
+                    "checksum mismatch (file says {want}, content is {got})"
+                );
+                let mut rest = [0u8; 1];
+                ensure!(
+                    input.read(&mut rest)? == 0,
+                    "the checksum line is not the last"
+                );
+                return Ok(None);
+            }
+            digest.update(line.as_bytes());
+            Ok(Some(text.to_owned()))
+        };
         ensure!(
-            got == want,
-            "checksum mismatch (file says {want}, content is {got})"
+            next(&mut digest)?.as_deref() == Some(MAGIC),
+            "not a quell sync snapshot"
         );
-        let mut lines = body.lines();
-        ensure!(lines.next() == Some(MAGIC), "not a quell sync snapshot");
-        let cursor = lines
-            .next()
-            .and_then(|l| l.strip_prefix("cursor "))
+        let cursor = next(&mut digest)?
+            .and_then(|l| l.strip_prefix("cursor ").map(str::to_owned))
             .context("no cursor line")?;
-        let n: usize = lines
-            .next()
-            .and_then(|l| l.strip_prefix("entries "))
-            .and_then(|n| n.parse().ok())
+        let n: usize = next(&mut digest)?
+            .and_then(|l| l.strip_prefix("entries ").and_then(|n| n.parse().ok()))
             .context("no entry count")?;
         let mut entries = BTreeMap::new();
-        for (i, line) in lines.enumerate() {
+        let mut i = 0;
+        while let Some(line) = next(&mut digest)? {
+            i += 1;
             let fields: Vec<&str> = line.split(' ').collect();
             let [id, kind, value, quality] = fields[..] else {
-                bail!("entry line {} is malformed", i + 1);
+                bail!("entry line {i} is malformed");
             };
-            let id: EntryId = id
-                .parse()
-                .with_context(|| format!("entry line {}", i + 1))?;
+            let id: EntryId = id.parse().with_context(|| format!("entry line {i}"))?;
             let quality = match quality {
                 "-" => None,
                 q => Some(
                     q.parse::<i64>()
-                        .with_context(|| format!("entry line {}", i + 1))?,
+                        .with_context(|| format!("entry line {i}"))?,
                 ),
             };
             let signal = Signal::from_parts(kind, value, quality)
-                .map_err(|e| anyhow::anyhow!("entry line {}: {e}", i + 1))?;
+                .map_err(|e| anyhow::anyhow!("entry line {i}: {e}"))?;
             ensure!(
                 entries.insert(id, signal).is_none(),
                 "entry {id} appears twice"
@@ -183,36 +198,42 @@ impl Snapshot {
             entries.len()
         );
         Ok(Self {
-            cursor: if cursor == "-" {
-                String::new()
-            } else {
-                cursor.to_owned()
-            },
+            cursor: if cursor == "-" { String::new() } else { cursor },
             entries,
         })
     }
 
-    fn render(&self) -> String {
-        let mut s = String::with_capacity(64 + self.entries.len() * 110);
+    /// Writes the file's lines to `out`, hashing as it goes (no copy of the list in memory).
+    fn render(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let mut digest = Sha256::new();
+        let mut line = String::new();
+        let mut emit = |line: &str, out: &mut dyn std::io::Write| {
+            digest.update(line.as_bytes());
+            out.write_all(line.as_bytes())
+        };
         let cursor = if self.cursor.is_empty() {
             "-"
         } else {
             &self.cursor
         };
         let _ = write!(
-            s,
+            line,
             "{MAGIC}\ncursor {cursor}\nentries {}\n",
             self.entries.len()
         );
+        emit(&line, out)?;
         for (id, signal) in &self.entries {
-            let quality = signal
-                .quality()
-                .map_or_else(|| "-".to_owned(), |q| q.get().to_string());
-            let _ = writeln!(s, "{id} {} {} {quality}", signal.kind(), signal.value_hex());
+            line.clear();
+            let _ = write!(line, "{id} {} {} ", signal.kind(), signal.value_hex());
+            match signal.quality() {
+                Some(q) => {
+                    let _ = writeln!(line, "{}", q.get());
+                }
+                None => line.push_str("-\n"),
+            }
+            emit(&line, out)?;
         }
-        let sum = hex(&Sha256::digest(s.as_bytes()));
-        let _ = writeln!(s, "sha256 {sum}");
-        s
+        writeln!(out, "sha256 {}", hex(&digest.finalize()))
     }
 
     /// Writes the snapshot to `dir` atomically: a crash leaves the old file or the new one.
@@ -220,21 +241,34 @@ impl Snapshot {
     /// # Errors
     /// If the directory or file cannot be written.
     pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
-        write_atomic(dir, SNAPSHOT_FILE, self.render().as_bytes())
+        write_atomic_with(dir, SNAPSHOT_FILE, |out| self.render(out))
     }
 }
 
 /// Writes `dir/name` via a temp file, fsync, rename and fsync of the directory.
 pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    write_atomic_with(dir, name, |out| out.write_all(bytes))
+}
+
+/// [`write_atomic`] of what `write` writes, through a buffer.
+fn write_atomic_with(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let tmp = dir.join(format!(".{name}.tmp"));
     let target = dir.join(name);
-    let mut file =
+    let file =
         std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    write(&mut out)
+        .and_then(|()| {
+            out.into_inner()
+                .map_err(std::io::IntoInnerError::into_error)
+        })
+        .and_then(|file| file.sync_all())
         .with_context(|| format!("writing {}", tmp.display()))?;
-    drop(file);
     std::fs::rename(&tmp, &target).with_context(|| format!("replacing {}", target.display()))?;
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())

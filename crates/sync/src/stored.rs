@@ -1,5 +1,12 @@
 //! A member's stored hashes (the JSON lines `quell hash --json` writes), checked against new
 //! list entries: the retroactive search for copies already on the member's service.
+//!
+//! Each check applies the rule `POST /v1/match` applies to the same pair, with the stored item
+//! as the query: PDQ within 31 bits, digests exactly, and for a video pytx's default decision
+//! (≥ 80 % of the *stored* video's frames found in the entry's video). The stored videos sit
+//! in one [`VideoIndex`], so a new vPDQ entry is searched once against all of them; its
+//! percentages come out from the entry's side and are swapped, which is exact because both
+//! shares are counted with the same frame rule.
 
 use std::collections::HashMap;
 use std::io::BufRead as _;
@@ -11,7 +18,7 @@ use quell_api::HashType;
 use quell_hash::{MATCH_DISTANCE, Md5, Pdq, Sha256};
 use quell_index::{IndexBuilder, MihConfig, MihIndex, PdqIndex};
 use quell_registry::{EntryId, Signal};
-use quell_vpdq::{VideoHash, format};
+use quell_vpdq::{MatchParams, MatchPercentages, MatchThresholds, VideoHash, VideoIndex, format};
 use serde::Deserialize;
 
 /// One stored media item's hashes.
@@ -30,7 +37,7 @@ pub struct StoredItem {
 }
 
 /// A stored item that matches a list entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct StoredMatch {
     /// The item's index in [`StoredHashes::items`].
     pub item: usize,
@@ -38,8 +45,19 @@ pub struct StoredMatch {
     pub entry: EntryId,
     /// Which hash matched.
     pub kind: HashType,
-    /// Hamming distance (0 for MD5 and SHA-256).
-    pub distance: u32,
+    /// How close the item is to the entry.
+    pub closeness: Closeness,
+}
+
+/// How close a stored item is to an entry.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Closeness {
+    /// PDQ Hamming distance (0 for MD5 and SHA-256).
+    Distance(u32),
+    /// For videos: `query_match_pct` is the share of the stored video's frames found in the
+    /// entry's video, `compared_match_pct` the share of the entry's frames found in the
+    /// stored video (the stored item is the query, as when the member asks `POST /v1/match`).
+    Video(MatchPercentages),
 }
 
 /// The stored items, indexed for lookups by list entry.
@@ -49,6 +67,8 @@ pub struct StoredHashes {
     pdq: MihIndex,
     md5: HashMap<Md5, Vec<usize>>,
     sha256: HashMap<Sha256, Vec<usize>>,
+    /// The stored videos, each under its item index.
+    videos: VideoIndex,
 }
 
 /// One line of `quell hash --json`; error lines carry `error` and no hashes.
@@ -101,11 +121,19 @@ impl StoredHashes {
                 sha256.entry(d).or_default().push(i);
             }
         }
+        let videos = items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| Some((i as u64, item.vpdq.as_deref()?)));
+        let videos = VideoIndex::from_videos(MatchParams::PYTX, videos)
+            // Ids are item indexes, so distinct; the index holds 2^32 videos of 2^32 frames.
+            .expect("item indexes are distinct and few enough");
         Self {
             items,
             pdq: pdq.build_mih(MihConfig::default()),
             md5,
             sha256,
+            videos,
         }
     }
 
@@ -115,16 +143,14 @@ impl StoredHashes {
     }
 
     /// Stored items matching any of `entries`, by the registry's rule (PDQ within
-    /// [`MATCH_DISTANCE`] inclusive, digests exactly), nearest first per entry.
-    ///
-    /// vPDQ entries are not checked here yet (the webhook event has no place for match
-    /// percentages); `quell scan` matches stored videos against the whole list.
+    /// [`MATCH_DISTANCE`] inclusive, digests exactly, videos by pytx's default decision with
+    /// the stored video as the query), nearest first per entry (videos: by item).
     pub fn check(&self, entries: &[(EntryId, Signal)]) -> Vec<StoredMatch> {
         let mut found = Vec::new();
         for (entry, signal) in entries {
             let entry = *entry;
             let kind = HashType::from(signal.kind());
-            let hits: Vec<(usize, u32)> = match signal {
+            let hits: Vec<(usize, Closeness)> = match signal {
                 Signal::Pdq { hash, .. } => self
                     .pdq
                     .range_search(hash, MATCH_DISTANCE)
@@ -132,27 +158,52 @@ impl StoredHashes {
                     .map(|h| {
                         (
                             usize::try_from(h.id).unwrap_or(usize::MAX),
-                            h.distance.get(),
+                            Closeness::Distance(h.distance.get()),
                         )
                     })
                     .collect(),
                 Signal::Md5(d) => exact(self.md5.get(d)),
                 Signal::Sha256(d) => exact(self.sha256.get(d)),
-                Signal::Vpdq(_) => Vec::new(),
+                Signal::Vpdq(v) => self.videos_matching(v.video()),
             };
-            found.extend(hits.into_iter().map(|(item, distance)| StoredMatch {
+            found.extend(hits.into_iter().map(|(item, closeness)| StoredMatch {
                 item,
                 entry,
                 kind,
-                distance,
+                closeness,
             }));
         }
         found
     }
 }
 
-fn exact(items: Option<&Vec<usize>>) -> Vec<(usize, u32)> {
-    items.map_or_else(Vec::new, |v| v.iter().map(|&i| (i, 0)).collect())
+impl StoredHashes {
+    /// The stored videos that match `entry` with the stored video as the query.
+    fn videos_matching(&self, entry: &VideoHash) -> Vec<(usize, Closeness)> {
+        self.videos
+            .search(entry)
+            .into_iter()
+            .filter_map(|m| {
+                // Searched from the entry's side: swap to the stored item's.
+                let p = MatchPercentages {
+                    query_match_pct: m.percentages.compared_match_pct,
+                    compared_match_pct: m.percentages.query_match_pct,
+                };
+                MatchThresholds::PYTX.is_match(&p).then(|| {
+                    (
+                        usize::try_from(m.video).unwrap_or(usize::MAX),
+                        Closeness::Video(p),
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+fn exact(items: Option<&Vec<usize>>) -> Vec<(usize, Closeness)> {
+    items.map_or_else(Vec::new, |v| {
+        v.iter().map(|&i| (i, Closeness::Distance(0))).collect()
+    })
 }
 
 /// Parses one `quell hash --json` line; `None` for an error record.
@@ -240,9 +291,92 @@ mod tests {
                 item: 0,
                 entry,
                 kind: HashType::Pdq,
-                distance: 31
+                closeness: Closeness::Distance(31),
             }]
         );
+    }
+
+    /// A video of `frames` distinct pseudo-random frame hashes from `seed`, quality 90.
+    fn video(seed: u64, frames: u32) -> VideoHash {
+        let mut x = seed;
+        VideoHash::new(
+            (0..frames)
+                .map(|frame| {
+                    let words = std::array::from_fn(|_| {
+                        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                        x ^ (x >> 29)
+                    });
+                    quell_vpdq::FrameHash {
+                        frame,
+                        quality: Quality::new(90).unwrap(),
+                        pdq: Pdq::from_words(words),
+                        timestamp: f64::from(frame),
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    fn concat(a: &VideoHash, b: &VideoHash) -> VideoHash {
+        VideoHash::new([&a.frames[..], &b.frames[..]].concat())
+    }
+
+    #[test]
+    fn a_stored_video_matches_a_new_entry_as_the_query_of_post_match() {
+        let clip = video(1, 5);
+        let other = video(2, 20);
+        let long = concat(&clip, &other);
+        let item = |p: &str, v: &VideoHash| StoredItem {
+            path: p.to_owned(),
+            pdq: None,
+            md5: None,
+            sha256: None,
+            vpdq: Some(Arc::new(v.clone())),
+        };
+        let stored = StoredHashes::new(vec![
+            item("clip", &clip),
+            item("long", &long),
+            item("other", &video(3, 8)),
+        ]);
+        let signal =
+            |v: &VideoHash| Signal::Vpdq(quell_registry::Vpdq::from_video(v.clone()).unwrap());
+        let (e1, e2) = (EntryId::from_i64(1), EntryId::from_i64(2));
+        // Entry 1 is the clip: the stored clip is all found in it; only a fifth of the stored
+        // long video is, below the query threshold (from the entry's side it is 100 %: an
+        // unswapped check would report it). Entry 2 is the long video: the stored clip is all
+        // found in it (100 %, and 20 % of the entry's frames) and so is the long video itself.
+        let found = stored.check(&[(e1, signal(&clip)), (e2, signal(&long))]);
+        let want = |item: usize, entry, q: f64, c: f64| StoredMatch {
+            item,
+            entry,
+            kind: HashType::Vpdq,
+            closeness: Closeness::Video(MatchPercentages {
+                query_match_pct: q,
+                compared_match_pct: c,
+            }),
+        };
+        assert_eq!(
+            found,
+            vec![
+                want(0, e1, 100.0, 100.0),
+                want(0, e2, 100.0, 20.0),
+                want(1, e2, 100.0, 100.0),
+            ]
+        );
+        // The oracle agrees on every pair, matched or not.
+        for (entry, e) in [(e1, &clip), (e2, &long)] {
+            for (i, it) in stored.items().iter().enumerate() {
+                let p = quell_vpdq::match_brute(it.vpdq.as_ref().unwrap(), e, &MatchParams::PYTX);
+                let hit = found.iter().find(|m| m.item == i && m.entry == entry);
+                assert_eq!(
+                    hit.map(|m| m.closeness),
+                    MatchThresholds::PYTX
+                        .is_match(&p)
+                        .then_some(Closeness::Video(p)),
+                    "item {i} entry {entry}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -21,8 +21,9 @@ use sha2::{Digest, Sha256};
 
 use crate::snapshot::{hex, write_atomic};
 
-/// One match found by a retroactive check: the webhook's body.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+/// One match found by a retroactive check: the webhook's body. Its closeness fields are those
+/// of `POST /v1/match`'s hits, with the stored item as the query.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct MatchEvent {
     /// Always `"match"`.
     pub event: String,
@@ -30,8 +31,15 @@ pub struct MatchEvent {
     pub entry_id: String,
     /// The member's stored item (path or id, as in the stored hash file).
     pub item: String,
-    /// Hamming distance (0 for MD5 and SHA-256).
-    pub distance: u32,
+    /// Hamming distance (0 for MD5 and SHA-256; absent for vPDQ).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance: Option<u32>,
+    /// vPDQ only: the share (0–100) of the stored video's frames found in the entry's video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_match_percent: Option<f64>,
+    /// vPDQ only: the share (0–100) of the entry's video's frames found in the stored video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compared_match_percent: Option<f64>,
     /// Which hash matched.
     #[serde(rename = "type")]
     pub kind: HashType,
@@ -285,7 +293,9 @@ mod tests {
             event: "match".to_owned(),
             entry_id: "e_0000000000000001".to_owned(),
             item: "a.jpg".to_owned(),
-            distance: 3,
+            distance: Some(3),
+            query_match_percent: None,
+            compared_match_percent: None,
             kind: HashType::Pdq,
             matched_at: "2026-01-01T00:00:00Z".to_owned(),
         };

@@ -1,14 +1,16 @@
 //! Matching one query video against every registered video at once.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use quell_index::{IndexBuilder, LiveIndex, MihConfig, PdqIndex};
 
 use crate::matching::{MatchParams, MatchPercentages, MatchThresholds, pct};
 use crate::video::VideoHash;
 
-/// When the live index's unindexed delta grows past this many frames it is folded into the
-/// multi-index base, so searches stay sub-linear as videos are added.
+/// When the live index's unindexed delta grows past this many frames it should be folded
+/// into the multi-index base ([`FrameCompactor`]), so searches stay sub-linear as videos are
+/// added.
 const COMPACT_AFTER: usize = 1 << 14;
 
 /// One registered video's result for a query.
@@ -36,9 +38,15 @@ struct Registered {
 /// into the same percentages [`match_brute`](crate::match_brute) computes pair by pair (the
 /// tests assert equality). Only videos with at least one matching frame are returned: every
 /// other video has 0% on both sides.
+///
+/// Inserting never compacts: compaction rebuilds the multi-index tables over every frame
+/// (seconds at millions of frames), and a caller that keeps the index behind a lock would
+/// block every search meanwhile. [`VideoIndex::compactor`] hands out the frame index itself,
+/// which compacts beside concurrent searches, inserts and removals, so it runs with no lock
+/// on the `VideoIndex` held (or call [`VideoIndex::compact_if_needed`] where nothing waits).
 pub struct VideoIndex {
     params: MatchParams,
-    frames: LiveIndex,
+    frames: Arc<LiveIndex>,
     videos: HashMap<u64, Registered>,
     slot_video: Vec<Option<u64>>,
     free_slots: Vec<u32>,
@@ -71,7 +79,9 @@ impl VideoIndex {
     pub fn new(params: MatchParams) -> Self {
         Self {
             params,
-            frames: LiveIndex::new(IndexBuilder::new().build_mih(MihConfig::default())),
+            frames: Arc::new(LiveIndex::new(
+                IndexBuilder::new().build_mih(MihConfig::default()),
+            )),
             videos: HashMap::new(),
             slot_video: Vec::new(),
             free_slots: Vec::new(),
@@ -109,7 +119,7 @@ impl VideoIndex {
                 builder.insert(frame_id(slot, ordinal), h);
             }
         }
-        index.frames = LiveIndex::new(builder.build_mih(MihConfig::default()));
+        index.frames = Arc::new(LiveIndex::new(builder.build_mih(MihConfig::default())));
         Ok(index)
     }
 
@@ -138,7 +148,8 @@ impl VideoIndex {
         self.videos.contains_key(&video)
     }
 
-    /// Registers a video's matchable frames under `video`.
+    /// Registers a video's matchable frames under `video`; they are searchable at once. The
+    /// frames go into the frame index's delta, which [`FrameCompactor`] folds in.
     ///
     /// # Errors
     /// If `video` is already registered, or the index is full.
@@ -170,10 +181,17 @@ impl VideoIndex {
                 .zip(0u32..)
                 .map(|(h, ordinal)| (frame_id(slot, ordinal), h)),
         );
-        if self.frames.delta_len() > COMPACT_AFTER {
-            self.frames.compact();
-        }
         Ok(())
+    }
+
+    /// A handle that compacts this index's frames without borrowing the index.
+    pub fn compactor(&self) -> FrameCompactor {
+        FrameCompactor(Arc::clone(&self.frames))
+    }
+
+    /// Compacts now if the delta is large; returns whether it did.
+    pub fn compact_if_needed(&self) -> bool {
+        self.compactor().compact_if_needed()
     }
 
     /// Unregisters a video; returns whether it was registered.
@@ -243,6 +261,34 @@ impl VideoIndex {
         let mut found = self.search(query);
         found.retain(|m| thresholds.is_match(&m.percentages));
         found
+    }
+}
+
+/// The frame index of a [`VideoIndex`], for compacting it off the index's lock: the
+/// [`LiveIndex`] keeps searches, inserts and removals that run meanwhile exact, and which
+/// frame belongs to which video does not change when frames move from the delta to the base.
+#[derive(Clone, Debug)]
+pub struct FrameCompactor(Arc<LiveIndex>);
+
+impl FrameCompactor {
+    /// Whether enough frames await folding in for a compaction to pay.
+    pub fn is_needed(&self) -> bool {
+        self.0.delta_len() > COMPACT_AFTER
+    }
+
+    /// Compacts if [`FrameCompactor::is_needed`]; returns whether it did. Blocks for the
+    /// rebuild (seconds at millions of frames): call it from a background thread.
+    pub fn compact_if_needed(&self) -> bool {
+        let needed = self.is_needed();
+        if needed {
+            self.compact();
+        }
+        needed
+    }
+
+    /// Folds every frame inserted so far and the removals into a new base, however few.
+    pub fn compact(&self) {
+        self.0.compact();
     }
 }
 

@@ -39,6 +39,6 @@ mod index;
 mod matching;
 mod video;
 
-pub use crate::index::{IndexError, VideoIndex, VideoMatch};
+pub use crate::index::{FrameCompactor, IndexError, VideoIndex, VideoMatch};
 pub use crate::matching::{MatchParams, MatchPercentages, MatchThresholds, is_match, match_brute};
 pub use crate::video::{FrameHash, VideoHash};

@@ -149,3 +149,84 @@ proptest! {
         assert_index_agrees(&videos, &query, params);
     }
 }
+
+/// One step of a live index's life.
+#[derive(Clone, Debug)]
+enum Op {
+    Insert(VideoHash),
+    /// Removes the registered video at this position (modulo how many there are).
+    Remove(usize),
+    /// Starts a compaction on another thread, as the matcher does, and leaves it running.
+    Compact,
+    Search(VideoHash),
+}
+
+fn ops() -> impl Strategy<Value = Vec<Op>> {
+    prop::collection::vec(any::<[u64; 4]>().prop_map(Pdq::from_words), 1..4).prop_flat_map(
+        |bases| {
+            prop::collection::vec(
+                prop_oneof![
+                    3 => video(bases.clone()).prop_map(Op::Insert),
+                    1 => any::<usize>().prop_map(Op::Remove),
+                    2 => Just(Op::Compact),
+                    3 => video(bases.clone()).prop_map(Op::Search),
+                ],
+                1..40,
+            )
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+    /// Compactions running off the index's lock, beside inserts, removals and searches,
+    /// never change an answer: every search equals the brute force over what is registered.
+    #[test]
+    fn compacting_beside_writes_and_searches_changes_no_answer(ops in ops()) {
+        let params = MatchParams::PYTX;
+        let mut index = VideoIndex::new(params);
+        let mut registered: Vec<(u64, VideoHash)> = Vec::new();
+        let mut next_id = 0u64;
+        let mut running = Vec::new();
+        for op in ops {
+            match op {
+                Op::Insert(v) => {
+                    next_id += 1;
+                    index.insert(next_id, &v).unwrap();
+                    registered.push((next_id, v));
+                }
+                Op::Remove(k) if !registered.is_empty() => {
+                    let (id, _) = registered.remove(k % registered.len());
+                    prop_assert!(index.remove(id));
+                }
+                Op::Remove(_) => {}
+                Op::Compact => {
+                    let compactor = index.compactor();
+                    running.push(std::thread::spawn(move || compactor.compact()));
+                }
+                Op::Search(query) => {
+                    let want: Vec<_> = registered
+                        .iter()
+                        .map(|(id, v)| (*id, match_brute(&query, v, &params)))
+                        .filter(|(_, p)| p.query_match_pct > 0.0)
+                        .collect();
+                    let got: Vec<_> = index
+                        .search(&query)
+                        .iter()
+                        .map(|m| (m.video, m.percentages))
+                        .collect();
+                    prop_assert_eq!(got, want);
+                }
+            }
+        }
+        for t in running {
+            t.join().unwrap();
+        }
+        prop_assert_eq!(index.len(), registered.len());
+        let frames: usize = registered
+            .iter()
+            .map(|(_, v)| params.matchable_frames(v).len())
+            .sum();
+        prop_assert_eq!(index.frame_count(), frames);
+    }
+}

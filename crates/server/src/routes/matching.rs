@@ -109,6 +109,19 @@ pub(crate) fn lookup_all(
         .map(|(i, q)| query_of(i, q.kind, &q.value))
         .collect::<Result<Vec<_>, _>>()?;
     frame_budget(&queries)?;
+    // The vPDQ decision is fixed (pytx's): a tighter distance would silently be ignored, so
+    // it is refused instead; the default itself, spelled out, changes nothing.
+    if max != MATCH_DISTANCE
+        && let Some(i) = queries.iter().position(|q| matches!(q, Query::Vpdq(_)))
+    {
+        return Err(ApiError::bad_request(
+            "invalid_max_distance",
+            format!(
+                "hashes[{i}] is a vPDQ hash, which always matches by the fixed frame rule                  (distance {} or less): max_distance applies to PDQ only; send vPDQ hashes in                  a request without max_distance",
+                MATCH_DISTANCE.get()
+            ),
+        ));
+    }
     Ok(queries.iter().map(|q| matcher.lookup(q, max)).collect())
 }
 
@@ -208,7 +221,8 @@ async fn quarantine(
 /// MD5 and SHA-256 match exactly. A vPDQ hash is compared with every registered video at once
 /// and matches by python-threatexchange's default decision (frames within distance 31, both
 /// of quality 50 or more; at least 80 % of the query's frames found); its hits carry
-/// `query_match_percent` and `compared_match_percent` instead of `distance`. At most 10,000
+/// `query_match_percent` and `compared_match_percent` instead of `distance`. A request with a
+/// vPDQ hash may not set `max_distance` below 31 (400 `invalid_max_distance`). At most 10,000
 /// vPDQ frames per request.
 #[utoipa::path(
     post, path = "/v1/match", tag = "members",

@@ -19,8 +19,9 @@ const DEFAULT_LIMIT: u32 = 10_000;
 const MAX_LIMIT: u32 = 50_000;
 /// A page stops early once its hash values reach this many bytes (at least one change is
 /// always sent): 50,000 PDQ changes are about 3 MB, but vPDQ values are up to ~850 kB each,
-/// and members refuse responses over 64 MiB.
-const MAX_PAGE_VALUE_BYTES: usize = 16 << 20;
+/// and members refuse responses over 64 MiB. The store's pages stop just past the same
+/// budget, so the page is cut here whenever the store cut it, and `has_more` stays true.
+const MAX_PAGE_VALUE_BYTES: usize = quell_registry::PAGE_VALUE_BYTES;
 
 /// Query parameters of `GET /v1/hashes`.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -98,8 +99,10 @@ pub(crate) async fn sync(
     let mut changes = state.store().changes(after, limit + 1).await?;
     let mut has_more = changes.len() > limit as usize;
     changes.truncate(limit as usize);
-    let fits = fitting_in_budget(&changes);
-    if fits < changes.len() {
+    let (fits, over_budget) = fitting_in_budget(&changes);
+    if over_budget {
+        // The store may have stopped early too: there can be more even if it sent fewer
+        // rows than asked (at worst the next page is empty).
         changes.truncate(fits);
         has_more = true;
     }
@@ -130,20 +133,20 @@ pub(crate) async fn sync(
     }))
 }
 
-/// How many of `changes` (at least one) fit in [`MAX_PAGE_VALUE_BYTES`].
-fn fitting_in_budget(changes: &[Change]) -> usize {
+/// How many of `changes` (at least one) fit in [`MAX_PAGE_VALUE_BYTES`], and whether their
+/// values exceed it. Every value is counted at least at its stored length (the store's
+/// budget), so whenever the store stopped early this reports `true`.
+fn fitting_in_budget(changes: &[Change]) -> (usize, bool) {
     let mut bytes = 0;
-    changes
-        .iter()
-        .position(|c| {
-            bytes += match &c.op {
-                ChangeOp::Upsert(Signal::Vpdq(v)) => v.as_str().len(),
-                ChangeOp::Upsert(_) => 64,
-                ChangeOp::Tombstone(_) => 0,
-            };
-            bytes > MAX_PAGE_VALUE_BYTES
-        })
-        .map_or(changes.len(), |over| over.max(1))
+    let over = changes.iter().position(|c| {
+        bytes += match &c.op {
+            ChangeOp::Upsert(Signal::Vpdq(v)) => v.as_str().len(),
+            ChangeOp::Upsert(_) => 64,
+            ChangeOp::Tombstone(_) => 0,
+        };
+        bytes > MAX_PAGE_VALUE_BYTES
+    });
+    over.map_or((changes.len(), false), |over| (over.max(1), true))
 }
 
 #[cfg(test)]
@@ -165,13 +168,21 @@ mod tests {
         let upserts: Vec<Change> = (1..=40)
             .map(|i| change(i, ChangeOp::Upsert(video.clone())))
             .collect();
-        assert_eq!(fitting_in_budget(&upserts), MAX_PAGE_VALUE_BYTES / size);
-        assert!(fitting_in_budget(&upserts) < upserts.len());
+        assert_eq!(
+            fitting_in_budget(&upserts),
+            (MAX_PAGE_VALUE_BYTES / size, true)
+        );
+        // What the store returns when it stops early: the rows whose predecessors fit, one
+        // past the budget. The page is cut, so `has_more` is set.
+        let from_store = &upserts[..=MAX_PAGE_VALUE_BYTES / size];
+        assert_eq!(fitting_in_budget(from_store), (from_store.len() - 1, true));
+        let fitting = &upserts[..MAX_PAGE_VALUE_BYTES / size];
+        assert_eq!(fitting_in_budget(fitting), (fitting.len(), false));
         let tombstones: Vec<Change> = (1..=40)
             .map(|i| change(i, ChangeOp::Tombstone(quell_registry::SignalKind::Vpdq)))
             .collect();
-        assert_eq!(fitting_in_budget(&tombstones), 40);
-        assert_eq!(fitting_in_budget(&[]), 0);
+        assert_eq!(fitting_in_budget(&tombstones), (40, false));
+        assert_eq!(fitting_in_budget(&[]), (0, false));
     }
 
     #[test]
