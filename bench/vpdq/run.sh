@@ -15,7 +15,8 @@
 # needs a C++ compiler, pkg-config and Debian's FFmpeg headers:
 #   apt-get install -y libavcodec-dev libavformat-dev libavutil-dev libswscale-dev \
 #       libavdevice-dev libavfilter-dev pkg-config
-# Quell needs the `ffmpeg` and `ffprobe` programs. The report goes to stdout and
+# Quell needs the `ffmpeg` and `ffprobe` programs and is built with its default `libav`
+# decoder (the same headers, plus libclang-dev). The report goes to stdout and
 # bench/out/vpdq-results.md.
 set -euo pipefail
 
