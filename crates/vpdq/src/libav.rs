@@ -121,7 +121,7 @@ fn open(
         })?;
     let time_base = stream.time_base();
     let seconds =
-        |ticks: i64, unit: f64| (ticks != ff::ffi::AV_NOPTS_VALUE).then(|| ticks as f64 * unit);
+        |ticks: i64, unit: f64| (ticks != ff::ffi::AV_NOPTS_VALUE).then_some(ticks as f64 * unit);
     let duration = seconds(stream.duration(), f64::from(time_base))
         .or_else(|| seconds(input.duration(), 1.0 / f64::from(ff::ffi::AV_TIME_BASE)))
         .filter(|d| d.is_finite() && *d >= 0.0);
@@ -383,7 +383,7 @@ impl<'a> Run<'a> {
             ended = packet.is_none();
             self.send(packet.as_ref(), hasher)?;
             while self.receive(hasher)? {
-                if n % hasher.frame_mod == 0 {
+                if n.is_multiple_of(hasher.frame_mod) {
                     self.hash_decoded(n, hasher)?;
                 }
                 n += 1;
@@ -476,7 +476,7 @@ impl<'a> Run<'a> {
                 return Err(Stop::Unplanned);
             }
             state.last_output = Some(n);
-            if n % hasher.frame_mod == 0 {
+            if n.is_multiple_of(hasher.frame_mod) {
                 self.hash_decoded(n, hasher)?;
             }
         }

@@ -170,7 +170,7 @@ pub(crate) fn plan_gop(packets: &[GopPacket], first: u64, frame_mod: u64) -> Opt
     for (rank, &i) in order.iter().enumerate() {
         numbers[i] = first + rank as u64;
     }
-    let selected = |i: usize| numbers[i] % frame_mod == 0;
+    let selected = |i: usize| numbers[i].is_multiple_of(frame_mod);
     // Pictures that need the references before them: the selected ones, and any picture
     // that is always decoded.
     let last_needing = (0..packets.len())
@@ -328,7 +328,7 @@ mod tests {
             let plan = plan_gop(&packets, first, frame_mod).unwrap();
             for i in 0..n {
                 prop_assert_eq!(plan.numbers[i], first + pts[i] as u64);
-                let selected = |k: usize| (first + pts[k] as u64) % frame_mod == 0;
+                let selected = |k: usize| (first + pts[k] as u64).is_multiple_of(frame_mod);
                 let needed_later = (i + 1..n).any(|k| selected(k) || packets[k].unit.always);
                 let expect = packets[i].unit.always
                     || selected(i)
