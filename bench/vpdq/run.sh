@@ -10,6 +10,7 @@
 #   VECTORS=../shared/vectors/vpdq   the sample videos
 #   PYTHON=python3                   interpreter used to create the venv bench/.venv-vpdq
 #   CORE=0                           the core both sides are pinned to
+#   SPH=1,0                          the seconds_per_hash values measured
 #
 # Installs only the pip package vpdq 0.2.5 into bench/.venv-vpdq. It builds from source and
 # needs a C++ compiler, pkg-config and Debian's FFmpeg headers:
@@ -27,6 +28,7 @@ R="${R:-3}"
 VECTORS="${VECTORS:-../shared/vectors/vpdq}"
 PYTHON="${PYTHON:-python3}"
 CORE="${CORE:-0}"
+SPH="${SPH:-1,0}"
 VENV=bench/.venv-vpdq
 OUT=bench/out
 mkdir -p "$OUT"
@@ -56,4 +58,5 @@ TARGET="${CARGO_TARGET_DIR:-target}"
 
 "$VENV/bin/python" bench/vpdq/bench.py \
     --quell "$TARGET/release/quell" --videos "$VECTORS/videos" --runs "$R" --core "$CORE" \
+    --seconds-per-hash "$SPH" \
     | tee "$OUT/vpdq-results.md"
