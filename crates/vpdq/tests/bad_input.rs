@@ -377,3 +377,46 @@ fn bad_seconds_per_hash_is_refused() {
         }
     }
 }
+
+/// A generated H.264 stream with B-frames and an IDR every 2 s skips exactly; another codec
+/// (MPEG-4 Part 2) decodes every packet and still gives the reference's frame selection.
+#[cfg(feature = "libav")]
+#[test]
+fn skipping_is_exact_on_generated_h264_and_off_for_other_codecs() {
+    use quell_vpdq::decode::hash_file_with_stats;
+    let dir = tempfile::tempdir().unwrap();
+    let source = ["-f", "lavfi", "-i", "testsrc=size=96x64:rate=25:duration=6"];
+    let h264 = generate(
+        dir.path(),
+        "bframes.mp4",
+        &[
+            &source[..],
+            &[
+                "-c:v", "libx264", "-bf", "3", "-g", "50", "-pix_fmt", "yuv420p",
+            ],
+        ]
+        .concat(),
+    );
+    let mpeg4 = generate(
+        dir.path(),
+        "mpeg4.avi",
+        &[&source[..], &["-c:v", "mpeg4", "-bf", "2"]].concat(),
+    );
+    for (path, skips) in [(h264, true), (mpeg4, false)] {
+        let run = |skip: bool| {
+            let options = HashOptions {
+                decoder: VideoDecoder::Libav,
+                skip_unneeded_frames: skip,
+                ..options(VideoDecoder::Libav)
+            };
+            hash_file_with_stats(&path, &options, &mut |_| {}).unwrap()
+        };
+        let ((skipped, stats), (full, _)) = (run(true), run(false));
+        assert_eq!(skipped, full, "{}", path.display());
+        let numbers: Vec<u32> = skipped.frames.iter().map(|f| f.frame).collect();
+        assert_eq!(numbers, vec![0, 25, 50, 75, 100, 125], "{}", path.display());
+        assert_eq!(stats.packets, 150);
+        assert!(!stats.restarted);
+        assert_eq!(stats.decoded < stats.packets, skips, "{stats:?}");
+    }
+}
