@@ -10,12 +10,14 @@
 #   VECTORS=../shared/vectors/vpdq   the sample videos
 #   PYTHON=python3                   interpreter used to create the venv bench/.venv-vpdq
 #   CORE=0                           the core both sides are pinned to
+#   SPH=1,0                          the seconds_per_hash values measured
 #
 # Installs only the pip package vpdq 0.2.5 into bench/.venv-vpdq. It builds from source and
 # needs a C++ compiler, pkg-config and Debian's FFmpeg headers:
 #   apt-get install -y libavcodec-dev libavformat-dev libavutil-dev libswscale-dev \
 #       libavdevice-dev libavfilter-dev pkg-config
-# Quell needs the `ffmpeg` and `ffprobe` programs. The report goes to stdout and
+# Quell needs the `ffmpeg` and `ffprobe` programs and is built with its default `libav`
+# decoder (the same headers, plus libclang-dev). The report goes to stdout and
 # bench/out/vpdq-results.md.
 set -euo pipefail
 
@@ -26,6 +28,7 @@ R="${R:-3}"
 VECTORS="${VECTORS:-../shared/vectors/vpdq}"
 PYTHON="${PYTHON:-python3}"
 CORE="${CORE:-0}"
+SPH="${SPH:-1,0}"
 VENV=bench/.venv-vpdq
 OUT=bench/out
 mkdir -p "$OUT"
@@ -55,4 +58,5 @@ TARGET="${CARGO_TARGET_DIR:-target}"
 
 "$VENV/bin/python" bench/vpdq/bench.py \
     --quell "$TARGET/release/quell" --videos "$VECTORS/videos" --runs "$R" --core "$CORE" \
+    --seconds-per-hash "$SPH" \
     | tee "$OUT/vpdq-results.md"

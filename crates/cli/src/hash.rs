@@ -71,6 +71,18 @@ pub(crate) struct HashArgs {
     /// Videos: refuse one with more frames to hash than this.
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     max_frames: usize,
+
+    /// Videos: the decoder, `libav` (FFmpeg's libraries in this process, decoding only the
+    /// frames the hashed ones need; the default when built in) or `ffmpeg` (the `ffmpeg`
+    /// and `ffprobe` programs as child processes). Both give the same hashes.
+    #[arg(long, default_value_t = quell_vpdq::decode::VideoDecoder::default().name().to_owned(),
+        value_name = "DECODER")]
+    video_decoder: String,
+
+    /// Videos, with the `libav` decoder: decode every frame rather than only the needed
+    /// ones (same result, slower; for comparisons).
+    #[arg(long)]
+    decode_every_frame: bool,
 }
 
 /// `quell hash`'s default file-size limit, also used by `scan` and `case open`.
@@ -153,6 +165,11 @@ pub(crate) fn run(args: &HashArgs) -> anyhow::Result<ExitCode> {
         options: quell_vpdq::decode::HashOptions {
             seconds_per_hash: args.seconds_per_hash,
             max_frames: args.max_frames,
+            decoder: args
+                .video_decoder
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!(e))?,
+            skip_unneeded_frames: !args.decode_every_frame,
             ..Default::default()
         },
         json: format == Format::Json,

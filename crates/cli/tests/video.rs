@@ -140,3 +140,42 @@ fn bad_videos_fail_with_the_path_named() {
     assert_eq!(code, 1);
     assert!(out.contains("not available as CSV"), "{out}");
 }
+
+/// `--video-decoder` picks the decoder; every decoder (and `--decode-every-frame`) prints the
+/// same hashes, and an unknown name is a usage error that lists the built ones.
+#[test]
+fn every_video_decoder_prints_the_same_hashes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let video = disguised(tmp.path());
+    let video = video.to_str().unwrap();
+    let run = |flags: &[&str]| {
+        let (code, out, err) = quell(&[&["hash"], flags, &[video]].concat(), b"");
+        assert_eq!(code, 0, "{flags:?}: {err}");
+        out
+    };
+    let child = run(&["--video-decoder", "ffmpeg"]);
+    assert_close(
+        &format::from_text(
+            &child
+                .lines()
+                .skip(1)
+                .map(|l| format!("{l}\n"))
+                .collect::<String>(),
+        )
+        .unwrap(),
+    );
+    if cfg!(feature = "libav") {
+        assert_eq!(run(&[]), child, "the default decoder");
+        assert_eq!(run(&["--video-decoder", "libav"]), child);
+        assert_eq!(
+            run(&["--video-decoder", "libav", "--decode-every-frame"]),
+            child
+        );
+    }
+    let (code, _, err) = quell(&["hash", "--video-decoder", "vlc", video], b"");
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("unknown video decoder \"vlc\"") && err.contains("ffmpeg"),
+        "{err}"
+    );
+}

@@ -1,18 +1,23 @@
-//! Hashing video files: `ffprobe` checks the file, `ffmpeg` decodes it in a child process
-//! and streams raw RGB24 frames through a pipe, one frame in memory at a time.
+//! Hashing video files: probe the file, decode the selected frames, PDQ-hash them.
 //!
-//! Why a child process and not linked libav*: Quell is Apache-2.0 while the FFmpeg shipped by
-//! Debian is built with GPL components, so linking it would put the binary under the GPL; a
-//! child process needs no bindgen or libclang at build time; and a decoder crash, hang or
-//! memory blow-up on hostile input stays in the child, which is killed on any limit.
+//! Two decoders give the same frames ([`VideoDecoder`]):
+//! - **`Libav`** (feature `libav`, the default when built): FFmpeg's libraries in-process
+//!   (see `libav.rs`), with *exact frame skipping*: packets of frames that are neither hashed
+//!   nor needed as a reference are never decoded, which is what makes one hash per second
+//!   about twice as cheap as the reference. Linking Debian's FFmpeg makes the binary
+//!   GPL-covered.
+//! - **`Ffmpeg`**: `ffprobe` checks the file and `ffmpeg` decodes it in a child process,
+//!   streaming raw RGB24 frames through a pipe, one frame in memory at a time. No linking (the
+//!   binary stays Apache-2.0 only), no bindgen or libclang at build time, and a decoder crash,
+//!   hang or memory blow-up on hostile input stays in the child, which is killed on any limit.
 //!
 //! Frame selection and pixels follow the reference (`vpdq/cpp/hashing/filehasher.cpp`,
 //! `ffmpegwrapper.cpp`): the first video stream that is not cover art, every decoded frame
-//! counted in decode order (`-fps_mode passthrough`: nothing dropped or duplicated, no
-//! auto-rotation), `frameMod = max(1, int(seconds_per_hash × fps))` with
-//! `fps = avg_frame_rate` (else `r_frame_rate`), frame `n` hashed iff `n % frameMod == 0`
-//! (done by FFmpeg's `select` filter so skipped frames are never converted or piped),
-//! converted to RGB24 at the stored size with swscale's area filter, timestamp `n / fps`.
+//! counted in output order (nothing dropped or duplicated, no auto-rotation),
+//! `frameMod = max(1, int(seconds_per_hash × fps))` with `fps = avg_frame_rate` (else
+//! `r_frame_rate`), frame `n` hashed iff `n % frameMod == 0` (skipped frames are never
+//! converted), converted to RGB24 at the stored size with swscale's area filter, timestamp
+//! `n / fps`.
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -26,9 +31,67 @@ use quell_pdq::Rgb8;
 
 use crate::video::{FrameHash, VideoHash};
 
+/// Which decoder [`hash_file`] uses; both give the same frame numbers and timestamps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VideoDecoder {
+    /// FFmpeg's libraries in-process, with exact frame skipping (feature `libav`).
+    #[cfg(feature = "libav")]
+    Libav,
+    /// The `ffprobe` and `ffmpeg` programs as child processes.
+    Ffmpeg,
+}
+
+impl VideoDecoder {
+    /// Every decoder this build has, the default first.
+    pub const ALL: &'static [VideoDecoder] = &[
+        #[cfg(feature = "libav")]
+        VideoDecoder::Libav,
+        VideoDecoder::Ffmpeg,
+    ];
+
+    /// The name used on command lines: `libav` or `ffmpeg`.
+    pub fn name(self) -> &'static str {
+        match self {
+            #[cfg(feature = "libav")]
+            VideoDecoder::Libav => "libav",
+            VideoDecoder::Ffmpeg => "ffmpeg",
+        }
+    }
+}
+
+impl Default for VideoDecoder {
+    fn default() -> Self {
+        VideoDecoder::ALL[0]
+    }
+}
+
+impl std::str::FromStr for VideoDecoder {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        VideoDecoder::ALL
+            .iter()
+            .copied()
+            .find(|d| d.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = VideoDecoder::ALL.iter().map(|d| d.name()).collect();
+                format!(
+                    "unknown video decoder {s:?} (this build has: {})",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
 /// Limits and settings for [`hash_file`].
 #[derive(Clone, Debug)]
 pub struct HashOptions {
+    /// The decoder.
+    pub decoder: VideoDecoder,
+    /// With [`VideoDecoder::Libav`]: decode only the frames the hashed frames need (H.264;
+    /// other codecs decode every frame). Bit-identical to decoding everything; `false` is
+    /// for tests and benchmarks.
+    pub skip_unneeded_frames: bool,
     /// One frame hashed per this many seconds of video (`0` = every frame). The reference
     /// Python binding and pytx default to 1.
     pub seconds_per_hash: f64,
@@ -41,17 +104,19 @@ pub struct HashOptions {
     pub max_pixels: u64,
     /// Kill the decoder and fail after this long.
     pub timeout: Option<Duration>,
-    /// Decoder threads inside the child (`0` = FFmpeg's choice).
+    /// Decoder threads (`0` = FFmpeg's choice).
     pub decoder_threads: u32,
-    /// The `ffmpeg` program.
+    /// The `ffmpeg` program (child-process decoder).
     pub ffmpeg: PathBuf,
-    /// The `ffprobe` program.
+    /// The `ffprobe` program (child-process decoder).
     pub ffprobe: PathBuf,
 }
 
 impl Default for HashOptions {
     fn default() -> Self {
         Self {
+            decoder: VideoDecoder::default(),
+            skip_unneeded_frames: true,
             seconds_per_hash: 1.0,
             max_frames: 100_000,
             max_side: 16_384,
@@ -65,7 +130,7 @@ impl Default for HashOptions {
     }
 }
 
-/// What `ffprobe` says about a file's video stream.
+/// What the container says about a file's video stream.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VideoInfo {
     /// Codec name, e.g. `h264`.
@@ -213,12 +278,21 @@ pub enum VideoError {
     },
 }
 
-/// Probes `path` with `ffprobe` and checks it against the limits, without decoding frames.
+/// Probes `path` and checks it against the limits, without decoding frames.
 ///
 /// # Errors
 /// An empty or unreadable file, no video stream, no frame rate, or a frame size beyond the
 /// limits.
 pub fn probe(path: &Path, options: &HashOptions) -> Result<VideoInfo, VideoError> {
+    check_not_empty(path)?;
+    match options.decoder {
+        #[cfg(feature = "libav")]
+        VideoDecoder::Libav => crate::libav::probe(path, options),
+        VideoDecoder::Ffmpeg => probe_with_ffprobe(path, options),
+    }
+}
+
+pub(crate) fn check_not_empty(path: &Path) -> Result<(), VideoError> {
     let meta = std::fs::metadata(path).map_err(|source| VideoError::Io {
         path: path.to_owned(),
         source,
@@ -228,6 +302,32 @@ pub fn probe(path: &Path, options: &HashOptions) -> Result<VideoInfo, VideoError
             path: path.to_owned(),
         });
     }
+    Ok(())
+}
+
+/// Refuses a frame size beyond the side or pixel limit.
+pub(crate) fn check_size(
+    path: &Path,
+    width: u32,
+    height: u32,
+    options: &HashOptions,
+) -> Result<(), VideoError> {
+    if width > options.max_side
+        || height > options.max_side
+        || u64::from(width) * u64::from(height) > options.max_pixels
+    {
+        return Err(VideoError::TooLarge {
+            path: path.to_owned(),
+            width,
+            height,
+            max_side: options.max_side,
+            max_pixels: options.max_pixels,
+        });
+    }
+    Ok(())
+}
+
+fn probe_with_ffprobe(path: &Path, options: &HashOptions) -> Result<VideoInfo, VideoError> {
     let out = Command::new(&options.ffprobe)
         .args(["-v", "error", "-select_streams", "V:0", "-show_entries"])
         .arg("stream=codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:format=duration")
@@ -264,18 +364,7 @@ pub fn probe(path: &Path, options: &HashOptions) -> Result<VideoInfo, VideoError
             .ok_or_else(|| unreadable(format!("video stream has no {key}")))
     };
     let (width, height) = (dim("width")?, dim("height")?);
-    if width > options.max_side
-        || height > options.max_side
-        || u64::from(width) * u64::from(height) > options.max_pixels
-    {
-        return Err(VideoError::TooLarge {
-            path: path.to_owned(),
-            width,
-            height,
-            max_side: options.max_side,
-            max_pixels: options.max_pixels,
-        });
-    }
+    check_size(path, width, height, options)?;
     let avg = stream["avg_frame_rate"].as_str().unwrap_or("");
     let base = stream["r_frame_rate"].as_str().unwrap_or("");
     let fps = parse_rate(avg)
@@ -302,7 +391,7 @@ pub fn probe(path: &Path, options: &HashOptions) -> Result<VideoInfo, VideoError
 }
 
 /// `num/den` with both positive, as a float.
-fn parse_rate(s: &str) -> Option<f64> {
+pub(crate) fn parse_rate(s: &str) -> Option<f64> {
     let (n, d) = s.split_once('/')?;
     let (n, d): (u64, u64) = (n.parse().ok()?, d.parse().ok()?);
     (n > 0 && d > 0).then(|| n as f64 / d as f64)
@@ -331,81 +420,179 @@ fn last_message(stderr: &[u8], fallback: String) -> String {
 /// `progress` is called after every hashed frame.
 ///
 /// # Errors
-/// See [`VideoError`]; on any error the child process is killed.
+/// See [`VideoError`]; on any error the child process, if any, is killed.
 pub fn hash_file(
     path: &Path,
     options: &HashOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<VideoHash, VideoError> {
+    hash_file_with_stats(path, options, progress).map(|(video, _)| video)
+}
+
+/// How much a decode did, for tests and benchmarks of frame skipping.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DecodeStats {
+    /// Video packets read from the container.
+    pub packets: u64,
+    /// Packets sent to the decoder (all of them without skipping).
+    pub decoded: u64,
+    /// Whether a skipping decode found the stream not as assumed and started again without
+    /// skipping.
+    pub restarted: bool,
+}
+
+/// [`hash_file`], also saying how many packets were decoded. The child-process decoder
+/// reports zeros: it does not count packets.
+///
+/// # Errors
+/// As [`hash_file`].
+pub fn hash_file_with_stats(
+    path: &Path,
+    options: &HashOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<(VideoHash, DecodeStats), VideoError> {
     if !(options.seconds_per_hash.is_finite() && options.seconds_per_hash >= 0.0) {
         return Err(VideoError::Options(format!(
             "seconds per hash must be a non-negative number, got {}",
             options.seconds_per_hash
         )));
     }
-    let info = probe(path, options)?;
-    let frame_mod = info.frame_mod(options.seconds_per_hash);
-    let expected = info
-        .expected_frames()
-        .map(|n| usize::try_from(n.div_ceil(frame_mod)).unwrap_or(usize::MAX));
-    if let Some(e) = expected
-        // Containers round durations; refuse early only when clearly over.
-        && e > options.max_frames.saturating_add(options.max_frames / 20 + 1)
-    {
-        return Err(VideoError::TooManyFrames {
-            path: path.to_owned(),
-            limit: options.max_frames,
-            expected: Some(e),
-        });
-    }
-    let mut decoder = Decoder::spawn(path, &info, frame_mod, options)?;
-    let (w, h) = (info.width as usize, info.height as usize);
-    let mut buf = vec![0u8; w * h * 3];
-    let mut frames = Vec::with_capacity(expected.unwrap_or(0).min(options.max_frames));
-    loop {
-        match decoder.read_frame(&mut buf) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                return Err(decoder.fail(frames.len(), format!("reading frames: {e}")));
-            }
+    match options.decoder {
+        #[cfg(feature = "libav")]
+        VideoDecoder::Libav => crate::libav::hash_file(path, options, progress),
+        VideoDecoder::Ffmpeg => {
+            let info = probe(path, options)?;
+            let mut hasher = FrameHasher::new(path, options, &info, progress)?;
+            hash_with_child(path, &info, options, &mut hasher)?;
+            Ok((hasher.finish()?, DecodeStats::default()))
         }
-        if frames.len() == options.max_frames {
-            decoder.kill();
+    }
+}
+
+/// Collects the hashes of the selected frames, with the frame cap and progress reports.
+pub(crate) struct FrameHasher<'a> {
+    path: &'a Path,
+    max_frames: usize,
+    fps: f64,
+    /// The reference's sampling interval.
+    pub(crate) frame_mod: u64,
+    expected: Option<usize>,
+    frames: Vec<FrameHash>,
+    progress: &'a mut dyn FnMut(&Progress),
+}
+
+impl<'a> FrameHasher<'a> {
+    /// Refuses a video whose declared length is clearly over the frame cap.
+    pub(crate) fn new(
+        path: &'a Path,
+        options: &HashOptions,
+        info: &VideoInfo,
+        progress: &'a mut dyn FnMut(&Progress),
+    ) -> Result<Self, VideoError> {
+        let frame_mod = info.frame_mod(options.seconds_per_hash);
+        let expected = info
+            .expected_frames()
+            .map(|n| usize::try_from(n.div_ceil(frame_mod)).unwrap_or(usize::MAX));
+        if let Some(e) = expected
+            // Containers round durations; refuse early only when clearly over.
+            && e > options.max_frames.saturating_add(options.max_frames / 20 + 1)
+        {
             return Err(VideoError::TooManyFrames {
                 path: path.to_owned(),
                 limit: options.max_frames,
-                expected,
+                expected: Some(e),
             });
         }
-        let n = frames.len() as u64 * frame_mod;
-        let frame = u32::try_from(n).map_err(|_| VideoError::TooManyFrames {
-            path: path.to_owned(),
-            limit: options.max_frames,
+        Ok(Self {
+            path,
+            max_frames: options.max_frames,
+            fps: info.fps,
+            frame_mod,
             expected,
-        })?;
+            frames: Vec::with_capacity(expected.unwrap_or(0).min(options.max_frames)),
+            progress,
+        })
+    }
+
+    /// Frames hashed so far.
+    pub(crate) fn hashed(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Forgets the frames hashed so far (a decode starting again from the beginning).
+    #[cfg(feature = "libav")]
+    pub(crate) fn restart(&mut self) {
+        self.frames.clear();
+    }
+
+    /// Hashes frame `n` (a multiple of `frame_mod`) from packed RGB24 pixels.
+    pub(crate) fn push(
+        &mut self,
+        n: u64,
+        rgb: &[u8],
+        width: usize,
+        height: usize,
+    ) -> Result<(), VideoError> {
+        let too_many = || VideoError::TooManyFrames {
+            path: self.path.to_owned(),
+            limit: self.max_frames,
+            expected: self.expected,
+        };
+        if self.frames.len() == self.max_frames {
+            return Err(too_many());
+        }
+        let frame = u32::try_from(n).map_err(|_| too_many())?;
         // Frames with a side under 5 px come back as the zero hash with quality 0.
-        let pdq = quell_pdq::hash(&Rgb8::new(&buf, w, h, 3));
-        let timestamp = n as f64 / info.fps;
-        frames.push(FrameHash {
+        let pdq = quell_pdq::hash(&Rgb8::new(rgb, width, height, 3));
+        let timestamp = n as f64 / self.fps;
+        self.frames.push(FrameHash {
             frame,
             quality: pdq.quality,
             pdq: pdq.hash,
             timestamp,
         });
-        progress(&Progress {
-            hashed: frames.len(),
-            expected,
+        (self.progress)(&Progress {
+            hashed: self.frames.len(),
+            expected: self.expected,
             seconds: timestamp,
         });
+        Ok(())
     }
-    decoder.finish(frames.len())?;
-    if frames.is_empty() {
-        return Err(VideoError::NoFrames {
-            path: path.to_owned(),
-        });
+
+    /// The video's hash; an error if no frame was hashed.
+    pub(crate) fn finish(self) -> Result<VideoHash, VideoError> {
+        if self.frames.is_empty() {
+            return Err(VideoError::NoFrames {
+                path: self.path.to_owned(),
+            });
+        }
+        Ok(VideoHash::new(self.frames))
     }
-    Ok(VideoHash::new(frames))
+}
+
+/// Decodes with an `ffmpeg` child whose `select` filter passes only the selected frames.
+fn hash_with_child(
+    path: &Path,
+    info: &VideoInfo,
+    options: &HashOptions,
+    hasher: &mut FrameHasher<'_>,
+) -> Result<(), VideoError> {
+    let frame_mod = hasher.frame_mod;
+    let mut decoder = Decoder::spawn(path, info, frame_mod, options)?;
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut buf = vec![0u8; w * h * 3];
+    loop {
+        match decoder.read_frame(&mut buf) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                return Err(decoder.fail(hasher.hashed(), format!("reading frames: {e}")));
+            }
+        }
+        // On an error the decoder's drop kills the child.
+        hasher.push(hasher.hashed() as u64 * frame_mod, &buf, w, h)?;
+    }
+    decoder.finish(hasher.hashed())
 }
 
 /// The running `ffmpeg` child, its frame pipe, its stderr collector and its watchdog.

@@ -7,8 +7,9 @@
 //! because the two references differ (C++: distance < 31, every frame; pytx: ≤ 31, distinct
 //! frames). Quell's default decision is pytx's: frames at distance ≤ 31 with quality ≥ 50 on
 //! both sides, a match when ≥ 80% of the *query's* frames are found and ≥ 0% of the compared
-//! video's. Frame hashes are PDQ from `quell-pdq`; decoding (feature `ffmpeg`) runs the system
-//! `ffmpeg` as a child process. Pixels are then whatever that FFmpeg decodes: with Debian's
+//! video's. Frame hashes are PDQ from `quell-pdq`; decoding runs the system `ffmpeg` as a child
+//! process (feature `ffmpeg`) or links FFmpeg's libraries and decodes only the frames the
+//! hashed ones need (feature `libav`, the default decoder when built). Pixels are then whatever that FFmpeg decodes: with Debian's
 //! FFmpeg 5.1, the build the reference outputs were made with, 5,870 of the 5,872 sample frames
 //! hash identically (the other two are 2 bits off); other builds may differ by a few bits.
 //!
@@ -36,7 +37,11 @@
 pub mod decode;
 pub mod format;
 mod index;
+#[cfg(feature = "libav")]
+mod libav;
 mod matching;
+#[cfg(feature = "libav")]
+mod skip;
 mod video;
 
 pub use crate::index::{FrameCompactor, IndexError, VideoIndex, VideoMatch};
