@@ -462,7 +462,7 @@ fn scores(profile: Profile, upload: &[Pdq], registered: &[Pdq]) -> Scores {
 /// need the whole luminance image in memory to trim it first
 /// ([`Profile::upload_hashes_from_rows`]).
 ///
-/// The profiles are timed interleaved (each image, then each profile in turn, [`ROUNDS`]
+/// The profiles are timed interleaved (each image, then each profile in turn, `ROUNDS`
 /// rounds), so a change in the machine's load during the run falls on all of them alike. Each
 /// image's time is its fastest round: on a machine shared with other work a longer
 /// computation is more often preempted, so means and even medians of single timings inflate
