@@ -6,6 +6,7 @@
 //! its profile registers). Recording the profile lets `quell match` hash uploads the same way
 //! and refuse an index made under another profile.
 
+use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,7 +17,7 @@ use quell_hash::{Distance, Pdq};
 use quell_index::{IndexBuilder, PdqIndex};
 use quell_pdq::decode::{DecodeOptions, DecodedImage, decode};
 use quell_robust::eval::{EvalConfig, evaluate, load_images, markdown};
-use quell_robust::{LumaImage, Profile};
+use quell_robust::{HashPair, LumaImage, Profile};
 use rayon::prelude::*;
 
 /// The first line of every profile index file.
@@ -80,9 +81,11 @@ pub(crate) fn run_match(
             index.display()
         );
     }
+    // Entries are indexed by their position, so each hit says which registered hash (and so
+    // which image) it came from: the match rule needs both sides of every pair.
     let mut builder = IndexBuilder::with_capacity(entries.len());
-    for (id, h) in entries {
-        builder.insert(id, h);
+    for (position, &(_, h)) in entries.iter().enumerate() {
+        builder.insert(position as u64, h);
     }
     let flat = builder.build_flat();
     let files = image_files(images)?;
@@ -90,24 +93,9 @@ pub(crate) fn run_match(
         .par_iter()
         .map(|f| {
             let hits = read_image(f).map(|image| {
-                let mut best: Vec<(u64, Distance)> = Vec::new();
                 // Streamed from the decoded pixels: plain and v3 never copy the luminance.
-                let hashes = profile.upload_hashes_from_rows(&image);
-                let (groups, singles) = profile.split_upload_hashes(&hashes);
-                let t = profile.threshold();
-                let hits = groups
-                    .iter()
-                    .flat_map(|g| flat.range_search_dihedral(g, t))
-                    .chain(singles.iter().flat_map(|h| flat.range_search(h, t)));
-                for hit in hits {
-                    // An image registers several hashes under one id: report it once, nearest.
-                    match best.iter_mut().find(|(id, _)| *id == hit.id) {
-                        Some(b) => b.1 = b.1.min(hit.distance),
-                        None => best.push((hit.id, hit.distance)),
-                    }
-                }
-                best.sort_by_key(|&(id, d)| (d, id));
-                best
+                let upload = profile.upload_hashes_from_rows(&image);
+                match_upload(profile, &upload, &flat, &entries)
             });
             (f.clone(), hits)
         })
@@ -137,6 +125,35 @@ pub(crate) fn run_match(
 
 /// Registered image ids matched by one upload, with their distances, nearest first.
 type Hits = Vec<(u64, Distance)>;
+
+/// The images `upload` matches under `profile`'s match rule ([`Profile::match_rule`]), each
+/// with its nearest pair's distance, nearest first. `index` holds `entries`' hashes under
+/// their positions. Each upload hash is searched on its own (not as a dihedral group, which
+/// reports one distance per entry) so every pair keeps its upload hash.
+fn match_upload(
+    profile: Profile,
+    upload: &[Pdq],
+    index: &dyn PdqIndex,
+    entries: &[(u64, Pdq)],
+) -> Hits {
+    let mut per_image: HashMap<u64, Vec<HashPair>> = HashMap::new();
+    for &u in upload {
+        for hit in index.range_search(&u, profile.search_distance()) {
+            let (image, registered) = entries[hit.id as usize];
+            per_image.entry(image).or_default().push(HashPair {
+                upload: u,
+                registered,
+                distance: hit.distance,
+            });
+        }
+    }
+    let mut hits: Hits = per_image
+        .into_iter()
+        .filter_map(|(image, pairs)| Some((image, profile.match_rule(&pairs)?)))
+        .collect();
+    hits.sort_by_key(|&(id, d)| (d, id));
+    hits
+}
 
 fn load_index(path: &Path) -> anyhow::Result<(Profile, Vec<(u64, Pdq)>)> {
     ensure!(

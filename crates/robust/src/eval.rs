@@ -6,6 +6,12 @@
 //! and queries eight gets eighty chances per pair to collide, and that cost has to show in
 //! the false-match rate it is compared on. Impostor pairs are every ordered pair of distinct
 //! originals plus every distractor against every original.
+//!
+//! The headline figures (recall per family, false matches, misses) are those of the
+//! profile's own match rule, [`Profile::match_rule`], the function `quell match` applies to
+//! index hits: here it sees every pair of hashes instead of an index's. The sweeps over
+//! thresholds score the first stage's distance alone, and the second-stage table the
+//! distance [`Profile::second_distance`], to show what other thresholds would give.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -143,10 +149,14 @@ pub struct ProfileReport {
     /// [`Profile::second_distance`] of every pair above, in the same order: per family of
     /// `genuine`, then of `impostor` and `variant_impostor`, to score a second-stage rule.
     pub second: SecondDistances,
+    /// Whether each pair above matches under the profile's match rule
+    /// ([`Profile::match_rule`]), in the same order.
+    pub rule: RuleVerdicts,
     /// Median time to compute one upload's hashes from its decoded pixels, in microseconds:
     /// for uploads as they are (the originals), and for uploads inside a border.
     pub upload_micros: (f64, f64),
-    /// Every variant not matched at the profile's threshold, to see which compositions fail.
+    /// Every variant not matched under the profile's match rule, to see which compositions
+    /// fail.
     pub misses: Vec<Miss>,
 }
 
@@ -162,13 +172,25 @@ pub struct SecondDistances {
     pub variant_impostor: Vec<Distance>,
 }
 
+/// [`Profile::match_rule`]'s verdict on the pairs of a [`ProfileReport`], aligned with its
+/// distances.
+#[derive(Debug, Default)]
+pub struct RuleVerdicts {
+    /// Per family, in `genuine`'s order.
+    pub genuine: Vec<Vec<bool>>,
+    /// Of `impostor`.
+    pub impostor: Vec<bool>,
+    /// Of `variant_impostor`.
+    pub variant_impostor: Vec<bool>,
+}
+
 /// The two-stage rule scored beside each profile's own: a pair matches when its distance is
 /// at most the profile's threshold, or its [`Profile::second_distance`] at most `second`.
 fn two_stage(d: Distance, d2: Distance, threshold: Distance, second: Distance) -> bool {
     d <= threshold || d2 <= second
 }
 
-/// A variant its own original did not match.
+/// A variant its own original did not match under the profile's match rule.
 #[derive(Clone, Debug)]
 pub struct Miss {
     /// Its family.
@@ -177,11 +199,37 @@ pub struct Miss {
     pub original: usize,
     /// Position of the variant in the family's list ([`Family::variants`]).
     pub variant: usize,
-    /// Its distance under the match rule.
+    /// Its nearest pair's distance.
     pub distance: Distance,
 }
 
 impl ProfileReport {
+    /// Share of one family's variants matched under the profile's match rule.
+    pub fn rule_recall(&self, family: Family) -> f64 {
+        let k = self
+            .genuine
+            .iter()
+            .position(|(f, _)| *f == family)
+            .expect("every family scored");
+        let hits = &self.rule.genuine[k];
+        hits.iter().filter(|&&m| m).count() as f64 / hits.len().max(1) as f64
+    }
+
+    /// Mean of the per-family recalls under the profile's match rule.
+    pub fn rule_mean_recall(&self) -> f64 {
+        let sum: f64 = self.genuine.iter().map(|(f, _)| self.rule_recall(*f)).sum();
+        sum / self.genuine.len().max(1) as f64
+    }
+
+    /// Impostor and variant-impostor pairs matched under the profile's match rule.
+    pub fn rule_false_matches(&self) -> (usize, usize) {
+        let count = |v: &[bool]| v.iter().filter(|&&m| m).count();
+        (
+            count(&self.rule.impostor),
+            count(&self.rule.variant_impostor),
+        )
+    }
+
     /// Share of one family's variants matched at `threshold`.
     pub fn recall(&self, family: Family, threshold: Distance) -> f64 {
         let d = &self
@@ -309,7 +357,7 @@ pub fn evaluate(
             let mut genuine: Vec<(Family, Vec<Distance>)> =
                 Family::ALL.iter().map(|&f| (f, Vec::new())).collect();
             // Per variant: the distance to its own original, and to every other original.
-            type Scored = Vec<(Family, usize, Both, Vec<Both>)>;
+            type Scored = Vec<(Family, usize, Scores, Vec<Scores>)>;
             let scored: Vec<Scored> = variants
                 .par_iter()
                 .enumerate()
@@ -319,9 +367,9 @@ pub fn evaluate(
                             let up = profile.upload_hashes(v);
                             let others = (0..registered.len())
                                 .filter(|&j| j != i)
-                                .map(|j| both(&up, &registered[j]))
+                                .map(|j| scores(profile, &up, &registered[j]))
                                 .collect();
-                            (*f, *k, both(&up, &registered[i]), others)
+                            (*f, *k, scores(profile, &up, &registered[i]), others)
                         })
                         .collect()
                 })
@@ -331,10 +379,14 @@ pub fn evaluate(
                 genuine: vec![Vec::new(); Family::ALL.len()],
                 ..SecondDistances::default()
             };
+            let mut rule = RuleVerdicts {
+                genuine: vec![Vec::new(); Family::ALL.len()],
+                ..RuleVerdicts::default()
+            };
             let mut misses = Vec::new();
             for (original, list) in scored.into_iter().enumerate() {
-                for (f, variant, (d, d2), others) in list {
-                    if d > profile.threshold() {
+                for (f, variant, (d, d2, m), others) in list {
+                    if !m {
                         misses.push(Miss {
                             family: f,
                             original,
@@ -342,9 +394,10 @@ pub fn evaluate(
                             distance: d,
                         });
                     }
-                    for (o, o2) in others {
+                    for (o, o2, om) in others {
                         variant_impostor.push(o);
                         second.variant_impostor.push(o2);
+                        rule.variant_impostor.push(om);
                     }
                     let k = genuine
                         .iter()
@@ -352,24 +405,29 @@ pub fn evaluate(
                         .expect("every family listed");
                     genuine[k].1.push(d);
                     second.genuine[k].push(d2);
+                    rule.genuine[k].push(m);
                 }
             }
             let mut impostor = Vec::new();
             for (j, up) in originals_up.iter().enumerate() {
                 for (i, reg) in registered.iter().enumerate() {
                     if i != j {
-                        impostor.push(both(up, reg));
+                        impostor.push(scores(profile, up, reg));
                     }
                 }
             }
             for up in &distractors_up {
                 for reg in &registered {
-                    impostor.push(both(up, reg));
+                    impostor.push(scores(profile, up, reg));
                 }
             }
-            let (impostor, impostor_second): (Vec<Distance>, Vec<Distance>) =
-                impostor.into_iter().unzip();
-            second.impostor = impostor_second;
+            let mut impostor_distances = Vec::with_capacity(impostor.len());
+            for (d, d2, m) in impostor {
+                impostor_distances.push(d);
+                second.impostor.push(d2);
+                rule.impostor.push(m);
+            }
+            let impostor = impostor_distances;
             ProfileReport {
                 profile,
                 hashes_per_image: registered.iter().map(Vec::len).sum::<usize>() as f64
@@ -378,6 +436,7 @@ pub fn evaluate(
                 impostor,
                 variant_impostor,
                 second,
+                rule,
                 upload_micros,
                 misses,
             }
@@ -385,13 +444,14 @@ pub fn evaluate(
         .collect()
 }
 
-/// A pair's distance and second distance.
-type Both = (Distance, Distance);
+/// A pair's distance, second distance, and whether the profile's match rule matches it.
+type Scores = (Distance, Distance, bool);
 
-fn both(upload: &[Pdq], registered: &[Pdq]) -> Both {
+fn scores(profile: Profile, upload: &[Pdq], registered: &[Pdq]) -> Scores {
     (
         Profile::distance(upload, registered),
         Profile::second_distance(upload, registered),
+        profile.match_distance(upload, registered).is_some(),
     )
 }
 
@@ -402,7 +462,7 @@ fn both(upload: &[Pdq], registered: &[Pdq]) -> Both {
 /// need the whole luminance image in memory to trim it first
 /// ([`Profile::upload_hashes_from_rows`]).
 ///
-/// The profiles are timed interleaved (each image, then each profile in turn, [`ROUNDS`]
+/// The profiles are timed interleaved (each image, then each profile in turn, `ROUNDS`
 /// rounds), so a change in the machine's load during the run falls on all of them alike. Each
 /// image's time is its fastest round: on a machine shared with other work a longer
 /// computation is more often preempted, so means and even medians of single timings inflate
@@ -450,6 +510,14 @@ fn median(values: &mut [f64]) -> f64 {
     values[values.len() / 2]
 }
 
+/// A profile's match rule in a table heading: `@40`, or `@40 / 2×48` with a second stage.
+fn rule_label(profile: Profile) -> String {
+    match profile.second_threshold() {
+        Some(second) => format!("@{} / 2×{second}", profile.threshold()),
+        None => format!("@{}", profile.threshold()),
+    }
+}
+
 /// The report as Markdown: the corpus, per-profile thresholds and false matches, then recall
 /// per family side by side, then costs.
 pub fn markdown(reports: &[ProfileReport], originals: usize, distractors: usize) -> String {
@@ -459,7 +527,7 @@ pub fn markdown(reports: &[ProfileReport], originals: usize, distractors: usize)
         return s;
     };
     let pairs = base.impostor.len();
-    let base_fm = base.false_matches(base.profile.threshold());
+    let base_fm = base.rule_false_matches().0;
     let _ = writeln!(
         s,
         "Corpus: {originals} originals, {distractors} distractors; {pairs} impostor pairs \
@@ -467,26 +535,25 @@ pub fn markdown(reports: &[ProfileReport], originals: usize, distractors: usize)
     );
     let _ = writeln!(
         s,
-        "| profile | threshold | hashes registered per image | false matches (rate) | closest impostor | variant false matches / {} | closest | mean recall | threshold at ≤ {base_fm} false matches | mean recall there |",
+        "| profile | match rule | hashes registered per image | false matches (rate) | closest impostor | variant false matches / {} | closest | mean recall | first-stage threshold at ≤ {base_fm} false matches | mean recall there |",
         base.variant_impostor.len()
     );
     let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|");
     for r in reports {
-        let t = r.profile.threshold();
-        let fm = r.false_matches(t);
+        let (fm, vfm) = r.rule_false_matches();
         let equal = r.threshold_for(base_fm).min(Distance::new(256));
         let _ = writeln!(
             s,
             "| `{}` | {} | {:.1} | {} ({:.2e}) | {} | {} | {} | {:.3} | {} | {:.3} |",
             r.profile,
-            t,
+            rule_label(r.profile),
             r.hashes_per_image,
             fm,
             fm as f64 / pairs.max(1) as f64,
             r.impostor.iter().min().map_or(256, |d| d.get()),
-            r.variant_impostor.iter().filter(|&&d| d <= t).count(),
+            vfm,
             r.variant_impostor.iter().min().map_or(256, |d| d.get()),
-            r.mean_recall(t),
+            r.rule_mean_recall(),
             equal,
             r.mean_recall(equal),
         );
@@ -522,7 +589,8 @@ pub fn markdown(reports: &[ProfileReport], originals: usize, distractors: usize)
         s,
         "\nSecond-stage rule: a pair also matches when two disjoint pairs of hashes (different \
          upload and registered hashes) are both within t2 (`Profile::second_distance`); closest \
-         impostor and variant impostor by that second distance: "
+         impostor and variant impostor by that second distance (`pdq-robust-v3`'s match rule \
+         uses it at 48, by hash values: its headline figures above): "
     );
     let closest = |d: &[Distance]| d.iter().min().map_or(256, |d| d.get());
     for r in reports {
@@ -560,7 +628,7 @@ pub fn markdown(reports: &[ProfileReport], originals: usize, distractors: usize)
     }
     let _ = write!(s, "\n| family | variants |");
     for r in reports {
-        let _ = write!(s, " `{}` @{} |", r.profile, r.profile.threshold());
+        let _ = write!(s, " `{}` {} |", r.profile, rule_label(r.profile));
     }
     let _ = write!(s, "\n|---|---|");
     for _ in reports {
@@ -570,17 +638,13 @@ pub fn markdown(reports: &[ProfileReport], originals: usize, distractors: usize)
     for (k, (family, d)) in base.genuine.iter().enumerate() {
         let _ = write!(s, "| {} | {} |", family.name(), d.len());
         for r in reports {
-            let _ = write!(
-                s,
-                " {:.3} |",
-                r.recall(r.genuine[k].0, r.profile.threshold())
-            );
+            let _ = write!(s, " {:.3} |", r.rule_recall(r.genuine[k].0));
         }
         s.push('\n');
     }
     let _ = write!(s, "| **mean** | |");
     for r in reports {
-        let _ = write!(s, " **{:.3}** |", r.mean_recall(r.profile.threshold()));
+        let _ = write!(s, " **{:.3}** |", r.rule_mean_recall());
     }
     let _ = writeln!(
         s,

@@ -398,7 +398,7 @@ fn padding_then_trimming_gives_the_image_back() {
 }
 
 #[test]
-fn the_evaluation_lists_exactly_the_variants_over_the_threshold() {
+fn the_evaluation_lists_exactly_the_variants_its_match_rule_misses() {
     use quell_robust::eval::{CorpusImage, EvalConfig, evaluate, markdown};
     let small = |path: &str| CorpusImage {
         path: path.into(),
@@ -411,18 +411,29 @@ fn the_evaluation_lists_exactly_the_variants_over_the_threshold() {
     }];
     let config = EvalConfig {
         seed: 1,
-        profiles: vec![Profile::PlainV1, Profile::RobustV2],
+        profiles: vec![Profile::PlainV1, Profile::RobustV2, Profile::RobustV3],
     };
     let reports = evaluate(&originals, &distractors, &config);
     for r in &reports {
         let t = r.profile.threshold();
-        let over: usize = r
+        let unmatched: usize = r
+            .rule
             .genuine
             .iter()
-            .map(|(_, d)| d.iter().filter(|&&d| d > t).count())
+            .map(|m| m.iter().filter(|&&m| !m).count())
             .sum();
-        assert_eq!(r.misses.len(), over, "{}", r.profile);
+        assert_eq!(r.misses.len(), unmatched, "{}", r.profile);
         assert!(r.misses.iter().all(|m| m.distance > t && m.original < 2));
+        // Without a second stage the rule is the first stage's threshold; with one it
+        // accepts more, and only pairs whose second distance is within the second stage.
+        for (k, (_, d)) in r.genuine.iter().enumerate() {
+            for ((&d, &d2), &m) in d.iter().zip(&r.second.genuine[k]).zip(&r.rule.genuine[k]) {
+                match r.profile.second_threshold() {
+                    None => assert_eq!(m, d <= t, "{}", r.profile),
+                    Some(t2) => assert!(m >= (d <= t) && (!m || d <= t || d2 <= t2)),
+                }
+            }
+        }
         // Two ordered pairs of distinct originals, and the distractor against both.
         assert_eq!(r.impostor.len(), 4);
         assert!(r.upload_micros.0 > 0.0 && r.upload_micros.1 > 0.0);
@@ -616,6 +627,95 @@ fn the_second_distance_equals_a_brute_force_search_over_disjoint_pairs() {
         );
         assert!(Profile::second_distance(&up, &reg) >= Profile::distance(&up, &reg));
     }
+}
+
+/// Random upload and registered hash sets of a few hashes each, drawn near a handful of bases
+/// so distances tie and cluster as real profiles' do, with repeated values (a symmetric
+/// image's dihedral copies) on both sides.
+fn clustered_hash_sets(rng: &mut SplitMix64) -> (Vec<quell_hash::Pdq>, Vec<quell_hash::Pdq>) {
+    use quell_hash::Pdq;
+    let bases: Vec<Pdq> = (0..3)
+        .map(|_| Pdq::from_fn(|_| rng.below(2) == 0))
+        .collect();
+    let near = |rng: &mut SplitMix64, set: &mut Vec<Pdq>| {
+        if !set.is_empty() && rng.below(5) == 0 {
+            set.push(set[rng.below(set.len() as u64) as usize]);
+            return;
+        }
+        let base = bases[rng.below(3) as usize];
+        let flips = rng.below(45) as usize;
+        let picked: Vec<usize> = (0..flips).map(|_| rng.below(256) as usize).collect();
+        set.push(Pdq::from_fn(|k| base.bit(k) ^ picked.contains(&k)));
+    };
+    let (mut up, mut reg) = (Vec::new(), Vec::new());
+    for _ in 0..rng.below(7) {
+        near(rng, &mut up);
+    }
+    for _ in 0..rng.below(7) {
+        near(rng, &mut reg);
+    }
+    (up, reg)
+}
+
+#[test]
+fn the_match_rule_equals_a_brute_force_search_of_its_definition() {
+    use quell_hash::Distance;
+    use quell_robust::HashPair;
+    let mut rng = SplitMix64::new(12, 0, 0);
+    let mut second_stage_only = 0;
+    for case in 0..6000 {
+        let (up, reg) = clustered_hash_sets(&mut rng);
+        for profile in Profile::ALL {
+            let t = profile.threshold();
+            let nearest = Profile::distance(&up, &reg);
+            // The definition: a pair within the threshold, or two pairs within the second
+            // stage whose upload hashes differ and whose registered hashes differ.
+            let mut two_pairs = false;
+            if let Some(t2) = profile.second_threshold() {
+                for u in &up {
+                    for r in &reg {
+                        for u2 in &up {
+                            for r2 in &reg {
+                                two_pairs |= u != u2
+                                    && r != r2
+                                    && u.distance(r) <= t2
+                                    && u2.distance(r2) <= t2;
+                            }
+                        }
+                    }
+                }
+            }
+            let want = (nearest <= t || two_pairs).then_some(nearest);
+            second_stage_only += usize::from(nearest > t && two_pairs);
+            assert_eq!(
+                profile.match_distance(&up, &reg),
+                want,
+                "case {case} {profile}: {up:?} / {reg:?}"
+            );
+            // The rule given the pairs in any order, with pairs beyond the search distance
+            // mixed in (an index searched wider), decides the same.
+            let mut pairs: Vec<HashPair> = up
+                .iter()
+                .flat_map(|&u| {
+                    reg.iter().map(move |&r| HashPair {
+                        upload: u,
+                        registered: r,
+                        distance: u.distance(&r),
+                    })
+                })
+                .collect();
+            pairs.reverse();
+            assert_eq!(profile.match_rule(&pairs), want, "case {case} {profile}");
+            assert!(profile.search_distance() >= t);
+        }
+    }
+    // The generator reaches the case the second stage exists for.
+    assert!(second_stage_only > 20, "{second_stage_only}");
+    assert_eq!(
+        Profile::RobustV3.second_threshold(),
+        Some(Distance::new(48))
+    );
+    assert_eq!(Profile::RobustV2.second_threshold(), None);
 }
 
 #[test]
