@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::Duration;
 
-use quell_pdq::Rgb8;
+use quell_pdq::Rgb8F32;
 
 use crate::video::{FrameHash, VideoHash};
 
@@ -543,7 +543,8 @@ impl<'a> FrameHasher<'a> {
         }
         let frame = u32::try_from(n).map_err(|_| too_many())?;
         // Frames with a side under 5 px come back as the zero hash with quality 0.
-        let pdq = quell_pdq::hash(&Rgb8::new(rgb, width, height, 3));
+        // Luminance in f32 as the C++ vPDQ computes it, not the Python PDQ binding's f64 form.
+        let pdq = quell_pdq::hash(&Rgb8F32::new(rgb, width, height, 3));
         let timestamp = n as f64 / self.fps;
         self.frames.push(FrameHash {
             frame,

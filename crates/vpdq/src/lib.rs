@@ -10,8 +10,9 @@
 //! video's. Frame hashes are PDQ from `quell-pdq`; decoding runs the system `ffmpeg` as a child
 //! process (feature `ffmpeg`) or links FFmpeg's libraries and decodes only the frames the
 //! hashed ones need (feature `libav`, the default decoder when built). Pixels are then whatever that FFmpeg decodes: with Debian's
-//! FFmpeg 5.1, the build the reference outputs were made with, 5,870 of the 5,872 sample frames
-//! hash identically (the other two are 2 bits off); other builds may differ by a few bits.
+//! FFmpeg 5.1, the build the reference outputs were made with, all 5,872 sample frames hash
+//! identically to the reference (luminance in `f32`, as the C++ computes it); other builds may
+//! differ by a few bits.
 //!
 //! [`VideoIndex`] keeps every registered video's frames in one `quell-index` index under
 //! `(video, frame)` ids, so a query video is matched against all of them at once; the tests
