@@ -36,12 +36,12 @@ struct BuildArgs {
     #[arg(value_name = "INPUT", required_unless_present = "images")]
     input: Option<PathBuf>,
 
-    /// Hash profile to register images under (pdq-plain-v1, pdq-robust-v1, pdq-robust-v2,
-    /// pdq-robust-v3); with --images.
+    /// Hash profile to register images under (pdq-plain-v1, pdq-robust-v1 to v4); with
+    /// --images.
     #[arg(long, value_name = "NAME", requires = "images")]
     profile: Option<String>,
 
-    /// Folder of images to register under --profile (default: pdq-robust-v3), instead of
+    /// Folder of images to register under --profile (default: pdq-robust-v4), instead of
     /// INPUT hashes.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["input", "ids"])]
     images: Option<PathBuf>,
@@ -76,19 +76,21 @@ pub(crate) struct MatchArgs {
     #[arg(long, value_name = "FILE")]
     index: PathBuf,
 
-    /// Largest Hamming distance that counts as a match (inclusive).
-    #[arg(long, default_value_t = 31, value_name = "BITS",
+    /// Largest Hamming distance that counts as a match (inclusive). Not with --images: a
+    /// profile's match rule sets its own distances.
+    #[arg(long, default_value_t = 31, value_name = "BITS", conflicts_with = "images",
           value_parser = clap::value_parser!(u32).range(0..=256))]
     max_distance: u32,
 
     /// Each query is the 8 dihedral hashes of one image (8 fields per line, as
     /// `quell hash --dihedral` prints, or 8 consecutive records); every entry matching any of
-    /// them is printed once, at its smallest distance.
-    #[arg(long)]
+    /// them is printed once, at its smallest distance. Not with --images, whose profiles
+    /// choose their own query hashes.
+    #[arg(long, conflicts_with = "images")]
     dihedral: bool,
 
-    /// One JSON object per hit: {"query","id","distance"}.
-    #[arg(long)]
+    /// One JSON object per hit: {"query","id","distance"}. Not with --images.
+    #[arg(long, conflicts_with = "images")]
     json: bool,
 
     /// Worker threads (default: one per core).
@@ -160,7 +162,12 @@ fn run_build(args: &BuildArgs) -> anyhow::Result<ExitCode> {
 /// Runs `quell match`.
 pub(crate) fn run_match(args: &MatchArgs) -> anyhow::Result<ExitCode> {
     let Some(queries) = &args.queries else {
-        return crate::robust_cmd::run_match(&args.index, &args.images, args.profile.as_deref());
+        return crate::robust_cmd::run_match(
+            &args.index,
+            &args.images,
+            args.profile.as_deref(),
+            args.threads,
+        );
     };
     ensure!(
         !crate::robust_cmd::is_profile_index(&args.index),

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail, ensure};
 use clap::{Args, Subcommand};
-use quell_hash::{Distance, Pdq};
+use quell_hash::{Distance, MIN_QUALITY, Pdq, Quality};
 use quell_index::{IndexBuilder, PdqIndex};
 use quell_pdq::decode::{DecodeOptions, DecodedImage, decode};
 use quell_robust::eval::{EvalConfig, evaluate, load_images, markdown};
@@ -32,7 +32,10 @@ pub(crate) fn is_profile_index(path: &Path) -> bool {
         .is_ok_and(|()| head == *MAGIC.as_bytes())
 }
 
-/// `quell index build --profile NAME --images DIR -o FILE`.
+/// `quell index build --profile NAME --images DIR -o FILE`. An image whose PDQ quality is
+/// below [`MIN_QUALITY`] is not registered (the registry refuses such hashes too: a
+/// near-flat image's hash is noise, and near-flat images match each other); it is named on
+/// standard error and keeps its id, so ids stay the images' positions in path order.
 pub(crate) fn build(profile: &str, images: &Path, output: &Path) -> anyhow::Result<ExitCode> {
     let profile = Profile::from_name(profile)?;
     let files = image_files(std::slice::from_ref(&images.to_path_buf()))?;
@@ -41,25 +44,53 @@ pub(crate) fn build(profile: &str, images: &Path, output: &Path) -> anyhow::Resu
         "{}: no image files found",
         images.display()
     );
-    let hashed: Vec<anyhow::Result<Vec<Pdq>>> = files
+    let hashed: Vec<anyhow::Result<Result<Vec<Pdq>, Quality>>> = files
         .par_iter()
-        .map(|f| Ok(profile.submission_hashes(&read_luma(f)?)))
+        .map(|f| {
+            let luma = read_luma(f)?;
+            let quality = quell_pdq::hash(&luma).quality;
+            Ok(if quality.is_matchable() {
+                Ok(profile.submission_hashes(&luma))
+            } else {
+                Err(quality)
+            })
+        })
         .collect();
     let mut text = format!("{MAGIC}\nprofile {}\n", profile.name());
     let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut skipped = 0;
     for (id, (file, hashes)) in files.iter().zip(hashed).enumerate() {
-        for h in hashes? {
-            text.push_str(&format!("{id} {h}\n"));
+        match hashes? {
+            Ok(hashes) => {
+                for h in hashes {
+                    text.push_str(&format!("{id} {h}\n"));
+                }
+                writeln!(out, "{id} {}", file.display())?;
+            }
+            Err(quality) => {
+                skipped += 1;
+                eprintln!(
+                    "quell: {}: not registered: PDQ quality {} is below {} (too flat to hash \
+                     reliably)",
+                    file.display(),
+                    quality.get(),
+                    MIN_QUALITY.get()
+                );
+            }
         }
-        writeln!(out, "{id} {}", file.display())?;
     }
     out.flush()?;
     std::fs::write(output, text).with_context(|| format!("cannot write {}", output.display()))?;
     eprintln!(
-        "quell: registered {} images under {} into {}",
-        files.len(),
+        "quell: registered {} images under {} into {}{}",
+        files.len() - skipped,
         profile.name(),
-        output.display()
+        output.display(),
+        if skipped > 0 {
+            format!(" ({skipped} skipped for PDQ quality)")
+        } else {
+            String::new()
+        }
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -70,6 +101,7 @@ pub(crate) fn run_match(
     index: &Path,
     images: &[PathBuf],
     expected: Option<&str>,
+    threads: Option<usize>,
 ) -> anyhow::Result<ExitCode> {
     let (profile, entries) = load_index(index)?;
     if let Some(name) = expected {
@@ -89,17 +121,25 @@ pub(crate) fn run_match(
     }
     let flat = builder.build_flat();
     let files = image_files(images)?;
-    let results: Vec<(PathBuf, anyhow::Result<Hits>)> = files
-        .par_iter()
-        .map(|f| {
-            let hits = read_image(f).map(|image| {
-                // Streamed from the decoded pixels: plain and v3 never copy the luminance.
-                let upload = profile.upload_hashes_from_rows(&image);
-                match_upload(profile, &upload, &flat, &entries)
-            });
-            (f.clone(), hits)
-        })
-        .collect();
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        pool = pool.num_threads(n);
+    }
+    let pool = pool.build().context("cannot start worker threads")?;
+    let results: Vec<(PathBuf, anyhow::Result<Hits>)> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|f| {
+                let hits = read_image(f).map(|image| {
+                    // Streamed from the decoded pixels: plain, v3 and v4 never copy the
+                    // luminance.
+                    let upload = profile.upload_hashes_from_rows(&image);
+                    match_upload(profile, &upload, &flat, &entries)
+                });
+                (f.clone(), hits)
+            })
+            .collect()
+    });
     let mut failed = false;
     let mut out = BufWriter::new(std::io::stdout().lock());
     for (file, hits) in results {
@@ -268,7 +308,7 @@ pub(crate) struct RobustnessArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "pdq-plain-v1,pdq-robust-v1,pdq-robust-v2,pdq-robust-v3"
+        default_value = "pdq-plain-v1,pdq-robust-v1,pdq-robust-v2,pdq-robust-v3,pdq-robust-v4"
     )]
     profiles: Vec<String>,
 

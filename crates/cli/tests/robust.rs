@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use image::Rgb;
+use image::{Rgb, RgbImage};
 use quell_robust::transform;
 
 use crate::util::{pdq_vectors, quell};
@@ -204,6 +204,73 @@ fn a_profile_mismatch_is_a_clear_error() {
     assert!(err.contains("unknown hash profile \"pdq-v9\""), "{err}");
 }
 
+#[test]
+fn near_flat_images_are_not_registered_and_image_matching_refuses_hash_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let (originals, _) = corpus(dir.path());
+    // A near-flat image between the photographs: PDQ quality far below 50.
+    let flat = dir.path().join("originals/0a-flat.png");
+    RgbImage::from_fn(200, 150, |x, _| Rgb([(100 + x / 50) as u8; 3]))
+        .save(&flat)
+        .unwrap();
+    let index = dir.path().join("v4.idx");
+    let (code, out, err) = quell(
+        &[
+            "index",
+            "build",
+            "--images",
+            s(&dir.path().join("originals")),
+            "-o",
+            s(&index),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    // Ids stay positions in path order; the flat image keeps its id but is not registered.
+    let listed: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        listed,
+        [
+            format!("0 {}", originals[0]),
+            format!("2 {}", originals[1]),
+            format!("3 {}", originals[2]),
+        ]
+    );
+    assert!(
+        err.contains(&format!("{}: not registered: PDQ quality", s(&flat)))
+            && err.contains("is below 50")
+            && err.contains("registered 3 images")
+            && err.contains("(1 skipped for PDQ quality)"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(&index).unwrap();
+    assert!(!text.lines().any(|l| l.starts_with("1 ")), "{text}");
+
+    // A profile sets its own distances and query hashes: options that would be ignored are
+    // refused.
+    for extra in [&["--max-distance", "5"][..], &["--dihedral"], &["--json"]] {
+        let mut args = vec!["match", "--index", s(&index), "--images", &originals[0]];
+        args.extend_from_slice(extra);
+        let (code, out, err) = quell(&args, b"");
+        assert_eq!(code, 2, "{extra:?}: {out}");
+        assert!(err.contains("cannot be used with"), "{extra:?}: {err}");
+    }
+    let (code, out, err) = quell(
+        &[
+            "match",
+            "--index",
+            s(&index),
+            "-j",
+            "1",
+            "--images",
+            &originals[0],
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with(&format!("{} 0 0", originals[0])), "{out}");
+}
+
 /// Luminance of a file as `quell` decodes it.
 fn luma(path: &str) -> quell_robust::LumaImage {
     let bytes = std::fs::read(path).unwrap();
@@ -213,7 +280,7 @@ fn luma(path: &str) -> quell_robust::LumaImage {
 }
 
 #[test]
-fn the_default_profile_is_v3_and_quell_match_applies_its_rule() {
+fn the_default_profile_is_v4_and_quell_match_applies_its_rule() {
     use quell_robust::Profile;
     let dir = tempfile::tempdir().unwrap();
     let (originals, mut uploads) = corpus(dir.path());
@@ -239,8 +306,8 @@ fn the_default_profile_is_v3_and_quell_match_applies_its_rule() {
     );
     assert_eq!(code, 0, "{err}");
     let text = std::fs::read_to_string(&index).unwrap();
-    assert_eq!(text.lines().nth(1), Some("profile pdq-robust-v3"));
-    assert_eq!(Profile::DEFAULT, Profile::RobustV3);
+    assert_eq!(text.lines().nth(1), Some("profile pdq-robust-v4"));
+    assert_eq!(Profile::DEFAULT, Profile::RobustV4);
 
     let mut args = vec!["match", "--index", s(&index), "--images"];
     args.extend(uploads.iter().map(String::as_str));
@@ -249,7 +316,7 @@ fn the_default_profile_is_v3_and_quell_match_applies_its_rule() {
     // The index search reports exactly what the documented rule gives: for each upload and
     // each registered image, a hit iff the rule over all hash pairs matches, at the nearest
     // pair's distance.
-    let p = Profile::RobustV3;
+    let p = Profile::RobustV4;
     let registered: Vec<_> = originals
         .iter()
         .map(|o| p.submission_hashes(&luma(o)))

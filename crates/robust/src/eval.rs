@@ -457,8 +457,8 @@ fn scores(profile: Profile, upload: &[Pdq], registered: &[Pdq]) -> Scores {
 
 /// Median single-threaded time per upload, from decoded RGB pixels to each profile's upload
 /// hashes, in microseconds: over the originals as they are (uploads that do not trim), and
-/// over each original inside a 10% white border (uploads that trim). Plain PDQ and
-/// `pdq-robust-v3` stream luminance straight from the pixels, as `quell hash` does; v1 and v2
+/// over each original inside a 10% white border (uploads that trim). Plain PDQ,
+/// `pdq-robust-v3` and v4 stream luminance straight from the pixels, as `quell hash` does; v1 and v2
 /// need the whole luminance image in memory to trim it first
 /// ([`Profile::upload_hashes_from_rows`]).
 ///
@@ -589,8 +589,8 @@ pub fn markdown(reports: &[ProfileReport], originals: usize, distractors: usize)
         s,
         "\nSecond-stage rule: a pair also matches when two disjoint pairs of hashes (different \
          upload and registered hashes) are both within t2 (`Profile::second_distance`); closest \
-         impostor and variant impostor by that second distance (`pdq-robust-v3`'s match rule \
-         uses it at 48, by hash values: its headline figures above): "
+         impostor and variant impostor by that second distance (`pdq-robust-v3`'s and v4's match \
+         rule uses it at 48, by hash values: its headline figures above): "
     );
     let closest = |d: &[Distance]| d.iter().min().map_or(256, |d| d.get());
     for r in reports {

@@ -13,7 +13,7 @@
 //! Every profile's match rule starts the same way: an upload matches a registered image when
 //! the smallest Hamming distance between any upload hash and any of that image's registered
 //! hashes is at most the profile's threshold ([`Profile::distance`], [`Profile::threshold`]).
-//! `pdq-robust-v3` adds a second stage ([`Profile::second_threshold`]). One function decides
+//! `pdq-robust-v3` and v4 add a second stage ([`Profile::second_threshold`]). One function decides
 //! it, [`Profile::match_rule`], on the (upload hash, registered hash) pairs an index search
 //! returns; `quell match` and the [`eval`] module both call it, so the evaluation scores
 //! exactly what is deployed.
@@ -63,7 +63,7 @@
 //!   full-resolution PDQ pass and at most six small ones.
 //! - Threshold: 40, the same rule as every profile (the smallest distance over all pairs).
 //!
-//! **`pdq-robust-v3`** (the default for new indexes, [`Profile::DEFAULT`]) — v2's recipe with
+//! **`pdq-robust-v3`** — v2's recipe with
 //! every decision taken on a *512 px copy* instead of the full image, so the upload side costs
 //! one full-resolution PDQ pass plus small-copy work (v2 trims the full image, and needs it in
 //! memory, which puts an upload that trims well over the 2× budget), and two additions aimed
@@ -94,6 +94,26 @@
 //!   variants), against 74 (70) for the nearest single pair, and the second stage takes mean
 //!   recall from 0.977 to 0.982 with no false match (BENCHMARKS.md). An index is searched at
 //!   48 ([`Profile::search_distance`]) and each hit keeps which registered hash it came from.
+//!
+//! **`pdq-robust-v4`** (the default for new indexes, [`Profile::DEFAULT`]) — v3 and three
+//! additions, each for a failure found on the tuning corpus or in an independent
+//! implementation of the transforms (`bench/robust/blackbox.py`):
+//! - A third trim rule on both sides, [`TrimRule::TIGHT`]: v3's strict rule with "the same
+//!   level" narrowed from ±12 to ±3 grey levels. A canvas a program drew is flat to within
+//!   codec noise; a night photograph's edge next to a near-black canvas is not, though it is
+//!   within ±12 of it, so the wider rules eat into the photograph while this one stops at it
+//!   and then peels the photograph's own flat edge as it would without the canvas. At upload
+//!   its trim adds a dihedral group when it differs from the other two; at submission it
+//!   trims the simulated borders and canvases too.
+//! - At upload, the four sub-regions are also cut from the whole image when the loose trim
+//!   removed something: a corner logo breaks the flat edge lines (fog, sky, a dark
+//!   background) the trim takes off the original, so the upload's trim differs from the
+//!   registered one, while the whole image without the logo's quarter was registered.
+//! - At submission, the tilts other tools make, for each of v1's four angles, from the 512 px
+//!   copy: white corners on the same canvas; black and white corners on a canvas grown to hold
+//!   the whole image (Pillow's `expand=True`, ImageMagick's `-rotate`), each as is and
+//!   loosely trimmed; and the tilt cropped to its largest inner rectangle.
+//! - v3's match rule and thresholds.
 //!
 //! Caption text at 512 px is still text (at 256 px it blurs into the bar, which is why v2
 //! decided on the full image); [`TrimRule::V2`]'s bridge jumps the lines it does not.

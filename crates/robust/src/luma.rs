@@ -238,6 +238,30 @@ impl LumaImage {
         }
         LumaImage::new(w, h, data)
     }
+
+    /// Rotated by `degrees` counter-clockwise about the centre on a canvas grown to hold the
+    /// whole rotated image, the corners filled with `fill` (bilinear samples): what
+    /// ImageMagick's `-rotate` and Pillow's `rotate(expand=True)` make of a tilt.
+    pub fn rotate_expanded(&self, degrees: f64, fill: f32) -> LumaImage {
+        let (w, h) = (self.width as f64, self.height as f64);
+        let (sin, cos) = degrees.to_radians().sin_cos();
+        let (s, c) = (sin.abs(), cos.abs());
+        let ow = (w * c + h * s).ceil() as usize;
+        let oh = (w * s + h * c).ceil() as usize;
+        let (cx, cy) = (w / 2.0, h / 2.0);
+        let (ocx, ocy) = (ow as f64 / 2.0, oh as f64 / 2.0);
+        let mut data = Vec::with_capacity(ow * oh);
+        for y in 0..oh {
+            for x in 0..ow {
+                let (dx, dy) = (x as f64 + 0.5 - ocx, y as f64 + 0.5 - ocy);
+                let sx = cos * dx - sin * dy + cx - 0.5;
+                let sy = sin * dx + cos * dy + cy - 0.5;
+                let inside = sx >= -0.5 && sy >= -0.5 && sx <= w - 0.5 && sy <= h - 0.5;
+                data.push(if inside { self.bilinear(sx, sy) } else { fill });
+            }
+        }
+        LumaImage::new(ow, oh, data)
+    }
 }
 
 impl LumaImage {

@@ -24,8 +24,13 @@ pub enum Profile {
     /// pass plus small-copy work; a strict trim that jumps status-bar text, and screenshot
     /// canvases simulated at submission. Its match rule has a second stage: a pair within
     /// 40, or two pairs distinct on both sides each within 48 ([`Profile::match_rule`]).
-    /// The default.
     RobustV3,
+    /// `pdq-robust-v4`: v3, plus a third trim rule at ±3 grey levels ([`TrimRule::TIGHT`]:
+    /// a screenshot's canvas comes off a dark or pale photograph without eating into it) on
+    /// both sides, and at upload the whole image's sub-regions when the loose trim removed
+    /// something (a corner logo can stop the trim of a flat edge). v3's match rule. The
+    /// default.
+    RobustV4,
 }
 
 /// The name given is not a known profile.
@@ -44,15 +49,16 @@ const TILTS: [f64; 4] = [-4.5, -3.5, 3.5, 4.5];
 
 impl Profile {
     /// Every profile, oldest first.
-    pub const ALL: [Profile; 4] = [
+    pub const ALL: [Profile; 5] = [
         Profile::PlainV1,
         Profile::RobustV1,
         Profile::RobustV2,
         Profile::RobustV3,
+        Profile::RobustV4,
     ];
 
     /// The profile a new index uses unless told otherwise.
-    pub const DEFAULT: Profile = Profile::RobustV3;
+    pub const DEFAULT: Profile = Profile::RobustV4;
 
     /// The profile's stable name, recorded in every index file.
     pub fn name(self) -> &'static str {
@@ -61,6 +67,7 @@ impl Profile {
             Profile::RobustV1 => "pdq-robust-v1",
             Profile::RobustV2 => "pdq-robust-v2",
             Profile::RobustV3 => "pdq-robust-v3",
+            Profile::RobustV4 => "pdq-robust-v4",
         }
     }
 
@@ -80,6 +87,14 @@ impl Profile {
             .ok_or_else(|| UnknownProfile(name.to_owned()))
     }
 
+    /// The small-copy recipe of `pdq-robust-v3` and v4 (v2's is [`Recipe::V2`]).
+    fn recipe(self) -> &'static Recipe {
+        match self {
+            Profile::RobustV4 => &Recipe::V4,
+            _ => &Recipe::V3,
+        }
+    }
+
     /// The largest distance, between any upload hash and any registered hash of one image,
     /// that counts as a match (inclusive).
     pub fn threshold(self) -> Distance {
@@ -88,7 +103,9 @@ impl Profile {
             // Far below the closest impostor pair measured (78 bits, BENCHMARKS.md), although a
             // pair gets up to 80× the comparisons plain PDQ makes; see the evaluation.
             Profile::RobustV1 => Distance::new(40),
-            Profile::RobustV2 | Profile::RobustV3 => Distance::new(V2_THRESHOLD),
+            Profile::RobustV2 | Profile::RobustV3 | Profile::RobustV4 => {
+                Distance::new(V2_THRESHOLD)
+            }
         }
     }
 
@@ -98,25 +115,17 @@ impl Profile {
             Profile::PlainV1 => vec![hash(image).hash],
             Profile::RobustV2 => {
                 let mut out = Profile::RobustV1.submission_hashes(image);
-                out.extend(small_copy_extras(
-                    image,
-                    &SmallCopy::of(image),
-                    V2_PAD,
-                    None,
-                    TrimRule::STRICT,
-                ));
+                out.extend(small_copy_extras(image, &SmallCopy::of(image), &Recipe::V2));
                 dedup(&mut out);
                 out
             }
-            Profile::RobustV3 => {
+            Profile::RobustV3 | Profile::RobustV4 => {
                 let mut out = Profile::RobustV1.submission_hashes(image);
                 let decide = image.shrink(DECIDE_SIDE);
                 out.extend(small_copy_extras(
                     &decide,
                     &SmallCopy::shrunk(&decide),
-                    V3_PAD,
-                    V3_CANVAS,
-                    TrimRule::V3_STRICT,
+                    self.recipe(),
                 ));
                 dedup(&mut out);
                 out
@@ -156,7 +165,9 @@ impl Profile {
     /// [`Profile::split_upload_hashes`]).
     pub fn upload_hashes(self, image: &LumaImage) -> Vec<Pdq> {
         match self {
-            Profile::PlainV1 | Profile::RobustV3 => self.upload_hashes_from_rows(image),
+            Profile::PlainV1 | Profile::RobustV3 | Profile::RobustV4 => {
+                self.upload_hashes_from_rows(image)
+            }
             Profile::RobustV1 => {
                 let mut out = hash_dihedral(image).hashes.to_vec();
                 let trimmed = TrimRule::V1.trim(image);
@@ -169,7 +180,7 @@ impl Profile {
                 let mut out = hash_dihedral(image).hashes.to_vec();
                 // Trims are decided on the full image (text on a caption bar blurs away in
                 // the small copy), then hashed from the small copy.
-                small_copy_uploads(image, &SmallCopy::of(image), TrimRule::STRICT, &mut out);
+                small_copy_uploads(image, &SmallCopy::of(image), &Recipe::V2, &mut out);
                 out
             }
         }
@@ -185,14 +196,14 @@ impl Profile {
             Profile::RobustV1 | Profile::RobustV2 => {
                 self.upload_hashes(&LumaImage::from_rows(image))
             }
-            Profile::RobustV3 => {
+            Profile::RobustV3 | Profile::RobustV4 => {
                 let shrinking = ShrinkingRows::new(image, DECIDE_SIDE);
                 let mut out = hash_dihedral(&shrinking).hashes.to_vec();
                 let decide = shrinking.finish();
                 small_copy_uploads(
                     &decide,
                     &SmallCopy::shrunk(&decide),
-                    TrimRule::V3_STRICT,
+                    self.recipe(),
                     &mut out,
                 );
                 out
@@ -206,9 +217,10 @@ impl Profile {
     pub fn split_upload_hashes(self, hashes: &[Pdq]) -> (Vec<[Pdq; 8]>, Vec<Pdq>) {
         let groups = match self {
             Profile::PlainV1 | Profile::RobustV1 => hashes.len() / 8,
-            // The full image's group, then up to two trimmed groups, then the four
-            // sub-regions.
-            Profile::RobustV2 | Profile::RobustV3 => {
+            // The full image's group, then up to two (v4: three) trimmed groups, then four
+            // sub-regions (v4: eight when the loose trim removed something), so never eight
+            // singles short of another group.
+            Profile::RobustV2 | Profile::RobustV3 | Profile::RobustV4 => {
                 hashes.len().saturating_sub(Side::ALL.len()) / 8
             }
         };
@@ -251,7 +263,7 @@ impl Profile {
     pub fn second_threshold(self) -> Option<Distance> {
         match self {
             Profile::PlainV1 | Profile::RobustV1 | Profile::RobustV2 => None,
-            Profile::RobustV3 => Some(Distance::new(V3_SECOND_THRESHOLD)),
+            Profile::RobustV3 | Profile::RobustV4 => Some(Distance::new(V3_SECOND_THRESHOLD)),
         }
     }
 
@@ -376,6 +388,50 @@ const V3_PAD: usize = 2;
 /// Width of the wide canvas `pdq-robust-v3` simulates at submission, as a share of the
 /// longer side (a phone screenshot shows a photograph at about 70% of the screen's width).
 const V3_CANVAS: Option<f64> = Some(0.2);
+
+/// What `pdq-robust-v2`, v3 and v4 take from the small copy besides the full image's dihedral
+/// group; one value per profile.
+struct Recipe {
+    /// The trim rules after [`TrimRule::V2`] (the loose rule, always first): each trim that
+    /// differs from the whole image and from the rules before it adds a dihedral group at
+    /// upload, and each is applied to the simulated borders at submission.
+    strict: &'static [TrimRule],
+    /// Width of the simulated borders at submission ([`V2_PAD`], [`V3_PAD`]).
+    pad: usize,
+    /// The wide canvas simulated at submission, as a share of the longer side, if any.
+    canvas: Option<f64>,
+    /// At upload, also cut the sub-regions from the whole image when the loose trim removed
+    /// something: a corner logo breaks the flat edge lines the trim takes off the original,
+    /// so the upload's trim differs from the registered one while its whole image minus the
+    /// logo's quarter is what was registered.
+    whole_cuts: bool,
+    /// At submission, also register the tilts other tools make (see [`tool_tilts`]).
+    tool_tilts: bool,
+}
+
+impl Recipe {
+    const V2: Recipe = Recipe {
+        strict: &[TrimRule::STRICT],
+        pad: V2_PAD,
+        canvas: None,
+        whole_cuts: false,
+        tool_tilts: false,
+    };
+    const V3: Recipe = Recipe {
+        strict: &[TrimRule::V3_STRICT],
+        pad: V3_PAD,
+        canvas: V3_CANVAS,
+        whole_cuts: false,
+        tool_tilts: false,
+    };
+    const V4: Recipe = Recipe {
+        strict: &[TrimRule::V3_STRICT, TrimRule::TIGHT],
+        pad: V3_PAD,
+        canvas: V3_CANVAS,
+        whole_cuts: true,
+        tool_tilts: true,
+    };
+}
 /// Share of one side `pdq-robust-v2` cuts away to leave a corner logo or watermark out.
 const LOGO_CUT: f64 = 0.25;
 /// Luminance levels of the borders `pdq-robust-v2` simulates at submission, besides the
@@ -434,39 +490,44 @@ impl SmallCopy {
     }
 }
 
-/// The upload hashes `pdq-robust-v2` and v3 add to the full image's dihedral group: trims
-/// decided on `image` (the full image for v2, the 512 px copy for v3) and hashed from
+/// The upload hashes `pdq-robust-v2`, v3 and v4 add to the full image's dihedral group: trims
+/// decided on `image` (the full image for v2, the 512 px copy for v3 and v4) and hashed from
 /// `small`, its 256 px copy: the dihedral group of the `V2` trim if it removed anything and of
-/// the `STRICT` trim if that differs from it and from the whole image, then the `V2`-trimmed
-/// part without a quarter of each side.
-fn small_copy_uploads(image: &LumaImage, small: &SmallCopy, strict: TrimRule, out: &mut Vec<Pdq>) {
+/// each of the recipe's stricter trims that differs from the whole image and from the trims
+/// before it, then the `V2`-trimmed part without a quarter of each side (and, with
+/// `whole_cuts`, the whole image without a quarter of each side when the two differ).
+fn small_copy_uploads(image: &LumaImage, small: &SmallCopy, recipe: &Recipe, out: &mut Vec<Pdq>) {
     let loose = TrimRule::V2.inner_rect(image);
-    let strict = strict.inner_rect(image);
     let whole = SmallCopy::whole(image);
-    for rect in [loose, strict] {
-        if rect != whole && (rect == loose || strict != loose) {
+    let mut hashed = vec![whole];
+    let rects = std::iter::once(loose).chain(recipe.strict.iter().map(|r| r.inner_rect(image)));
+    for rect in rects {
+        if !hashed.contains(&rect) {
+            hashed.push(rect);
             out.extend(hash_dihedral(&small.crop(rect)).hashes);
         }
     }
-    let base = small.crop(loose);
-    for side in Side::ALL {
-        out.push(hash(&base.side_crop(side, LOGO_CUT)).hash);
+    let mut bases = vec![loose];
+    if recipe.whole_cuts && loose != whole {
+        bases.push(whole);
+    }
+    for rect in bases {
+        let base = small.crop(rect);
+        for side in Side::ALL {
+            out.push(hash(&base.side_crop(side, LOGO_CUT)).hash);
+        }
     }
 }
 
-/// The hashes `pdq-robust-v2` and v3 register beyond v1's, all from `small`, the 256 px copy
-/// of `image` (the full image for v2, its 512 px copy for v3), on which every rectangle is
-/// decided: the strictly trimmed image; the image and its trimmed form without a quarter of
-/// each side (an upload with a corner logo is compared without it); and the image inside
-/// borders `pad` pixels wide of a few levels, trimmed again by both rules (when a border's
-/// colour matches the image's own edge, trimming eats into the image; the same happens here).
-fn small_copy_extras(
-    image: &LumaImage,
-    small: &SmallCopy,
-    thickness: usize,
-    canvas: Option<f64>,
-    strict: TrimRule,
-) -> Vec<Pdq> {
+/// The hashes `pdq-robust-v2`, v3 and v4 register beyond v1's, all from `small`, the 256 px
+/// copy of `image` (the full image for v2, its 512 px copy for v3 and v4), on which every
+/// rectangle is decided: the image trimmed by each of the recipe's rules; the image and its
+/// trimmed form without a quarter of each side (an upload with a corner logo is compared
+/// without it); and the image inside borders `recipe.pad` pixels wide of a few levels (and the
+/// recipe's wide canvas), trimmed again by every rule (when a border's colour matches the
+/// image's own edge, trimming eats into the image; the same happens here).
+fn small_copy_extras(image: &LumaImage, small: &SmallCopy, recipe: &Recipe) -> Vec<Pdq> {
+    let thickness = recipe.pad;
     let whole = SmallCopy::whole(image);
     let loose = TrimRule::V2.inner_rect(image);
     let mut out = Vec::new();
@@ -483,7 +544,8 @@ fn small_copy_extras(
     let pillarbox: &[Side] = &[Side::Left, Side::Right];
     // v1's hashes already cover the whole image and its v1 trim.
     let mut seen = vec![whole, TrimRule::V1.inner_rect(image)];
-    let mut rects = vec![loose, strict.inner_rect(image)];
+    let mut rects = vec![loose];
+    rects.extend(recipe.strict.iter().map(|r| r.inner_rect(image)));
     // Thin borders on all sides, top and bottom, left and right; and, for v3, a wide canvas on
     // all sides (a screenshot: the canvas beside the photograph is in every line the trim
     // judges at the photograph's top and bottom, so it eats more of a dark edge than a thin
@@ -493,14 +555,14 @@ fn small_copy_extras(
         (letterbox, thickness),
         (pillarbox, thickness),
     ];
-    if let Some(share) = canvas {
+    if let Some(share) = recipe.canvas {
         let wide = (image.width().max(image.height()) as f64 * share).round() as usize;
         framings.push((all_sides, wide.max(thickness)));
     }
     for level in levels {
         for &(sides, thickness) in &framings {
             let padded = image.pad(level, thickness, sides);
-            for rule in [TrimRule::V2, strict] {
+            for &rule in std::iter::once(&TrimRule::V2).chain(recipe.strict) {
                 let rect = rule.inner_rect(&padded);
                 // Back to the image's coordinates; a trim that stopped inside the pad (the
                 // image's own edge is far from the level) leaves that side whole.
@@ -524,6 +586,29 @@ fn small_copy_extras(
             seen.push(rect);
             out.push(hash(&small.crop(rect)).hash);
         }
+    }
+    if recipe.tool_tilts {
+        out.extend(tool_tilts(image));
+    }
+    out
+}
+
+/// Hashes of `image` (the 512 px copy) tilted as other tools tilt, for each of v1's angles:
+/// v1 registers the same-size canvas with black corners, trimmed (OpenCV's and Pillow's
+/// default); these add white corners on the same canvas, black and white corners on a canvas
+/// grown to hold the whole image (Pillow's `expand=True`, ImageMagick's `-rotate`), each also
+/// after the loose trim an upload applies to it, and the tilt cropped to the largest inner
+/// rectangle (a tilt whose corners were cut off).
+fn tool_tilts(image: &LumaImage) -> Vec<Pdq> {
+    let mut out = Vec::new();
+    for degrees in TILTS {
+        out.push(hash(&TrimRule::V1.trim(&image.rotate_filled(degrees, 255.0))).hash);
+        for fill in [0.0, 255.0] {
+            let grown = image.rotate_expanded(degrees, fill);
+            out.push(hash(&grown).hash);
+            out.push(hash(&TrimRule::V2.trim(&grown)).hash);
+        }
+        out.push(hash(&image.rotate_inscribed(degrees)).hash);
     }
     out
 }

@@ -69,6 +69,18 @@ impl TrimRule {
         ..TrimRule::STRICT
     };
 
+    /// `pdq-robust-v4`'s third rule: [`TrimRule::V3_STRICT`] with "the same level" narrowed
+    /// to ±3. A canvas a program drew (a screenshot's, a border) is flat to within codec
+    /// noise, while a photograph's dark or pale edge next to it varies by more than that; at
+    /// ±12 a near-black canvas and a night photograph's edge are one level, and the trim eats
+    /// into the photograph. At ±3 it stops at the photograph, and then peels the photograph's
+    /// own flat edge as it would without the canvas (a new run, at the edge's own level), so
+    /// trimming the framed image gives what trimming the bare image gives.
+    pub const TIGHT: TrimRule = TrimRule {
+        tolerance: 3,
+        ..TrimRule::V3_STRICT
+    };
+
     /// The rectangle left after peeling border lines off all four edges.
     ///
     /// A run of border lines starts at a *uniform* line (at least [`TrimRule::UNIFORM`] of its
