@@ -5,7 +5,7 @@ of crates/robust/src/transform.rs (Pillow + numpy), scored only through the `que
 Usage:
     python3 bench/robust/blackbox.py --quell PATH --corpus /tmp/robust-corpus --out DIR
         [--profiles pdq-plain-v1,pdq-robust-v3,pdq-robust-v2] [--seed 20261202] [--jobs 2]
-        [--skip-generate]
+        [--skip-generate] [--skip-match]
 
 Needs Pillow (>= 10.1, for a scalable default font) and numpy. Everything is seeded: each
 variant's random choices come from random.Random(f"{seed}:{image}:{family}"), so a run with
@@ -23,7 +23,9 @@ What it does
      every distractor (CORPUS/distractors, as they are) and every registered original.
   4. Scores: a variant is recalled when its own original is among its hits; every hit to a
      different original (from a variant, a distractor or an original) is a false match.
-     Writes OUT/results.json and OUT/report.md.
+     Writes OUT/results.json and OUT/report.md; OUT/report-q50.md gives the same figures
+     without the originals whose PDQ quality (`quell hash`) is below 50, which the Rust eval
+     skips but `quell index build` registers (their variants dropped, hits to them ignored).
 
 Transform choices (deliberately not those of the Rust eval; r = the per-variant RNG)
   jpeg        quality r in [30, 70], Pillow encoder, 4:2:0 subsampling for even qualities,
@@ -486,7 +488,7 @@ def load_downscaled(path):
 def work(job):
     src, key, reg_path, out_dir, seed = job
     im = load_downscaled(src)
-    im.save(reg_path)
+    im.save(reg_path, compress_level=1)
     im = Image.open(reg_path).convert("RGB")  # transform exactly the registered pixels
     rows = []
     counts = collections.Counter()
@@ -500,7 +502,7 @@ def work(job):
             v.convert("RGB").save(p, "JPEG", quality=jpg["quality"], subsampling=jpg["subsampling"])
         else:
             p = d / f"{stem}.png"
-            v.save(p)
+            v.save(p, compress_level=1)
         rows.append({"path": str(p), "original": key, "family": fam, "variant": lab,
                      "size": list(v.size)})
     return rows
@@ -522,6 +524,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--batch", type=int, default=400)
     ap.add_argument("--skip-generate", action="store_true")
+    ap.add_argument("--skip-match", action="store_true",
+                    help="re-score OUT/results.json of an earlier run")
     a = ap.parse_args()
     corpus, out = Path(a.corpus), Path(a.out)
     reg = out / "registered"
@@ -550,7 +554,9 @@ def main():
     queries = ([r["path"] for r in rows] + distractors +
                [o["registered"] for o in originals.values()])
     results = {"seed": man["seed"], "commands": [], "profiles": {}}
-    for prof in a.profiles.split(","):
+    if a.skip_match:
+        results = json.loads((out / "results.json").read_text())
+    for prof in ([] if a.skip_match else a.profiles.split(",")):
         idx = out / f"{prof}.idx"
         cmd = [a.quell, "index", "build", "--profile", prof, "--images", str(reg), "-o", str(idx)]
         p, dt = run(cmd)
@@ -584,15 +590,30 @@ def main():
         results["profiles"][prof] = {"hits": hits, "errors": errors, "missing": missing,
                                      "match_seconds": mt, "build_seconds": dt,
                                      "index_stderr": p.stderr.strip()[:2000]}
-    (out / "results.json").write_text(json.dumps(
-        {"seed": results["seed"], "commands": results["commands"],
-         "profiles": {k: {kk: vv for kk, vv in v.items()} for k, v in
-                      results["profiles"].items()}}, indent=0))
-    report(out, originals, rows, distractors, results)
+    if not a.skip_match:
+        (out / "results.json").write_text(json.dumps(
+            {"seed": results["seed"], "commands": results["commands"],
+             "profiles": results["profiles"]}, indent=0))
+    report(out / "report.md", originals, rows, distractors, results)
+    # The Rust eval skips originals whose PDQ quality is below 50; `quell index build` does
+    # not, so the same figures are also given without them (quality from `quell hash`).
+    p, _ = run([a.quell, "hash", "-j", str(a.jobs), str(reg)])
+    quality = {Path(l.split(" ", 2)[2]).stem: int(l.split(" ", 2)[1])
+               for l in p.stdout.splitlines()}
+    low = {k for k in originals if quality.get(k, 0) < 50}
+    (out / "quality.json").write_text(json.dumps(quality, indent=0))
+    keep = {k: v for k, v in originals.items() if k not in low}
+    kept_rows = [r for r in rows if r["original"] not in low]
+    res_q = {"seed": results["seed"], "commands": results["commands"] +
+             [f"(originals with PDQ quality < 50 left out: {sorted(low)})"], "profiles": {}}
+    for prof, v in results["profiles"].items():
+        hq = {path: [(k, d) for k, d in hs if k not in low] for path, hs in v["hits"].items()}
+        res_q["profiles"][prof] = dict(v, hits=hq)
+    report(out / "report-q50.md", keep, kept_rows, distractors, res_q)
     print(f"total {time.time() - t0:.0f} s; report: {out / 'report.md'}", file=sys.stderr)
 
 
-def report(out, originals, rows, distractors, results):
+def report(path, originals, rows, distractors, results):
     n_orig = len(originals)
     L = []
     profs = list(results["profiles"])
@@ -701,11 +722,11 @@ def report(out, originals, rows, distractors, results):
         for p, f, v, d in sorted(s["misses"], key=lambda m: (m[1], m[0])):
             L.append(f"| `{p}` | {f} | {v} | {d} |")
         L.append("")
-    (out / "report.md").write_text("\n".join(L) + "\n")
+    path.write_text("\n".join(L) + "\n")
     summary = {p: {"mean15": score[p]["mean15"], "mean17": score[p]["mean17"],
                    "mean_set": score[p]["mean_set"], "false": len(score[p]["false"]),
                    "misses": len(score[p]["misses"])} for p in profs}
-    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    path.with_suffix(".json").write_text(json.dumps(summary, indent=1))
     print(json.dumps(summary, indent=1))
 
 
