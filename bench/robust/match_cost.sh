@@ -2,6 +2,7 @@
 # Per-upload index cost of pdq-robust-v3's matching against pdq-plain-v1, on random hashes:
 #
 #   bench/robust/match_cost.sh [K...]      K = registered images; default: 100000 1000000
+#   bench/robust/match_cost.sh --table RESULTS.jsonl    reprint the tables of an earlier run
 #
 # For each K it builds, with the index's default config (MihConfig::default(), the engine the
 # server and CLI use), an index of K hashes (plain: 1 hash an image) and one of
@@ -19,8 +20,10 @@
 # each run pair. Random data does not model that one image's registered hashes are clustered.
 #
 # Environment: VENV (default bench/.venv-cost, numpy only), DATA (default bench/out/cost),
-# RUNS (2), PER_IMAGE (36.5), EXTRA=1 also runs v3-48 with other slot counts and a flat scan,
-# CARGO_TARGET_DIR (default target).
+# RUNS (2), PER_IMAGE (36.5), EXTRA=1 also runs v3-48 once with other slot counts
+# (EXTRA_SLOTS, default "13 16 20 24") and a flat scan, on the first EXTRA_QUERIES (200)
+# queries only (20- and 24-slot tables fall back to a scan at 48: seconds per 10 queries at
+# 36.5M hashes), CARGO_TARGET_DIR (default target).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -31,6 +34,7 @@ RUNS=${RUNS:-2}
 PER_IMAGE=${PER_IMAGE:-36.5}
 EXTRA=${EXTRA:-0}
 EXTRA_SLOTS=${EXTRA_SLOTS:-13 16 20 24}
+EXTRA_QUERIES=${EXTRA_QUERIES:-200}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 mkdir -p "$DATA"
 
@@ -40,6 +44,10 @@ if [[ ! -x $VENV/bin/python ]]; then
 fi
 PY=$VENV/bin/python
 
+if [[ ${1:-} == --table ]]; then
+    RES=$2
+    set --
+else
 cargo build --quiet --release -p quell-index --example bench
 BENCH=$CARGO_TARGET_DIR/release/examples/bench
 
@@ -78,10 +86,11 @@ for k in "${@:-100000 1000000}"; do
         run v3-40 "$k" "$nv3" 40 mih "$r"
     done
     if [[ $EXTRA == 1 ]]; then
-        for m in $EXTRA_SLOTS; do run "v3-48 mih$m" "$k" "$nv3" 48 "mih$m" 1; done
-        run "v3-48 flat" "$k" "$nv3" 48 flat 1 200
+        for m in $EXTRA_SLOTS; do run "v3-48 mih$m" "$k" "$nv3" 48 "mih$m" 1 "$EXTRA_QUERIES"; done
+        run "v3-48 flat" "$k" "$nv3" 48 flat 1 "$EXTRA_QUERIES"
     fi
 done
+fi
 
 "$PY" - "$RES" "$PER_IMAGE" <<'EOF'
 import json, sys
