@@ -5,17 +5,21 @@
 //! ```text
 //! cargo run --release -p quell-index --example bench -- \
 //!     --base base.bin --queries queries.bin --engine mih16 --pairs out.tsv [--threads 2]
-//!     [--max-distance 31] [--latency-queries N] [--batch-queries N]
+//!     [--max-distance 31] [--latency-queries N] [--batch-queries N] [--stats]
 //! ```
 //!
 //! Files hold raw 32-byte hashes in hex-string byte order. Engines: `flat`, `mih<slots>`
-//! (e.g. `mih16`, `mih13`). Prints one JSON object on stdout.
+//! (e.g. `mih16`, `mih13`), and `mih` for `MihConfig::default()` (the slot count the index
+//! picks for its size, as the server and CLI build it). Prints one JSON object on stdout.
+//! `--stats` (MIH engines) also prints one JSON object on stderr: the resolved slot count,
+//! how many latency queries fell back to a scan, and the median probes and candidates per
+//! query (counted in an extra, untimed pass over the latency queries).
 
 use std::io::Write;
 use std::time::Instant;
 
 use quell_hash::{Distance, Pdq};
-use quell_index::{IndexBuilder, MihConfig, PdqIndex};
+use quell_index::{IndexBuilder, MihConfig, MihIndex, PdqIndex, Strategy};
 
 struct Args {
     base: String,
@@ -26,6 +30,7 @@ struct Args {
     max_distance: u32,
     latency_queries: usize,
     batch_queries: usize,
+    stats: bool,
 }
 
 fn parse_args() -> Args {
@@ -38,6 +43,7 @@ fn parse_args() -> Args {
         max_distance: 31,
         latency_queries: usize::MAX,
         batch_queries: usize::MAX,
+        stats: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -51,6 +57,7 @@ fn parse_args() -> Args {
             "--max-distance" => args.max_distance = value().parse().expect("--max-distance D"),
             "--latency-queries" => args.latency_queries = value().parse().expect("a count"),
             "--batch-queries" => args.batch_queries = value().parse().expect("a count"),
+            "--stats" => args.stats = true,
             other => panic!("unknown argument {other}"),
         }
     }
@@ -86,6 +93,31 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
+/// `--stats`: one JSON object on stderr describing how the MIH index answers the queries.
+fn print_stats(mih: &MihIndex, n: usize, queries: &[Pdq], max: Distance) {
+    let mut scans = 0;
+    let mut probes = Vec::with_capacity(queries.len());
+    let mut candidates = Vec::with_capacity(queries.len());
+    for q in queries {
+        let (_, stats) = mih.range_search_with_stats(q, max);
+        scans += usize::from(stats.strategy == Strategy::Scan);
+        probes.push(stats.probes);
+        candidates.push(stats.candidates);
+    }
+    probes.sort_unstable();
+    candidates.sort_unstable();
+    let median = |v: &[u64]| v.get(v.len() / 2).copied().unwrap_or(0);
+    eprintln!(
+        "{{\"slots\":{},\"max_distance\":{},\"queries\":{},\"scan_queries\":{},\"probes_median\":{},\"candidates_median\":{}}}",
+        mih.config().slots(n),
+        max.get(),
+        queries.len(),
+        scans,
+        median(&probes),
+        median(&candidates),
+    );
+}
+
 fn main() {
     let args = parse_args();
     let base = read_hashes(&args.base);
@@ -99,20 +131,27 @@ fn main() {
     for (i, h) in base.iter().enumerate() {
         builder.insert(i as u64, *h);
     }
-    // The benchmark is single-index, so one boxed trait object covers both engines.
-    let (index, heap): (Box<dyn PdqIndex>, usize) = if args.engine == "flat" {
-        let flat = builder.build_flat();
-        let heap = flat.heap_bytes();
-        (Box::new(flat), heap)
+    // The benchmark is single-index, so one trait object covers both engines; the MIH index
+    // is also kept by type for `--stats`.
+    let (flat, mih): (_, Option<MihIndex>) = if args.engine == "flat" {
+        (Some(builder.build_flat()), None)
     } else {
-        let slots = args
-            .engine
-            .strip_prefix("mih")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("unknown engine {}", args.engine));
-        let mih = builder.build_mih(MihConfig::with_slots(slots).expect("valid slot count"));
-        let heap = mih.heap_bytes();
-        (Box::new(mih), heap)
+        let config = if args.engine == "mih" {
+            MihConfig::default()
+        } else {
+            let slots = args
+                .engine
+                .strip_prefix("mih")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(|| panic!("unknown engine {}", args.engine));
+            MihConfig::with_slots(slots).expect("valid slot count")
+        };
+        (None, Some(builder.build_mih(config)))
+    };
+    let (index, heap): (&dyn PdqIndex, usize) = match (&flat, &mih) {
+        (Some(flat), _) => (flat, flat.heap_bytes()),
+        (_, Some(mih)) => (mih, mih.heap_bytes()),
+        _ => unreachable!("one engine is built"),
     };
     let build_s = started.elapsed().as_secs_f64();
     let rss_after = rss();
@@ -129,6 +168,10 @@ fn main() {
         })
         .collect();
     lat_ms.sort_by(f64::total_cmp);
+
+    if let (true, Some(mih)) = (args.stats, &mih) {
+        print_stats(mih, n, latency_set, max);
+    }
 
     // Batch throughput on a pool of `threads` threads.
     let batch_set = &queries[..queries.len().min(args.batch_queries)];
