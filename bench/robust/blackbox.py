@@ -21,9 +21,10 @@ What it does
   3. For each profile: `quell index build --profile P --images OUT/registered -o OUT/P.idx`,
      then `quell match --index OUT/P.idx --images <batch of paths> -j 2` over every variant,
      every distractor (CORPUS/distractors, as they are) and every registered original.
-     (`quell match --images` applies the profile's own match rule and, with main at 63c9735,
-     ignores both --max-distance and -j; -j 2 is passed anyway. A run takes about 9 minutes
-     on 2 cores: generation ~4.5 min, then about 1.5 min per profile.)
+     (`quell match --images` applies the profile's own match rule and refuses
+     --max-distance. A run takes about 9 minutes on 2 cores: generation ~4.5 min, then about
+     1.5 min per profile.) `quell index build` does not register images of PDQ quality below
+     50 (it names them on stderr); their variants count as misses in report.md.
   4. Scores: a variant is recalled when its own original is among its hits; every hit to a
      different original (from a variant, a distractor or an original) is a false match.
      Writes OUT/results.json and OUT/report.md; OUT/report-q50.md gives the same figures
