@@ -109,10 +109,12 @@
 //!   removed something: a corner logo breaks the flat edge lines (fog, sky, a dark
 //!   background) the trim takes off the original, so the upload's trim differs from the
 //!   registered one, while the whole image without the logo's quarter was registered.
-//! - At submission, the tilts other tools make, for each of v1's four angles, from the 512 px
-//!   copy: white corners on the same canvas; black and white corners on a canvas grown to hold
-//!   the whole image (Pillow's `expand=True`, ImageMagick's `-rotate`), each as is and
-//!   loosely trimmed; and the tilt cropped to its largest inner rectangle.
+//! - At submission, the tilts and crops other tools make: for each of v1's four angles, from
+//!   the 512 px copy, white corners on the same canvas, black and white corners on a canvas
+//!   grown to hold the whole image (Pillow's `expand=True`, ImageMagick's `-rotate`), each as
+//!   is and loosely trimmed, and the tilt cropped to its largest inner rectangle; and from the
+//!   256 px copy the 20 centre crops keeping unequal shares (70–90%, 5% apart) of the two
+//!   axes. About 77 hashes per image in all (v3: 33).
 //! - v3's match rule and thresholds.
 //!
 //! Caption text at 512 px is still text (at 256 px it blurs into the bar, which is why v2

@@ -88,8 +88,13 @@ impl LumaImage {
 
     /// The central `fraction` of each side.
     pub fn centre_crop(&self, fraction: f64) -> LumaImage {
-        let w = ((self.width as f64 * fraction).round() as usize).clamp(1, self.width);
-        let h = ((self.height as f64 * fraction).round() as usize).clamp(1, self.height);
+        self.centre_crop_axes(fraction, fraction)
+    }
+
+    /// The central `fx` of the width and `fy` of the height.
+    pub fn centre_crop_axes(&self, fx: f64, fy: f64) -> LumaImage {
+        let w = ((self.width as f64 * fx).round() as usize).clamp(1, self.width);
+        let h = ((self.height as f64 * fy).round() as usize).clamp(1, self.height);
         self.crop(Rect {
             x: (self.width - w) / 2,
             y: (self.height - h) / 2,

@@ -405,8 +405,9 @@ struct Recipe {
     /// so the upload's trim differs from the registered one while its whole image minus the
     /// logo's quarter is what was registered.
     whole_cuts: bool,
-    /// At submission, also register the tilts other tools make (see [`tool_tilts`]).
-    tool_tilts: bool,
+    /// At submission, also register the tilts and crops other tools make (see
+    /// [`tool_variants`]).
+    tool_variants: bool,
 }
 
 impl Recipe {
@@ -415,21 +416,21 @@ impl Recipe {
         pad: V2_PAD,
         canvas: None,
         whole_cuts: false,
-        tool_tilts: false,
+        tool_variants: false,
     };
     const V3: Recipe = Recipe {
         strict: &[TrimRule::V3_STRICT],
         pad: V3_PAD,
         canvas: V3_CANVAS,
         whole_cuts: false,
-        tool_tilts: false,
+        tool_variants: false,
     };
     const V4: Recipe = Recipe {
         strict: &[TrimRule::V3_STRICT, TrimRule::TIGHT],
         pad: V3_PAD,
         canvas: V3_CANVAS,
         whole_cuts: true,
-        tool_tilts: true,
+        tool_variants: true,
     };
 }
 /// Share of one side `pdq-robust-v2` cuts away to leave a corner logo or watermark out.
@@ -587,19 +588,25 @@ fn small_copy_extras(image: &LumaImage, small: &SmallCopy, recipe: &Recipe) -> V
             out.push(hash(&small.crop(rect)).hash);
         }
     }
-    if recipe.tool_tilts {
-        out.extend(tool_tilts(image));
+    if recipe.tool_variants {
+        out.extend(tool_variants(image, &small.small));
     }
     out
 }
 
-/// Hashes of `image` (the 512 px copy) tilted as other tools tilt, for each of v1's angles:
-/// v1 registers the same-size canvas with black corners, trimmed (OpenCV's and Pillow's
-/// default); these add white corners on the same canvas, black and white corners on a canvas
-/// grown to hold the whole image (Pillow's `expand=True`, ImageMagick's `-rotate`), each also
-/// after the loose trim an upload applies to it, and the tilt cropped to the largest inner
-/// rectangle (a tilt whose corners were cut off).
-fn tool_tilts(image: &LumaImage) -> Vec<Pdq> {
+/// Shares of each axis `pdq-robust-v4`'s centre crops keep, in every unequal combination.
+const ASPECT_CROPS: [f64; 5] = [0.9, 0.85, 0.8, 0.75, 0.7];
+
+/// `pdq-robust-v4`'s hashes of what other tools make of a tilt or a crop, beyond v1's tilts
+/// (a same-size canvas with black corners, trimmed: OpenCV's and Pillow's default) and centre
+/// crops (the same share of both axes). From `image`, the 512 px copy, for each of v1's
+/// angles: white corners on the same canvas; black and white corners on a canvas grown to hold
+/// the whole image (Pillow's `expand=True`, ImageMagick's `-rotate`), each also after the loose
+/// trim an upload applies to it; and the tilt cut to its largest inner rectangle (corners
+/// cropped away). From `small`, its 256 px copy: centre crops keeping unequal shares of the
+/// two axes ([`ASPECT_CROPS`]: a crop to another aspect ratio), 5% apart, which an
+/// independent implementation of the crop family showed v1's equal crops miss.
+fn tool_variants(image: &LumaImage, small: &LumaImage) -> Vec<Pdq> {
     let mut out = Vec::new();
     for degrees in TILTS {
         out.push(hash(&TrimRule::V1.trim(&image.rotate_filled(degrees, 255.0))).hash);
@@ -609,6 +616,13 @@ fn tool_tilts(image: &LumaImage) -> Vec<Pdq> {
             out.push(hash(&TrimRule::V2.trim(&grown)).hash);
         }
         out.push(hash(&image.rotate_inscribed(degrees)).hash);
+    }
+    for fx in ASPECT_CROPS {
+        for fy in ASPECT_CROPS {
+            if fx != fy {
+                out.push(hash(&small.centre_crop_axes(fx, fy)).hash);
+            }
+        }
     }
     out
 }

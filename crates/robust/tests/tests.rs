@@ -883,3 +883,27 @@ fn an_expanded_rotation_holds_the_whole_image() {
     }
     assert!((tilted.get(w / 2, h / 2) - image.get(60, 40)).abs() < 40.0);
 }
+
+#[test]
+fn v4_matches_crops_to_another_aspect_ratio_that_v3_misses() {
+    let (mut v3_found, mut v4_found, mut tried) = (0, 0, 0);
+    for path in PHOTOS {
+        let photo = LumaImage::from_rgb(&vector(path));
+        for (fx, fy) in [(0.88, 0.74), (0.72, 0.86)] {
+            let upload = photo.centre_crop_axes(fx, fy);
+            tried += 1;
+            for (p, found) in [
+                (Profile::RobustV3, &mut v3_found),
+                (Profile::RobustV4, &mut v4_found),
+            ] {
+                let d = p.match_distance(&p.upload_hashes(&upload), &p.submission_hashes(&photo));
+                *found += usize::from(d.is_some());
+            }
+        }
+    }
+    // Measured: v4 11 of 12, v3 1.
+    assert!(
+        v4_found >= tried - 1 && v3_found <= tried / 4,
+        "of {tried} crops v4 matches {v4_found}, v3 {v3_found}"
+    );
+}
