@@ -149,6 +149,15 @@ impl LumaImage {
             (w * k).floor().max(1.0) as usize,
             (h * k).floor().max(1.0) as usize,
         );
+        self.rotated(degrees, (ow, oh), None)
+    }
+
+    /// The image rotated by `degrees` counter-clockwise about its centre, sampled (bilinear) on
+    /// an `ow` × `oh` canvas centred on it: pixels from outside the image are `fill`, or, with
+    /// none, the nearest edge pixel (a canvas that lies inside the rotated image).
+    fn rotated(&self, degrees: f64, (ow, oh): (usize, usize), fill: Option<f32>) -> LumaImage {
+        let (w, h) = (self.width as f64, self.height as f64);
+        let (sin, cos) = degrees.to_radians().sin_cos();
         let (cx, cy) = (w / 2.0, h / 2.0);
         let (ocx, ocy) = (ow as f64 / 2.0, oh as f64 / 2.0);
         let mut data = Vec::with_capacity(ow * oh);
@@ -158,7 +167,11 @@ impl LumaImage {
                 // Inverse rotation: where in the source this output pixel comes from.
                 let sx = cos * dx - sin * dy + cx - 0.5;
                 let sy = sin * dx + cos * dy + cy - 0.5;
-                data.push(self.bilinear(sx, sy));
+                let outside = sx < -0.5 || sy < -0.5 || sx > w - 0.5 || sy > h - 0.5;
+                data.push(match fill {
+                    Some(fill) if outside => fill,
+                    _ => self.bilinear(sx, sy),
+                });
             }
         }
         LumaImage::new(ow, oh, data)
@@ -227,21 +240,7 @@ impl LumaImage {
     /// the uncovered corners filled with `fill` (bilinear samples): a tilted re-post that was
     /// not cropped afterwards.
     pub fn rotate_filled(&self, degrees: f64, fill: f32) -> LumaImage {
-        let (w, h) = (self.width, self.height);
-        let (sin, cos) = degrees.to_radians().sin_cos();
-        let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
-        let mut data = Vec::with_capacity(w * h);
-        for y in 0..h {
-            for x in 0..w {
-                let (dx, dy) = (x as f64 + 0.5 - cx, y as f64 + 0.5 - cy);
-                let sx = cos * dx - sin * dy + cx - 0.5;
-                let sy = sin * dx + cos * dy + cy - 0.5;
-                let inside =
-                    sx >= -0.5 && sy >= -0.5 && sx <= w as f64 - 0.5 && sy <= h as f64 - 0.5;
-                data.push(if inside { self.bilinear(sx, sy) } else { fill });
-            }
-        }
-        LumaImage::new(w, h, data)
+        self.rotated(degrees, (self.width, self.height), Some(fill))
     }
 
     /// Rotated by `degrees` counter-clockwise about the centre on a canvas grown to hold the
@@ -249,23 +248,13 @@ impl LumaImage {
     /// ImageMagick's `-rotate` and Pillow's `rotate(expand=True)` make of a tilt.
     pub fn rotate_expanded(&self, degrees: f64, fill: f32) -> LumaImage {
         let (w, h) = (self.width as f64, self.height as f64);
-        let (sin, cos) = degrees.to_radians().sin_cos();
-        let (s, c) = (sin.abs(), cos.abs());
-        let ow = (w * c + h * s).ceil() as usize;
-        let oh = (w * s + h * c).ceil() as usize;
-        let (cx, cy) = (w / 2.0, h / 2.0);
-        let (ocx, ocy) = (ow as f64 / 2.0, oh as f64 / 2.0);
-        let mut data = Vec::with_capacity(ow * oh);
-        for y in 0..oh {
-            for x in 0..ow {
-                let (dx, dy) = (x as f64 + 0.5 - ocx, y as f64 + 0.5 - ocy);
-                let sx = cos * dx - sin * dy + cx - 0.5;
-                let sy = sin * dx + cos * dy + cy - 0.5;
-                let inside = sx >= -0.5 && sy >= -0.5 && sx <= w - 0.5 && sy <= h - 0.5;
-                data.push(if inside { self.bilinear(sx, sy) } else { fill });
-            }
-        }
-        LumaImage::new(ow, oh, data)
+        let (s, c) = degrees.to_radians().sin_cos();
+        let (s, c) = (s.abs(), c.abs());
+        let canvas = (
+            (w * c + h * s).ceil() as usize,
+            (w * s + h * c).ceil() as usize,
+        );
+        self.rotated(degrees, canvas, Some(fill))
     }
 }
 
