@@ -3,8 +3,9 @@
 //!
 //! A profile index is a text file: the line `quell-robust-index v1`, the line
 //! `profile NAME`, then one `ID HEX` line per registered hash (an image has as many lines as
-//! its profile registers). Recording the profile lets `quell match` hash uploads the same way
-//! and refuse an index made under another profile.
+//! its profile registers), or `ID HEX PART` for a profile that searches parts apart
+//! (`pdq-robust-v5`: `whole`, `variant` or `cut`). Recording the profile lets `quell match`
+//! hash uploads the same way and refuse an index made under another profile.
 
 use std::collections::HashMap;
 use std::io::{BufWriter, Write};
@@ -14,10 +15,10 @@ use std::process::ExitCode;
 use anyhow::{Context, bail, ensure};
 use clap::{Args, Subcommand};
 use quell_hash::{Distance, MIN_QUALITY, Pdq, Quality};
-use quell_index::{IndexBuilder, PdqIndex};
+use quell_index::{FlatIndex, IndexBuilder, PdqIndex};
 use quell_pdq::decode::{DecodeOptions, DecodedImage, decode};
 use quell_robust::eval::{EvalConfig, evaluate, load_images, markdown};
-use quell_robust::{HashPair, LumaImage, Profile};
+use quell_robust::{HashPair, LumaImage, Part, Profile, Query};
 use rayon::prelude::*;
 
 /// The first line of every profile index file.
@@ -44,13 +45,14 @@ pub(crate) fn build(profile: &str, images: &Path, output: &Path) -> anyhow::Resu
         "{}: no image files found",
         images.display()
     );
-    let hashed: Vec<anyhow::Result<Result<Vec<Pdq>, Quality>>> = files
+    // Per image: its registered hashes, or the quality that kept it out.
+    let hashed: Vec<anyhow::Result<Result<Vec<Entry>, Quality>>> = files
         .par_iter()
         .map(|f| {
             let luma = read_luma(f)?;
             let quality = quell_pdq::hash(&luma).quality;
             Ok(if quality.is_matchable() {
-                Ok(profile.submission_hashes(&luma))
+                Ok(profile.submission_parts(&luma))
             } else {
                 Err(quality)
             })
@@ -62,8 +64,12 @@ pub(crate) fn build(profile: &str, images: &Path, output: &Path) -> anyhow::Resu
     for (id, (file, hashes)) in files.iter().zip(hashed).enumerate() {
         match hashes? {
             Ok(hashes) => {
-                for h in hashes {
-                    text.push_str(&format!("{id} {h}\n"));
+                for (part, h) in hashes {
+                    if profile.searches_by_part() {
+                        text.push_str(&format!("{id} {h} {}\n", part.name()));
+                    } else {
+                        text.push_str(&format!("{id} {h}\n"));
+                    }
                 }
                 writeln!(out, "{id} {}", file.display())?;
             }
@@ -113,13 +119,21 @@ pub(crate) fn run_match(
             index.display()
         );
     }
-    // Entries are indexed by their position, so each hit says which registered hash (and so
-    // which image) it came from: the match rule needs both sides of every pair.
-    let mut builder = IndexBuilder::with_capacity(entries.len());
-    for (position, &(_, h)) in entries.iter().enumerate() {
-        builder.insert(position as u64, h);
-    }
-    let flat = builder.build_flat();
+    // One index per part, its entries under their positions, so each hit says which
+    // registered hash (and so which image) it came from: the match rule needs both sides of
+    // every pair.
+    let parts: Vec<(Part, FlatIndex)> = Part::ALL
+        .into_iter()
+        .map(|part| {
+            let mut builder = IndexBuilder::new();
+            for (position, &(_, p, h)) in entries.iter().enumerate() {
+                if p == part {
+                    builder.insert(position as u64, h);
+                }
+            }
+            (part, builder.build_flat())
+        })
+        .collect();
     let files = image_files(images)?;
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
@@ -131,10 +145,10 @@ pub(crate) fn run_match(
             .par_iter()
             .map(|f| {
                 let hits = read_image(f).map(|image| {
-                    // Streamed from the decoded pixels: plain, v3 and v4 never copy the
+                    // Streamed from the decoded pixels: plain and v3–v5 never copy the
                     // luminance.
-                    let upload = profile.upload_hashes_from_rows(&image);
-                    match_upload(profile, &upload, &flat, &entries)
+                    let upload = profile.upload_queries_from_rows(&image);
+                    match_upload(profile, &upload, &parts, &entries)
                 });
                 (f.clone(), hits)
             })
@@ -166,25 +180,35 @@ pub(crate) fn run_match(
 /// Registered image ids matched by one upload, with their distances, nearest first.
 type Hits = Vec<(u64, Distance)>;
 
+/// One registered hash of an image, with its part.
+type Entry = (Part, Pdq);
+
+/// One line of a profile index: the image id, and one of its registered hashes.
+type IndexLine = (u64, Part, Pdq);
+
 /// The images `upload` matches under `profile`'s match rule ([`Profile::match_rule`]), each
-/// with its nearest pair's distance, nearest first. `index` holds `entries`' hashes under
-/// their positions. Each upload hash is searched on its own (not as a dihedral group, which
-/// reports one distance per entry) so every pair keeps its upload hash.
+/// with its nearest pair's distance, nearest first. `parts` holds each part's `entries` under
+/// their positions; each upload hash is searched in the parts and at the distance of its
+/// profile's plan ([`Profile::plan`]), on its own (not as a dihedral group, which reports
+/// one distance per entry) so every pair keeps its upload hash.
 fn match_upload(
     profile: Profile,
-    upload: &[Pdq],
-    index: &dyn PdqIndex,
-    entries: &[(u64, Pdq)],
+    upload: &[Query],
+    parts: &[(Part, FlatIndex)],
+    entries: &[IndexLine],
 ) -> Hits {
     let mut per_image: HashMap<u64, Vec<HashPair>> = HashMap::new();
-    for &u in upload {
-        for hit in index.range_search(&u, profile.search_distance()) {
-            let (image, registered) = entries[hit.id as usize];
-            per_image.entry(image).or_default().push(HashPair {
-                upload: u,
-                registered,
-                distance: hit.distance,
-            });
+    for query in upload {
+        for &(part, within) in query.searches {
+            let index = &parts[Part::ALL.iter().position(|&p| p == part).expect("a part")].1;
+            for hit in index.range_search(&query.hash, within) {
+                let (image, _, registered) = entries[hit.id as usize];
+                per_image.entry(image).or_default().push(HashPair {
+                    upload: query.hash,
+                    registered,
+                    distance: hit.distance,
+                });
+            }
         }
     }
     let mut hits: Hits = per_image
@@ -195,7 +219,7 @@ fn match_upload(
     hits
 }
 
-fn load_index(path: &Path) -> anyhow::Result<(Profile, Vec<(u64, Pdq)>)> {
+fn load_index(path: &Path) -> anyhow::Result<(Profile, Vec<IndexLine>)> {
     ensure!(
         is_profile_index(path) || !path.exists(),
         "{} is not a profile index (build one with `quell index build --profile NAME \
@@ -217,14 +241,28 @@ fn load_index(path: &Path) -> anyhow::Result<(Profile, Vec<(u64, Pdq)>)> {
         .and_then(|l| l.strip_prefix("profile "))
         .with_context(|| format!("{} line 2: expected `profile NAME`", path.display()))?;
     let profile = Profile::from_name(name).with_context(|| format!("{}", path.display()))?;
+    // Profiles that search every part in one go file no part (it would not change a match).
+    let expected = if profile.searches_by_part() {
+        "`ID HEX PART`"
+    } else {
+        "`ID HEX`"
+    };
     let mut entries = Vec::new();
     for (i, line) in lines.enumerate() {
-        let parsed = line
-            .split_once(' ')
-            .and_then(|(id, h)| Some((id.parse::<u64>().ok()?, h.parse::<Pdq>().ok()?)));
+        let mut fields = line.split(' ');
+        let parsed = (|| {
+            let id = fields.next()?.parse::<u64>().ok()?;
+            let hash = fields.next()?.parse::<Pdq>().ok()?;
+            let part = if profile.searches_by_part() {
+                Part::from_name(fields.next()?)?
+            } else {
+                Part::Whole
+            };
+            fields.next().is_none().then_some((id, part, hash))
+        })();
         entries.push(parsed.with_context(|| {
             format!(
-                "{} line {}: expected `ID HEX`, found {line:?}",
+                "{} line {}: expected {expected}, found {line:?}",
                 path.display(),
                 i + 3
             )
@@ -308,7 +346,7 @@ pub(crate) struct RobustnessArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "pdq-plain-v1,pdq-robust-v1,pdq-robust-v2,pdq-robust-v3,pdq-robust-v4"
+        default_value = "pdq-plain-v1,pdq-robust-v1,pdq-robust-v2,pdq-robust-v3,pdq-robust-v4,pdq-robust-v5"
     )]
     profiles: Vec<String>,
 

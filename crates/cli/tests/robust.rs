@@ -280,60 +280,117 @@ fn luma(path: &str) -> quell_robust::LumaImage {
 }
 
 #[test]
-fn the_default_profile_is_v4_and_quell_match_applies_its_rule() {
+fn the_default_profile_is_v5_and_quell_match_applies_each_profiles_rule_and_plan() {
     use quell_robust::Profile;
     let dir = tempfile::tempdir().unwrap();
     let (originals, mut uploads) = corpus(dir.path());
-    // A corner logo: v1 has nothing for it, v2 leaves a quarter of one side out.
+    // A corner logo: v1 has nothing for it, v2 leaves a quarter of one side out; a turned
+    // copy: v5 registers it rather than turning the upload.
     let third = image::open(&originals[2]).unwrap().to_rgb8();
     let mut rng = transform::SplitMix64::new(6, 0, 0);
-    let logo = dir.path().join("uploads/logo.png");
-    transform::logo(&third, 0.2, 1, &mut rng)
-        .save(&logo)
-        .unwrap();
-    uploads.push(s(&logo).to_owned());
-    let index = dir.path().join("default.idx");
+    for (name, variant) in [
+        ("logo.png", transform::logo(&third, 0.2, 1, &mut rng)),
+        ("turned.png", image::imageops::rotate90(&third)),
+    ] {
+        let path = dir.path().join("uploads").join(name);
+        variant.save(&path).unwrap();
+        uploads.push(s(&path).to_owned());
+    }
+    let originals_dir = dir.path().join("originals");
+    let default = dir.path().join("default.idx");
     let (code, _, err) = quell(
         &[
             "index",
             "build",
             "--images",
-            s(&dir.path().join("originals")),
+            s(&originals_dir),
             "-o",
-            s(&index),
+            s(&default),
         ],
         b"",
     );
     assert_eq!(code, 0, "{err}");
-    let text = std::fs::read_to_string(&index).unwrap();
-    assert_eq!(text.lines().nth(1), Some("profile pdq-robust-v4"));
-    assert_eq!(Profile::DEFAULT, Profile::RobustV4);
-
-    let mut args = vec!["match", "--index", s(&index), "--images"];
-    args.extend(uploads.iter().map(String::as_str));
-    let (code, out, err) = quell(&args, b"");
-    assert_eq!(code, 0, "{err}");
-    // The index search reports exactly what the documented rule gives: for each upload and
-    // each registered image, a hit iff the rule over all hash pairs matches, at the nearest
-    // pair's distance.
-    let p = Profile::RobustV4;
-    let registered: Vec<_> = originals
-        .iter()
-        .map(|o| p.submission_hashes(&luma(o)))
+    let text = std::fs::read_to_string(&default).unwrap();
+    assert_eq!(text.lines().nth(1), Some("profile pdq-robust-v5"));
+    assert_eq!(Profile::DEFAULT, Profile::RobustV5);
+    // v5 files each hash under its part.
+    let parts: Vec<&str> = text
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split(' ').nth(2))
         .collect();
-    let mut expected = Vec::new();
-    for u in &uploads {
-        let up = p.upload_hashes(&luma(u));
-        let mut hits: Vec<(u32, usize)> = registered
-            .iter()
-            .enumerate()
-            .filter_map(|(id, r)| Some((p.match_distance(&up, r)?.get(), id)))
-            .collect();
-        hits.sort();
-        assert_eq!(hits.first().map(|h| h.1), Some(2), "{u}");
-        expected.extend(hits.into_iter().map(|(d, id)| format!("{u} {id} {d}")));
+    assert_eq!(parts.len(), text.lines().count() - 2);
+    for part in ["whole", "variant", "cut"] {
+        assert!(parts.contains(&part), "no {part} hash");
     }
-    assert_eq!(out.lines().collect::<Vec<_>>(), expected, "{out}");
+
+    for p in [Profile::RobustV4, Profile::RobustV5] {
+        let index = dir.path().join(format!("{p}.idx"));
+        let (code, _, err) = quell(
+            &[
+                "index",
+                "build",
+                "--profile",
+                p.name(),
+                "--images",
+                s(&originals_dir),
+                "-o",
+                s(&index),
+            ],
+            b"",
+        );
+        assert_eq!(code, 0, "{err}");
+        let mut args = vec!["match", "--index", s(&index), "--images"];
+        args.extend(uploads.iter().map(String::as_str));
+        let (code, out, err) = quell(&args, b"");
+        assert_eq!(code, 0, "{err}");
+        // The index search reports exactly what the documented rule gives: for each upload
+        // and each registered image, a hit iff the rule over all the hash pairs the plan
+        // searches matches, at the nearest such pair's distance.
+        let registered: Vec<_> = originals
+            .iter()
+            .map(|o| p.submission_parts(&luma(o)))
+            .collect();
+        let mut expected = Vec::new();
+        for u in &uploads {
+            let upload = luma(u);
+            let mut hits: Vec<(u32, usize)> = registered
+                .iter()
+                .enumerate()
+                .filter_map(|(id, r)| Some((p.match_distance(&upload, r)?.get(), id)))
+                .collect();
+            hits.sort();
+            assert_eq!(hits.first().map(|h| h.1), Some(2), "{p} {u}");
+            expected.extend(hits.into_iter().map(|(d, id)| format!("{u} {id} {d}")));
+        }
+        assert_eq!(out.lines().collect::<Vec<_>>(), expected, "{p}: {out}");
+    }
+
+    // A v5 line without its part, or with an unknown one, is refused by line number.
+    for (bad, what) in [
+        ("0 {hash}", "no part"),
+        ("0 {hash} corner", "an unknown part"),
+    ] {
+        let line = text.lines().nth(2).unwrap();
+        let hash = line.split(' ').nth(1).unwrap();
+        let broken = format!(
+            "{}\n{}\n{}\n",
+            text.lines().next().unwrap(),
+            text.lines().nth(1).unwrap(),
+            bad.replace("{hash}", hash)
+        );
+        let path = dir.path().join("broken.idx");
+        std::fs::write(&path, broken).unwrap();
+        let (code, _, err) = quell(
+            &["match", "--index", s(&path), "--images", &uploads[0]],
+            b"",
+        );
+        assert_ne!(code, 0, "{what}");
+        assert!(
+            err.contains("line 3: expected `ID HEX PART`"),
+            "{what}: {err}"
+        );
+    }
 }
 
 #[test]
@@ -353,13 +410,14 @@ fn quell_match_finds_an_upload_whose_only_evidence_is_two_pairs_within_48() {
     let upload = s(&upload).to_owned();
     let p = Profile::RobustV3;
     let up = p.upload_hashes(&luma(&upload));
-    let registered = p.submission_hashes(&luma(&originals[1]));
-    let nearest = Profile::distance(&up, &registered);
+    let registered = p.submission_parts(&luma(&originals[1]));
+    let hashes: Vec<_> = registered.iter().map(|&(_, h)| h).collect();
+    let nearest = Profile::distance(&up, &hashes);
     assert!(
         nearest > p.threshold(),
         "the first stage alone matches: {nearest}"
     );
-    assert_eq!(p.match_distance(&up, &registered), Some(nearest));
+    assert_eq!(p.match_distance(&luma(&upload), &registered), Some(nearest));
 
     let index = dir.path().join("v3.idx");
     let originals_dir = dir.path().join("originals");
@@ -367,6 +425,8 @@ fn quell_match_finds_an_upload_whose_only_evidence_is_two_pairs_within_48() {
         &[
             "index",
             "build",
+            "--profile",
+            p.name(),
             "--images",
             s(&originals_dir),
             "-o",

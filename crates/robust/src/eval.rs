@@ -21,7 +21,7 @@ use quell_hash::{Distance, Pdq};
 use rayon::prelude::*;
 
 use crate::luma::LumaImage;
-use crate::profile::Profile;
+use crate::profile::{Part, Profile, Query, UploadKind};
 use crate::transform::Family;
 
 /// One image of the corpus.
@@ -344,15 +344,17 @@ pub fn evaluate(
         .iter()
         .zip(costs)
         .map(|(&profile, upload_micros)| {
-            let registered: Vec<Vec<Pdq>> = lumas
+            let registered: Vec<Registered> = lumas
                 .par_iter()
-                .map(|l| profile.submission_hashes(l))
+                .map(|l| Registered::new(profile.submission_parts(l)))
                 .collect();
-            let originals_up: Vec<Vec<Pdq>> =
-                lumas.par_iter().map(|l| profile.upload_hashes(l)).collect();
-            let distractors_up: Vec<Vec<Pdq>> = distractor_lumas
+            let originals_up: Vec<Upload> = lumas
                 .par_iter()
-                .map(|l| profile.upload_hashes(l))
+                .map(|l| Upload::new(profile.upload_queries(l)))
+                .collect();
+            let distractors_up: Vec<Upload> = distractor_lumas
+                .par_iter()
+                .map(|l| Upload::new(profile.upload_queries(l)))
                 .collect();
             let mut genuine: Vec<(Family, Vec<Distance>)> =
                 Family::ALL.iter().map(|&f| (f, Vec::new())).collect();
@@ -364,7 +366,7 @@ pub fn evaluate(
                 .map(|(i, vs)| {
                     vs.iter()
                         .map(|(f, k, v)| {
-                            let up = profile.upload_hashes(v);
+                            let up = Upload::new(profile.upload_queries(v));
                             let others = (0..registered.len())
                                 .filter(|&j| j != i)
                                 .map(|j| scores(profile, &up, &registered[j]))
@@ -430,7 +432,7 @@ pub fn evaluate(
             let impostor = impostor_distances;
             ProfileReport {
                 profile,
-                hashes_per_image: registered.iter().map(Vec::len).sum::<usize>() as f64
+                hashes_per_image: registered.iter().map(|r| r.hashes.len()).sum::<usize>() as f64
                     / registered.len().max(1) as f64,
                 genuine,
                 impostor,
@@ -447,11 +449,45 @@ pub fn evaluate(
 /// A pair's distance, second distance, and whether the profile's match rule matches it.
 type Scores = (Distance, Distance, bool);
 
-fn scores(profile: Profile, upload: &[Pdq], registered: &[Pdq]) -> Scores {
+/// One image's registered hashes, with and without their parts.
+struct Registered {
+    hashes: Vec<Pdq>,
+    parts: Vec<(Part, Pdq)>,
+}
+
+impl Registered {
+    fn new(parts: Vec<(Part, Pdq)>) -> Self {
+        Registered {
+            hashes: parts.iter().map(|&(_, h)| h).collect(),
+            parts,
+        }
+    }
+}
+
+/// One upload's hashes and the searches its profile makes with them.
+struct Upload {
+    hashes: Vec<Pdq>,
+    queries: Vec<Query>,
+}
+
+impl Upload {
+    fn new(queries: Vec<Query>) -> Self {
+        Upload {
+            hashes: queries.iter().map(|q| q.hash).collect(),
+            queries,
+        }
+    }
+}
+
+/// The threshold sweeps score every pair, in every part (what searching each upload hash
+/// everywhere would give); the verdict is the profile's own rule and search plan.
+fn scores(profile: Profile, upload: &Upload, registered: &Registered) -> Scores {
     (
-        Profile::distance(upload, registered),
-        Profile::second_distance(upload, registered),
-        profile.match_distance(upload, registered).is_some(),
+        Profile::distance(&upload.hashes, &registered.hashes),
+        Profile::second_distance(&upload.hashes, &registered.hashes),
+        profile
+            .match_queries(&upload.queries, &registered.parts)
+            .is_some(),
     )
 }
 
@@ -512,6 +548,22 @@ fn median(values: &mut [f64]) -> f64 {
 
 /// A profile's match rule in a table heading: `@40`, or `@40 / 2×48` with a second stage.
 fn rule_label(profile: Profile) -> String {
+    if profile.searches_by_part() {
+        // The plan: each kind of upload hash, the parts it searches and where.
+        let mut kinds: Vec<String> = Vec::new();
+        for (kind, label) in [
+            (UploadKind::Whole, "image, trims"),
+            (UploadKind::Cut, "cuts"),
+        ] {
+            let searches: Vec<String> = profile
+                .plan(kind)
+                .iter()
+                .map(|(part, d)| format!("{}@{d}", part.name()))
+                .collect();
+            kinds.push(format!("{label} → {}", searches.join(" ")));
+        }
+        return kinds.join("; ");
+    }
     match profile.second_threshold() {
         Some(second) => format!("@{} / 2×{second}", profile.threshold()),
         None => format!("@{}", profile.threshold()),

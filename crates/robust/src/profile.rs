@@ -5,7 +5,7 @@ use quell_hash::{Distance, Pdq};
 use quell_pdq::{LumaRows, hash, hash_dihedral};
 
 use crate::luma::{LumaImage, Rect, ShrinkingRows, Side};
-use crate::trim::TrimRule;
+use crate::trim::{SmoothTrim, TrimRule};
 
 /// A named, versioned recipe shared by the registry and every member. Hashes made under one
 /// profile are only ever compared with hashes of the same profile.
@@ -28,9 +28,14 @@ pub enum Profile {
     /// `pdq-robust-v4`: v3, plus a third trim rule at ±3 grey levels ([`TrimRule::TIGHT`]:
     /// a screenshot's canvas comes off a dark or pale photograph without eating into it) on
     /// both sides, and at upload the whole image's sub-regions when the loose trim removed
-    /// something (a corner logo can stop the trim of a flat edge). v3's match rule. The
-    /// default.
+    /// something (a corner logo can stop the trim of a flat edge). v3's match rule.
     RobustV4,
+    /// `pdq-robust-v5`: v4's hashes, each registered hash filed under a [`Part`] and each
+    /// upload hash searched only in the parts what made it can lead to, at its own distance
+    /// ([`Profile::plan`]); the turned copies of the image registered instead of computed per
+    /// upload; a fourth trim for smooth backgrounds ([`SmoothTrim`]); no second stage. The
+    /// default.
+    RobustV5,
 }
 
 /// The name given is not a known profile.
@@ -49,16 +54,17 @@ const TILTS: [f64; 4] = [-4.5, -3.5, 3.5, 4.5];
 
 impl Profile {
     /// Every profile, oldest first.
-    pub const ALL: [Profile; 5] = [
+    pub const ALL: [Profile; 6] = [
         Profile::PlainV1,
         Profile::RobustV1,
         Profile::RobustV2,
         Profile::RobustV3,
         Profile::RobustV4,
+        Profile::RobustV5,
     ];
 
     /// The profile a new index uses unless told otherwise.
-    pub const DEFAULT: Profile = Profile::RobustV4;
+    pub const DEFAULT: Profile = Profile::RobustV5;
 
     /// The profile's stable name, recorded in every index file.
     pub fn name(self) -> &'static str {
@@ -68,6 +74,7 @@ impl Profile {
             Profile::RobustV2 => "pdq-robust-v2",
             Profile::RobustV3 => "pdq-robust-v3",
             Profile::RobustV4 => "pdq-robust-v4",
+            Profile::RobustV5 => "pdq-robust-v5",
         }
     }
 
@@ -87,10 +94,11 @@ impl Profile {
             .ok_or_else(|| UnknownProfile(name.to_owned()))
     }
 
-    /// The small-copy recipe of `pdq-robust-v3` and v4 (v2's is [`Recipe::V2`]).
+    /// The small-copy recipe of `pdq-robust-v3`–v5 (v2's is [`Recipe::V2`]).
     fn recipe(self) -> &'static Recipe {
         match self {
             Profile::RobustV4 => &Recipe::V4,
+            Profile::RobustV5 => &Recipe::V5,
             _ => &Recipe::V3,
         }
     }
@@ -106,131 +114,131 @@ impl Profile {
             Profile::RobustV2 | Profile::RobustV3 | Profile::RobustV4 => {
                 Distance::new(V2_THRESHOLD)
             }
+            // Each pair its plan finds is a match; the widest search is at 44.
+            Profile::RobustV5 => V5_MAIN[0].1,
         }
     }
 
-    /// The hashes to register for one submitted image (at least one).
+    /// The hashes to register for one submitted image (at least one):
+    /// [`Profile::submission_parts`] without the parts.
     pub fn submission_hashes(self, image: &LumaImage) -> Vec<Pdq> {
+        self.submission_parts(image)
+            .into_iter()
+            .map(|(_, h)| h)
+            .collect()
+    }
+
+    /// The hashes to register for one submitted image (at least one), each with the [`Part`]
+    /// of the image's registered hashes it is filed under. Only `pdq-robust-v5` searches parts
+    /// apart; the other profiles search an upload hash in all of them.
+    pub fn submission_parts(self, image: &LumaImage) -> Vec<(Part, Pdq)> {
         match self {
-            Profile::PlainV1 => vec![hash(image).hash],
+            Profile::PlainV1 => vec![(Part::Whole, hash(image).hash)],
             Profile::RobustV2 => {
-                let mut out = Profile::RobustV1.submission_hashes(image);
+                let mut out = v1_parts(image, false, false);
                 out.extend(small_copy_extras(image, &SmallCopy::of(image), &Recipe::V2));
-                dedup(&mut out);
+                dedup_by_hash(&mut out);
                 out
             }
-            Profile::RobustV3 | Profile::RobustV4 => {
-                let mut out = Profile::RobustV1.submission_hashes(image);
+            Profile::RobustV3 | Profile::RobustV4 | Profile::RobustV5 => {
+                let recipe = self.recipe();
+                let mut out = v1_parts(image, recipe.register_turned, recipe.side_cuts);
                 let decide = image.shrink(DECIDE_SIDE);
                 out.extend(small_copy_extras(
                     &decide,
                     &SmallCopy::shrunk(&decide),
                     self.recipe(),
                 ));
-                dedup(&mut out);
-                out
-            }
-            Profile::RobustV1 => {
-                // Crops and tilts of the image as submitted and, when trimming removed
-                // something (a border, or a flat sky the trim took for one), of the trimmed
-                // image too: an upload cropped inside that flat area is no longer trimmed.
-                let trimmed = TrimRule::V1.trim(image);
-                let mut bases = vec![image];
-                if trimmed.width() != image.width() || trimmed.height() != image.height() {
-                    bases.push(&trimmed);
-                }
-                let mut out = Vec::new();
-                for base in bases {
-                    out.push(hash(base).hash);
-                    for f in CENTRE_CROPS {
-                        out.push(hash(&base.centre_crop(f)).hash);
-                    }
-                    for side in Side::ALL {
-                        out.push(hash(&base.side_crop(side, SIDE_CROP)).hash);
-                    }
-                    for degrees in TILTS {
-                        let tilted = TrimRule::V1.trim(&base.rotate_filled(degrees, 0.0));
-                        out.push(hash(&tilted).hash);
-                    }
+                if self == Profile::RobustV5 {
+                    // A hash filed under two parts is searched by the queries of both.
+                    let mut seen = std::collections::HashSet::new();
+                    out.retain(|entry| seen.insert(*entry));
+                } else {
+                    dedup_by_hash(&mut out);
                 }
                 out
             }
+            Profile::RobustV1 => v1_parts(image, false, false),
         }
     }
 
-    /// The hashes to compute for one upload, in groups of eight dihedral hashes (rotations
-    /// and flips, [`quell_pdq::Dihedral::ALL`] order): one group for the image; under
-    /// `pdq-robust-v1` a second for the trimmed image when trimming removed anything; under
-    /// `pdq-robust-v2` and v3 one or two for their trims, then four single sub-region hashes (see
-    /// [`Profile::split_upload_hashes`]).
+    /// The hashes to compute for one upload: [`Profile::upload_queries`] without the plan.
     pub fn upload_hashes(self, image: &LumaImage) -> Vec<Pdq> {
-        match self {
-            Profile::PlainV1 | Profile::RobustV3 | Profile::RobustV4 => {
-                self.upload_hashes_from_rows(image)
-            }
-            Profile::RobustV1 => {
-                let mut out = hash_dihedral(image).hashes.to_vec();
-                let trimmed = TrimRule::V1.trim(image);
-                if trimmed.width() != image.width() || trimmed.height() != image.height() {
-                    out.extend(hash_dihedral(&trimmed).hashes);
-                }
-                out
-            }
-            Profile::RobustV2 => {
-                let mut out = hash_dihedral(image).hashes.to_vec();
-                // Trims are decided on the full image (text on a caption bar blurs away in
-                // the small copy), then hashed from the small copy.
-                small_copy_uploads(image, &SmallCopy::of(image), &Recipe::V2, &mut out);
-                out
-            }
-        }
+        hashes_of(&self.upload_queries(image))
     }
 
     /// [`Profile::upload_hashes`] of any luminance source (decoded pixels): the same hashes.
-    /// `pdq-plain-v1` and `pdq-robust-v3` stream the source once and never hold the full image
-    /// (v3 builds its 512 px copy while the full-resolution pass reads the rows); v1 and v2
-    /// read it into memory first, since they trim the full image.
     pub fn upload_hashes_from_rows(self, image: &impl LumaRows) -> Vec<Pdq> {
+        hashes_of(&self.upload_queries_from_rows(image))
+    }
+
+    /// The searches one upload makes: each hash it computes, what made it, and the parts and
+    /// distance of its search ([`Profile::plan`]). In order: the image's 8 dihedral hashes
+    /// (rotations and flips, [`quell_pdq::Dihedral::ALL`] order; `pdq-robust-v5`: the
+    /// image's own hash only, its turned copies being registered); under `pdq-robust-v1` the
+    /// trimmed image's 8 when trimming removed anything; under v2–v5 those of each trim that
+    /// differs from the image and the trims before it, then the single hashes of the cuts
+    /// (each side's quarter left out).
+    pub fn upload_queries(self, image: &LumaImage) -> Vec<Query> {
         match self {
-            Profile::PlainV1 => hash_dihedral(image).hashes.to_vec(),
-            Profile::RobustV1 | Profile::RobustV2 => {
-                self.upload_hashes(&LumaImage::from_rows(image))
+            Profile::PlainV1 | Profile::RobustV3 | Profile::RobustV4 | Profile::RobustV5 => {
+                self.upload_queries_from_rows(image)
             }
-            Profile::RobustV3 | Profile::RobustV4 => {
-                let shrinking = ShrinkingRows::new(image, DECIDE_SIDE);
-                let mut out = hash_dihedral(&shrinking).hashes.to_vec();
-                let decide = shrinking.finish();
-                small_copy_uploads(
-                    &decide,
-                    &SmallCopy::shrunk(&decide),
-                    self.recipe(),
-                    &mut out,
-                );
-                out
+            Profile::RobustV1 => {
+                let mut out = Vec::new();
+                push_group(&mut out, image, true, UploadKind::Whole);
+                let trimmed = TrimRule::V1.trim(image);
+                if trimmed.width() != image.width() || trimmed.height() != image.height() {
+                    push_group(&mut out, &trimmed, true, UploadKind::Trim);
+                }
+                self.plan_all(out)
+            }
+            Profile::RobustV2 => {
+                let mut out = Vec::new();
+                push_group(&mut out, image, true, UploadKind::Whole);
+                // Trims are decided on the full image (text on a caption bar blurs away in
+                // the small copy), then hashed from the small copy.
+                small_copy_uploads(image, &SmallCopy::of(image), &Recipe::V2, &mut out);
+                self.plan_all(out)
             }
         }
     }
 
-    /// [`Profile::upload_hashes`] split into its groups of eight dihedral hashes and the
-    /// single hashes after them (`pdq-robust-v2`'s sub-regions, identity orientation only).
-    /// The match rule treats all alike.
-    pub fn split_upload_hashes(self, hashes: &[Pdq]) -> (Vec<[Pdq; 8]>, Vec<Pdq>) {
-        let groups = match self {
-            Profile::PlainV1 | Profile::RobustV1 => hashes.len() / 8,
-            // The full image's group, then up to two (v4: three) trimmed groups, then four
-            // sub-regions (v4: eight when the loose trim removed something), so never eight
-            // singles short of another group.
-            Profile::RobustV2 | Profile::RobustV3 | Profile::RobustV4 => {
-                hashes.len().saturating_sub(Side::ALL.len()) / 8
+    /// [`Profile::upload_queries`] of any luminance source (decoded pixels): the same
+    /// searches. `pdq-plain-v1` and v3–v5 stream the source once and never hold the full
+    /// image (v3 builds its 512 px copy while the full-resolution pass reads the rows); v1 and
+    /// v2 read it into memory first, since they trim the full image.
+    pub fn upload_queries_from_rows(self, image: &impl LumaRows) -> Vec<Query> {
+        match self {
+            Profile::PlainV1 => {
+                let mut out = Vec::new();
+                push_group(&mut out, image, true, UploadKind::Whole);
+                self.plan_all(out)
             }
-        };
-        let (g, singles) = hashes.split_at(groups * 8);
-        (
-            g.chunks_exact(8)
-                .map(|c| c.try_into().expect("chunks of 8"))
-                .collect(),
-            singles.to_vec(),
-        )
+            Profile::RobustV1 | Profile::RobustV2 => {
+                self.upload_queries(&LumaImage::from_rows(image))
+            }
+            Profile::RobustV3 | Profile::RobustV4 | Profile::RobustV5 => {
+                let recipe = self.recipe();
+                let shrinking = ShrinkingRows::new(image, DECIDE_SIDE);
+                let mut out = Vec::new();
+                push_group(&mut out, &shrinking, recipe.turn_uploads, UploadKind::Whole);
+                let decide = shrinking.finish();
+                small_copy_uploads(&decide, &SmallCopy::shrunk(&decide), recipe, &mut out);
+                self.plan_all(out)
+            }
+        }
+    }
+
+    fn plan_all(self, hashes: Vec<(UploadKind, Pdq)>) -> Vec<Query> {
+        hashes
+            .into_iter()
+            .map(|(kind, hash)| Query {
+                hash,
+                kind,
+                searches: self.plan(kind),
+            })
+            .collect()
     }
 
     /// The smallest distance between any upload hash and any registered hash of one image:
@@ -242,6 +250,155 @@ impl Profile {
             .flat_map(|u| registered.iter().map(move |r| u.distance(r)))
             .min()
             .unwrap_or(Distance::new(256))
+    }
+}
+
+/// The part of an image's registered hashes a hash is filed under: what kind of copy of the
+/// image it stands for. `pdq-robust-v5` searches each upload hash only in the parts what made
+/// it can lead back to, each at its own distance ([`Profile::plan`]): the upload's cuts only
+/// among the image's cuts, and the many variants of an image at a narrower distance than its
+/// few whole-image hashes. A hash may be filed under more than one part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Part {
+    /// The image as submitted and its own trims: what an upload that keeps the whole picture
+    /// (re-encoded, resized, recoloured, blurred, turned, flipped, framed and trimmed back)
+    /// comes back to.
+    Whole,
+    /// Crops, tilts, and trims of the image inside simulated borders and canvases.
+    Variant,
+    /// The image and its loose trim without a quarter of one side, compared with an upload's
+    /// own cuts (a corner logo left out); under `pdq-robust-v5` also the one-side crops (an
+    /// upload's cut on the side of a caption bar no trim took off).
+    Cut,
+}
+
+impl Part {
+    /// Every part.
+    pub const ALL: [Part; 3] = [Part::Whole, Part::Variant, Part::Cut];
+
+    /// The part's name in index files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::Whole => "whole",
+            Part::Variant => "variant",
+            Part::Cut => "cut",
+        }
+    }
+
+    /// Looks a part up by its name.
+    pub fn from_name(name: &str) -> Option<Part> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// Which of an upload's computations made an upload hash ([`Profile::upload_hashes`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UploadKind {
+    /// The upload as it is, in its own orientation.
+    Whole,
+    /// The upload turned by a multiple of 90° or flipped (the other seven dihedral hashes).
+    WholeTurned,
+    /// A trim of the upload, in its own orientation.
+    Trim,
+    /// A trim of the upload, turned or flipped.
+    TrimTurned,
+    /// A trim (or the whole upload) without a quarter of one side.
+    Cut,
+}
+
+impl UploadKind {
+    /// Every kind.
+    pub const ALL: [UploadKind; 5] = [
+        UploadKind::Whole,
+        UploadKind::WholeTurned,
+        UploadKind::Trim,
+        UploadKind::TrimTurned,
+        UploadKind::Cut,
+    ];
+}
+
+/// What an upload does with one of its hashes: the registered parts it searches, each at its
+/// own distance (inclusive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Query {
+    /// The upload hash.
+    pub hash: Pdq,
+    /// What made it.
+    pub kind: UploadKind,
+    /// Each part of the registered hashes it is compared with, and the largest distance a
+    /// pair with a hash of that part may have.
+    pub searches: &'static [(Part, Distance)],
+}
+
+impl Query {
+    /// The distance this query searches `part` at, if it searches it.
+    pub fn within(&self, part: Part) -> Option<Distance> {
+        self.searches
+            .iter()
+            .find(|(p, _)| *p == part)
+            .map(|&(_, d)| d)
+    }
+}
+
+/// Every part at one distance: the plan of the profiles that do not search parts apart.
+const fn everywhere(d: u32) -> [(Part, Distance); 3] {
+    let d = Distance::new(d);
+    [(Part::Whole, d), (Part::Variant, d), (Part::Cut, d)]
+}
+const EVERYWHERE_31: [(Part, Distance); 3] = everywhere(31);
+const EVERYWHERE_40: [(Part, Distance); 3] = everywhere(40);
+const EVERYWHERE_48: [(Part, Distance); 3] = everywhere(48);
+
+/// `pdq-robust-v5`'s search plan (see [`Profile::plan`]): the whole upload and its trims
+/// against the image's own hashes and their turned copies at 44, against its variants at 36;
+/// the upload's cuts against the image's cuts at 31. Chosen on the tuning corpus with
+/// `examples/search_plan.rs` (BENCHMARKS.md): widening the whole part, about 20 hashes an
+/// image, buys more recall per unit of index work than widening the 70-odd variants.
+const V5_MAIN: [(Part, Distance); 2] = [
+    (Part::Whole, Distance::new(44)),
+    (Part::Variant, Distance::new(36)),
+];
+/// See [`V5_MAIN`].
+const V5_CUTS: [(Part, Distance); 1] = [(Part::Cut, Distance::new(31))];
+
+impl Profile {
+    /// Whether the profile searches an upload hash in some parts of the registered hashes
+    /// only (so an index has to record each hash's part).
+    pub fn searches_by_part(self) -> bool {
+        self == Profile::RobustV5
+    }
+
+    /// The parts an upload hash of this kind is searched in, each at its distance. Every
+    /// profile but `pdq-robust-v5` searches all parts at [`Profile::search_distance`].
+    pub fn plan(self, kind: UploadKind) -> &'static [(Part, Distance)] {
+        match (self, kind) {
+            (Profile::PlainV1, _) => &EVERYWHERE_31,
+            (Profile::RobustV1 | Profile::RobustV2, _) => &EVERYWHERE_40,
+            (Profile::RobustV3 | Profile::RobustV4, _) => &EVERYWHERE_48,
+            (Profile::RobustV5, UploadKind::Cut) => &V5_CUTS,
+            // (v5 turns no upload hash: its turned copies are registered.)
+            (Profile::RobustV5, _) => &V5_MAIN,
+        }
+    }
+
+    /// The match rule over every pair of `queries` × `registered` the queries search
+    /// ([`Profile::upload_queries`], [`Profile::match_rule`]): the evaluation's exhaustive
+    /// search in place of an index.
+    pub fn match_queries(self, queries: &[Query], registered: &[(Part, Pdq)]) -> Option<Distance> {
+        let pairs: Vec<HashPair> = queries
+            .iter()
+            .flat_map(|q| {
+                registered.iter().filter_map(move |&(part, r)| {
+                    let distance = q.hash.distance(&r);
+                    (distance <= q.within(part)?).then_some(HashPair {
+                        upload: q.hash,
+                        registered: r,
+                        distance,
+                    })
+                })
+            })
+            .collect();
+        self.match_rule(&pairs)
     }
 }
 
@@ -262,7 +419,7 @@ impl Profile {
     /// also matches an image when two pairs, distinct on both sides, are each within it.
     pub fn second_threshold(self) -> Option<Distance> {
         match self {
-            Profile::PlainV1 | Profile::RobustV1 | Profile::RobustV2 => None,
+            Profile::PlainV1 | Profile::RobustV1 | Profile::RobustV2 | Profile::RobustV5 => None,
             Profile::RobustV3 | Profile::RobustV4 => Some(Distance::new(V3_SECOND_THRESHOLD)),
         }
     }
@@ -311,22 +468,14 @@ impl Profile {
         None
     }
 
-    /// [`Profile::match_rule`] over every pair of `upload` × `registered` (the evaluation's
-    /// exhaustive search in place of an index).
-    pub fn match_distance(self, upload: &[Pdq], registered: &[Pdq]) -> Option<Distance> {
-        let within = self.search_distance();
-        let pairs: Vec<HashPair> = upload
-            .iter()
-            .flat_map(|&u| {
-                registered.iter().map(move |&r| HashPair {
-                    upload: u,
-                    registered: r,
-                    distance: u.distance(&r),
-                })
-            })
-            .filter(|p| p.distance <= within)
-            .collect();
-        self.match_rule(&pairs)
+    /// [`Profile::match_queries`] of an upload ([`Profile::upload_queries`]) against one
+    /// image's registered hashes ([`Profile::submission_parts`]).
+    pub fn match_distance(
+        self,
+        upload: &LumaImage,
+        registered: &[(Part, Pdq)],
+    ) -> Option<Distance> {
+        self.match_queries(&self.upload_queries(upload), registered)
     }
 
     /// The evidence for a second-stage rule: the smallest `t` such that two *disjoint* pairs
@@ -408,6 +557,19 @@ struct Recipe {
     /// At submission, also register the tilts and crops other tools make (see
     /// [`tool_variants`]).
     tool_variants: bool,
+    /// At upload, hash each trim (and the image) in all 8 orientations; off, in its own only,
+    /// and the turned copies are registered instead (`register_turned`).
+    turn_uploads: bool,
+    /// At submission, register the 8 dihedral hashes of every [`Part::Whole`] hash: an upload
+    /// turned by 90° or flipped then matches with its own hash, one search instead of eight.
+    register_turned: bool,
+    /// A trim of smooth backgrounds (a desktop's gradient wallpaper), applied after the
+    /// level-based rules on both sides, its cuts hashed at upload like the loose trim's.
+    smooth: Option<SmoothTrim>,
+    /// At submission, file the one-side crops under [`Part::Cut`] as well as
+    /// [`Part::Variant`]: a caption bar that no trim takes off leaves the upload's cut on that
+    /// side equal to the image without a strip of that side.
+    side_cuts: bool,
 }
 
 impl Recipe {
@@ -417,6 +579,10 @@ impl Recipe {
         canvas: None,
         whole_cuts: false,
         tool_variants: false,
+        turn_uploads: true,
+        register_turned: false,
+        smooth: None,
+        side_cuts: false,
     };
     const V3: Recipe = Recipe {
         strict: &[TrimRule::V3_STRICT],
@@ -424,6 +590,10 @@ impl Recipe {
         canvas: V3_CANVAS,
         whole_cuts: false,
         tool_variants: false,
+        turn_uploads: true,
+        register_turned: false,
+        smooth: None,
+        side_cuts: false,
     };
     const V4: Recipe = Recipe {
         strict: &[TrimRule::V3_STRICT, TrimRule::TIGHT],
@@ -431,6 +601,19 @@ impl Recipe {
         canvas: V3_CANVAS,
         whole_cuts: true,
         tool_variants: true,
+        turn_uploads: true,
+        register_turned: false,
+        smooth: None,
+        side_cuts: false,
+    };
+    /// v4's, with the turned copies of the image and its trims registered instead of
+    /// computed per upload.
+    const V5: Recipe = Recipe {
+        turn_uploads: false,
+        register_turned: true,
+        smooth: Some(SmoothTrim::V5),
+        side_cuts: true,
+        ..Recipe::V4
     };
 }
 /// Share of one side `pdq-robust-v2` cuts away to leave a corner logo or watermark out.
@@ -491,33 +674,120 @@ impl SmallCopy {
     }
 }
 
-/// The upload hashes `pdq-robust-v2`, v3 and v4 add to the full image's dihedral group: trims
-/// decided on `image` (the full image for v2, the 512 px copy for v3 and v4) and hashed from
-/// `small`, its 256 px copy: the dihedral group of the `V2` trim if it removed anything and of
-/// each of the recipe's stricter trims that differs from the whole image and from the trims
-/// before it, then the `V2`-trimmed part without a quarter of each side (and, with
-/// `whole_cuts`, the whole image without a quarter of each side when the two differ).
-fn small_copy_uploads(image: &LumaImage, small: &SmallCopy, recipe: &Recipe, out: &mut Vec<Pdq>) {
+/// `pdq-robust-v1`'s hashes: crops and tilts of the image as submitted and, when trimming
+/// removed something (a border, or a flat sky the trim took for one), of the trimmed image
+/// too: an upload cropped inside that flat area is no longer trimmed. With `turned`, each
+/// base's own hash comes in all 8 orientations; with `side_cuts`, each one-side crop is filed
+/// under [`Part::Cut`] too (an upload whose caption bar stays on, cut on that side, is that
+/// crop).
+fn v1_parts(image: &LumaImage, turned: bool, side_cuts: bool) -> Vec<(Part, Pdq)> {
+    let trimmed = TrimRule::V1.trim(image);
+    let mut bases = vec![image];
+    if trimmed.width() != image.width() || trimmed.height() != image.height() {
+        bases.push(&trimmed);
+    }
+    let mut out = Vec::new();
+    for base in bases {
+        push_whole(&mut out, base, turned);
+        for f in CENTRE_CROPS {
+            out.push((Part::Variant, hash(&base.centre_crop(f)).hash));
+        }
+        for side in Side::ALL {
+            let h = hash(&base.side_crop(side, SIDE_CROP)).hash;
+            out.push((Part::Variant, h));
+            if side_cuts {
+                out.push((Part::Cut, h));
+            }
+        }
+        for degrees in TILTS {
+            let tilted = TrimRule::V1.trim(&base.rotate_filled(degrees, 0.0));
+            out.push((Part::Variant, hash(&tilted).hash));
+        }
+    }
+    out
+}
+
+/// A [`Part::Whole`] hash of `image` and, if `turned`, its 7 turned and flipped hashes.
+fn push_whole(out: &mut Vec<(Part, Pdq)>, image: &LumaImage, turned: bool) {
+    if turned {
+        out.extend(hash_dihedral(image).hashes.map(|h| (Part::Whole, h)));
+    } else {
+        out.push((Part::Whole, hash(image).hash));
+    }
+}
+
+/// The upload hashes `pdq-robust-v2`–v5 add to the full image's: trims decided on `image`
+/// (the full image for v2, the 512 px copy for v3–v5) and hashed from `small`, its 256 px
+/// copy: the hashes of the `V2` trim if it removed anything and of each of the recipe's
+/// stricter trims that differs from the whole image and from the trims before it (all 8
+/// dihedral hashes of each, or with `turn_uploads` off its own only), then the `V2`-trimmed
+/// part without a quarter of each side (and, with `whole_cuts`, the whole image without a
+/// quarter of each side when the two differ).
+fn small_copy_uploads(
+    image: &LumaImage,
+    small: &SmallCopy,
+    recipe: &Recipe,
+    out: &mut Vec<(UploadKind, Pdq)>,
+) {
     let loose = TrimRule::V2.inner_rect(image);
     let whole = SmallCopy::whole(image);
+    let smooth = recipe.smooth.map(|t| t.inner_rect(image));
     let mut hashed = vec![whole];
-    let rects = std::iter::once(loose).chain(recipe.strict.iter().map(|r| r.inner_rect(image)));
+    let rects = std::iter::once(loose)
+        .chain(recipe.strict.iter().map(|r| r.inner_rect(image)))
+        .chain(smooth);
     for rect in rects {
         if !hashed.contains(&rect) {
             hashed.push(rect);
-            out.extend(hash_dihedral(&small.crop(rect)).hashes);
+            push_group(
+                out,
+                &small.crop(rect),
+                recipe.turn_uploads,
+                UploadKind::Trim,
+            );
         }
     }
     let mut bases = vec![loose];
     if recipe.whole_cuts && loose != whole {
         bases.push(whole);
     }
+    if let Some(smooth) = smooth
+        && !bases.contains(&smooth)
+        && smooth != whole
+    {
+        bases.push(smooth);
+    }
     for rect in bases {
         let base = small.crop(rect);
         for side in Side::ALL {
-            out.push(hash(&base.side_crop(side, LOGO_CUT)).hash);
+            out.push((UploadKind::Cut, hash(&base.side_crop(side, LOGO_CUT)).hash));
         }
     }
+}
+
+/// The hash of `image` as `kind` and, if `turned`, its 7 turned and flipped hashes after it
+/// as the turned kind ([`quell_pdq::Dihedral::ALL`] order).
+fn push_group(
+    out: &mut Vec<(UploadKind, Pdq)>,
+    image: &impl LumaRows,
+    turned: bool,
+    kind: UploadKind,
+) {
+    if !turned {
+        out.push((kind, hash(image).hash));
+        return;
+    }
+    let turned_kind = match kind {
+        UploadKind::Whole => UploadKind::WholeTurned,
+        _ => UploadKind::TrimTurned,
+    };
+    let group = hash_dihedral(image).hashes;
+    out.push((kind, group[0]));
+    out.extend(group[1..].iter().map(|&h| (turned_kind, h)));
+}
+
+fn hashes_of(queries: &[Query]) -> Vec<Pdq> {
+    queries.iter().map(|q| q.hash).collect()
 }
 
 /// The hashes `pdq-robust-v2`, v3 and v4 register beyond v1's, all from `small`, the 256 px
@@ -527,7 +797,7 @@ fn small_copy_uploads(image: &LumaImage, small: &SmallCopy, recipe: &Recipe, out
 /// without it); and the image inside borders `recipe.pad` pixels wide of a few levels (and the
 /// recipe's wide canvas), trimmed again by every rule (when a border's colour matches the
 /// image's own edge, trimming eats into the image; the same happens here).
-fn small_copy_extras(image: &LumaImage, small: &SmallCopy, recipe: &Recipe) -> Vec<Pdq> {
+fn small_copy_extras(image: &LumaImage, small: &SmallCopy, recipe: &Recipe) -> Vec<(Part, Pdq)> {
     let thickness = recipe.pad;
     let whole = SmallCopy::whole(image);
     let loose = TrimRule::V2.inner_rect(image);
@@ -535,7 +805,7 @@ fn small_copy_extras(image: &LumaImage, small: &SmallCopy, recipe: &Recipe) -> V
     for rect in [whole, loose] {
         let base = small.crop(rect);
         for side in Side::ALL {
-            out.push(hash(&base.side_crop(side, LOGO_CUT)).hash);
+            out.push((Part::Cut, hash(&base.side_crop(side, LOGO_CUT)).hash));
         }
     }
     let mut levels: Vec<f32> = BORDER_LEVELS.to_vec();
@@ -545,8 +815,15 @@ fn small_copy_extras(image: &LumaImage, small: &SmallCopy, recipe: &Recipe) -> V
     let pillarbox: &[Side] = &[Side::Left, Side::Right];
     // v1's hashes already cover the whole image and its v1 trim.
     let mut seen = vec![whole, TrimRule::V1.inner_rect(image)];
-    let mut rects = vec![loose];
-    rects.extend(recipe.strict.iter().map(|r| r.inner_rect(image)));
+    // The image's own trims, then (below) its trims inside simulated borders.
+    let mut rects = vec![(Part::Whole, loose)];
+    rects.extend(
+        recipe
+            .strict
+            .iter()
+            .map(|r| (Part::Whole, r.inner_rect(image))),
+    );
+    rects.extend(recipe.smooth.map(|t| (Part::Whole, t.inner_rect(image))));
     // Thin borders on all sides, top and bottom, left and right; and, for v3, a wide canvas on
     // all sides (a screenshot: the canvas beside the photograph is in every line the trim
     // judges at the photograph's top and bottom, so it eats more of a dark edge than a thin
@@ -572,24 +849,35 @@ fn small_copy_extras(image: &LumaImage, small: &SmallCopy, recipe: &Recipe) -> V
                 let x1 = (rect.x + rect.width).min(padded.width() - pad(Side::Right));
                 let y1 = (rect.y + rect.height).min(padded.height() - pad(Side::Bottom));
                 if x1 > x0 && y1 > y0 {
-                    rects.push(Rect {
-                        x: x0 - pad(Side::Left),
-                        y: y0 - pad(Side::Top),
-                        width: x1 - x0,
-                        height: y1 - y0,
-                    });
+                    rects.push((
+                        Part::Variant,
+                        Rect {
+                            x: x0 - pad(Side::Left),
+                            y: y0 - pad(Side::Top),
+                            width: x1 - x0,
+                            height: y1 - y0,
+                        },
+                    ));
                 }
             }
         }
     }
-    for rect in rects {
+    for (part, rect) in rects {
         if !seen.contains(&rect) {
             seen.push(rect);
-            out.push(hash(&small.crop(rect)).hash);
+            let cut = small.crop(rect);
+            match part {
+                Part::Whole => push_whole(&mut out, &cut, recipe.register_turned),
+                _ => out.push((part, hash(&cut).hash)),
+            }
         }
     }
     if recipe.tool_variants {
-        out.extend(tool_variants(image, &small.small));
+        out.extend(
+            tool_variants(image, &small.small)
+                .into_iter()
+                .map(|h| (Part::Variant, h)),
+        );
     }
     out
 }
@@ -643,9 +931,10 @@ fn edge_levels(image: &LumaImage) -> Vec<f32> {
     .collect()
 }
 
-fn dedup(hashes: &mut Vec<Pdq>) {
+/// Keeps the first entry of each hash, whatever its part (the profiles that search all parts).
+fn dedup_by_hash(hashes: &mut Vec<(Part, Pdq)>) {
     let mut seen = std::collections::HashSet::new();
-    hashes.retain(|h| seen.insert(*h));
+    hashes.retain(|(_, h)| seen.insert(*h));
 }
 
 impl std::fmt::Display for Profile {

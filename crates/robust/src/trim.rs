@@ -29,6 +29,9 @@ pub struct TrimRule {
     /// How far in (a share of the dimension) a run may *start*, when the edge line itself is
     /// not uniform: a status bar's first rows carrying JPEG ringing from its text. 0 for none.
     pub start_within: f32,
+    /// Share of a line's pixels at one level that makes it uniform: what a run starts at (and
+    /// a jump lands on). [`TrimRule::UNIFORM`] for every rule but [`SmoothTrim`]'s.
+    pub uniform: f32,
 }
 
 impl TrimRule {
@@ -39,6 +42,7 @@ impl TrimRule {
         max_trim: 0.8,
         bridge: 0.0,
         start_within: 0.0,
+        uniform: TrimRule::UNIFORM,
     };
 
     /// `pdq-robust-v2`'s main rule: [`TrimRule::V1`] that also jumps over up to 4% of the
@@ -57,6 +61,7 @@ impl TrimRule {
         max_trim: 0.8,
         bridge: 0.0,
         start_within: 0.0,
+        uniform: TrimRule::UNIFORM,
     };
 
     /// `pdq-robust-v3`'s strict rule: [`TrimRule::STRICT`] that may jump 4% of the dimension
@@ -83,7 +88,7 @@ impl TrimRule {
 
     /// The rectangle left after peeling border lines off all four edges.
     ///
-    /// A run of border lines starts at a *uniform* line (at least [`TrimRule::UNIFORM`] of its
+    /// A run of border lines starts at a *uniform* line (at least [`TrimRule::uniform`] of its
     /// pixels at one level, ±tolerance) and goes on while lines are dominated by that same
     /// level, so text on a caption bar comes off with the bar, while a photograph's edge must
     /// be truly flat to lose anything. Edges are peeled in turn until none moves, so a caption
@@ -92,8 +97,7 @@ impl TrimRule {
     pub fn inner_rect(&self, image: &LumaImage) -> Rect {
         let (w, h) = (image.width(), image.height());
         let (mut top, mut bottom, mut left, mut right) = (0, h, 0, w);
-        let min_w = ((w as f32 * (1.0 - self.max_trim)).ceil() as usize).max(1);
-        let min_h = ((h as f32 * (1.0 - self.max_trim)).ceil() as usize).max(1);
+        let (min_w, min_h) = least_kept(image, self.max_trim);
         let (gap_w, gap_h) = (
             (w as f32 * self.bridge) as usize,
             (h as f32 * self.bridge) as usize,
@@ -126,15 +130,11 @@ impl TrimRule {
                 break;
             }
         }
-        Rect {
-            x: left,
-            y: top,
-            width: right - left,
-            height: bottom - top,
-        }
+        between(top, bottom, left, right)
     }
 
-    /// Share of a line that must sit at one level for the line to start a border run.
+    /// Share of a line that must sit at one level for the line to start a border run, in
+    /// every rule but [`SmoothTrim`]'s.
     pub const UNIFORM: f32 = 0.97;
 
     /// Advances `edge` (a top or left index) while lines are border lines, up to `limit`,
@@ -199,7 +199,7 @@ impl TrimRule {
             Some(_) => self.uniform_at(hist, *level),
             None => {
                 let (l, share) = hist.peak(self.tolerance);
-                let starts = share >= Self::UNIFORM;
+                let starts = share >= self.uniform;
                 if starts {
                     *level = Some(l);
                 }
@@ -208,9 +208,9 @@ impl TrimRule {
         }
     }
 
-    /// Whether a line is uniform ([`TrimRule::UNIFORM`]) at the current run's level.
+    /// Whether a line is uniform ([`TrimRule::uniform`]) at the current run's level.
     fn uniform_at(&self, hist: &Histogram, level: Option<usize>) -> bool {
-        level.is_some_and(|l| hist.share_near(l, self.tolerance) >= Self::UNIFORM)
+        level.is_some_and(|l| hist.share_near(l, self.tolerance) >= self.uniform)
     }
 
     /// Whether a line continues the current border run (at `level`) or starts a new one.
@@ -221,7 +221,7 @@ impl TrimRule {
             return true;
         }
         let (l, share) = hist.peak(self.tolerance);
-        if share >= Self::UNIFORM {
+        if share >= self.uniform {
             *level = Some(l);
             return true;
         }
@@ -300,5 +300,133 @@ impl Histogram {
             }
         }
         (at + span / 2, best as f32 / self.n.max(1) as f32)
+    }
+}
+
+/// Trimming a background that is smooth but not flat: a desktop's gradient wallpaper around a
+/// window, whose rows and columns each change level slowly along their length, so that no
+/// level dominates a column of it and [`TrimRule`] keeps it all.
+///
+/// A line is a border line when at least `share` of the steps between neighbouring pixels
+/// along it are at most `step` grey levels: a gradient, a flat bar with a few icons, or a
+/// window's one-pixel outline (two steps) passes, a photograph's textured edge does not.
+/// Edges are peeled in turn until none moves, each line judged over the span still kept, as
+/// [`TrimRule::inner_rect`] does. A window's title bar (a flat bar with text) stops it, so
+/// after the smooth lines a level rule (`then`) peels what is left, and the two alternate
+/// until neither moves.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SmoothTrim {
+    /// Largest step between neighbouring pixels that counts as smooth (0–255 scale).
+    pub step: f32,
+    /// Share of a line's steps that must be smooth.
+    pub share: f32,
+    /// Most of each dimension that may be trimmed away in total.
+    pub max_trim: f32,
+    /// The level rule run on what the smooth lines leave.
+    pub then: TrimRule,
+}
+
+impl SmoothTrim {
+    /// `pdq-robust-v5`'s: steps of at most 4 levels (a gradient, and a codec's noise on it)
+    /// in 97% of a line, then [`TrimRule::V2`] starting a run at a line 90% at one level, up to
+    /// 4% in: the smooth lines take a title bar's flat rows above its text, so what is left
+    /// starts with text (blended into the bar's level by a downscale, or not).
+    pub const V5: SmoothTrim = SmoothTrim {
+        step: 4.0,
+        share: 0.97,
+        max_trim: 0.8,
+        then: TrimRule {
+            uniform: 0.9,
+            start_within: 0.04,
+            ..TrimRule::V2
+        },
+    };
+
+    /// The rectangle left after peeling smooth lines, then `then`'s border lines, off all
+    /// four edges, in turn until neither moves.
+    pub fn inner_rect(&self, image: &LumaImage) -> Rect {
+        // The bound holds for the whole alternation, not for each step.
+        let (min_w, min_h) = least_kept(image, self.max_trim);
+        let within = |r: Rect| r.width >= min_w && r.height >= min_h;
+        let mut rect = self.smooth_rect(image);
+        if !within(rect) {
+            return between(0, image.height(), 0, image.width());
+        }
+        for _ in 0..4 {
+            let inner = offset(rect, self.then.inner_rect(&image.crop(rect)));
+            let next = offset(inner, self.smooth_rect(&image.crop(inner)));
+            if next == rect || !within(next) {
+                break;
+            }
+            rect = next;
+        }
+        rect
+    }
+
+    /// The rectangle left after peeling smooth lines off all four edges.
+    fn smooth_rect(&self, image: &LumaImage) -> Rect {
+        let (w, h) = (image.width(), image.height());
+        let (mut top, mut bottom, mut left, mut right) = (0, h, 0, w);
+        let (min_w, min_h) = least_kept(image, self.max_trim);
+        let row_smooth = |y: usize, l: usize, r: usize| {
+            let row = &image.row(y)[l..r];
+            self.smooth(row.windows(2).map(|p| (p[0], p[1])))
+        };
+        let column_smooth = |x: usize, t: usize, b: usize| {
+            self.smooth((t + 1..b).map(|y| (image.get(x, y - 1), image.get(x, y))))
+        };
+        loop {
+            let before = (top, bottom, left, right);
+            while top + min_h < bottom && row_smooth(top, left, right) {
+                top += 1;
+            }
+            while bottom > top + min_h && row_smooth(bottom - 1, left, right) {
+                bottom -= 1;
+            }
+            while left + min_w < right && column_smooth(left, top, bottom) {
+                left += 1;
+            }
+            while right > left + min_w && column_smooth(right - 1, top, bottom) {
+                right -= 1;
+            }
+            if (top, bottom, left, right) == before {
+                break;
+            }
+        }
+        between(top, bottom, left, right)
+    }
+
+    fn smooth(&self, steps: impl Iterator<Item = (f32, f32)>) -> bool {
+        let (mut small, mut n) = (0u32, 0u32);
+        for (a, b) in steps {
+            small += u32::from((a - b).abs() <= self.step);
+            n += 1;
+        }
+        n > 0 && small as f32 >= self.share * n as f32
+    }
+}
+
+/// `inner`, a rectangle of the crop `outer`, in the coordinates `outer` is in.
+fn offset(outer: Rect, inner: Rect) -> Rect {
+    Rect {
+        x: outer.x + inner.x,
+        y: outer.y + inner.y,
+        ..inner
+    }
+}
+
+/// The least width and height a trim may keep of `image` when it may remove `max_trim` of each.
+fn least_kept(image: &LumaImage, max_trim: f32) -> (usize, usize) {
+    let keep = |len: usize| ((len as f32 * (1.0 - max_trim)).ceil() as usize).max(1);
+    (keep(image.width()), keep(image.height()))
+}
+
+/// The rectangle between rows `top..bottom` and columns `left..right`.
+fn between(top: usize, bottom: usize, left: usize, right: usize) -> Rect {
+    Rect {
+        x: left,
+        y: top,
+        width: right - left,
+        height: bottom - top,
     }
 }

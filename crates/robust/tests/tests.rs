@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use image::{Rgb, RgbImage};
 use quell_pdq::LumaRows;
+use quell_robust::UploadKind::{Cut, Trim, TrimTurned, Whole, WholeTurned};
 use quell_robust::transform::{self, Family, SplitMix64};
-use quell_robust::{LumaImage, Profile, Rect, ShrinkingRows, Side, TrimRule};
+use quell_robust::{LumaImage, Profile, Query, Rect, ShrinkingRows, Side, TrimRule, UploadKind};
 
 fn vectors() -> PathBuf {
     std::env::var_os("QUELL_VECTORS")
@@ -179,6 +180,7 @@ fn the_robust_profile_matches_framed_captioned_and_screenshotted_copies() {
         Profile::RobustV2,
         Profile::RobustV3,
         Profile::RobustV4,
+        Profile::RobustV5,
     ] {
         framed_copies_match(&original, robust);
     }
@@ -186,8 +188,8 @@ fn the_robust_profile_matches_framed_captioned_and_screenshotted_copies() {
 
 fn framed_copies_match(original: &RgbImage, robust: Profile) {
     let original = original.clone();
-    let registered = robust.submission_hashes(&LumaImage::from_rgb(&original));
-    let plain_registered = Profile::PlainV1.submission_hashes(&LumaImage::from_rgb(&original));
+    let registered = robust.submission_parts(&LumaImage::from_rgb(&original));
+    let plain_registered = Profile::PlainV1.submission_parts(&LumaImage::from_rgb(&original));
     let mut rng = SplitMix64::new(1, 2, 3);
     for (what, variant) in [
         (
@@ -208,13 +210,10 @@ fn framed_copies_match(original: &RgbImage, robust: Profile) {
         ),
     ] {
         let luma = LumaImage::from_rgb(&variant);
-        let d = Profile::distance(&robust.upload_hashes(&luma), &registered);
-        assert!(d <= robust.threshold(), "{robust} {what}: {d}");
-        let plain = Profile::distance(&Profile::PlainV1.upload_hashes(&luma), &plain_registered);
-        assert!(
-            plain > Profile::PlainV1.threshold(),
-            "{what}: plain PDQ already matches ({plain})"
-        );
+        let d = robust.match_distance(&luma, &registered);
+        assert!(d.is_some(), "{robust} {what}");
+        let plain = Profile::PlainV1.match_distance(&luma, &plain_registered);
+        assert_eq!(plain, None, "{what}: plain PDQ already matches");
     }
 }
 
@@ -235,17 +234,22 @@ fn distinct_vector_images_do_not_match_under_the_robust_profile() {
         Profile::RobustV2,
         Profile::RobustV3,
         Profile::RobustV4,
+        Profile::RobustV5,
     ] {
         for (i, a) in lumas.iter().enumerate() {
-            let registered = p.submission_hashes(a);
+            let registered = p.submission_parts(a);
             for (j, b) in lumas.iter().enumerate() {
                 if i != j {
-                    let d = Profile::distance(&p.upload_hashes(b), &registered);
-                    assert!(d > p.threshold(), "{p}: {} vs {}: {d}", files[j], files[i]);
+                    let d = p.match_distance(b, &registered);
+                    assert_eq!(d, None, "{p}: {} vs {}", files[j], files[i]);
                 }
             }
         }
     }
+}
+
+fn kinds(queries: &[Query]) -> Vec<UploadKind> {
+    queries.iter().map(|q| q.kind).collect()
 }
 
 /// The vector photographs the trimming and v2 tests run on.
@@ -337,9 +341,12 @@ fn v2_hashes_are_deterministic_and_differ_from_v1_only_by_additions() {
         assert!(v1.iter().all(|h| a.contains(h)), "{path}");
         // v2's upload starts with the full image's 8 dihedral hashes, and ends with the
         // four sub-region hashes.
-        let (groups, singles) = Profile::RobustV2.split_upload_hashes(&up);
-        assert_eq!(groups[0], quell_pdq::hash_dihedral(&luma).hashes, "{path}");
-        assert_eq!(singles.len(), 4, "{path}");
+        let queries = Profile::RobustV2.upload_queries(&luma);
+        assert_eq!(up[..8], quell_pdq::hash_dihedral(&luma).hashes, "{path}");
+        assert_eq!(kinds(&queries)[..2], [Whole, WholeTurned], "{path}");
+        let cuts = queries.iter().filter(|q| q.kind == Cut).count();
+        assert_eq!(cuts, 4, "{path}");
+        assert!(queries[queries.len() - 4..].iter().all(|q| q.kind == Cut));
     }
 }
 
@@ -564,20 +571,25 @@ fn trims_decided_on_the_512_pixel_copy_agree_with_the_full_image() {
 }
 
 #[test]
-fn v3_and_v4_hashes_are_deterministic_and_the_same_from_pixels_or_luminance() {
-    for profile in [Profile::RobustV3, Profile::RobustV4] {
+fn v3_to_v5_hashes_are_deterministic_and_the_same_from_pixels_or_luminance() {
+    for profile in [Profile::RobustV3, Profile::RobustV4, Profile::RobustV5] {
         for path in PHOTOS.iter().take(3) {
             let photo = vector(path);
             let luma = LumaImage::from_rgb(&photo);
             let a = profile.submission_hashes(&luma);
             assert_eq!(a, profile.submission_hashes(&luma), "{path}");
-            // v3 and v4 register everything v1 does, so they never lose a v1 match; v4
-            // registers everything v3 does.
+            // v3–v5 register everything v1 does, so they never lose a v1 match; v4
+            // registers everything v3 does, v5 everything v4 does.
             let v1 = Profile::RobustV1.submission_hashes(&luma);
             assert!(v1.iter().all(|h| a.contains(h)), "{path}");
-            if profile == Profile::RobustV4 {
-                let v3 = Profile::RobustV3.submission_hashes(&luma);
-                assert!(v3.iter().all(|h| a.contains(h)), "{path}");
+            let before = match profile {
+                Profile::RobustV4 => Some(Profile::RobustV3),
+                Profile::RobustV5 => Some(Profile::RobustV4),
+                _ => None,
+            };
+            if let Some(before) = before {
+                let earlier = before.submission_hashes(&luma);
+                assert!(earlier.iter().all(|h| a.contains(h)), "{path} {profile}");
             }
             let framed = transform::border(&photo, 0.1, Rgb([255, 255, 255]));
             for image in [&photo, &framed] {
@@ -592,11 +604,24 @@ fn v3_and_v4_hashes_are_deterministic_and_the_same_from_pixels_or_luminance() {
                 ));
                 assert_eq!(up, streamed, "{path}");
                 assert_eq!(up, profile.upload_hashes(&luma), "{path}");
-                // The full image's dihedral group is plain PDQ's, then trimmed groups, then
-                // the four sub-regions of the loose trim (v4: and of the whole image, when
-                // the two differ).
-                let (groups, singles) = profile.split_upload_hashes(&up);
-                assert_eq!(groups[0], quell_pdq::hash_dihedral(&luma).hashes, "{path}");
+                // The full image's dihedral group is plain PDQ's (v5: its first hash), then
+                // the trims' groups (v5: hashes), then the four sub-regions of the loose trim
+                // (v4, v5: and of the whole image, when the two differ).
+                let queries = profile.upload_queries(&luma);
+                let group = if profile == Profile::RobustV5 { 1 } else { 8 };
+                assert_eq!(
+                    up[..group],
+                    quell_pdq::hash_dihedral(&luma).hashes[..group],
+                    "{path}"
+                );
+                let count = |k| queries.iter().filter(|q| q.kind == k).count();
+                assert_eq!(count(Whole), 1, "{path} {profile}");
+                assert_eq!(count(WholeTurned), group - 1, "{path} {profile}");
+                assert_eq!(
+                    count(TrimTurned),
+                    (group - 1) * count(Trim),
+                    "{path} {profile}"
+                );
                 // (A photograph with a flat edge trims too.)
                 let decide = luma.shrink(512);
                 let whole = Rect {
@@ -605,15 +630,22 @@ fn v3_and_v4_hashes_are_deterministic_and_the_same_from_pixels_or_luminance() {
                     width: decide.width(),
                     height: decide.height(),
                 };
-                let trims = TrimRule::V2.inner_rect(&decide) != whole;
-                let cuts = if profile == Profile::RobustV4 && trims {
-                    8
-                } else {
-                    4
-                };
-                assert_eq!(singles.len(), cuts, "{path} {profile}");
+                let loose = TrimRule::V2.inner_rect(&decide);
+                let mut bases = vec![loose];
+                if profile != Profile::RobustV3 && loose != whole {
+                    bases.push(whole);
+                }
+                // v5: and of its smooth trim, when that differs from both.
+                let smooth = quell_robust::SmoothTrim::V5.inner_rect(&decide);
+                if profile == Profile::RobustV5 && !bases.contains(&smooth) && smooth != whole {
+                    bases.push(smooth);
+                }
+                let cuts = 4 * bases.len();
+                assert_eq!(count(Cut), cuts, "{path} {profile}");
+                let tail = &kinds(&queries)[queries.len() - cuts..];
+                assert!(tail.iter().all(|&k| k == Cut), "{path} {profile}");
                 if image == &framed {
-                    assert!(groups.len() > 1, "{path}: the frame was not trimmed");
+                    assert!(count(Trim) > 0, "{path}: the frame was not trimmed");
                 }
             }
         }
@@ -692,57 +724,91 @@ fn clustered_hash_sets(rng: &mut SplitMix64) -> (Vec<quell_hash::Pdq>, Vec<quell
 #[test]
 fn the_match_rule_equals_a_brute_force_search_of_its_definition() {
     use quell_hash::Distance;
-    use quell_robust::HashPair;
+    use quell_robust::{HashPair, Part, Query, UploadKind};
     let mut rng = SplitMix64::new(12, 0, 0);
     let mut second_stage_only = 0;
+    let mut outside_the_plan = 0;
     for case in 0..6000 {
         let (up, reg) = clustered_hash_sets(&mut rng);
+        // Each hash made by a random computation and filed under a random part.
+        let kinds: Vec<UploadKind> = up
+            .iter()
+            .map(|_| UploadKind::ALL[rng.below(5) as usize])
+            .collect();
+        let reg: Vec<(Part, quell_hash::Pdq)> = reg
+            .into_iter()
+            .map(|r| (Part::ALL[rng.below(3) as usize], r))
+            .collect();
         for profile in Profile::ALL {
             let t = profile.threshold();
-            let nearest = Profile::distance(&up, &reg);
-            // The definition: a pair within the threshold, or two pairs within the second
-            // stage whose upload hashes differ and whose registered hashes differ.
-            let mut two_pairs = false;
-            if let Some(t2) = profile.second_threshold() {
-                for u in &up {
-                    for r in &reg {
-                        for u2 in &up {
-                            for r2 in &reg {
-                                two_pairs |= u != u2
-                                    && r != r2
-                                    && u.distance(r) <= t2
-                                    && u2.distance(r2) <= t2;
-                            }
-                        }
+            let queries: Vec<Query> = up
+                .iter()
+                .zip(&kinds)
+                .map(|(&hash, &kind)| Query {
+                    hash,
+                    kind,
+                    searches: profile.plan(kind),
+                })
+                .collect();
+            // The definition: the pairs the plan searches are those of a registered hash in
+            // a part the upload hash's kind searches, within that search's distance; a match
+            // is such a pair within the threshold, or two such pairs within the second stage
+            // whose upload hashes differ and whose registered hashes differ.
+            let mut searched = Vec::new();
+            for q in &queries {
+                for &(part, r) in &reg {
+                    let d = q.hash.distance(&r);
+                    let within = profile
+                        .plan(q.kind)
+                        .iter()
+                        .find(|(p, _)| *p == part)
+                        .map(|&(_, w)| w);
+                    if within.is_some_and(|w| d <= w) {
+                        searched.push((q.hash, r, d));
+                    } else if d <= t {
+                        outside_the_plan += 1;
                     }
                 }
             }
-            let want = (nearest <= t || two_pairs).then_some(nearest);
-            second_stage_only += usize::from(nearest > t && two_pairs);
+            let nearest = searched.iter().map(|p| p.2).min();
+            let mut two_pairs = false;
+            if let Some(t2) = profile.second_threshold() {
+                for &(u, r, d) in &searched {
+                    for &(u2, r2, d2) in &searched {
+                        two_pairs |= u != u2 && r != r2 && d <= t2 && d2 <= t2;
+                    }
+                }
+            }
+            let want = nearest.filter(|&n| n <= t || two_pairs);
+            second_stage_only += usize::from(nearest.is_some_and(|n| n > t) && two_pairs);
             assert_eq!(
-                profile.match_distance(&up, &reg),
+                profile.match_queries(&queries, &reg),
                 want,
                 "case {case} {profile}: {up:?} / {reg:?}"
             );
-            // The rule given the pairs in any order, with pairs beyond the search distance
-            // mixed in (an index searched wider), decides the same.
-            let mut pairs: Vec<HashPair> = up
+            // The rule given the searched pairs in any order, with pairs beyond the search
+            // distance mixed in (an index searched wider), decides the same.
+            let mut pairs: Vec<HashPair> = searched
                 .iter()
-                .flat_map(|&u| {
-                    reg.iter().map(move |&r| HashPair {
-                        upload: u,
-                        registered: r,
-                        distance: u.distance(&r),
-                    })
+                .map(|&(upload, registered, distance)| HashPair {
+                    upload,
+                    registered,
+                    distance,
                 })
+                .chain(up.iter().map(|&u| HashPair {
+                    upload: u,
+                    registered: u,
+                    distance: Distance::new(200),
+                }))
                 .collect();
             pairs.reverse();
             assert_eq!(profile.match_rule(&pairs), want, "case {case} {profile}");
             assert!(profile.search_distance() >= t);
         }
     }
-    // The generator reaches the case the second stage exists for.
+    // The generator reaches the cases the second stage and the plan exist for.
     assert!(second_stage_only > 20, "{second_stage_only}");
+    assert!(outside_the_plan > 20, "{outside_the_plan}");
     assert_eq!(
         Profile::RobustV3.second_threshold(),
         Some(Distance::new(48))
@@ -853,7 +919,7 @@ fn v4_matches_dark_photographs_in_screenshots_that_v3_misses() {
             (Profile::RobustV3, &mut v3_found),
             (Profile::RobustV4, &mut v4_found),
         ] {
-            let d = p.match_distance(&p.upload_hashes(&upload), &p.submission_hashes(&registered));
+            let d = p.match_distance(&upload, &p.submission_parts(&registered));
             *found += usize::from(d.is_some());
         }
     }
@@ -896,7 +962,7 @@ fn v4_matches_crops_to_another_aspect_ratio_that_v3_misses() {
                 (Profile::RobustV3, &mut v3_found),
                 (Profile::RobustV4, &mut v4_found),
             ] {
-                let d = p.match_distance(&p.upload_hashes(&upload), &p.submission_hashes(&photo));
+                let d = p.match_distance(&upload, &p.submission_parts(&photo));
                 *found += usize::from(d.is_some());
             }
         }
@@ -906,4 +972,150 @@ fn v4_matches_crops_to_another_aspect_ratio_that_v3_misses() {
         v4_found >= tried - 1 && v3_found <= tried / 4,
         "of {tried} crops v4 matches {v4_found}, v3 {v3_found}"
     );
+}
+
+#[test]
+fn v5_registers_turned_copies_and_searches_each_upload_hash_in_its_parts_only() {
+    use quell_hash::Pdq;
+    use quell_robust::Part;
+    let p = Profile::RobustV5;
+    let photo = vector(PHOTOS[3]);
+    let luma = LumaImage::from_rgb(&photo);
+    let registered = p.submission_parts(&luma);
+    let whole: Vec<Pdq> = registered
+        .iter()
+        .filter(|(part, _)| *part == Part::Whole)
+        .map(|&(_, h)| h)
+        .collect();
+    for h in quell_pdq::hash_dihedral(&luma).hashes {
+        assert!(
+            whole.contains(&h),
+            "a dihedral hash of the image is not registered"
+        );
+    }
+    use image::imageops;
+    for (what, turned) in [
+        ("rotate90", imageops::rotate90(&photo)),
+        ("rotate180", imageops::rotate180(&photo)),
+        ("rotate270", imageops::rotate270(&photo)),
+        ("flip h", imageops::flip_horizontal(&photo)),
+        ("flip v", imageops::flip_vertical(&photo)),
+    ] {
+        let upload = LumaImage::from_rgb(&turned);
+        let queries = p.upload_queries(&upload);
+        // One hash per computation, never turned: the image, up to four trims, up to
+        // twelve cuts (of the loose trim, the whole image and the smooth trim).
+        assert!(queries.len() <= 17, "{what}: {}", queries.len());
+        assert!(
+            queries
+                .iter()
+                .all(|q| !matches!(q.kind, WholeTurned | TrimTurned)),
+            "{what}"
+        );
+        for q in &queries {
+            for &(part, d) in q.searches {
+                assert_eq!(part == Part::Cut, q.kind == Cut, "{what} {:?}", q.kind);
+                assert!(d <= p.threshold());
+            }
+        }
+        assert!(p.match_distance(&upload, &registered).is_some(), "{what}");
+    }
+    // A pair outside the plan does not count: the image's own hashes filed as cuts are not
+    // searched by its whole-image hash.
+    let as_cuts: Vec<(Part, Pdq)> = whole.iter().map(|&h| (Part::Cut, h)).collect();
+    let as_whole: Vec<(Part, Pdq)> = whole.iter().map(|&h| (Part::Whole, h)).collect();
+    assert_eq!(p.match_distance(&luma, &as_whole).map(|d| d.get()), Some(0));
+    assert_eq!(p.match_distance(&luma, &as_cuts), None);
+}
+
+/// `photo` in a window (a one-pixel outline and a title bar with text) on a desktop: a
+/// vertical gradient wallpaper from `top` to `bottom` and a taskbar with icons.
+fn desktop(photo: &RgbImage, top: u8, bottom: u8) -> (RgbImage, Rect) {
+    let (w, h) = (photo.width(), photo.height());
+    let (dw, dh) = (w * 10 / 7, h * 3 / 2);
+    let taskbar = dh / 25;
+    let title = dh * 35 / 1000;
+    let (wx, wy) = ((dw - w) / 2, (dh - taskbar - h - title) / 2);
+    let mut out = RgbImage::from_fn(dw, dh, |x, y| {
+        let t = f64::from(y) / f64::from(dh);
+        let v = (f64::from(top) * (1.0 - t) + f64::from(bottom) * t) as u8;
+        if y >= dh - taskbar {
+            let icon = x > taskbar && x < 8 * taskbar && (x / taskbar) % 2 == 1;
+            let inside = y > dh - taskbar * 4 / 5 && y < dh - taskbar / 5;
+            return if icon && inside {
+                Rgb([90, 120, 200])
+            } else {
+                Rgb([30, 30, 36])
+            };
+        }
+        Rgb([v, v / 2 + 60, 255 - v])
+    });
+    for x in wx - 1..=wx + w {
+        out.put_pixel(x, wy - 1, Rgb([0, 0, 0]));
+        out.put_pixel(x, wy + title + h, Rgb([0, 0, 0]));
+    }
+    for y in wy - 1..=wy + title + h {
+        out.put_pixel(wx - 1, y, Rgb([0, 0, 0]));
+        out.put_pixel(wx + w, y, Rgb([0, 0, 0]));
+    }
+    for y in 0..title {
+        for x in 0..w {
+            // "Text": blocks in the title bar's middle rows, over its first third.
+            let text = y > title / 4 && y < title * 3 / 4 && x < w / 3 && (x / 3) % 3 != 0;
+            let v = if text { 30 } else { 232 };
+            out.put_pixel(wx + x, wy + y, Rgb([v, v, v]));
+        }
+    }
+    image::imageops::replace(&mut out, photo, i64::from(wx), i64::from(wy + title));
+    let rect = Rect {
+        x: wx as usize,
+        y: (wy + title) as usize,
+        width: w as usize,
+        height: h as usize,
+    };
+    (out, rect)
+}
+
+#[test]
+fn the_smooth_trim_takes_a_gradient_desktop_and_a_title_bar_off_and_keeps_textured_edges() {
+    use quell_robust::SmoothTrim;
+    let photo = texture(360, 240, 4);
+    // A textured image loses nothing.
+    let whole = LumaImage::from_rgb(&photo);
+    assert_eq!(
+        SmoothTrim::V5.inner_rect(&whole),
+        Rect {
+            x: 0,
+            y: 0,
+            width: 360,
+            height: 240
+        }
+    );
+    for (top, bottom) in [(40, 220), (200, 30), (120, 130)] {
+        let (shot, rect) = desktop(&photo, top, bottom);
+        let luma = LumaImage::from_rgb(&shot);
+        let found = SmoothTrim::V5.inner_rect(&luma);
+        let near = |a: usize, b: usize| a.abs_diff(b) <= 2;
+        assert!(
+            near(found.x, rect.x)
+                && near(found.y, rect.y)
+                && near(found.width, rect.width)
+                && near(found.height, rect.height),
+            "gradient {top}→{bottom}: {found:?}, the photograph is at {rect:?}"
+        );
+        // The level rules keep the wallpaper on (its columns hold every level of the
+        // gradient), except where it is nearly flat.
+        if top.abs_diff(bottom) > 100 {
+            let loose = TrimRule::V2.inner_rect(&luma);
+            assert!(loose.width > rect.width + 20, "{top}→{bottom}: {loose:?}");
+        }
+    }
+    // A smooth image is not trimmed to a sliver: at most 80% of each side goes.
+    let flat = LumaImage::new(
+        300,
+        200,
+        (0..300 * 200).map(|i| (i % 300) as f32 / 3.0).collect(),
+    );
+    let r = SmoothTrim::V5.inner_rect(&flat);
+    assert!(r.width >= 60 && r.height >= 40, "{r:?}");
 }
