@@ -272,6 +272,24 @@ fn near_flat_images_are_not_registered_and_image_matching_refuses_hash_options()
 }
 
 /// Luminance of a file as `quell` decodes it.
+/// `quell index build --profile P --images IMAGES -o INDEX`, which must succeed.
+fn build_index(p: quell_robust::Profile, images: &Path, index: &Path) {
+    let (code, _, err) = quell(
+        &[
+            "index",
+            "build",
+            "--profile",
+            p.name(),
+            "--images",
+            s(images),
+            "-o",
+            s(index),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+}
+
 fn luma(path: &str) -> quell_robust::LumaImage {
     let bytes = std::fs::read(path).unwrap();
     let image =
@@ -326,20 +344,7 @@ fn the_default_profile_is_v5_and_quell_match_applies_each_profiles_rule_and_plan
 
     for p in [Profile::RobustV4, Profile::RobustV5] {
         let index = dir.path().join(format!("{p}.idx"));
-        let (code, _, err) = quell(
-            &[
-                "index",
-                "build",
-                "--profile",
-                p.name(),
-                "--images",
-                s(&originals_dir),
-                "-o",
-                s(&index),
-            ],
-            b"",
-        );
-        assert_eq!(code, 0, "{err}");
+        build_index(p, &originals_dir, &index);
         let mut args = vec!["match", "--index", s(&index), "--images"];
         args.extend(uploads.iter().map(String::as_str));
         let (code, out, err) = quell(&args, b"");
@@ -421,20 +426,7 @@ fn quell_match_finds_an_upload_whose_only_evidence_is_two_pairs_within_48() {
 
     let index = dir.path().join("v3.idx");
     let originals_dir = dir.path().join("originals");
-    let (code, _, err) = quell(
-        &[
-            "index",
-            "build",
-            "--profile",
-            p.name(),
-            "--images",
-            s(&originals_dir),
-            "-o",
-            s(&index),
-        ],
-        b"",
-    );
-    assert_eq!(code, 0, "{err}");
+    build_index(p, &originals_dir, &index);
     let (code, out, err) = quell(&["match", "--index", s(&index), "--images", &upload], b"");
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, format!("{upload} 1 {nearest}\n"));
