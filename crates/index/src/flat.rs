@@ -3,6 +3,7 @@
 use quell_hash::{Distance, Pdq};
 
 use crate::arch::{self, Code};
+use crate::pages;
 use crate::search::{self, Hit, Matcher, PdqIndex};
 
 /// Every hash stored contiguously as four `u64` words and compared with the query one by one
@@ -22,6 +23,15 @@ impl FlatIndex {
         debug_assert_eq!(codes.len(), ids.len());
         debug_assert!(codes.len() <= u32::MAX as usize);
         Self { codes, ids }
+    }
+
+    /// The same index with its codes moved to memory advised to use huge pages, for the MIH
+    /// search that reads them at random ([`crate::pages`]).
+    pub(crate) fn with_huge_pages(self) -> Self {
+        Self {
+            codes: pages::copied(&self.codes),
+            ids: self.ids,
+        }
     }
 
     pub(crate) fn codes(&self) -> &[Code] {

@@ -47,6 +47,7 @@ mod exact;
 mod flat;
 mod live;
 mod mih;
+mod pages;
 mod search;
 mod snapshot;
 

@@ -21,6 +21,7 @@ use rayon::prelude::*;
 
 use crate::arch::{self, Code};
 use crate::flat::FlatIndex;
+use crate::pages;
 use crate::search::{self, Hit, Matcher, PdqIndex};
 
 /// How to build a [`MihIndex`].
@@ -45,7 +46,7 @@ impl Default for MihConfig {
 /// An invalid [`MihConfig`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "a MIH index needs {min} to {max} slots (slot widths of 20 down to 4 bits), got {slots}",
+    "a MIH index needs {min} to {max} slots (slot widths of 24 down to 4 bits), got {slots}",
     min = MihConfig::MIN_SLOTS,
     max = MihConfig::MAX_SLOTS
 )]
@@ -54,15 +55,16 @@ pub struct ConfigError {
 }
 
 impl MihConfig {
-    /// Fewest slots: wider slots would need a table of more than 2^20 buckets each.
-    pub const MIN_SLOTS: u32 = 13;
+    /// Fewest slots: wider slots would need tables of more than 2^24 buckets (64 MiB of
+    /// offsets) each.
+    pub const MIN_SLOTS: u32 = 11;
     /// Most slots: narrower slots make every bucket huge.
     pub const MAX_SLOTS: u32 = 64;
 
     /// `slots` substrings of `256 / slots` bits (the first `256 % slots` one bit wider).
     ///
     /// Norouzi et al. suggest slots of about `log2(len)` bits: 16 bits (16 slots) suits a
-    /// million entries, 20 bits (13 slots) a hundred million.
+    /// million entries, 23-24 bits (11 slots) a hundred million.
     ///
     /// # Errors
     /// If `slots` is outside [`Self::MIN_SLOTS`]`..=`[`Self::MAX_SLOTS`].
@@ -78,17 +80,21 @@ impl MihConfig {
     }
 
     /// Number of slots for an index of `entries` entries: the fixed count if one was given,
-    /// else 16 slots of 16 bits (as ThreatExchange and pytx use) below 4 million entries and
-    /// 13 slots of 19-20 bits from there on.
+    /// else wider slots as the index grows: 16 slots of 16 bits (as ThreatExchange and pytx
+    /// use) below 2^21 entries (about 2 million), 13 of 19-20 bits below 2^23 (8 million),
+    /// 12 of 21-22 bits below 2^25 (33 million), and 11 of 23-24 bits from there on.
     ///
-    /// Measured at 10 million random hashes and distance 31: 16 slots verify about 41,000
-    /// candidates per query (0.57 ms), 13 slots about 13,000 (0.27 ms) and use less memory.
-    /// Below a few million entries 13 slots' 4 MiB offset tables cost more than they save.
+    /// Each step is the fastest slot count measured, searching random hashes at distances
+    /// 31, 36 and 44 (BENCHMARKS.md, "MIH slot widths"): 16 slots at 1 million entries, 13 at
+    /// 4 million, 12 at 10 and 17.6 million, 11 at 71 million (2.3 ms a search at 36, against
+    /// 4.8 ms for 13 slots). Wider slots than the size calls for cost more in probes and
+    /// offset tables than they save in candidates.
     pub fn slots(&self, entries: usize) -> u32 {
-        self.slots.unwrap_or(if entries < 1 << 22 {
-            16
-        } else {
-            Self::MIN_SLOTS
+        self.slots.unwrap_or(match entries {
+            n if n < 1 << 21 => 16,
+            n if n < 1 << 23 => 13,
+            n if n < 1 << 25 => 12,
+            _ => Self::MIN_SLOTS,
         })
     }
 
@@ -192,6 +198,7 @@ pub struct MihIndex {
 impl MihIndex {
     /// Builds the slot tables over `flat` (in parallel on the rayon pool, one task per slot).
     pub fn new(flat: FlatIndex, config: MihConfig) -> Self {
+        let flat = flat.with_huge_pages();
         let m = config.slots(flat.codes().len());
         let config = MihConfig {
             slots: Some(m),
@@ -354,7 +361,7 @@ impl MihIndex {
 fn build_slot(codes: &[Code], start: u32, width: u32) -> Slot {
     let buckets = 1usize << width;
     // Counting sort by key: count, prefix-sum into offsets, then place ordinals in order.
-    let mut offsets = vec![0u32; buckets + 1];
+    let mut offsets = pages::filled(buckets + 1, 0u32);
     for code in codes {
         offsets[key(code, start, width) as usize + 1] += 1;
     }
@@ -362,7 +369,7 @@ fn build_slot(codes: &[Code], start: u32, width: u32) -> Slot {
         offsets[k + 1] += offsets[k];
     }
     let mut next = offsets[..buckets].to_vec();
-    let mut ordinals = vec![0u32; codes.len()];
+    let mut ordinals = pages::filled(codes.len(), 0u32);
     for (o, code) in codes.iter().enumerate() {
         let cursor = &mut next[key(code, start, width) as usize];
         ordinals[*cursor as usize] = o as u32;

@@ -137,10 +137,10 @@ fn empty_index_and_widest_slots() {
     assert!(mih.is_empty());
     assert!(mih.range_search(&Pdq::ZERO, Distance::new(256)).is_empty());
 
-    // 13 slots of 19-20 bits, the widest allowed, probed at every distance.
+    // 11 slots of 23-24 bits, the widest allowed, probed at every distance.
     let (entries, queries) = planted(11, 50);
-    let mih =
-        builder_of(&entries).build_mih(MihConfig::with_slots(13).unwrap().scan_fallback(false));
+    let config = MihConfig::with_slots(MihConfig::MIN_SLOTS).unwrap();
+    let mih = builder_of(&entries).build_mih(config.scan_fallback(false));
     for max in (0..=63).step_by(7) {
         let d = Distance::new(max);
         assert_eq!(
@@ -152,10 +152,10 @@ fn empty_index_and_widest_slots() {
 
 #[test]
 fn config_bounds_and_stats() {
-    assert!(MihConfig::with_slots(12).is_err());
+    assert!(MihConfig::with_slots(10).is_err());
     assert!(MihConfig::with_slots(65).is_err());
     let e = MihConfig::with_slots(8).unwrap_err().to_string();
-    assert!(e.contains("13 to 64 slots") && e.contains("got 8"), "{e}");
+    assert!(e.contains("11 to 64 slots") && e.contains("got 8"), "{e}");
 
     let (entries, queries) = planted(5, 2000);
     let tables = builder_of(&entries).build_mih(MihConfig::default().scan_fallback(false));
