@@ -29,7 +29,7 @@ impl FlatIndex {
     /// search that reads them at random ([`crate::pages`]).
     pub(crate) fn with_huge_pages(self) -> Self {
         Self {
-            codes: pages::copied(&self.codes),
+            codes: pages::moved(self.codes),
             ids: self.ids,
         }
     }

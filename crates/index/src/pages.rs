@@ -22,11 +22,15 @@ pub(crate) fn filled<T: Copy>(len: usize, value: T) -> Vec<T> {
     v
 }
 
-/// A copy of `src` in memory advised to use huge pages (see [`filled`]).
-pub(crate) fn copied<T: Copy>(src: &[T]) -> Vec<T> {
+/// `src`'s contents in memory advised to use huge pages (see [`filled`]): a copy when `src`
+/// is big enough to ask for them, `src` itself otherwise (no copy for small indexes).
+pub(crate) fn moved<T: Copy>(src: Vec<T>) -> Vec<T> {
+    if size_of_val(src.as_slice()) < WORTH_IT {
+        return src;
+    }
     let mut v = Vec::with_capacity(src.len());
-    advise(v.as_ptr(), size_of_val(src));
-    v.extend_from_slice(src);
+    advise(v.as_ptr(), size_of_val(src.as_slice()));
+    v.extend_from_slice(&src);
     v
 }
 
@@ -64,7 +68,7 @@ mod tests {
             assert_eq!(v.len(), len);
             assert!(v.iter().all(|&x| x == 7));
             let src: Vec<u32> = (0..len as u32).collect();
-            assert_eq!(copied(&src), src);
+            assert_eq!(moved(src.clone()), src);
         }
     }
 }
