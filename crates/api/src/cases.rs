@@ -36,13 +36,23 @@ pub struct HashInput {
     /// Hashes below 50 are refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<i64>,
+    /// PDQ only: the hash profile that made this hash from the image (its crops, trims and
+    /// cuts), e.g. `pdq-robust-v5`; with `part`. Absent for the plain hash of the image as
+    /// it is, which is what every other PDQ system exchanges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// With `profile`: the part of the image's hashes this one is filed under, `whole`,
+    /// `variant` or `cut`. Members search it only with the upload hashes the profile sends
+    /// to that part, at that part's distance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
 }
 
 /// `POST /v1/cases`: open a case with hashes only.
 #[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct OpenCaseRequest {
-    /// 1 to 1000 hashes.
+    /// 1 to 1000 hashes, plus up to 5,000 filed under a profile's parts.
     pub hashes: Vec<HashInput>,
 }
 
@@ -156,6 +166,12 @@ pub struct SyncEntry {
     /// PDQ quality (PDQ upserts only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<u8>,
+    /// The hash profile of a filed PDQ hash (upserts only; see [`HashInput::profile`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Its part (upserts only; see [`HashInput::part`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
 }
 
 /// `GET /v1/hashes?cursor=…`: a page of changes.

@@ -27,13 +27,31 @@ impl From<SignalKind> for HashType {
     }
 }
 
-/// The registry's signal for a hash received on the wire (a case, a sync page).
+/// The registry's signal for a hash received on the wire (a case, a sync page), filed under
+/// `profile` and `part` when both are given.
 ///
 /// # Errors
-/// As [`Signal::from_parts`]: malformed hex or vPDQ, a missing PDQ quality, a quality on
-/// another type.
-pub fn signal_of(kind: HashType, value: &str, quality: Option<i64>) -> Result<Signal, Invalid> {
-    Signal::from_parts(SignalKind::from(kind).as_str(), value, quality)
+/// As [`Signal::from_parts`] (malformed hex or vPDQ, a missing PDQ quality, a quality on
+/// another type) and [`Signal::filed`] (an unknown profile or part, one without the other, a
+/// filing on a digest).
+pub fn signal_of(
+    kind: HashType,
+    value: &str,
+    quality: Option<i64>,
+    profile: Option<&str>,
+    part: Option<&str>,
+) -> Result<Signal, Invalid> {
+    Signal::from_parts(SignalKind::from(kind).as_str(), value, quality)?.filed(profile, part)
+}
+
+/// The wire `profile` and `part` of a signal: both set for a filed PDQ hash, else neither.
+pub fn filing_of(signal: &Signal) -> (Option<String>, Option<String>) {
+    signal.filing().map_or((None, None), |f| {
+        (
+            Some(f.profile().to_owned()),
+            Some(f.part().name().to_owned()),
+        )
+    })
 }
 
 #[cfg(test)]

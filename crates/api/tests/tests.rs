@@ -28,6 +28,8 @@ fn tombstones_carry_no_hash_on_the_wire() {
         kind: HashType::Md5,
         value: None,
         quality: None,
+        profile: None,
+        part: None,
     };
     assert_eq!(
         serde_json::to_value(&t).unwrap(),

@@ -22,7 +22,8 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use quell_api::{CaseStatusResponse, HashInput, HashType, OpenCaseRequest, OutcomeKind};
 use quell_hash::MIN_QUALITY;
-use quell_registry::{MAX_HASHES_PER_CASE, MAX_VPDQ_FRAMES, Vpdq};
+use quell_registry::{MAX_FILED_HASHES_PER_CASE, MAX_HASHES_PER_CASE, MAX_VPDQ_FRAMES, Vpdq};
+use quell_robust::Profile;
 use quell_sync::{CaseClient, ClientError};
 use rayon::prelude::*;
 
@@ -53,6 +54,12 @@ pub(crate) struct OpenArgs {
     /// Fingerprint and show what would be sent, but send nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Also send each photo's hashes under this hash profile (pdq-robust-v5): about 100
+    /// more per photo, of its crops, trims and cuts, so that members using the profile find
+    /// cropped, framed, captioned and screenshotted copies too. They are made here, from the
+    /// photo, like every other fingerprint.
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
     /// Files, or folders (searched recursively; hidden files are skipped).
     #[arg(required = true, value_name = "FILE|DIR")]
     paths: Vec<PathBuf>,
@@ -159,7 +166,11 @@ struct Fingerprinted {
 
 /// The fingerprints of one file, by what it is (see the module docs). `Err` when the file
 /// cannot be read at all.
-fn fingerprint(path: &Path, gate: &MemoryGate) -> Result<Fingerprinted, String> {
+fn fingerprint(
+    path: &Path,
+    gate: &MemoryGate,
+    profile: Option<Profile>,
+) -> Result<Fingerprinted, String> {
     let (md5, sha256) = video::file_digests(path).map_err(|e| format!("cannot read: {e}"))?;
     let mut hashes = Vec::with_capacity(3);
     let kind = if video::file_looks_like_video(path) {
@@ -169,6 +180,8 @@ fn fingerprint(path: &Path, gate: &MemoryGate) -> Result<Fingerprinted, String> 
                     kind: HashType::Vpdq,
                     value: vpdq.as_str().to_owned(),
                     quality: None,
+                    profile: None,
+                    part: None,
                 });
                 Kind::Video
             }
@@ -181,13 +194,26 @@ fn fingerprint(path: &Path, gate: &MemoryGate) -> Result<Fingerprinted, String> 
             }
         }
     } else if hash::looks_like_image(path) {
-        match hash::image_pdq(path, gate) {
-            Ok((pdq, quality)) if quality >= MIN_QUALITY => {
+        match hash::image_pdq(path, gate, profile) {
+            Ok(f) if f.plain.quality >= MIN_QUALITY => {
                 hashes.push(HashInput {
                     kind: HashType::Pdq,
-                    value: pdq.to_string(),
-                    quality: Some(i64::from(quality.get())),
+                    value: f.plain.hash.to_string(),
+                    quality: Some(i64::from(f.plain.quality.get())),
+                    profile: None,
+                    part: None,
                 });
+                // (The profile leaves out hashes below quality 50, which the registry refuses.)
+                let name = profile.map(Profile::name);
+                for (part, h) in f.filed {
+                    hashes.push(HashInput {
+                        kind: HashType::Pdq,
+                        value: h.hash.to_string(),
+                        quality: Some(i64::from(h.quality.get())),
+                        profile: name.map(str::to_owned),
+                        part: Some(part.name().to_owned()),
+                    });
+                }
                 Kind::Photo
             }
             Ok(_) => Kind::PlainPhoto,
@@ -204,6 +230,8 @@ fn fingerprint(path: &Path, gate: &MemoryGate) -> Result<Fingerprinted, String> 
             kind,
             value,
             quality: None,
+            profile: None,
+            part: None,
         });
     }
     Ok(Fingerprinted { kind, hashes })
@@ -265,12 +293,25 @@ fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
 
 fn open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
     let client = CaseClient::new(&args.registry);
+    let profile = args
+        .profile
+        .as_deref()
+        .map(Profile::from_name)
+        .transpose()?;
+    if let Some(p) = profile
+        && !p.searches_by_part()
+    {
+        bail!(
+            "the registry takes the hashes of profiles that file them by part ({}), not {p}",
+            quell_hash::FILED_PROFILES.join(", ")
+        );
+    }
     let (files, mut errors) = collect_files(&args.paths);
     let threads = rayon::current_num_threads();
     let gate = MemoryGate::new(hash::DEFAULT_MEMORY_BYTES, threads);
     let results: Vec<Result<Fingerprinted, String>> = files
         .par_iter()
-        .map(|path| fingerprint(path, &gate))
+        .map(|path| fingerprint(path, &gate, profile))
         .collect();
     let mut done = Vec::new();
     for (path, result) in files.iter().zip(results) {
@@ -298,7 +339,12 @@ fn open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
     let mut seen = HashSet::new();
     let mut hashes = Vec::new();
     for h in done.iter().flat_map(|f| &f.hashes) {
-        if seen.insert((h.kind as u8, h.value.clone())) {
+        if seen.insert((
+            h.kind as u8,
+            h.value.clone(),
+            h.profile.clone(),
+            h.part.clone(),
+        )) {
             hashes.push(h.clone());
         }
     }
@@ -344,12 +390,26 @@ fn open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
         },
         client.base(),
     ));
+    let filed = hashes.iter().filter(|h| h.profile.is_some()).count();
+    if let Some(p) = profile {
+        summary.push_str(&format!(
+            "\n{filed} of the PDQ fingerprints are of the photos' crops, trims and cuts \
+             ({p}), so that edited copies are found too."
+        ));
+    }
     eprintln!("{summary}");
-    if hashes.len() > MAX_HASHES_PER_CASE {
+    if hashes.len() - filed > MAX_HASHES_PER_CASE {
         bail!(
             "a case can hold at most {MAX_HASHES_PER_CASE} fingerprints and these files make {}: \
              split them into several cases. Nothing was sent.",
-            hashes.len()
+            hashes.len() - filed
+        );
+    }
+    if filed > MAX_FILED_HASHES_PER_CASE {
+        bail!(
+            "a case can hold at most {MAX_FILED_HASHES_PER_CASE} fingerprints of crops, trims and \
+             cuts (about 50 photos) and these files make {filed}: split them into several \
+             cases. Nothing was sent."
         );
     }
     if args.dry_run {

@@ -114,6 +114,8 @@ pub(crate) struct Hashed {
     pub(crate) dihedral: Option<[Pdq; 8]>,
     /// MD5 and SHA-256 of the file bytes, when the output format shows them.
     pub(crate) digests: Option<(Md5, Sha256)>,
+    /// The searches of the job's hash profile, if it has one.
+    pub(crate) queries: Vec<quell_robust::Query>,
 }
 
 /// Runs the command; `Ok(1)` if any input failed.
@@ -156,6 +158,7 @@ pub(crate) fn run(args: &HashArgs) -> anyhow::Result<ExitCode> {
     );
     let job = Job {
         dihedral: args.dihedral,
+        profile: None,
         digests: format != Format::Plain,
         options,
         max_file_bytes,
@@ -303,6 +306,8 @@ enum Outcome {
 /// What every input is hashed with.
 struct Job<'a> {
     dihedral: bool,
+    /// Also compute this profile's upload searches from the decoded pixels.
+    profile: Option<quell_robust::Profile>,
     digests: bool,
     options: DecodeOptions,
     max_file_bytes: u64,
@@ -326,14 +331,19 @@ impl Job<'_> {
         }
         let probed = probe(&bytes, &self.options).map_err(|e| e.to_string())?;
         let need = bytes.len() as u64 + probed.info().peak_bytes;
-        let (pdq, quality, dihedral) = self.gate.run(need, || {
+        let (pdq, quality, dihedral, queries) = self.gate.run(need, || {
             let image = probed.decode().map_err(|e| e.to_string())?;
+            // The profile's first search is the image's own hash, but without its quality;
+            // so the plain hash is computed too, at the cost of one more PDQ pass.
+            let queries = self
+                .profile
+                .map_or_else(Vec::new, |p| p.upload_queries_from_rows(&image));
             Ok::<_, String>(if self.dihedral {
                 let d = quell_pdq::hash_dihedral(&image);
-                (d.hashes[0], d.quality, Some(d.hashes))
+                (d.hashes[0], d.quality, Some(d.hashes), queries)
             } else {
                 let h = quell_pdq::hash(&image);
-                (h.hash, h.quality, None)
+                (h.hash, h.quality, None, queries)
             })
         })?;
         // The plain format prints no digests, so it does not pay for them.
@@ -343,6 +353,7 @@ impl Job<'_> {
             quality,
             dihedral,
             digests,
+            queries,
         }))
     }
 }
@@ -412,7 +423,8 @@ fn read_bounded(input: &Input, max: u64) -> Result<Vec<u8>, String> {
 /// videos with vPDQ at one frame per second, one at a time), calling `each` in input order.
 pub(crate) fn hash_for_scan(
     paths: &[PathBuf],
-    mut each: impl FnMut(&str, Result<StoredItem, String>) -> anyhow::Result<()>,
+    profile: Option<quell_robust::Profile>,
+    mut each: impl FnMut(&str, Result<ScannedItem, String>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let (inputs, walk_errors) = collect_inputs(paths);
     for (path, err) in walk_errors {
@@ -422,6 +434,7 @@ pub(crate) fn hash_for_scan(
     let gate = MemoryGate::new(DEFAULT_MEMORY_BYTES, threads);
     let job = Job {
         dihedral: false,
+        profile,
         digests: true,
         options: DecodeOptions::default(),
         max_file_bytes: DEFAULT_MAX_FILE_BYTES,
@@ -447,17 +460,23 @@ pub(crate) fn hash_for_scan(
                 let item = match (result, input) {
                     (Ok(Outcome::Image(h)), _) => h
                         .digests
-                        .map(|(md5, sha256)| StoredItem {
-                            path: path.clone(),
-                            pdq: Some(h.pdq),
-                            md5: Some(md5),
-                            sha256: Some(sha256),
-                            vpdq: None,
+                        .map(|(md5, sha256)| ScannedItem {
+                            item: StoredItem {
+                                path: path.clone(),
+                                pdq: Some(h.pdq),
+                                md5: Some(md5),
+                                sha256: Some(sha256),
+                                vpdq: None,
+                            },
+                            queries: h.queries,
                         })
                         .ok_or_else(|| "no digests".to_owned()),
                     // As in `run`: videos one at a time, FFmpeg decodes in parallel itself.
                     (Ok(Outcome::Video), Input::File(file)) => {
-                        video_job.hash(file).map(|v| v.into_stored_item(&path))
+                        video_job.hash(file).map(|v| ScannedItem {
+                            item: v.into_stored_item(&path),
+                            queries: Vec::new(),
+                        })
                     }
                     (Ok(Outcome::Video | Outcome::HashedVideo(_)), _) => {
                         Err("videos are only read from files".to_owned())
@@ -476,13 +495,36 @@ pub(crate) fn hash_for_scan(
 /// PDQ and quality of the image file at `path`, as `quell hash` computes them with its default
 /// settings (limits, pixels as stored), for `quell case open`. `Err` says why this file is not
 /// an image this tool can hash.
-pub(crate) fn image_pdq(path: &Path, gate: &MemoryGate) -> Result<(Pdq, Quality), String> {
+/// A scanned file's hashes and, for an image under a hash profile, the profile's searches.
+pub(crate) struct ScannedItem {
+    pub(crate) item: StoredItem,
+    pub(crate) queries: Vec<quell_robust::Query>,
+}
+
+pub(crate) fn image_pdq(
+    path: &Path,
+    gate: &MemoryGate,
+    profile: Option<quell_robust::Profile>,
+) -> Result<ImageFingerprint, String> {
     let bytes = read_bounded(&Input::File(path.to_owned()), DEFAULT_MAX_FILE_BYTES)?;
     let probed = probe(&bytes, &DecodeOptions::default()).map_err(|e| e.to_string())?;
-    let need = bytes.len() as u64 + probed.info().peak_bytes;
+    let info = probed.info();
+    // A profile works on a luminance copy: 4 bytes a pixel beside the decoded pixels.
+    let luma_bytes = u64::from(info.width) * u64::from(info.height) * 4;
+    let need = bytes.len() as u64 + info.peak_bytes + profile.map_or(0, |_| luma_bytes);
     gate.run(need, || {
         let image = probed.decode().map_err(|e| e.to_string())?;
-        let h = quell_pdq::hash(&image);
-        Ok((h.hash, h.quality))
+        let plain = quell_pdq::hash(&image);
+        let filed = profile.map_or_else(Vec::new, |p| {
+            p.submission_entries(&quell_robust::LumaImage::from_rows(&image))
+        });
+        Ok(ImageFingerprint { plain, filed })
     })
+}
+
+/// An image's plain PDQ hash and, under a profile that files by part, the hashes it
+/// registers, each with its part and quality.
+pub(crate) struct ImageFingerprint {
+    pub(crate) plain: quell_pdq::PdqHash,
+    pub(crate) filed: Vec<(quell_hash::Part, quell_pdq::PdqHash)>,
 }

@@ -6,7 +6,9 @@
 //! signal is pytx's JSON list of frames and may hold spaces). pytx has no
 //! quality in this file; it never shares PDQ hashes below quality 50, so imported PDQ hashes
 //! are recorded at quality 50, the floor. Export writes active entries only: the file format
-//! has no deletions.
+//! has no deletions. Nor does it have hash profiles, so hashes filed under a profile's parts
+//! (crops, trims and cuts, which only that profile's searches may compare) are left out: an
+//! HMA bank would match them as plain PDQ hashes.
 
 use std::io::{BufRead as _, BufWriter, Write as _};
 use std::path::PathBuf;
@@ -94,19 +96,30 @@ async fn export(file: Option<&PathBuf>, store: &StoreArgs) -> anyhow::Result<Exi
     let mut out = BufWriter::new(&mut out);
     let store = store.open().await?;
     let mut after = None;
-    let mut n = 0u64;
+    let (mut n, mut filed) = (0u64, 0u64);
     loop {
         let page = store.active_entries(after, PAGE).await?;
         let Some(&(last, _)) = page.last() else { break };
         after = Some(last);
         for (_, signal) in page {
+            if signal.filing().is_some() {
+                filed += 1;
+                continue;
+            }
             writeln!(out, "{} {}", pytx_name(signal.kind()), signal.value_hex())?;
             n += 1;
         }
     }
     out.flush()?;
     store.close().await;
-    eprintln!("exported {n} hashes");
+    if filed > 0 {
+        eprintln!(
+            "exported {n} hashes; left out {filed} filed under a hash profile's parts, which \
+             the file format cannot mark"
+        );
+    } else {
+        eprintln!("exported {n} hashes");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

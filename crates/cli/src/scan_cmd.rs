@@ -1,6 +1,12 @@
 //! `quell scan`: the retroactive search. Checks a member's stored media, or a stored hash file,
 //! against the locally synced list, and prints one JSON line per match.
+//!
+//! When the list holds hashes filed under a hash profile (`pdq-robust-v5`: crops, trims and
+//! cuts of each registered photo), each image is also hashed the way that profile hashes an
+//! upload, and each of those hashes is searched in the parts the profile's plan names, at
+//! the plan's distances: the member computes what the registry's cases were made with.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,10 +14,14 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use quell_api::HashType;
-use quell_hash::MATCH_DISTANCE;
+use quell_hash::{Filing, MATCH_DISTANCE};
+use quell_registry::EntryId;
+use quell_robust::Profile;
 use quell_server::{Closeness, Matcher, Query};
 use quell_sync::{Snapshot, StoredItem};
 use serde::Serialize;
+
+use crate::hash::ScannedItem;
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct ScanArgs {
@@ -34,6 +44,12 @@ struct Found<'a> {
     /// PDQ distance, 0 for digests; absent for vPDQ.
     #[serde(skip_serializing_if = "Option::is_none")]
     distance: Option<u32>,
+    /// For a hit on a hash filed under a profile: the profile and the part of the photo's
+    /// hashes it was filed under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    part: Option<&'static str>,
     /// vPDQ only, as `POST /v1/match` reports them.
     #[serde(skip_serializing_if = "Option::is_none")]
     query_match_percent: Option<f64>,
@@ -71,6 +87,9 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         args.index.display()
     );
     let matcher = Matcher::from_entries(snapshot.entries().iter().map(|(&id, s)| (id, s.clone())));
+    // The one profile this build files by part; a list without its hashes costs nothing more.
+    let profile =
+        Some(Profile::DEFAULT).filter(|p| p.searches_by_part() && matcher.has_filed(p.name()));
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut failures = 0u64;
     let (files, media): (Vec<PathBuf>, Vec<PathBuf>) =
@@ -79,9 +98,14 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         failures += scan_hash_file(file, &matcher, &mut out)?;
     }
     if !media.is_empty() {
-        crate::hash::hash_for_scan(&media, |path, result| {
+        crate::hash::hash_for_scan(&media, profile, |path, result| {
             match result {
-                Ok(item) => report(&item, &matcher, &mut out)?,
+                Ok(scanned) => {
+                    report(&scanned.item, &matcher, &mut out)?;
+                    if let Some(profile) = profile {
+                        report_filed(&scanned, profile, &matcher, &mut out)?;
+                    }
+                }
                 Err(e) => {
                     failures += 1;
                     out.flush()?;
@@ -164,11 +188,55 @@ fn report(
                 entry_id: entry.to_string(),
                 kind,
                 distance,
+                profile: None,
+                part: None,
                 query_match_percent: video.map(|p| p.query_match_pct),
                 compared_match_percent: video.map(|p| p.compared_match_pct),
             })?;
             writeln!(out, "{line}").context("writing output")?;
         }
+    }
+    Ok(())
+}
+
+/// Prints every filed entry the profile's searches of one image find, each entry once at its
+/// smallest distance, nearest first. A filed entry found by a plain search is not possible:
+/// plain searches see plain entries only.
+fn report_filed(
+    scanned: &ScannedItem,
+    profile: Profile,
+    matcher: &Matcher,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<()> {
+    let mut best: BTreeMap<EntryId, (u32, Filing)> = BTreeMap::new();
+    for query in &scanned.queries {
+        for &(part, within) in query.searches {
+            let filing = Filing::new(profile.name(), part)?;
+            for (entry, closeness) in matcher.lookup_filed(filing, &query.hash, within) {
+                let Closeness::Distance(d) = closeness else {
+                    continue;
+                };
+                let slot = best.entry(entry).or_insert((d, filing));
+                if d < slot.0 {
+                    *slot = (d, filing);
+                }
+            }
+        }
+    }
+    let mut hits: Vec<_> = best.into_iter().collect();
+    hits.sort_by_key(|&(entry, (d, _))| (d, entry));
+    for (entry, (d, filing)) in hits {
+        let line = serde_json::to_string(&Found {
+            path: &scanned.item.path,
+            entry_id: entry.to_string(),
+            kind: HashType::Pdq,
+            distance: Some(d),
+            profile: Some(filing.profile()),
+            part: Some(filing.part().name()),
+            query_match_percent: None,
+            compared_match_percent: None,
+        })?;
+        writeln!(out, "{line}").context("writing output")?;
     }
     Ok(())
 }

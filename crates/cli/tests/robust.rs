@@ -431,3 +431,120 @@ fn quell_match_finds_an_upload_whose_only_evidence_is_two_pairs_within_48() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, format!("{upload} 1 {nearest}\n"));
 }
+
+/// `quell sync --once` of `registry` into `data`.
+fn sync_once(registry: &crate::member::Registry, data: &Path) {
+    let mut args = vec!["sync".to_owned(), "--once".into()];
+    args.extend(registry.registry_args());
+    args.extend(["--data".into(), s(data).to_owned()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = quell(&args, b"");
+    assert_eq!(code, 0, "{err}");
+}
+
+/// `quell scan --index DATA PATH`: its JSON lines.
+fn scan(data: &Path, path: &Path) -> Vec<serde_json::Value> {
+    let (code, out, err) = quell(&["scan", "--index", s(data), s(path)], b"");
+    assert_eq!(code, 0, "{err}");
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The whole path of a profile: the affected person's CLI makes the profile's hashes of a
+/// photo, the registry keeps each under its part, a member syncs them, and the member's scan
+/// hashes a screenshotted copy the way the profile hashes an upload and finds it; plain PDQ
+/// does not, an unrelated photo is not found, and a withdrawal takes the filed hashes away.
+#[test]
+fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let (originals, uploads) = corpus(dir.path());
+    let case_dir = dir.path().join("case");
+    std::fs::create_dir(&case_dir).unwrap();
+    std::fs::copy(&originals[2], case_dir.join("photo.jpg")).unwrap();
+    let registry = crate::member::Registry::start();
+    let url = registry.registry_args()[1].clone();
+    let case_file = dir.path().join("case.txt");
+    let (code, _, err) = quell(
+        &[
+            "case",
+            "open",
+            "--registry",
+            &url,
+            "--profile",
+            "pdq-robust-v5",
+            "--save",
+            s(&case_file),
+            s(&case_dir),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("crops, trims and cuts (pdq-robust-v5)"),
+        "{err}"
+    );
+
+    let data = dir.path().join("member");
+    sync_once(&registry, &data);
+    let lines = crate::member::snapshot_entries(&data);
+    let filed: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains(" pdq-robust-v5/"))
+        .collect();
+    // The profile's hashes of the photo at quality 50 or more, and the plain three.
+    let luma = quell_robust::LumaImage::from_rgb(&image::open(&originals[2]).unwrap().to_rgb8());
+    let entries = quell_robust::Profile::RobustV5.submission_entries(&luma);
+    let kept: std::collections::BTreeSet<String> = entries
+        .iter()
+        .filter(|(_, h)| h.quality.is_matchable())
+        .map(|(part, h)| format!("{} {} pdq-robust-v5/{part}", h.hash, h.quality.get()))
+        .collect();
+    let synced: std::collections::BTreeSet<String> = filed
+        .iter()
+        .map(|l| l.split_once(" pdq ").unwrap().1.to_owned())
+        .collect();
+    assert_eq!(synced, kept);
+    assert_eq!(lines.len(), filed.len() + 3, "{lines:?}");
+
+    let screenshot = Path::new(&uploads[2]);
+    let plain_distance = {
+        let (_, out, _) = quell(&["hash", s(screenshot), &originals[2]], b"");
+        let h: Vec<quell_hash::Pdq> = out
+            .lines()
+            .map(|l| l.split_whitespace().next().unwrap().parse().unwrap())
+            .collect();
+        h[0].distance(&h[1]).get()
+    };
+    assert!(
+        plain_distance > 31,
+        "plain PDQ would find this copy: {plain_distance}"
+    );
+    let hits = scan(&data, screenshot);
+    assert!(!hits.is_empty(), "the screenshot is not found");
+    for hit in &hits {
+        assert_eq!(hit["profile"], "pdq-robust-v5", "{hit}");
+        assert!(hit["distance"].as_u64().unwrap() <= 44, "{hit}");
+    }
+    assert_eq!(
+        scan(&data, Path::new(&originals[0])),
+        Vec::<serde_json::Value>::new()
+    );
+    // The original itself is found by its plain hash and digests too.
+    let own = scan(&data, Path::new(&originals[2]));
+    assert!(own.iter().any(|h| h["type"] == "md5"), "{own:?}");
+    assert!(
+        own.iter()
+            .any(|h| h["type"] == "pdq" && h.get("profile").is_none()),
+        "{own:?}"
+    );
+
+    let (code, _, err) = quell(
+        &["case", "withdraw", "--case-file", s(&case_file), "--yes"],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    sync_once(&registry, &data);
+    assert_eq!(crate::member::snapshot_entries(&data), Vec::<String>::new());
+    assert_eq!(scan(&data, screenshot), Vec::<serde_json::Value>::new());
+}

@@ -24,8 +24,10 @@
 
 mod digest;
 mod hex;
+mod part;
 mod pdq;
 
 pub use crate::digest::{Md5, Sha256};
 pub use crate::hex::{ParseHexError, ParseHexErrorKind};
+pub use crate::part::{FILED_PROFILES, Filing, FilingError, Part};
 pub use crate::pdq::{Distance, MATCH_DISTANCE, MIN_QUALITY, Pdq, Quality, QualityError};

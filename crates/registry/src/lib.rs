@@ -30,9 +30,9 @@ pub use crate::audit::{
 };
 pub use crate::ids::{ApiKey, CaseId, CaseSecret, EntryId, KeyId, MemberId, ParseIdError};
 pub use crate::model::{
-    Actor, CaseOutcome, CaseStatus, Change, ChangeOp, EntryState, Invalid, MAX_HASHES_PER_CASE,
-    Member, NewCase, NewMember, Outcome, OutcomeReport, ParseScopeError, Scope, Scopes, Signal,
-    SignalKind, Timestamp,
+    Actor, CaseOutcome, CaseStatus, Change, ChangeOp, EntryState, Invalid,
+    MAX_FILED_HASHES_PER_CASE, MAX_HASHES_PER_CASE, Member, NewCase, NewMember, Outcome,
+    OutcomeReport, ParseScopeError, Scope, Scopes, Signal, SignalKind, Timestamp,
 };
 pub use crate::policy::{Action, Denied, Principal, authorize};
 pub use crate::secret::{SecretHasher, SecretHasherError};

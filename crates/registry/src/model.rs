@@ -4,13 +4,19 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
-use quell_hash::{Md5, Pdq, Quality, Sha256};
+use quell_hash::{Filing, Md5, Pdq, Quality, Sha256};
 
 use crate::ids::{CaseId, CaseSecret, EntryId, MemberId};
 use crate::vpdq::Vpdq;
 
 /// Most hashes one case may hold: a person's set of images, not a bulk upload.
 pub const MAX_HASHES_PER_CASE: usize = 1000;
+
+/// Most filed hashes (a hash profile's hashes of crops, trims and cuts, [`Signal::filing`])
+/// one case may hold beside its [`MAX_HASHES_PER_CASE`] others: `pdq-robust-v5` registers
+/// about 100 per image, so about 50 images; with the 1000 others, a full case still fits the
+/// registry's 1 MiB request body.
+pub const MAX_FILED_HASHES_PER_CASE: usize = 5_000;
 
 /// Milliseconds since the Unix epoch, UTC.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -96,6 +102,10 @@ pub enum Signal {
         hash: Pdq,
         /// Its quality, at least [`quell_hash::MIN_QUALITY`] for anything registered.
         quality: Quality,
+        /// The hash profile and part it was registered under; `None` for a plain PDQ hash of
+        /// the image as submitted. A member searches a filed hash only with its profile's
+        /// upload hashes of the kinds that lead to its part, at that part's distance.
+        filing: Option<Filing>,
     },
     /// An MD5 digest.
     Md5(Md5),
@@ -135,6 +145,42 @@ impl Signal {
         }
     }
 
+    /// The profile and part of a filed PDQ hash.
+    pub fn filing(&self) -> Option<Filing> {
+        match self {
+            Self::Pdq { filing, .. } => *filing,
+            _ => None,
+        }
+    }
+
+    /// Files a PDQ signal under a profile's part, from its stored or wire names; both absent
+    /// leaves it plain.
+    ///
+    /// # Errors
+    /// [`Invalid::Filing`] for an unknown profile or part, or only one of the two given;
+    /// [`Invalid::FilingOnDigest`] for a signal other than PDQ.
+    pub fn filed(self, profile: Option<&str>, part: Option<&str>) -> Result<Self, Invalid> {
+        let filing = match (profile, part) {
+            (None, None) => return Ok(self),
+            (Some(profile), Some(part)) => {
+                Filing::parse(profile, part).map_err(|e| Invalid::Filing(e.to_string()))?
+            }
+            _ => {
+                return Err(Invalid::Filing(
+                    "a filed hash needs both its profile and its part".to_owned(),
+                ));
+            }
+        };
+        match self {
+            Self::Pdq { hash, quality, .. } => Ok(Self::Pdq {
+                hash,
+                quality,
+                filing: Some(filing),
+            }),
+            other => Err(Invalid::FilingOnDigest(other.kind())),
+        }
+    }
+
     /// Rebuilds a signal from its stored parts.
     ///
     /// # Errors
@@ -152,6 +198,7 @@ impl Signal {
                 Self::Pdq {
                     hash: hex.parse().map_err(bad_hex)?,
                     quality: Quality::new(quality).map_err(|e| Invalid::QualityOutOfRange(e.0))?,
+                    filing: None,
                 }
             }
             SignalKind::Md5 => Self::Md5(hex.parse().map_err(bad_hex)?),
@@ -180,6 +227,14 @@ pub enum Invalid {
          hashes"
     )]
     UnexpectedQuality(SignalKind),
+    /// A profile or part that is unknown, or one without the other.
+    #[error("{0}")]
+    Filing(String),
+    /// A profile and part on a hash type other than PDQ.
+    #[error(
+        "only PDQ hashes are filed under a profile's parts; remove profile and part from {0} hashes"
+    )]
+    FilingOnDigest(SignalKind),
     /// A quality outside 0..=100.
     #[error("PDQ quality must be between 0 and 100, got {0}")]
     QualityOutOfRange(i64),
@@ -205,6 +260,12 @@ pub enum Invalid {
     /// A case with too many hashes.
     #[error("a case can hold at most {MAX_HASHES_PER_CASE} hashes, got {0}")]
     TooManyHashes(usize),
+    /// A case with too many filed hashes.
+    #[error(
+        "a case can hold at most {MAX_FILED_HASHES_PER_CASE} hashes filed under a profile's \
+         parts (about 50 images under pdq-robust-v5), got {0}: open several cases"
+    )]
+    TooManyFiledHashes(usize),
     /// A member name that is empty, too long or has odd characters.
     #[error("a member name is 1 to 64 characters: letters, digits, '-', '_' or '.', got {0:?}")]
     MemberName(String),
@@ -232,7 +293,12 @@ impl NewCase {
         secret_hash: String,
         signals: impl IntoIterator<Item = Signal>,
     ) -> Result<Self, (usize, Invalid)> {
-        Self::with_limit(id, secret_hash, signals, MAX_HASHES_PER_CASE)
+        Self::with_limit(
+            id,
+            secret_hash,
+            signals,
+            [MAX_HASHES_PER_CASE, MAX_FILED_HASHES_PER_CASE],
+        )
     }
 
     /// As [`NewCase::new`] without the per-case limit: an operator importing a whole list from
@@ -245,20 +311,24 @@ impl NewCase {
         secret_hash: String,
         signals: impl IntoIterator<Item = Signal>,
     ) -> Result<Self, (usize, Invalid)> {
-        Self::with_limit(id, secret_hash, signals, usize::MAX)
+        Self::with_limit(id, secret_hash, signals, [usize::MAX; 2])
     }
 
     fn with_limit(
         id: CaseId,
         secret_hash: String,
         signals: impl IntoIterator<Item = Signal>,
-        max: usize,
+        [max, max_filed]: [usize; 2],
     ) -> Result<Self, (usize, Invalid)> {
         let mut seen = std::collections::HashSet::new();
         let mut entries = Vec::new();
-        let mut count = 0;
+        let (mut count, mut filed) = (0, 0);
         for (i, s) in signals.into_iter().enumerate() {
-            count += 1;
+            if s.filing().is_some() {
+                filed += 1;
+            } else {
+                count += 1;
+            }
             if let Signal::Pdq { quality, .. } = &s
                 && !quality.is_matchable()
             {
@@ -268,11 +338,14 @@ impl NewCase {
                 entries.push((EntryId::random(), s));
             }
         }
-        if count == 0 {
+        if count + filed == 0 {
             return Err((0, Invalid::NoHashes));
         }
         if count > max {
             return Err((max, Invalid::TooManyHashes(count)));
+        }
+        if filed > max_filed {
+            return Err((max_filed, Invalid::TooManyFiledHashes(filed)));
         }
         Ok(Self {
             id,

@@ -1,8 +1,8 @@
 //! Versioned hash profiles: what a registry stores per submitted image, what a member computes
 //! per upload, and when the two match.
 
-use quell_hash::{Distance, Pdq};
-use quell_pdq::{LumaRows, hash, hash_dihedral};
+use quell_hash::{Distance, Part, Pdq};
+use quell_pdq::{LumaRows, PdqHash, hash, hash_dihedral};
 
 use crate::luma::{LumaImage, Rect, ShrinkingRows, Side};
 use crate::trim::{SmoothTrim, TrimRule};
@@ -132,8 +132,18 @@ impl Profile {
     /// of the image's registered hashes it is filed under. Only `pdq-robust-v5` searches parts
     /// apart; the other profiles search an upload hash in all of them.
     pub fn submission_parts(self, image: &LumaImage) -> Vec<(Part, Pdq)> {
+        self.submission_entries(image)
+            .into_iter()
+            .map(|(part, h)| (part, h.hash))
+            .collect()
+    }
+
+    /// [`Profile::submission_parts`] with each hash's quality: what a case sends the registry.
+    /// `pdq-robust-v5` leaves out every hash below quality 50 but the image's own (the
+    /// first), as the registry refuses them.
+    pub fn submission_entries(self, image: &LumaImage) -> Vec<(Part, PdqHash)> {
         match self {
-            Profile::PlainV1 => vec![(Part::Whole, hash(image).hash)],
+            Profile::PlainV1 => vec![(Part::Whole, hash(image))],
             Profile::RobustV2 => {
                 let mut out = v1_parts(image, false, false);
                 out.extend(small_copy_extras(image, &SmallCopy::of(image), &Recipe::V2));
@@ -150,9 +160,17 @@ impl Profile {
                     self.recipe(),
                 ));
                 if self == Profile::RobustV5 {
-                    // A hash filed under two parts is searched by the queries of both.
+                    // A hash filed under two parts is searched by the queries of both. Below
+                    // quality 50 a hash is left out (the image's own first hash excepted: its
+                    // quality decides whether the image is registered at all), as the
+                    // registry refuses such hashes: a crop of a plain area matches unrelated
+                    // images. Index files and cases so hold the same hashes.
                     let mut seen = std::collections::HashSet::new();
-                    out.retain(|entry| seen.insert(*entry));
+                    let mut first = true;
+                    out.retain(|&(part, h)| {
+                        let own = std::mem::take(&mut first);
+                        (own || h.quality.is_matchable()) && seen.insert((part, h.hash))
+                    });
                 } else {
                     dedup_by_hash(&mut out);
                 }
@@ -250,44 +268,6 @@ impl Profile {
             .flat_map(|u| registered.iter().map(move |r| u.distance(r)))
             .min()
             .unwrap_or(Distance::new(256))
-    }
-}
-
-/// The part of an image's registered hashes a hash is filed under: what kind of copy of the
-/// image it stands for. `pdq-robust-v5` searches each upload hash only in the parts what made
-/// it can lead back to, each at its own distance ([`Profile::plan`]): the upload's cuts only
-/// among the image's cuts, and the many variants of an image at a narrower distance than its
-/// few whole-image hashes. A hash may be filed under more than one part.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Part {
-    /// The image as submitted and its own trims: what an upload that keeps the whole picture
-    /// (re-encoded, resized, recoloured, blurred, turned, flipped, framed and trimmed back)
-    /// comes back to.
-    Whole,
-    /// Crops, tilts, and trims of the image inside simulated borders and canvases.
-    Variant,
-    /// The image and its loose trim without a quarter of one side, compared with an upload's
-    /// own cuts (a corner logo left out); under `pdq-robust-v5` also the one-side crops (an
-    /// upload's cut on the side of a caption bar no trim took off).
-    Cut,
-}
-
-impl Part {
-    /// Every part.
-    pub const ALL: [Part; 3] = [Part::Whole, Part::Variant, Part::Cut];
-
-    /// The part's name in index files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Part::Whole => "whole",
-            Part::Variant => "variant",
-            Part::Cut => "cut",
-        }
-    }
-
-    /// Looks a part up by its name.
-    pub fn from_name(name: &str) -> Option<Part> {
-        Self::ALL.into_iter().find(|p| p.name() == name)
     }
 }
 
@@ -680,7 +660,7 @@ impl SmallCopy {
 /// base's own hash comes in all 8 orientations; with `side_cuts`, each one-side crop is filed
 /// under [`Part::Cut`] too (an upload whose caption bar stays on, cut on that side, is that
 /// crop).
-fn v1_parts(image: &LumaImage, turned: bool, side_cuts: bool) -> Vec<(Part, Pdq)> {
+fn v1_parts(image: &LumaImage, turned: bool, side_cuts: bool) -> Vec<(Part, PdqHash)> {
     let trimmed = TrimRule::V1.trim(image);
     let mut bases = vec![image];
     if trimmed.width() != image.width() || trimmed.height() != image.height() {
@@ -690,10 +670,10 @@ fn v1_parts(image: &LumaImage, turned: bool, side_cuts: bool) -> Vec<(Part, Pdq)
     for base in bases {
         push_whole(&mut out, base, turned);
         for f in CENTRE_CROPS {
-            out.push((Part::Variant, hash(&base.centre_crop(f)).hash));
+            out.push((Part::Variant, hash(&base.centre_crop(f))));
         }
         for side in Side::ALL {
-            let h = hash(&base.side_crop(side, SIDE_CROP)).hash;
+            let h = hash(&base.side_crop(side, SIDE_CROP));
             out.push((Part::Variant, h));
             if side_cuts {
                 out.push((Part::Cut, h));
@@ -701,18 +681,22 @@ fn v1_parts(image: &LumaImage, turned: bool, side_cuts: bool) -> Vec<(Part, Pdq)
         }
         for degrees in TILTS {
             let tilted = TrimRule::V1.trim(&base.rotate_filled(degrees, 0.0));
-            out.push((Part::Variant, hash(&tilted).hash));
+            out.push((Part::Variant, hash(&tilted)));
         }
     }
     out
 }
 
 /// A [`Part::Whole`] hash of `image` and, if `turned`, its 7 turned and flipped hashes.
-fn push_whole(out: &mut Vec<(Part, Pdq)>, image: &LumaImage, turned: bool) {
+fn push_whole(out: &mut Vec<(Part, PdqHash)>, image: &LumaImage, turned: bool) {
     if turned {
-        out.extend(hash_dihedral(image).hashes.map(|h| (Part::Whole, h)));
+        let all = hash_dihedral(image);
+        out.extend(all.hashes.map(|hash| {
+            let quality = all.quality;
+            (Part::Whole, PdqHash { hash, quality })
+        }));
     } else {
-        out.push((Part::Whole, hash(image).hash));
+        out.push((Part::Whole, hash(image)));
     }
 }
 
@@ -797,7 +781,11 @@ fn hashes_of(queries: &[Query]) -> Vec<Pdq> {
 /// without it); and the image inside borders `recipe.pad` pixels wide of a few levels (and the
 /// recipe's wide canvas), trimmed again by every rule (when a border's colour matches the
 /// image's own edge, trimming eats into the image; the same happens here).
-fn small_copy_extras(image: &LumaImage, small: &SmallCopy, recipe: &Recipe) -> Vec<(Part, Pdq)> {
+fn small_copy_extras(
+    image: &LumaImage,
+    small: &SmallCopy,
+    recipe: &Recipe,
+) -> Vec<(Part, PdqHash)> {
     let thickness = recipe.pad;
     let whole = SmallCopy::whole(image);
     let loose = TrimRule::V2.inner_rect(image);
@@ -805,7 +793,7 @@ fn small_copy_extras(image: &LumaImage, small: &SmallCopy, recipe: &Recipe) -> V
     for rect in [whole, loose] {
         let base = small.crop(rect);
         for side in Side::ALL {
-            out.push((Part::Cut, hash(&base.side_crop(side, LOGO_CUT)).hash));
+            out.push((Part::Cut, hash(&base.side_crop(side, LOGO_CUT))));
         }
     }
     let mut levels: Vec<f32> = BORDER_LEVELS.to_vec();
@@ -868,7 +856,7 @@ fn small_copy_extras(image: &LumaImage, small: &SmallCopy, recipe: &Recipe) -> V
             let cut = small.crop(rect);
             match part {
                 Part::Whole => push_whole(&mut out, &cut, recipe.register_turned),
-                _ => out.push((part, hash(&cut).hash)),
+                _ => out.push((part, hash(&cut))),
             }
         }
     }
@@ -894,21 +882,23 @@ const ASPECT_CROPS: [f64; 5] = [0.9, 0.85, 0.8, 0.75, 0.7];
 /// cropped away). From `small`, its 256 px copy: centre crops keeping unequal shares of the
 /// two axes ([`ASPECT_CROPS`]: a crop to another aspect ratio), 5% apart, which an
 /// independent implementation of the crop family showed v1's equal crops miss.
-fn tool_variants(image: &LumaImage, small: &LumaImage) -> Vec<Pdq> {
+fn tool_variants(image: &LumaImage, small: &LumaImage) -> Vec<PdqHash> {
     let mut out = Vec::new();
     for degrees in TILTS {
-        out.push(hash(&TrimRule::V1.trim(&image.rotate_filled(degrees, 255.0))).hash);
+        out.push(hash(
+            &TrimRule::V1.trim(&image.rotate_filled(degrees, 255.0)),
+        ));
         for fill in [0.0, 255.0] {
             let grown = image.rotate_expanded(degrees, fill);
-            out.push(hash(&grown).hash);
-            out.push(hash(&TrimRule::V2.trim(&grown)).hash);
+            out.push(hash(&grown));
+            out.push(hash(&TrimRule::V2.trim(&grown)));
         }
-        out.push(hash(&image.rotate_inscribed(degrees)).hash);
+        out.push(hash(&image.rotate_inscribed(degrees)));
     }
     for fx in ASPECT_CROPS {
         for fy in ASPECT_CROPS {
             if fx != fy {
-                out.push(hash(&small.centre_crop_axes(fx, fy)).hash);
+                out.push(hash(&small.centre_crop_axes(fx, fy)));
             }
         }
     }
@@ -932,9 +922,9 @@ fn edge_levels(image: &LumaImage) -> Vec<f32> {
 }
 
 /// Keeps the first entry of each hash, whatever its part (the profiles that search all parts).
-fn dedup_by_hash(hashes: &mut Vec<(Part, Pdq)>) {
+fn dedup_by_hash(hashes: &mut Vec<(Part, PdqHash)>) {
     let mut seen = std::collections::HashSet::new();
-    hashes.retain(|(_, h)| seen.insert(*h));
+    hashes.retain(|(_, h)| seen.insert(h.hash));
 }
 
 impl std::fmt::Display for Profile {

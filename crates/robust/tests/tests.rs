@@ -159,6 +159,41 @@ fn profile_names_round_trip_and_unknown_names_are_refused() {
 }
 
 #[test]
+fn the_registry_files_by_part_exactly_the_profiles_that_search_by_part() {
+    let by_part: Vec<&str> = Profile::ALL
+        .into_iter()
+        .filter(|p| p.searches_by_part())
+        .map(Profile::name)
+        .collect();
+    assert_eq!(by_part, quell_hash::FILED_PROFILES);
+}
+
+#[test]
+fn submission_entries_carry_each_hash_quality_as_the_hasher_reports_it() {
+    let luma = LumaImage::from_rgb(&vector("reg-test-input/labelme-subset/q0291.jpg"));
+    let entries = Profile::RobustV5.submission_entries(&luma);
+    assert_eq!(
+        entries
+            .iter()
+            .map(|&(part, h)| (part, h.hash))
+            .collect::<Vec<_>>(),
+        Profile::RobustV5.submission_parts(&luma)
+    );
+    // The first entry is the image's own hash, with the quality a plain hash reports.
+    assert_eq!(entries[0].1, quell_pdq::hash(&luma));
+    // A plain field with detail in one corner: its crops and cuts keep less or more of it.
+    let mut corner = RgbImage::from_pixel(240, 240, Rgb([128, 128, 128]));
+    image::imageops::replace(&mut corner, &texture(60, 60, 7), 0, 0);
+    let entries = Profile::RobustV5.submission_entries(&LumaImage::from_rgb(&corner));
+    let mut qualities: Vec<u8> = entries.iter().map(|(_, h)| h.quality.get()).collect();
+    // Nothing below the registry's floor of 50 but the image's own hash.
+    assert!(qualities[1..].iter().all(|&q| q >= 50), "{qualities:?}");
+    qualities.sort_unstable();
+    qualities.dedup();
+    assert!(qualities.len() > 1, "{qualities:?}");
+}
+
+#[test]
 fn submission_and_upload_hashes_of_the_same_image_match_exactly() {
     for path in [
         "reg-test-input/dih/bridge-1-original.jpg",
@@ -579,17 +614,28 @@ fn v3_to_v5_hashes_are_deterministic_and_the_same_from_pixels_or_luminance() {
             let a = profile.submission_hashes(&luma);
             assert_eq!(a, profile.submission_hashes(&luma), "{path}");
             // v3–v5 register everything v1 does, so they never lose a v1 match; v4
-            // registers everything v3 does, v5 everything v4 does.
-            let v1 = Profile::RobustV1.submission_hashes(&luma);
-            assert!(v1.iter().all(|h| a.contains(h)), "{path}");
+            // registers everything v3 does, v5 everything v4 does of quality 50 or more.
+            let kept = |p: Profile| -> Vec<quell_hash::Pdq> {
+                p.submission_entries(&luma)
+                    .into_iter()
+                    .filter(|(_, h)| profile != Profile::RobustV5 || h.quality.is_matchable())
+                    .map(|(_, h)| h.hash)
+                    .collect()
+            };
+            assert!(
+                kept(Profile::RobustV1).iter().all(|h| a.contains(h)),
+                "{path}"
+            );
             let before = match profile {
                 Profile::RobustV4 => Some(Profile::RobustV3),
                 Profile::RobustV5 => Some(Profile::RobustV4),
                 _ => None,
             };
             if let Some(before) = before {
-                let earlier = before.submission_hashes(&luma);
-                assert!(earlier.iter().all(|h| a.contains(h)), "{path} {profile}");
+                assert!(
+                    kept(before).iter().all(|h| a.contains(h)),
+                    "{path} {profile}"
+                );
             }
             let framed = transform::border(&photo, 0.1, Rgb([255, 255, 255]));
             for image in [&photo, &framed] {

@@ -8,6 +8,10 @@
 //! The lock is held only for that bookkeeping and the frames' delta: compacting the frame
 //! index (a rebuild over every frame) runs on a background thread with no lock held, so a
 //! sync delta of videos never stalls matches for a rebuild.
+//! PDQ hashes filed under a hash profile's part ([`Filing`]) live in one more [`LiveIndex`]
+//! per filing, apart from the plain ones: a plain query never sees them, and a profile's
+//! upload hash searches only the parts its plan names, each at its own distance
+//! ([`Matcher::lookup_filed`]), without scanning the image's other parts.
 //! The index is rebuilt from the store at startup and then updated by every request that
 //! changes the list, right after its transaction commits; so a match that starts
 //! after a withdrawal is acknowledged never returns the withdrawn entry.
@@ -15,7 +19,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use quell_hash::{Distance, Md5, Pdq, Sha256};
+use quell_hash::{Distance, FILED_PROFILES, Filing, Md5, Part, Pdq, Sha256};
 use quell_index::{IndexBuilder, LiveIndex, Md5Index, MihConfig, PdqIndex, Sha256Index};
 use quell_registry::{EntryId, Signal, Store, StoreError, Vpdq};
 use quell_vpdq::{MatchParams, MatchPercentages, MatchThresholds, VideoHash, VideoIndex};
@@ -56,6 +60,8 @@ pub enum Closeness {
 #[derive(Debug)]
 pub struct Matcher {
     pdq: Arc<LiveIndex>,
+    /// One index per filing of [`FILED_PROFILES`] × [`Part::ALL`], in that order.
+    filed: Vec<(Filing, Arc<LiveIndex>)>,
     md5: RwLock<Md5Index>,
     sha256: RwLock<Sha256Index>,
     vpdq: RwLock<VideoIndex>,
@@ -67,6 +73,7 @@ pub struct Matcher {
 /// go at the end.
 struct Builder {
     pdq: IndexBuilder,
+    filed: Vec<(Filing, IndexBuilder)>,
     md5: Md5Index,
     sha256: Sha256Index,
     /// Videos, indexed all at once by [`Builder::videos`].
@@ -80,19 +87,22 @@ impl Matcher {
         for (id, signal) in entries {
             builder.add(id, &signal);
         }
-        let videos = builder.videos();
-        let pdq = builder.pdq.build_mih(MihConfig::default());
-        Self::assemble(pdq, builder.md5, builder.sha256, videos)
+        builder.build()
     }
 
     fn assemble(
         pdq: quell_index::MihIndex,
+        filed: Vec<(Filing, quell_index::MihIndex)>,
         md5: Md5Index,
         sha256: Sha256Index,
         vpdq: VideoIndex,
     ) -> Self {
         Self {
             pdq: Arc::new(LiveIndex::new(pdq)),
+            filed: filed
+                .into_iter()
+                .map(|(f, index)| (f, Arc::new(LiveIndex::new(index))))
+                .collect(),
             md5: RwLock::new(md5),
             sha256: RwLock::new(sha256),
             vpdq: RwLock::new(vpdq),
@@ -114,18 +124,15 @@ impl Matcher {
             }
         }
         // Building the multi-index tables is CPU work: keep it off the async executor.
-        tokio::task::spawn_blocking(move || {
-            let videos = builder.videos();
-            let pdq = builder.pdq.build_mih(MihConfig::default());
-            Self::assemble(pdq, builder.md5, builder.sha256, videos)
-        })
-        .await
-        .map_err(|e| StoreError::Backend(Box::new(e)))
+        tokio::task::spawn_blocking(move || builder.build())
+            .await
+            .map_err(|e| StoreError::Backend(Box::new(e)))
     }
 
     /// Number of entries held (a video counts once).
     pub fn len(&self) -> usize {
         self.pdq.len()
+            + self.filed.iter().map(|(_, i)| i.len()).sum::<usize>()
             + self
                 .md5
                 .read()
@@ -152,14 +159,30 @@ impl Matcher {
         self.len() == 0
     }
 
+    /// The index holding PDQ hashes of this filing (`None`: the plain hashes').
+    fn pdq_index(&self, filing: Option<Filing>) -> &Arc<LiveIndex> {
+        match filing {
+            None => &self.pdq,
+            Some(f) => {
+                let at = self.filed.iter().position(|(g, _)| *g == f);
+                // Every `Filing` is one of FILED_PROFILES × Part::ALL, all of which are here.
+                &self.filed[at.expect("an index per filing")].1
+            }
+        }
+    }
+
     /// Adds entries (after their transaction committed).
     pub fn insert(&self, entries: &[(EntryId, Signal)]) {
-        let mut pdq = Vec::new();
+        // One batch per index, so each index takes its inserts in one go.
+        let mut pdq: std::collections::BTreeMap<Option<Filing>, Vec<(u64, Pdq)>> =
+            std::collections::BTreeMap::new();
         let mut videos = false;
         for (id, signal) in entries {
             let id = *id;
             match signal {
-                Signal::Pdq { hash, .. } => pdq.push((id_of(id), *hash)),
+                Signal::Pdq { hash, filing, .. } => {
+                    pdq.entry(*filing).or_default().push((id_of(id), *hash));
+                }
                 Signal::Md5(d) => {
                     self.md5
                         .write()
@@ -178,9 +201,10 @@ impl Matcher {
                 }
             }
         }
-        if !pdq.is_empty() {
-            self.pdq.insert_many(pdq);
-            self.maybe_compact();
+        for (filing, batch) in pdq {
+            let index = self.pdq_index(filing);
+            index.insert_many(batch);
+            self.maybe_compact(index);
         }
         if videos {
             self.maybe_compact_videos();
@@ -192,8 +216,8 @@ impl Matcher {
         for (id, signal) in entries {
             let id = *id;
             match signal {
-                Signal::Pdq { .. } => {
-                    self.pdq.remove(id_of(id));
+                Signal::Pdq { filing, .. } => {
+                    self.pdq_index(*filing).remove(id_of(id));
                 }
                 Signal::Md5(d) => {
                     self.md5
@@ -218,6 +242,16 @@ impl Matcher {
     /// twice does not index it twice).
     pub fn contains(&self, entry: EntryId, signal: &Signal) -> bool {
         let query = match signal {
+            Signal::Pdq {
+                hash,
+                filing: Some(filing),
+                ..
+            } => {
+                return self
+                    .lookup_filed(*filing, hash, Distance::new(0))
+                    .iter()
+                    .any(|&(id, _)| id == entry);
+            }
             Signal::Pdq { hash, .. } => Query::Pdq(*hash),
             Signal::Md5(d) => Query::Md5(*d),
             Signal::Sha256(d) => Query::Sha256(*d),
@@ -229,8 +263,33 @@ impl Matcher {
             .any(|&(id, _)| id == entry)
     }
 
+    /// PDQ entries filed under `filing` within `max_distance` of `hash`, nearest first: one
+    /// search of a profile's plan ([`quell_hash::Part`]), which a member runs for each of an
+    /// upload's hashes and each part the profile sends it to.
+    pub fn lookup_filed(
+        &self,
+        filing: Filing,
+        hash: &Pdq,
+        max_distance: Distance,
+    ) -> Vec<(EntryId, Closeness)> {
+        self.pdq_index(Some(filing))
+            .range_search(hash, max_distance)
+            .into_iter()
+            .map(|hit| (entry_of(hit.id), Closeness::Distance(hit.distance.get())))
+            .collect()
+    }
+
+    /// Whether any entry is filed under `profile` (so an upload is worth that profile's
+    /// hashing).
+    pub fn has_filed(&self, profile: &str) -> bool {
+        self.filed
+            .iter()
+            .any(|(f, index)| f.profile() == profile && !index.is_empty())
+    }
+
     /// Entries matching `query`, nearest first (vPDQ: most of the query found first, then
-    /// most of the entry's video found); `max_distance` applies to PDQ only.
+    /// most of the entry's video found); `max_distance` applies to PDQ only. A PDQ query sees
+    /// plain PDQ entries only, never those filed under a profile.
     pub fn lookup(&self, query: &Query, max_distance: Distance) -> Vec<(EntryId, Closeness)> {
         match query {
             Query::Pdq(hash) => self
@@ -283,11 +342,13 @@ impl Matcher {
         });
     }
 
-    fn maybe_compact(&self) {
-        if self.pdq.delta_len() < COMPACT_AT || self.compacting.swap(true, Ordering::AcqRel) {
+    /// Compacts one PDQ index on a background thread if its delta grew large; one PDQ
+    /// compaction runs at a time.
+    fn maybe_compact(&self, index: &Arc<LiveIndex>) {
+        if index.delta_len() < COMPACT_AT || self.compacting.swap(true, Ordering::AcqRel) {
             return;
         }
-        let pdq = Arc::clone(&self.pdq);
+        let pdq = Arc::clone(index);
         let flag = Arc::clone(&self.compacting);
         // A plain thread, not the blocking pool: compaction of millions of entries takes
         // seconds, and readers and writers carry on meanwhile.
@@ -300,8 +361,12 @@ impl Matcher {
 
 impl Builder {
     fn new() -> Self {
+        let filings = FILED_PROFILES.iter().flat_map(|profile| {
+            Part::ALL.map(|part| Filing::new(profile, part).expect("a filed profile"))
+        });
         Self {
             pdq: IndexBuilder::new(),
+            filed: filings.map(|f| (f, IndexBuilder::new())).collect(),
             md5: Md5Index::new(),
             sha256: Sha256Index::new(),
             vpdq: Vec::new(),
@@ -317,10 +382,34 @@ impl Builder {
         })
     }
 
+    /// The multi-index tables, built in one go (CPU work: call it off an async executor).
+    fn build(self) -> Matcher {
+        let videos = self.videos();
+        let pdq = self.pdq.build_mih(MihConfig::default());
+        let filed = self
+            .filed
+            .into_iter()
+            .map(|(f, b)| (f, b.build_mih(MihConfig::default())))
+            .collect();
+        Matcher::assemble(pdq, filed, self.md5, self.sha256, videos)
+    }
+
     fn add(&mut self, entry: EntryId, signal: &Signal) {
         let id = id_of(entry);
         match signal {
-            Signal::Pdq { hash, .. } => self.pdq.insert(id, *hash),
+            Signal::Pdq {
+                hash, filing: None, ..
+            } => self.pdq.insert(id, *hash),
+            Signal::Pdq {
+                hash,
+                filing: Some(f),
+                ..
+            } => {
+                let at = self.filed.iter().position(|(g, _)| g == f);
+                self.filed[at.expect("a builder per filing")]
+                    .1
+                    .insert(id, *hash);
+            }
             Signal::Md5(d) => {
                 self.md5.insert(id, *d);
             }
@@ -365,4 +454,110 @@ fn id_of(entry: EntryId) -> u64 {
 
 fn entry_of(id: u64) -> EntryId {
     EntryId::from_i64(i64::try_from(id).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use quell_hash::{Filing, Part, Pdq, Quality};
+
+    use super::*;
+
+    /// A small deterministic generator (no dependency for a test's random hashes).
+    fn next(state: &mut u64) -> u64 {
+        *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// `base` with `bits` random bits flipped (some twice, so at most `bits` apart).
+    fn near(base: Pdq, bits: u32, state: &mut u64) -> Pdq {
+        let mut words = base.to_words();
+        for _ in 0..bits {
+            let bit = next(state) % 256;
+            words[(bit / 64) as usize] ^= 1 << (bit % 64);
+        }
+        Pdq::from_words(words)
+    }
+
+    fn signal(hash: Pdq, filing: Option<Filing>) -> Signal {
+        Signal::Pdq {
+            hash,
+            quality: Quality::new(90).unwrap(),
+            filing,
+        }
+    }
+
+    /// Every lookup, plain and filed, equals a scan of the entries of its own filing; a
+    /// plain query never returns a filed entry; removals and inserts after the build too.
+    #[test]
+    fn lookups_see_only_their_own_filing_as_a_brute_force_scan_does() {
+        let mut state = 7;
+        let centres: Vec<Pdq> = (0..4)
+            .map(|_| Pdq::from_words([0; 4].map(|_| next(&mut state))))
+            .collect();
+        let filings: Vec<Option<Filing>> = std::iter::once(None)
+            .chain(Part::ALL.map(|p| Some(Filing::new("pdq-robust-v5", p).unwrap())))
+            .collect();
+        let mut entries: Vec<(EntryId, Signal)> = (1..=400)
+            .map(|i| {
+                let centre = centres[(next(&mut state) % 4) as usize];
+                let hash = near(centre, (next(&mut state) % 60) as u32, &mut state);
+                let filing = filings[(next(&mut state) % 4) as usize];
+                (EntryId::from_i64(i), signal(hash, filing))
+            })
+            .collect();
+        let (built, later) = entries.split_at(300);
+        let matcher = Matcher::from_entries(built.to_vec());
+        matcher.insert(later);
+        let gone: Vec<(EntryId, Signal)> = entries.iter().step_by(3).cloned().collect();
+        matcher.remove(&gone);
+        entries.retain(|e| !gone.contains(e));
+        let scan = |query: &Pdq, filing: Option<Filing>, within: u32| {
+            let mut hits: Vec<(EntryId, Closeness)> = entries
+                .iter()
+                .filter_map(|(id, s)| {
+                    let Signal::Pdq {
+                        hash, filing: f, ..
+                    } = s
+                    else {
+                        return None;
+                    };
+                    let d = hash.distance(query).get();
+                    (*f == filing && d <= within).then_some((*id, Closeness::Distance(d)))
+                })
+                .collect();
+            hits.sort_by_key(|&(id, c)| match c {
+                Closeness::Distance(d) => (d, id),
+                Closeness::Video(_) => unreachable!(),
+            });
+            hits
+        };
+        for _ in 0..50 {
+            let centre = centres[(next(&mut state) % 4) as usize];
+            let query = near(centre, (next(&mut state) % 40) as u32, &mut state);
+            for within in [0, 31, 44] {
+                let d = Distance::new(within);
+                assert_eq!(
+                    matcher.lookup(&Query::Pdq(query), d),
+                    scan(&query, None, within)
+                );
+                for filing in filings.iter().flatten() {
+                    assert_eq!(
+                        matcher.lookup_filed(*filing, &query, d),
+                        scan(&query, Some(*filing), within)
+                    );
+                }
+            }
+        }
+        for (id, s) in &entries {
+            assert!(matcher.contains(*id, s));
+        }
+        for (id, s) in &gone {
+            assert!(!matcher.contains(*id, s));
+        }
+        assert!(matcher.has_filed("pdq-robust-v5"));
+        assert_eq!(matcher.len(), entries.len());
+    }
 }

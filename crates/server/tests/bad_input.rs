@@ -90,6 +90,35 @@ async fn open_case_refuses_bad_hashes() {
             "invalid_json",
             "unknown field `url`",
         ),
+        (
+            json!([{ "type": "pdq", "value": good, "quality": 90,
+                     "profile": "pdq-robust-v4", "part": "whole" }]),
+            "invalid_hash",
+            "hashes[0]: hash profile \"pdq-robust-v4\" does not file hashes under parts",
+        ),
+        (
+            json!([{ "type": "pdq", "value": good, "quality": 90,
+                     "profile": "pdq-robust-v5", "part": "corner" }]),
+            "invalid_hash",
+            "unknown part \"corner\"",
+        ),
+        (
+            json!([{ "type": "pdq", "value": good, "quality": 90, "part": "cut" }]),
+            "invalid_hash",
+            "both its profile and its part",
+        ),
+        (
+            json!([{ "type": "md5", "value": &good[..32],
+                     "profile": "pdq-robust-v5", "part": "cut" }]),
+            "invalid_hash",
+            "only PDQ hashes are filed",
+        ),
+        (
+            json!([pdq_input(&good, 90), { "type": "pdq", "value": pdq(3), "quality": 30,
+                     "profile": "pdq-robust-v5", "part": "variant" }]),
+            "low_quality",
+            "hashes[1]: this image's PDQ quality is 30",
+        ),
     ];
     for (hashes, want, says) in cases {
         let before = footprint(&t).await;
@@ -100,6 +129,31 @@ async fn open_case_refuses_bad_hashes() {
         assert!(message.contains(says), "{message:?} should say {says:?}");
         assert_eq!(footprint(&t).await, before);
     }
+    // Filed hashes have their own allowance beside the 1000 others, and a limit too.
+    let filed = |n: usize| -> Vec<Value> {
+        (0..n)
+            .map(|i| {
+                json!({ "type": "pdq", "value": format!("{i:064x}"), "quality": 90,
+                        "profile": "pdq-robust-v5", "part": "variant" })
+            })
+            .collect()
+    };
+    refused(
+        &t,
+        "/v1/cases",
+        None,
+        json!({ "hashes": filed(5_001) }),
+        StatusCode::BAD_REQUEST,
+        "too_many_hashes",
+    )
+    .await;
+    let mut full: Vec<Value> = (0..1000)
+        .map(|i| json!({ "type": "md5", "value": format!("{i:032x}") }))
+        .collect();
+    full.extend(filed(5_000));
+    let (status, body) = t.post("/v1/cases", None, json!({ "hashes": full })).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["hashes"], 6000);
     let too_many: Vec<Value> = (0..1001)
         .map(|i| json!({ "type": "md5", "value": format!("{i:032x}") }))
         .collect();

@@ -11,9 +11,22 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
     StoreError::Backend(Box::new(e))
 }
 
-pub(crate) fn signal(kind: &str, value: &str, quality: Option<i64>) -> Result<Signal, StoreError> {
+/// A signal from its stored columns; `filing` is `profile/part` for a filed PDQ hash.
+pub(crate) fn signal(
+    kind: &str,
+    value: &str,
+    quality: Option<i64>,
+    filing: Option<&str>,
+) -> Result<Signal, StoreError> {
+    let split = filing.map(|f| f.split_once('/').unwrap_or((f, "")));
     Signal::from_parts(kind, value, quality)
+        .and_then(|s| s.filed(split.map(|(p, _)| p), split.map(|(_, part)| part)))
         .map_err(|e| StoreError::Corrupt(format!("entry hash: {e}")))
+}
+
+/// The stored `filing` column of a signal: `profile/part`, or NULL for a plain hash.
+pub(crate) fn filing_column(signal: &Signal) -> Option<String> {
+    signal.filing().map(|f| f.to_string())
 }
 
 pub(crate) fn hash32(hex: &str) -> Result<[u8; 32], StoreError> {
@@ -44,7 +57,7 @@ macro_rules! impl_store {
         };
         use sqlx::Row as _;
 
-        use crate::common::{INSERT_CHUNK, PAGE_BYTES, db, hash32, hex32, signal};
+        use crate::common::{INSERT_CHUNK, PAGE_BYTES, db, hash32, filing_column, hex32, signal};
 
         type Tx = sqlx::Transaction<'static, Db>;
 
@@ -118,7 +131,7 @@ macro_rules! impl_store {
             let mut seq = last - n;
             for chunk in entries.chunks(INSERT_CHUNK) {
                 let mut q = sqlx::QueryBuilder::<Db>::new(
-                    "INSERT INTO changes (seq, entry_id, op, kind, value, quality, at) ",
+                    "INSERT INTO changes (seq, entry_id, op, kind, value, quality, filing, at) ",
                 );
                 q.push_values(chunk, |mut row, (entry, signal)| {
                     seq += 1;
@@ -132,6 +145,7 @@ macro_rules! impl_store {
                         } else {
                             None
                         })
+                        .push_bind(upsert.then(|| filing_column(signal)).flatten())
                         .push_bind(at.millis());
                 });
                 q.build().execute(&mut **tx).await.map_err(db)?;
@@ -154,7 +168,9 @@ macro_rules! impl_store {
             tx: &mut Tx,
             entry: EntryId,
         ) -> Result<(String, Signal), StoreError> {
-            let row = sqlx::query("SELECT state, kind, value, quality FROM entries WHERE id = $1")
+            let row = sqlx::query(
+                "SELECT state, kind, value, quality, filing FROM entries WHERE id = $1",
+            )
                 .bind(entry.get())
                 .fetch_optional(&mut **tx)
                 .await
@@ -164,7 +180,8 @@ macro_rules! impl_store {
             let kind: String = row.try_get(1).map_err(db)?;
             let value: String = row.try_get(2).map_err(db)?;
             let quality: Option<i64> = row.try_get(3).map_err(db)?;
-            Ok((state, signal(&kind, &value, quality)?))
+            let filing: Option<String> = row.try_get(4).map_err(db)?;
+            Ok((state, signal(&kind, &value, quality, filing.as_deref())?))
         }
 
         async fn set_entry_state(
@@ -247,7 +264,8 @@ macro_rules! impl_store {
                 .map_err(db)?;
                 for chunk in case.entries().chunks(INSERT_CHUNK) {
                     let mut q = sqlx::QueryBuilder::<Db>::new(
-                        "INSERT INTO entries (id, case_id, kind, value, quality, state, created_at) ",
+                        "INSERT INTO entries \
+                         (id, case_id, kind, value, quality, filing, state, created_at) ",
                     );
                     q.push_values(chunk, |mut row, (entry, signal)| {
                         row.push_bind(entry.get())
@@ -255,6 +273,7 @@ macro_rules! impl_store {
                             .push_bind(signal.kind().as_str())
                             .push_bind(signal.value_hex())
                             .push_bind(signal.quality().map(|q| i64::from(q.get())))
+                            .push_bind(filing_column(signal))
                             .push_bind("active")
                             .push_bind(at.millis());
                     });
@@ -356,8 +375,9 @@ macro_rules! impl_store {
                     Some(Some(_)) => return Ok(Vec::new()),
                     Some(None) => {}
                 }
-                let rows: Vec<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
-                    "SELECT id, state, kind, value, quality FROM entries \
+                type Row = (i64, String, String, String, Option<i64>, Option<String>);
+                let rows: Vec<Row> = sqlx::query_as(
+                    "SELECT id, state, kind, value, quality, filing FROM entries \
                      WHERE case_id = $1 AND state <> 'withdrawn' ORDER BY id",
                 )
                 .bind(id.get())
@@ -367,8 +387,9 @@ macro_rules! impl_store {
                 let mut removed = Vec::with_capacity(rows.len());
                 // Quarantined entries were already tombstoned when they were quarantined.
                 let mut tombstones = Vec::new();
-                for (entry, state, kind, value, quality) in rows {
-                    let entry = (EntryId::from_i64(entry), signal(&kind, &value, quality)?);
+                for (entry, state, kind, value, quality, filing) in rows {
+                    let signal = signal(&kind, &value, quality, filing.as_deref())?;
+                    let entry = (EntryId::from_i64(entry), signal);
                     if state == "active" {
                         tombstones.push(entry.clone());
                     }
@@ -424,8 +445,9 @@ macro_rules! impl_store {
                 let Some(last) = last else {
                     return Ok(Vec::new());
                 };
-                let rows: Vec<(i64, i64, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
-                    "SELECT seq, entry_id, op, kind, value, quality FROM changes \
+                type Row = (i64, i64, String, String, Option<String>, Option<i64>, Option<String>);
+                let rows: Vec<Row> = sqlx::query_as(
+                    "SELECT seq, entry_id, op, kind, value, quality, filing FROM changes \
                      WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
                 )
                 .bind(after)
@@ -435,12 +457,13 @@ macro_rules! impl_store {
                 .await
                 .map_err(db)?;
                 rows.into_iter()
-                    .map(|(seq, entry, op, kind, value, quality)| {
+                    .map(|(seq, entry, op, kind, value, quality, filing)| {
                         let op = match op.as_str() {
                             "upsert" => ChangeOp::Upsert(signal(
                                 &kind,
                                 value.as_deref().unwrap_or_default(),
                                 quality,
+                                filing.as_deref(),
                             )?),
                             "tombstone" => ChangeOp::Tombstone(kind.parse().map_err(|e| {
                                 StoreError::Corrupt(format!("entry kind: {e}"))
@@ -466,13 +489,15 @@ macro_rules! impl_store {
             }
 
             async fn entry_signal(&self, entry: EntryId) -> Result<Option<Signal>, StoreError> {
-                let row: Option<(String, String, Option<i64>)> =
-                    sqlx::query_as("SELECT kind, value, quality FROM entries WHERE id = $1")
+                let row: Option<(String, String, Option<i64>, Option<String>)> =
+                    sqlx::query_as("SELECT kind, value, quality, filing FROM entries WHERE id = $1")
                         .bind(entry.get())
                         .fetch_optional(&self.pool)
                         .await
                         .map_err(db)?;
-                row.map(|(kind, value, quality)| signal(&kind, &value, quality))
+                row.map(|(kind, value, quality, filing)| {
+                    signal(&kind, &value, quality, filing.as_deref())
+                })
                     .transpose()
             }
 
@@ -496,8 +521,9 @@ macro_rules! impl_store {
                 let Some(last) = last else {
                     return Ok(Vec::new());
                 };
-                let rows: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
-                    "SELECT id, kind, value, quality FROM entries \
+                type Row = (i64, String, String, Option<i64>, Option<String>);
+                let rows: Vec<Row> = sqlx::query_as(
+                    "SELECT id, kind, value, quality, filing FROM entries \
                      WHERE state = 'active' AND id > $1 AND id <= $2 ORDER BY id LIMIT $3",
                 )
                 .bind(after)
@@ -507,8 +533,9 @@ macro_rules! impl_store {
                 .await
                 .map_err(db)?;
                 rows.into_iter()
-                    .map(|(id, kind, value, quality)| {
-                        Ok((EntryId::from_i64(id), signal(&kind, &value, quality)?))
+                    .map(|(id, kind, value, quality, filing)| {
+                        let signal = signal(&kind, &value, quality, filing.as_deref())?;
+                        Ok((EntryId::from_i64(id), signal))
                     })
                     .collect()
             }

@@ -1,12 +1,17 @@
-//! A one-table schema version: the registry's schema is small and applied whole, so a
-//! migration framework (and sqlx's macros, which need a database at build time) is not needed.
+//! A one-table schema version: the registry's schema is small, applied whole at version 1 and
+//! then in numbered steps, so a migration framework (and sqlx's macros, which need a database
+//! at build time) is not needed.
 
 use sqlx::{Database, Executor, IntoArguments};
 
-/// Newest schema version this build knows.
-const VERSION: i64 = 1;
+/// The steps after version 1, in order: the same SQL text on both backends.
+const STEPS: [&str; 1] = [include_str!("../migrations/v2.sql")];
 
-/// Applies `v1` if the database has no schema yet, inside the caller's transaction.
+/// Newest schema version this build knows.
+const VERSION: i64 = 1 + STEPS.len() as i64;
+
+/// Applies `v1` if the database has no schema yet, then every step the database lacks,
+/// inside the caller's transaction (so a failed step leaves the old schema whole).
 pub(crate) async fn run<DB>(
     tx: &mut sqlx::Transaction<'static, DB>,
     v1: &'static str,
@@ -15,7 +20,7 @@ where
     DB: Database,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'a> DB::Arguments: IntoArguments<DB>,
-    i64: sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB>,
+    i64: sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB> + for<'q> sqlx::Encode<'q, DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
 {
     use sqlx::Row as _;
@@ -26,17 +31,31 @@ where
         .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
-    match current {
+    let mut version = match current {
         None => {
             sqlx::raw_sql(v1).execute(&mut **tx).await?;
-            sqlx::raw_sql("INSERT INTO quell_schema (version) VALUES (1)")
-                .execute(&mut **tx)
-                .await?;
-            Ok(())
+            1
         }
-        Some(v) if v <= VERSION => Ok(()),
-        Some(v) => Err(sqlx::Error::Protocol(format!(
-            "the database has schema version {v}, newer than this build of quell ({VERSION})"
-        ))),
+        Some(v) if v <= VERSION => v,
+        Some(v) => {
+            return Err(sqlx::Error::Protocol(format!(
+                "the database has schema version {v}, newer than this build of quell ({VERSION})"
+            )));
+        }
+    };
+    if current == Some(VERSION) {
+        return Ok(());
     }
+    for step in &STEPS[usize::try_from(version - 1).unwrap_or(0)..] {
+        sqlx::raw_sql(*step).execute(&mut **tx).await?;
+        version += 1;
+    }
+    sqlx::query("DELETE FROM quell_schema")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO quell_schema (version) VALUES ($1)")
+        .bind(version)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

@@ -21,6 +21,7 @@ fn signals(n: usize) -> Vec<Signal> {
                 0 => Signal::Pdq {
                     hash: Pdq::from_bytes(b),
                     quality: Quality::new(90).unwrap(),
+                    filing: None,
                 },
                 1 => Signal::Md5(Md5::from_bytes(b[..16].try_into().unwrap())),
                 _ => Signal::Sha256(Sha256::from_bytes(b)),
@@ -491,6 +492,59 @@ fn vpdq(seed: u8, frames: usize, spaced: bool) -> Signal {
 
 /// vPDQ entries: stored in canonical form, deduplicated, counted, synced, withdrawn with
 /// tombstones, each change with its audit event in the same transaction.
+/// One PDQ hash, plain and filed under two parts of a profile: three entries, each kept with
+/// its filing through the feed, the active entries, the entry lookup and a withdrawal.
+pub(crate) async fn filed_entries(store: &impl Store) {
+    let plain = signals(1).remove(0);
+    let filed = |part| {
+        plain
+            .clone()
+            .filed(Some("pdq-robust-v5"), Some(part))
+            .unwrap()
+    };
+    let case = NewCase::new(
+        CaseId::random(),
+        "$argon2id$test".into(),
+        [plain.clone(), filed("variant"), filed("cut"), filed("cut")],
+    )
+    .unwrap();
+    assert_eq!(case.entries().len(), 3);
+    store
+        .create_case(&case, &Actor::Case(case.id()), t(1000))
+        .await
+        .unwrap();
+    let changes = all_changes(store).await;
+    let upserts: Vec<_> = changes.iter().map(|c| (c.entry, c.op.clone())).collect();
+    let expected: Vec<_> = case
+        .entries()
+        .iter()
+        .map(|(id, s)| (*id, ChangeOp::Upsert(s.clone())))
+        .collect();
+    assert_eq!(upserts, expected);
+    let filings: Vec<_> = case.entries().iter().map(|(_, s)| s.filing()).collect();
+    assert_eq!(filings[0], None);
+    assert_eq!(filings[1].map(|f| f.part().name()), Some("variant"));
+    let mut active = store.active_entries(None, 100).await.unwrap();
+    // (An upgraded database also holds its older entries.)
+    active.retain(|(id, _)| case.entries().iter().any(|(e, _)| e == id));
+    active.sort_by_key(|(id, _)| *id);
+    let mut sorted = case.entries().to_vec();
+    sorted.sort_by_key(|(id, _)| *id);
+    assert_eq!(active, sorted);
+    for (id, signal) in case.entries() {
+        assert_eq!(
+            store.entry_signal(*id).await.unwrap().as_ref(),
+            Some(signal)
+        );
+    }
+    let mut removed = store
+        .withdraw_case(case.id(), &Actor::Case(case.id()), t(2000))
+        .await
+        .unwrap();
+    removed.sort_by_key(|(id, _)| *id);
+    assert_eq!(removed, sorted);
+}
+
 pub(crate) async fn vpdq_entries(store: &impl Store) {
     let video = vpdq(7, 600, false);
     let same_video = vpdq(7, 600, true);

@@ -6,13 +6,16 @@
 //! quell-sync-snapshot 1
 //! cursor <cursor, or - before the first page>
 //! entries <n>
-//! <entry id> <pdq|md5|sha256|vpdq> <value> <quality, or ->     (n lines, by entry id)
+//! <entry id> <pdq|md5|sha256|vpdq> <value> <quality, or -> [<profile>/<part>]   (n lines, by entry id)
 //! sha256 <SHA-256 of every byte above, hex>
 //! ```
 //!
 //! A value is the hash in hex, or for `vpdq` the registry's canonical pytx signal string,
 //! which never holds a space or a newline; so vPDQ entries fit format version 1 unchanged, and
-//! a version-1 file written before vPDQ existed loads as it is.
+//! a version-1 file written before vPDQ existed loads as it is. Version 2 adds the fifth
+//! field, the filing of a PDQ hash registered under a hash profile's part
+//! (`pdq-robust-v5/cut`); a list without filed hashes is still written as version 1, so
+//! older builds keep reading it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -27,6 +30,8 @@ use sha2::{Digest, Sha256};
 /// The snapshot's file name in the data directory.
 pub const SNAPSHOT_FILE: &str = "snapshot.quell";
 const MAGIC: &str = "quell-sync-snapshot 1";
+/// The header of a snapshot holding filed hashes (a fifth field on their lines).
+const MAGIC_FILED: &str = "quell-sync-snapshot 2";
 
 /// What applying a page changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -159,9 +164,10 @@ impl Snapshot {
             digest.update(line.as_bytes());
             Ok(Some(text.to_owned()))
         };
+        let magic = next(&mut digest)?;
         ensure!(
-            next(&mut digest)?.as_deref() == Some(MAGIC),
-            "not a quell sync snapshot"
+            matches!(magic.as_deref(), Some(MAGIC | MAGIC_FILED)),
+            "not a quell sync snapshot of a version this build reads (1 or 2)"
         );
         let cursor = next(&mut digest)?
             .and_then(|l| l.strip_prefix("cursor ").map(str::to_owned))
@@ -174,8 +180,10 @@ impl Snapshot {
         while let Some(line) = next(&mut digest)? {
             i += 1;
             let fields: Vec<&str> = line.split(' ').collect();
-            let [id, kind, value, quality] = fields[..] else {
-                bail!("entry line {i} is malformed");
+            let (id, kind, value, quality, filing) = match fields[..] {
+                [id, kind, value, quality] => (id, kind, value, quality, None),
+                [id, kind, value, quality, filing] => (id, kind, value, quality, Some(filing)),
+                _ => bail!("entry line {i} is malformed"),
             };
             let id: EntryId = id.parse().with_context(|| format!("entry line {i}"))?;
             let quality = match quality {
@@ -185,7 +193,9 @@ impl Snapshot {
                         .with_context(|| format!("entry line {i}"))?,
                 ),
             };
+            let split = filing.map(|f| f.split_once('/').unwrap_or((f, "")));
             let signal = Signal::from_parts(kind, value, quality)
+                .and_then(|s| s.filed(split.map(|(p, _)| p), split.map(|(_, part)| part)))
                 .map_err(|e| anyhow::anyhow!("entry line {i}: {e}"))?;
             ensure!(
                 entries.insert(id, signal).is_none(),
@@ -216,9 +226,14 @@ impl Snapshot {
         } else {
             &self.cursor
         };
+        let magic = if self.entries.values().any(|s| s.filing().is_some()) {
+            MAGIC_FILED
+        } else {
+            MAGIC
+        };
         let _ = write!(
             line,
-            "{MAGIC}\ncursor {cursor}\nentries {}\n",
+            "{magic}\ncursor {cursor}\nentries {}\n",
             self.entries.len()
         );
         emit(&line, out)?;
@@ -227,9 +242,15 @@ impl Snapshot {
             let _ = write!(line, "{id} {} {} ", signal.kind(), signal.value_hex());
             match signal.quality() {
                 Some(q) => {
-                    let _ = writeln!(line, "{}", q.get());
+                    let _ = write!(line, "{}", q.get());
                 }
-                None => line.push_str("-\n"),
+                None => line.push('-'),
+            }
+            match signal.filing() {
+                Some(filing) => {
+                    let _ = writeln!(line, " {filing}");
+                }
+                None => line.push('\n'),
             }
             emit(&line, out)?;
         }
@@ -283,10 +304,9 @@ fn parse_entry(e: &SyncEntry) -> anyhow::Result<(EntryId, Option<Signal>)> {
         SyncOp::Upsert => {
             let value = e.value.as_deref().context("an upsert without a value")?;
             let quality = e.quality.map(i64::from);
-            (
-                id,
-                Some(quell_api::convert::signal_of(e.kind, value, quality)?),
-            )
+            let (profile, part) = (e.profile.as_deref(), e.part.as_deref());
+            let signal = quell_api::convert::signal_of(e.kind, value, quality, profile, part)?;
+            (id, Some(signal))
         }
         SyncOp::Tombstone => (id, None),
     })
@@ -313,6 +333,8 @@ mod tests {
             kind: HashType::Md5,
             value: Some(value.to_owned()),
             quality: None,
+            profile: None,
+            part: None,
         }
     }
 
@@ -323,6 +345,8 @@ mod tests {
             kind: HashType::Md5,
             value: None,
             quality: None,
+            profile: None,
+            part: None,
         }
     }
 
@@ -333,7 +357,57 @@ mod tests {
             kind: HashType::Pdq,
             value: Some(format!("{id:064x}")),
             quality: Some(80),
+            profile: None,
+            part: None,
         }
+    }
+
+    /// A PDQ hash filed under `pdq-robust-v5`'s `part`.
+    fn filed(id: i64, part: &str) -> SyncEntry {
+        SyncEntry {
+            profile: Some("pdq-robust-v5".to_owned()),
+            part: Some(part.to_owned()),
+            ..pdq(id)
+        }
+    }
+
+    #[test]
+    fn filed_hashes_keep_their_profile_and_part_through_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Snapshot::default();
+        s.apply(&[pdq(1), filed(2, "variant"), filed(3, "cut")])
+            .unwrap();
+        s.save(dir.path()).unwrap();
+        let text = std::fs::read_to_string(Snapshot::path(dir.path())).unwrap();
+        assert!(text.starts_with("quell-sync-snapshot 2\n"), "{text}");
+        assert!(text.contains(" 80 pdq-robust-v5/cut\n"), "{text}");
+        let loaded = Snapshot::load(dir.path()).unwrap();
+        assert_eq!(loaded.entries(), s.entries());
+        let filings: Vec<_> = loaded.entries().values().map(Signal::filing).collect();
+        assert_eq!(filings[0], None);
+        assert_eq!(
+            filings[2].map(|f| f.to_string()).as_deref(),
+            Some("pdq-robust-v5/cut")
+        );
+        // A list without filed hashes stays in the format older builds read.
+        let mut plain = Snapshot::default();
+        plain.apply(&[pdq(1)]).unwrap();
+        plain.save(dir.path()).unwrap();
+        let text = std::fs::read_to_string(Snapshot::path(dir.path())).unwrap();
+        assert!(text.starts_with("quell-sync-snapshot 1\n"), "{text}");
+        // A part without its profile, or an unknown profile, is refused with the entry named.
+        let bad = SyncEntry {
+            profile: None,
+            ..filed(4, "cut")
+        };
+        let err = format!("{:#}", Snapshot::default().apply(&[bad]).unwrap_err());
+        assert!(err.contains("both its profile and its part"), "{err}");
+        let bad = SyncEntry {
+            profile: Some("pdq-robust-v9".to_owned()),
+            ..filed(4, "cut")
+        };
+        let err = format!("{:#}", Snapshot::default().apply(&[bad]).unwrap_err());
+        assert!(err.contains("pdq-robust-v9"), "{err}");
     }
 
     #[test]
@@ -437,6 +511,8 @@ mod tests {
             kind: HashType::Vpdq,
             value: Some(value.to_owned()),
             quality: None,
+            profile: None,
+            part: None,
         }
     }
 

@@ -145,12 +145,18 @@ impl StoredHashes {
     /// Stored items matching any of `entries`, by the registry's rule (PDQ within
     /// [`MATCH_DISTANCE`] inclusive, digests exactly, videos by pytx's default decision with
     /// the stored video as the query), nearest first per entry (videos: by item).
+    ///
+    /// Hashes filed under a profile's parts are not checked: a stored item holds only its
+    /// plain hashes, not the searches of that profile (`quell scan` of the media makes them).
     pub fn check(&self, entries: &[(EntryId, Signal)]) -> Vec<StoredMatch> {
         let mut found = Vec::new();
         for (entry, signal) in entries {
             let entry = *entry;
             let kind = HashType::from(signal.kind());
             let hits: Vec<(usize, Closeness)> = match signal {
+                Signal::Pdq {
+                    filing: Some(_), ..
+                } => Vec::new(),
                 Signal::Pdq { hash, .. } => self
                     .pdq
                     .range_search(hash, MATCH_DISTANCE)
@@ -283,6 +289,7 @@ mod tests {
         let signal = Signal::Pdq {
             hash: base,
             quality: Quality::new(90).unwrap(),
+            filing: None,
         };
         let found = stored.check(&[(entry, signal)]);
         assert_eq!(

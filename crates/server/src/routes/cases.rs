@@ -8,8 +8,8 @@ use quell_api::{
     OpenCaseResponse, OutcomeKind, WithdrawResponse,
 };
 use quell_registry::{
-    Action, Actor, CaseId, Invalid, MAX_HASHES_PER_CASE, NewCase, Outcome, Principal, Signal,
-    SignalKind, Store, Timestamp, authorize,
+    Action, Actor, CaseId, Invalid, MAX_FILED_HASHES_PER_CASE, MAX_HASHES_PER_CASE, NewCase,
+    Outcome, Principal, Signal, SignalKind, Store, Timestamp, authorize,
 };
 
 use crate::error::ApiError;
@@ -29,17 +29,21 @@ fn invalid(position: usize, e: &Invalid) -> ApiError {
     let code = match e {
         Invalid::LowQuality(_) | Invalid::LowQualityVideo(_) => "low_quality",
         Invalid::NoHashes => "no_hashes",
-        Invalid::TooManyHashes(_) => "too_many_hashes",
+        Invalid::TooManyHashes(_) | Invalid::TooManyFiledHashes(_) => "too_many_hashes",
         _ => "invalid_hash",
     };
     match e {
-        Invalid::NoHashes | Invalid::TooManyHashes(_) => ApiError::bad_request(code, e.to_string()),
+        Invalid::NoHashes | Invalid::TooManyHashes(_) | Invalid::TooManyFiledHashes(_) => {
+            ApiError::bad_request(code, e.to_string())
+        }
         _ => ApiError::bad_request(code, format!("hashes[{position}]: {e}")),
     }
 }
 
 fn signal_of(position: usize, h: &HashInput) -> Result<Signal, ApiError> {
-    quell_api::convert::signal_of(h.kind, &h.value, h.quality).map_err(|e| invalid(position, &e))
+    let (profile, part) = (h.profile.as_deref(), h.part.as_deref());
+    quell_api::convert::signal_of(h.kind, &h.value, h.quality, profile, part)
+        .map_err(|e| invalid(position, &e))
 }
 
 pub(crate) fn parse_case_id(s: &str) -> Result<CaseId, ApiError> {
@@ -68,7 +72,8 @@ pub(crate) async fn open_case(
     ApiJson(req): ApiJson<OpenCaseRequest>,
 ) -> Result<(StatusCode, Json<OpenCaseResponse>), ApiError> {
     authorize(&Principal::Anonymous, &Action::OpenCase)?;
-    if req.hashes.len() > MAX_HASHES_PER_CASE {
+    // Parsing is bounded before the per-kind limits are checked on the parsed signals.
+    if req.hashes.len() > MAX_HASHES_PER_CASE + MAX_FILED_HASHES_PER_CASE {
         return Err(invalid(0, &Invalid::TooManyHashes(req.hashes.len())));
     }
     let signals = req

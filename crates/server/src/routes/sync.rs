@@ -110,19 +110,26 @@ pub(crate) async fn sync(
     let entries = changes
         .into_iter()
         .map(|c| match c.op {
-            ChangeOp::Upsert(signal) => SyncEntry {
-                op: SyncOp::Upsert,
-                entry_id: c.entry.to_string(),
-                kind: signal.kind().into(),
-                value: Some(signal.value_hex()),
-                quality: signal.quality().map(|q| q.get()),
-            },
+            ChangeOp::Upsert(signal) => {
+                let (profile, part) = quell_api::convert::filing_of(&signal);
+                SyncEntry {
+                    op: SyncOp::Upsert,
+                    entry_id: c.entry.to_string(),
+                    kind: signal.kind().into(),
+                    value: Some(signal.value_hex()),
+                    quality: signal.quality().map(|q| q.get()),
+                    profile,
+                    part,
+                }
+            }
             ChangeOp::Tombstone(kind) => SyncEntry {
                 op: SyncOp::Tombstone,
                 entry_id: c.entry.to_string(),
                 kind: kind.into(),
                 value: None,
                 quality: None,
+                profile: None,
+                part: None,
             },
         })
         .collect();
