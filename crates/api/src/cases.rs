@@ -195,6 +195,16 @@ pub struct MatchQuery {
     /// The hash in hex, or pytx's signal string for `vpdq` (see [`HashType::Vpdq`]; no
     /// minimum quality for a query, but frames below quality 50 never match).
     pub value: String,
+    /// PDQ only: search the hashes filed under this hash profile (`pdq-robust-v5`) instead
+    /// of the plain ones, by the profile's plan for what made this upload hash (`upload`):
+    /// each part it names, at that part's distance. With `upload`; not with `max_distance`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// With `profile`: what made this hash from the upload, `whole` (the upload as it is),
+    /// `whole_turned`, `trim`, `trim_turned` or `cut` (a trim or the whole upload without a
+    /// quarter of one side), as `quell-robust`'s `Profile::upload_queries` reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload: Option<String>,
 }
 
 /// `POST /v1/match`.

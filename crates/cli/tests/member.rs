@@ -16,7 +16,7 @@ use crate::util::{Proc, http, pdq_vectors, post_match, quell};
 pub(crate) struct Registry {
     pub(crate) server: Proc,
     data: tempfile::TempDir,
-    key_file: PathBuf,
+    pub(crate) key_file: PathBuf,
 }
 
 impl Registry {
@@ -79,7 +79,7 @@ impl Registry {
         assert_eq!(status, 200, "{resp}");
     }
 
-    fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         std::fs::read_to_string(&self.key_file).unwrap()
     }
 
@@ -93,9 +93,14 @@ impl Registry {
     }
 }
 
-const MATCHER_KEY: &str = "local-matcher-key-0123456789";
+pub(crate) const MATCHER_KEY: &str = "local-matcher-key-0123456789";
 
-fn start_matcher(registry_url: &str, key_file: &Path, data: &Path, extra: &[&str]) -> Proc {
+pub(crate) fn start_matcher(
+    registry_url: &str,
+    key_file: &Path,
+    data: &Path,
+    extra: &[&str],
+) -> Proc {
     let mut args = vec![
         "--matcher",
         "--registry",
@@ -129,7 +134,7 @@ fn scan(data: &Path, path: &Path) -> Vec<Value> {
 }
 
 /// Polls until `done` or the deadline; panics with `what` on timeout.
-fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+pub(crate) fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while !done() {
         assert!(

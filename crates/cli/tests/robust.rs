@@ -530,6 +530,48 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
         scan(&data, Path::new(&originals[0])),
         Vec::<serde_json::Value>::new()
     );
+
+    // Over HTTP, at the registry and at a member's matcher alike: the screenshot's v5 upload
+    // searches (`profile`, `upload`) find the entries the scan found, and plain ones do not.
+    let matcher_dir = dir.path().join("matcher");
+    let matcher = crate::member::start_matcher(
+        &registry.server.url(),
+        &registry.key_file,
+        &matcher_dir,
+        &[],
+    );
+    let shot = quell_robust::LumaImage::from_rgb(&image::open(screenshot).unwrap().to_rgb8());
+    let searches: Vec<serde_json::Value> = quell_robust::Profile::RobustV5
+        .upload_queries(&shot)
+        .iter()
+        .map(|q| {
+            serde_json::json!({ "type": "pdq", "value": q.hash.to_string(),
+                                "profile": "pdq-robust-v5", "upload": q.kind.name() })
+        })
+        .collect();
+    let query = serde_json::json!({ "hashes": searches });
+    let (status, want) =
+        crate::util::post_match(&registry.server.addr, Some(&registry.key()), &query);
+    assert_eq!(status, 200, "{want}");
+    let found: std::collections::BTreeSet<String> = want["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["matches"].as_array().unwrap().clone())
+        .map(|m| m["entry_id"].as_str().unwrap().to_owned())
+        .collect();
+    let scanned: std::collections::BTreeSet<String> = hits
+        .iter()
+        .map(|h| h["entry_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(found, scanned);
+    crate::member::wait_for("the case on the matcher", 10, || {
+        crate::util::post_match(&matcher.addr, Some(crate::member::MATCHER_KEY), &query).1 == want
+    });
+    let plain = serde_json::json!({ "hashes": [{ "type": "pdq",
+                                                 "value": searches[0]["value"] }] });
+    let (_, none) = crate::util::post_match(&registry.server.addr, Some(&registry.key()), &plain);
+    assert_eq!(none, serde_json::json!({ "results": [{ "matches": [] }] }));
     // The original itself is found by its plain hash and digests too.
     let own = scan(&data, Path::new(&originals[2]));
     assert!(own.iter().any(|h| h["type"] == "md5"), "{own:?}");

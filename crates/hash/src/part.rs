@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use crate::Distance;
+
 /// The part of an image's registered hashes a hash is filed under: what kind of copy of the
 /// image it stands for. A profile that searches by part (`pdq-robust-v5`) compares each
 /// upload hash only with the parts what made it can lead back to, each at its own distance:
@@ -114,6 +116,81 @@ impl fmt::Display for Filing {
     }
 }
 
+/// Which of an upload's computations made an upload hash: what a profile's plan decides its
+/// searches by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UploadKind {
+    /// The upload as it is, in its own orientation.
+    Whole,
+    /// The upload turned by a multiple of 90° or flipped (the other seven dihedral hashes).
+    WholeTurned,
+    /// A trim of the upload, in its own orientation.
+    Trim,
+    /// A trim of the upload, turned or flipped.
+    TrimTurned,
+    /// A trim (or the whole upload) without a quarter of one side.
+    Cut,
+}
+
+impl UploadKind {
+    /// Every kind.
+    pub const ALL: [UploadKind; 5] = [
+        UploadKind::Whole,
+        UploadKind::WholeTurned,
+        UploadKind::Trim,
+        UploadKind::TrimTurned,
+        UploadKind::Cut,
+    ];
+
+    /// The kind's wire name: `whole`, `whole_turned`, `trim`, `trim_turned`, `cut`.
+    pub fn name(self) -> &'static str {
+        match self {
+            UploadKind::Whole => "whole",
+            UploadKind::WholeTurned => "whole_turned",
+            UploadKind::Trim => "trim",
+            UploadKind::TrimTurned => "trim_turned",
+            UploadKind::Cut => "cut",
+        }
+    }
+
+    /// Looks a kind up by its name.
+    pub fn from_name(name: &str) -> Option<UploadKind> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// `pdq-robust-v5`'s searches for the whole upload and its trims: the image's own hashes and
+/// their turned copies at 44, its variants at 36. Chosen on the tuning corpus with
+/// `quell-robust`'s `examples/search_plan.rs` (BENCHMARKS.md): widening the whole part, about
+/// 20 hashes an image, buys more recall per unit of index work than widening the 70-odd
+/// variants.
+pub const V5_MAIN_PLAN: [(Part, Distance); 2] = [
+    (Part::Whole, Distance::new(44)),
+    (Part::Variant, Distance::new(36)),
+];
+
+/// `pdq-robust-v5`'s searches for the upload's cuts: the image's cuts at 31.
+pub const V5_CUT_PLAN: [(Part, Distance); 1] = [(Part::Cut, Distance::new(31))];
+
+/// The searches a profile that files by part makes for an upload hash of `kind`: each part
+/// of the registered hashes it is compared with, and the largest distance a pair may have
+/// (inclusive). The registry's matcher and `quell-robust` both read it here, so a member
+/// matching over HTTP and one matching with the crates search alike.
+///
+/// # Errors
+/// [`FilingError::Profile`] if `profile` is not one of [`FILED_PROFILES`].
+pub fn filed_plan(
+    profile: &str,
+    kind: UploadKind,
+) -> Result<&'static [(Part, Distance)], FilingError> {
+    match (profile, kind) {
+        ("pdq-robust-v5", UploadKind::Cut) => Ok(&V5_CUT_PLAN),
+        // (v5 turns no upload hash: its turned copies are registered.)
+        ("pdq-robust-v5", _) => Ok(&V5_MAIN_PLAN),
+        (other, _) => Err(FilingError::Profile(other.to_owned())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +211,12 @@ mod tests {
             Filing::parse("pdq-robust-v5", "Whole"),
             Err(FilingError::Part("Whole".into()))
         );
+        for kind in UploadKind::ALL {
+            assert_eq!(UploadKind::from_name(kind.name()), Some(kind));
+            for profile in FILED_PROFILES {
+                assert!(!filed_plan(profile, kind).unwrap().is_empty());
+            }
+        }
+        assert!(filed_plan("pdq-plain-v1", UploadKind::Whole).is_err());
     }
 }

@@ -17,11 +17,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use image::RgbImage;
-use quell_hash::{Distance, Part, Pdq};
+use quell_hash::{Distance, Part, Pdq, UploadKind};
 use rayon::prelude::*;
 
 use crate::luma::LumaImage;
-use crate::profile::{Profile, Query, UploadKind};
+use crate::profile::{Profile, Query};
 use crate::transform::Family;
 
 /// One image of the corpus.

@@ -184,6 +184,6 @@ pub mod transform;
 mod trim;
 
 pub use crate::luma::{LumaImage, Rect, ShrinkingRows, Side};
-pub use crate::profile::{HashPair, Profile, Query, UnknownProfile, UploadKind};
+pub use crate::profile::{HashPair, Profile, Query, UnknownProfile};
 pub use crate::trim::{SmoothTrim, TrimRule};
-pub use quell_hash::Part;
+pub use quell_hash::{Part, UploadKind};

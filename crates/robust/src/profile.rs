@@ -1,7 +1,7 @@
 //! Versioned hash profiles: what a registry stores per submitted image, what a member computes
 //! per upload, and when the two match.
 
-use quell_hash::{Distance, Part, Pdq};
+use quell_hash::{Distance, Part, Pdq, UploadKind};
 use quell_pdq::{LumaRows, PdqHash, hash, hash_dihedral};
 
 use crate::luma::{LumaImage, Rect, ShrinkingRows, Side};
@@ -115,7 +115,7 @@ impl Profile {
                 Distance::new(V2_THRESHOLD)
             }
             // Each pair its plan finds is a match; the widest search is at 44.
-            Profile::RobustV5 => V5_MAIN[0].1,
+            Profile::RobustV5 => quell_hash::V5_MAIN_PLAN[0].1,
         }
     }
 
@@ -271,32 +271,6 @@ impl Profile {
     }
 }
 
-/// Which of an upload's computations made an upload hash ([`Profile::upload_hashes`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum UploadKind {
-    /// The upload as it is, in its own orientation.
-    Whole,
-    /// The upload turned by a multiple of 90° or flipped (the other seven dihedral hashes).
-    WholeTurned,
-    /// A trim of the upload, in its own orientation.
-    Trim,
-    /// A trim of the upload, turned or flipped.
-    TrimTurned,
-    /// A trim (or the whole upload) without a quarter of one side.
-    Cut,
-}
-
-impl UploadKind {
-    /// Every kind.
-    pub const ALL: [UploadKind; 5] = [
-        UploadKind::Whole,
-        UploadKind::WholeTurned,
-        UploadKind::Trim,
-        UploadKind::TrimTurned,
-        UploadKind::Cut,
-    ];
-}
-
 /// What an upload does with one of its hashes: the registered parts it searches, each at its
 /// own distance (inclusive).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -329,18 +303,6 @@ const EVERYWHERE_31: [(Part, Distance); 3] = everywhere(31);
 const EVERYWHERE_40: [(Part, Distance); 3] = everywhere(40);
 const EVERYWHERE_48: [(Part, Distance); 3] = everywhere(48);
 
-/// `pdq-robust-v5`'s search plan (see [`Profile::plan`]): the whole upload and its trims
-/// against the image's own hashes and their turned copies at 44, against its variants at 36;
-/// the upload's cuts against the image's cuts at 31. Chosen on the tuning corpus with
-/// `examples/search_plan.rs` (BENCHMARKS.md): widening the whole part, about 20 hashes an
-/// image, buys more recall per unit of index work than widening the 70-odd variants.
-const V5_MAIN: [(Part, Distance); 2] = [
-    (Part::Whole, Distance::new(44)),
-    (Part::Variant, Distance::new(36)),
-];
-/// See [`V5_MAIN`].
-const V5_CUTS: [(Part, Distance); 1] = [(Part::Cut, Distance::new(31))];
-
 impl Profile {
     /// Whether the profile searches an upload hash in some parts of the registered hashes
     /// only (so an index has to record each hash's part).
@@ -355,9 +317,9 @@ impl Profile {
             (Profile::PlainV1, _) => &EVERYWHERE_31,
             (Profile::RobustV1 | Profile::RobustV2, _) => &EVERYWHERE_40,
             (Profile::RobustV3 | Profile::RobustV4, _) => &EVERYWHERE_48,
-            (Profile::RobustV5, UploadKind::Cut) => &V5_CUTS,
-            // (v5 turns no upload hash: its turned copies are registered.)
-            (Profile::RobustV5, _) => &V5_MAIN,
+            (Profile::RobustV5, kind) => {
+                quell_hash::filed_plan(self.name(), kind).expect("v5 files by part")
+            }
         }
     }
 

@@ -34,8 +34,18 @@ const LOAD_PAGE: u32 = 50_000;
 /// A hash to look up.
 #[derive(Clone, Debug)]
 pub enum Query {
-    /// A PDQ hash: matches within a Hamming distance.
+    /// A PDQ hash: matches plain PDQ entries within a Hamming distance.
     Pdq(Pdq),
+    /// An upload hash under a profile that files by part: matches the entries filed under
+    /// each part of `searches` within that part's distance (the caller's distance is unused).
+    Filed {
+        /// The upload hash.
+        hash: Pdq,
+        /// The profile, one of [`FILED_PROFILES`].
+        profile: &'static str,
+        /// The profile's plan for what made the hash ([`quell_hash::filed_plan`]).
+        searches: &'static [(Part, Distance)],
+    },
     /// An MD5 digest: matches exactly.
     Md5(Md5),
     /// A SHA-256 digest: matches exactly.
@@ -298,6 +308,24 @@ impl Matcher {
                 .into_iter()
                 .map(|hit| (entry_of(hit.id), Closeness::Distance(hit.distance.get())))
                 .collect(),
+            Query::Filed {
+                hash,
+                profile,
+                searches,
+            } => {
+                // A hash may be filed under several parts: each entry once, at its nearest.
+                let mut hits: Vec<(EntryId, Closeness)> = Vec::new();
+                for &(part, within) in *searches {
+                    let filing = Filing::new(profile, part).expect("a filed profile");
+                    for (entry, closeness) in self.lookup_filed(filing, hash, within) {
+                        hits.push((entry, closeness));
+                    }
+                }
+                hits.sort_by_key(|&(entry, c)| (distance_of(c), entry));
+                let mut seen = std::collections::HashSet::new();
+                hits.retain(|&(entry, _)| seen.insert(entry));
+                hits
+            }
             Query::Md5(d) => exact(
                 self.md5
                     .read()
@@ -438,6 +466,14 @@ fn insert_video(index: &mut VideoIndex, entry: EntryId, video: &VideoHash) {
     match index.insert(id_of(entry), video) {
         Ok(()) | Err(quell_vpdq::IndexError::Duplicate(_)) => {}
         Err(e) => tracing::error!(%entry, "cannot index vPDQ entry: {e}"),
+    }
+}
+
+/// The distance of a PDQ or digest hit.
+fn distance_of(c: Closeness) -> u32 {
+    match c {
+        Closeness::Distance(d) => d,
+        Closeness::Video(_) => u32::MAX,
     }
 }
 

@@ -224,3 +224,155 @@ async fn a_second_server_on_the_same_database_follows_the_change_feed() {
     assert!(match_one(&b, &member, "md5", md5).await.is_empty());
     assert_eq!(b.state.indexed_entries(), 0);
 }
+
+/// One `POST /v1/match` search under `pdq-robust-v5` for an upload hash of kind `upload`:
+/// the entry ids and distances it returns.
+async fn match_filed(t: &TestApp, key: &str, upload: &str, value: &str) -> Vec<(String, u64)> {
+    let (status, body) = t
+        .post(
+            "/v1/match",
+            Some(key),
+            json!({ "hashes": [{ "type": "pdq", "value": value,
+                                  "profile": "pdq-robust-v5", "upload": upload }] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["results"][0]["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["entry_id"].as_str().unwrap().to_owned(),
+                m["distance"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A case's filed hashes sync with their profile and part, and `POST /v1/match` searches them
+/// only by the profile's plan: each part at its own distance, the cut part only for cut
+/// uploads, never for a plain query; a withdrawal takes them out of both.
+#[tokio::test]
+async fn filed_hashes_sync_with_their_part_and_match_by_the_profile_plan_only() {
+    let t = TestApp::new().await;
+    let member = t.member("acme", "sync,match").await;
+    let (plain, whole, variant, cut) = (pdq(11), pdq(12), pdq(13), pdq(14));
+    let filed = |value: &str, part: &str| {
+        json!({ "type": "pdq", "value": value, "quality": 90,
+                "profile": "pdq-robust-v5", "part": part })
+    };
+    let (case_id, secret) = t
+        .open_case(json!([
+            pdq_input(&plain, 90),
+            filed(&whole, "whole"),
+            filed(&variant, "variant"),
+            filed(&cut, "cut"),
+        ]))
+        .await;
+    let (entries, _) = sync_all(&t, &member, None).await;
+    assert_eq!(entries.len(), 4, "{entries:?}");
+    let id_of = |value: &str| -> String {
+        let e = entries.iter().find(|e| e["value"] == value).unwrap();
+        e["entry_id"].as_str().unwrap().to_owned()
+    };
+    assert!(entries[0].get("profile").is_none() && entries[0].get("part").is_none());
+    for (e, part) in entries[1..].iter().zip(["whole", "variant", "cut"]) {
+        assert_eq!(
+            (&e["profile"], &e["part"]),
+            (&json!("pdq-robust-v5"), &json!(part))
+        );
+    }
+
+    // Plain queries see the plain hash only, however near a filed one.
+    assert!(match_one(&t, &member, "pdq", &whole).await.is_empty());
+    assert_eq!(match_one(&t, &member, "pdq", &plain).await.len(), 1);
+    // A whole upload: the whole part within 44, the variants within 36, never the cuts.
+    assert_eq!(
+        match_filed(&t, &member, "whole", &near(&whole, 44)).await,
+        vec![(id_of(&whole), 44)]
+    );
+    assert!(
+        match_filed(&t, &member, "trim", &near(&whole, 45))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        match_filed(&t, &member, "whole_turned", &near(&variant, 36)).await,
+        vec![(id_of(&variant), 36)]
+    );
+    assert!(
+        match_filed(&t, &member, "whole", &near(&variant, 37))
+            .await
+            .is_empty()
+    );
+    assert!(match_filed(&t, &member, "whole", &cut).await.is_empty());
+    assert!(match_filed(&t, &member, "whole", &plain).await.is_empty());
+    // A cut upload: the cuts within 31, nothing else.
+    assert_eq!(
+        match_filed(&t, &member, "cut", &near(&cut, 31)).await,
+        vec![(id_of(&cut), 31)]
+    );
+    assert!(
+        match_filed(&t, &member, "cut", &near(&cut, 32))
+            .await
+            .is_empty()
+    );
+    assert!(match_filed(&t, &member, "cut", &whole).await.is_empty());
+
+    // Refused, with the reason: a profile search with max_distance, an unknown profile or
+    // upload kind, one without the other, a digest.
+    let search = |extra: Value| {
+        let mut q = json!({ "type": "pdq", "value": whole, "profile": "pdq-robust-v5",
+                            "upload": "whole" });
+        q.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        q
+    };
+    for (body, code, says) in [
+        (
+            json!({ "hashes": [search(json!({}))], "max_distance": 20 }),
+            "invalid_max_distance",
+            "profile's plan",
+        ),
+        (
+            json!({ "hashes": [search(json!({ "profile": "pdq-robust-v4" }))] }),
+            "invalid_hash",
+            "does not file hashes under parts",
+        ),
+        (
+            json!({ "hashes": [search(json!({ "upload": "crop" }))] }),
+            "invalid_hash",
+            "unknown upload \"crop\"",
+        ),
+        (
+            json!({ "hashes": [{ "type": "pdq", "value": whole, "upload": "cut" }] }),
+            "invalid_hash",
+            "both its profile and its upload",
+        ),
+        (
+            json!({ "hashes": [search(json!({ "type": "md5", "value": &whole[..32] }))] }),
+            "invalid_hash",
+            "only PDQ hashes",
+        ),
+    ] {
+        let (status, resp) = t.post("/v1/match", Some(&member), body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {resp}");
+        assert_eq!(resp["error"]["code"], code, "{resp}");
+        let message = resp["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{message:?} should say {says:?}");
+    }
+
+    let (status, body) = t
+        .send(
+            axum::http::Method::POST,
+            &format!("/v1/cases/{case_id}/withdraw"),
+            Some(&secret),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(match_filed(&t, &member, "whole", &whole).await.is_empty());
+    assert!(match_filed(&t, &member, "cut", &cut).await.is_empty());
+}

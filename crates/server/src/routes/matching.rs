@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::extract::State;
 use quell_api::{
-    ErrorBody, HashType, MatchHit, MatchRequest, MatchResponse, MatchResult, OutcomeKind,
-    OutcomesRequest, OutcomesResponse,
+    ErrorBody, HashType, MatchHit, MatchQuery, MatchRequest, MatchResponse, MatchResult,
+    OutcomeKind, OutcomesRequest, OutcomesResponse,
 };
-use quell_hash::{Distance, MATCH_DISTANCE};
+use quell_hash::{Distance, FILED_PROFILES, MATCH_DISTANCE, UploadKind, filed_plan};
 use quell_registry::{
     Actor, EntryId, MAX_VPDQ_FRAMES, Outcome, OutcomeReport, Principal, Store, Timestamp,
 };
@@ -45,12 +45,51 @@ fn batch_size(what: &str, n: usize) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn query_of(i: usize, kind: HashType, value: &str) -> Result<Query, ApiError> {
+fn query_of(i: usize, q: &MatchQuery) -> Result<Query, ApiError> {
+    let value = q.value.as_str();
     let bad = |e: quell_hash::ParseHexError| {
         ApiError::bad_request("invalid_hash", format!("hashes[{i}]: {e}"))
     };
-    Ok(match kind {
-        HashType::Pdq => Query::Pdq(value.parse().map_err(bad)?),
+    let invalid =
+        |why: String| ApiError::bad_request("invalid_hash", format!("hashes[{i}]: {why}"));
+    let filed = match (q.profile.as_deref(), q.upload.as_deref()) {
+        (None, None) => None,
+        (Some(profile), Some(upload)) => {
+            if q.kind != HashType::Pdq {
+                return Err(invalid(
+                    "only PDQ hashes are searched under a hash profile; remove profile and \
+                     upload"
+                        .to_owned(),
+                ));
+            }
+            let kind = UploadKind::from_name(upload).ok_or_else(|| {
+                invalid(format!(
+                    "unknown upload {upload:?}: use \"whole\", \"whole_turned\", \"trim\", \
+                     \"trim_turned\" or \"cut\""
+                ))
+            })?;
+            let searches = filed_plan(profile, kind).map_err(|e| invalid(e.to_string()))?;
+            let profile = FILED_PROFILES
+                .into_iter()
+                .find(|&p| p == profile)
+                .expect("filed_plan knows only filed profiles");
+            Some((profile, searches))
+        }
+        _ => {
+            return Err(invalid(
+                "a profile search needs both its profile and its upload".to_owned(),
+            ));
+        }
+    };
+    Ok(match q.kind {
+        HashType::Pdq => match filed {
+            None => Query::Pdq(value.parse().map_err(bad)?),
+            Some((profile, searches)) => Query::Filed {
+                hash: value.parse().map_err(bad)?,
+                profile,
+                searches,
+            },
+        },
         HashType::Md5 => Query::Md5(value.parse().map_err(bad)?),
         HashType::Sha256 => Query::Sha256(value.parse().map_err(bad)?),
         // Unlike a case, a query whose frames are all below quality 50 is not refused: it
@@ -106,11 +145,25 @@ pub(crate) fn lookup_all(
         .hashes
         .iter()
         .enumerate()
-        .map(|(i, q)| query_of(i, q.kind, &q.value))
+        .map(|(i, q)| query_of(i, q))
         .collect::<Result<Vec<_>, _>>()?;
     frame_budget(&queries)?;
-    // The vPDQ decision is fixed (pytx's): a tighter distance would silently be ignored, so
-    // it is refused instead; the default itself, spelled out, changes nothing.
+    // The vPDQ decision is fixed (pytx's), and so are a profile's distances: a tighter
+    // distance would silently be ignored, so it is refused instead; the default itself,
+    // spelled out, changes nothing.
+    if max != MATCH_DISTANCE
+        && let Some(i) = queries
+            .iter()
+            .position(|q| matches!(q, Query::Filed { .. }))
+    {
+        return Err(ApiError::bad_request(
+            "invalid_max_distance",
+            format!(
+                "hashes[{i}] is searched by its profile's plan, at the plan's own distances: \
+                 send profile searches in a request without max_distance"
+            ),
+        ));
+    }
     if max != MATCH_DISTANCE
         && let Some(i) = queries.iter().position(|q| matches!(q, Query::Vpdq(_)))
     {
@@ -223,7 +276,11 @@ async fn quarantine(
 /// of quality 50 or more; at least 80 % of the query's frames found); its hits carry
 /// `query_match_percent` and `compared_match_percent` instead of `distance`. A request with a
 /// vPDQ hash may not set `max_distance` below 31 (400 `invalid_max_distance`). At most 10,000
-/// vPDQ frames per request.
+/// vPDQ frames per request. A PDQ hash with `profile` and `upload` searches the hashes filed
+/// under that profile instead of the plain ones, by the profile's plan (for `pdq-robust-v5`:
+/// `whole` and `trim` uploads the whole part within 44 and the variants within 36, `cut`
+/// uploads the cuts within 31), each entry once at its nearest; such a request may not set
+/// `max_distance`. Plain PDQ queries never return filed entries.
 #[utoipa::path(
     post, path = "/v1/match", tag = "members",
     request_body = MatchRequest,
