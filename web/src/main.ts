@@ -321,7 +321,7 @@ type CaseStatus = {
   case_id: string;
   opened_at: string;
   withdrawn_at?: string;
-  hashes: { pdq: number; md5: number; sha256: number; vpdq?: number };
+  hashes: { pdq: number; md5: number; sha256: number; vpdq?: number; pdq_filed?: number };
   outcomes: { member: string; outcome: string; at: string }[];
 };
 
@@ -330,7 +330,8 @@ const statusError = el("status-error");
 const statusView = el("status-view");
 
 function renderStatus(s: CaseStatus): void {
-  const total = s.hashes.pdq + s.hashes.md5 + s.hashes.sha256 + (s.hashes.vpdq ?? 0);
+  const h = s.hashes;
+  const total = h.pdq + h.md5 + h.sha256 + (h.vpdq ?? 0) + (h.pdq_filed ?? 0);
   const state = el("status-state");
   state.dataset.state = s.withdrawn_at ? "withdrawn" : "open";
   state.textContent = s.withdrawn_at

@@ -78,12 +78,20 @@ pub struct HashCounts {
     pub sha256: u32,
     /// vPDQ hashes (one per video).
     pub vpdq: u32,
+    /// PDQ hashes filed under a hash profile's parts (the photos' crops, trims and cuts),
+    /// beside the `pdq` count; absent when there are none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pdq_filed: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl HashCounts {
     /// Hashes of every type together.
     pub fn total(&self) -> u32 {
-        self.pdq + self.md5 + self.sha256 + self.vpdq
+        self.pdq + self.md5 + self.sha256 + self.vpdq + self.pdq_filed
     }
 }
 

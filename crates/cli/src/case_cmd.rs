@@ -600,7 +600,7 @@ fn status_text(s: &CaseStatusResponse) -> String {
         ),
         None => format!(
             "Case {} is open since {}, with {total} fingerprint{} ({} PDQ, {} vPDQ, {} MD5, {} \
-             SHA-256). Platforms that take part are looking for copies.\n",
+             SHA-256{}). Platforms that take part are looking for copies.\n",
             s.case_id,
             s.opened_at,
             if total == 1 { "" } else { "s" },
@@ -608,6 +608,11 @@ fn status_text(s: &CaseStatusResponse) -> String {
             h.vpdq,
             h.md5,
             h.sha256,
+            if h.pdq_filed > 0 {
+                format!(", and {} of the photos' crops, trims and cuts", h.pdq_filed)
+            } else {
+                String::new()
+            },
         ),
     };
     if s.outcomes.is_empty() {

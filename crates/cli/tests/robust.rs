@@ -485,6 +485,17 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
         "{err}"
     );
 
+    let (code, out, err) = quell(&["case", "status", "--case-file", s(&case_file)], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("(1 PDQ, 0 vPDQ, 1 MD5, 1 SHA-256, and "),
+        "{out}"
+    );
+    assert!(
+        out.contains(" of the photos' crops, trims and cuts)"),
+        "{out}"
+    );
+
     let data = dir.path().join("member");
     sync_once(&registry, &data);
     let lines = crate::member::snapshot_entries(&data);

@@ -482,8 +482,10 @@ pub struct CaseStatus {
     pub opened_at: Timestamp,
     /// When it was withdrawn, if it was.
     pub withdrawn_at: Option<Timestamp>,
-    /// Number of hashes per kind.
+    /// Number of hashes per kind, those filed under a profile's parts apart.
     pub hashes: Vec<(SignalKind, u32)>,
+    /// Number of PDQ hashes filed under a hash profile's parts (crops, trims and cuts).
+    pub filed: u32,
     /// Member outcomes, oldest first.
     pub outcomes: Vec<CaseOutcome>,
 }

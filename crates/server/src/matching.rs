@@ -170,7 +170,7 @@ impl Matcher {
     }
 
     /// The index holding PDQ hashes of this filing (`None`: the plain hashes').
-    fn pdq_index(&self, filing: Option<Filing>) -> &Arc<LiveIndex> {
+    fn pdq_index(&self, filing: Option<Filing>) -> &LiveIndex {
         match filing {
             None => &self.pdq,
             Some(f) => {
@@ -211,10 +211,12 @@ impl Matcher {
                 }
             }
         }
+        let inserted = !pdq.is_empty();
         for (filing, batch) in pdq {
-            let index = self.pdq_index(filing);
-            index.insert_many(batch);
-            self.maybe_compact(index);
+            self.pdq_index(filing).insert_many(batch);
+        }
+        if inserted {
+            self.maybe_compact();
         }
         if videos {
             self.maybe_compact_videos();
@@ -370,18 +372,29 @@ impl Matcher {
         });
     }
 
-    /// Compacts one PDQ index on a background thread if its delta grew large; one PDQ
-    /// compaction runs at a time.
-    fn maybe_compact(&self, index: &Arc<LiveIndex>) {
-        if index.delta_len() < COMPACT_AT || self.compacting.swap(true, Ordering::AcqRel) {
+    /// The plain PDQ index and one per filing.
+    fn pdq_indexes(&self) -> impl Iterator<Item = &Arc<LiveIndex>> {
+        std::iter::once(&self.pdq).chain(self.filed.iter().map(|(_, index)| index))
+    }
+
+    /// Compacts, on a background thread, every PDQ index whose delta grew large, one at a
+    /// time, until none is; so an index left over the bar while another was compacted is
+    /// compacted next, not only at its own next insert.
+    fn maybe_compact(&self) {
+        let over = |index: &LiveIndex| index.delta_len() >= COMPACT_AT;
+        if !self.pdq_indexes().any(|i| over(i)) || self.compacting.swap(true, Ordering::AcqRel) {
             return;
         }
-        let pdq = Arc::clone(index);
+        let indexes: Vec<Arc<LiveIndex>> = self.pdq_indexes().cloned().collect();
         let flag = Arc::clone(&self.compacting);
         // A plain thread, not the blocking pool: compaction of millions of entries takes
         // seconds, and readers and writers carry on meanwhile.
         std::thread::spawn(move || {
-            on_its_own_pool(|| pdq.compact());
+            on_its_own_pool(|| {
+                while let Some(index) = indexes.iter().find(|i| over(i)) {
+                    index.compact();
+                }
+            });
             flag.store(false, Ordering::Release);
         });
     }

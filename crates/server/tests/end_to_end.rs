@@ -270,7 +270,26 @@ async fn filed_hashes_sync_with_their_part_and_match_by_the_profile_plan_only() 
             filed(&cut, "cut"),
         ]))
         .await;
+    let (status, case) = t.get(&format!("/v1/cases/{case_id}"), Some(&secret)).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(
+        case["hashes"],
+        json!({ "pdq": 1, "md5": 0, "sha256": 0, "vpdq": 0, "pdq_filed": 3 })
+    );
+    // A member that does not name the profile gets the plain hash only.
     let (entries, _) = sync_all(&t, &member, None).await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["value"], plain);
+    let (status, body) = t
+        .get("/v1/hashes?profiles=pdq-robust-v4", Some(&member))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_profiles");
+    let (status, page) = t
+        .get("/v1/hashes?profiles=pdq-robust-v5", Some(&member))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let entries = page["entries"].as_array().unwrap().clone();
     assert_eq!(entries.len(), 4, "{entries:?}");
     let id_of = |value: &str| -> String {
         let e = entries.iter().find(|e| e["value"] == value).unwrap();
@@ -363,6 +382,19 @@ async fn filed_hashes_sync_with_their_part_and_match_by_the_profile_plan_only() 
         let message = resp["error"]["message"].as_str().unwrap();
         assert!(message.contains(says), "{message:?} should say {says:?}");
     }
+
+    // An upload's several searches that find one entry count once toward the flood rule
+    // (5 matches in these tests): the whole entry has matched once so far.
+    let five = json!({ "hashes": vec![search(json!({})); 5] });
+    for _ in 0..3 {
+        let (status, body) = t.post("/v1/match", Some(&member), five.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    assert_eq!(
+        match_filed(&t, &member, "whole", &whole).await,
+        vec![(id_of(&whole), 0)],
+        "quarantined as if each search were an upload"
+    );
 
     let (status, body) = t
         .send(

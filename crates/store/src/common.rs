@@ -314,7 +314,8 @@ macro_rules! impl_store {
                         .map_err(db)?
                         .ok_or(StoreError::NotFound("case"))?;
                 let counts: Vec<(String, i64)> = sqlx::query_as(
-                    "SELECT kind, COUNT(*) FROM entries WHERE case_id = $1 GROUP BY kind ORDER BY kind",
+                    "SELECT kind, COUNT(*) FROM entries WHERE case_id = $1 AND filing IS NULL \
+                     GROUP BY kind ORDER BY kind",
                 )
                 .bind(id.get())
                 .fetch_all(&mut *conn)
@@ -348,11 +349,19 @@ macro_rules! impl_store {
                         })
                     })
                     .collect::<Result<_, StoreError>>()?;
+                let filed: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM entries WHERE case_id = $1 AND filing IS NOT NULL",
+                )
+                .bind(id.get())
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db)?;
                 Ok(CaseStatus {
                     id,
                     opened_at: Timestamp::from_millis(opened),
                     withdrawn_at: withdrawn.map(Timestamp::from_millis),
                     hashes,
+                    filed: u32::try_from(filed).unwrap_or(u32::MAX),
                     outcomes,
                 })
             }

@@ -25,6 +25,13 @@ pub(crate) struct PgSchema {
     name: String,
 }
 
+impl PgSchema {
+    /// The schema's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 impl Drop for PgSchema {
     fn drop(&mut self) {
         // Drop runs outside the test's runtime; a small blocking one is enough for one query.
@@ -105,6 +112,7 @@ on_both!(
     quarantine_and_release,
     concurrent_writers_keep_sequences_gap_free,
     vpdq_entries,
+    filed_entries,
     pages_stop_at_the_value_budget,
 );
 

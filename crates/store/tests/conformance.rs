@@ -490,10 +490,9 @@ fn vpdq(seed: u8, frames: usize, spaced: bool) -> Signal {
     Signal::from_parts("vpdq", &format!("[{}]", list.join(sep)), None).unwrap()
 }
 
-/// vPDQ entries: stored in canonical form, deduplicated, counted, synced, withdrawn with
-/// tombstones, each change with its audit event in the same transaction.
 /// One PDQ hash, plain and filed under two parts of a profile: three entries, each kept with
-/// its filing through the feed, the active entries, the entry lookup and a withdrawal.
+/// its filing through the feed, the active entries, the entry lookup, a quarantine and its
+/// release, and a withdrawal.
 pub(crate) async fn filed_entries(store: &impl Store) {
     let plain = signals(1).remove(0);
     let filed = |part| {
@@ -537,6 +536,13 @@ pub(crate) async fn filed_entries(store: &impl Store) {
             Some(signal)
         );
     }
+    let (cut, cut_signal) = case.entries()[2].clone();
+    let held = store.quarantine(cut, "test", &Actor::Cli, t(1500)).await;
+    assert_eq!(held.unwrap(), Some(cut_signal.clone()));
+    let back = store.release(cut, &Actor::Cli, t(1600)).await.unwrap();
+    assert_eq!(back, Some(cut_signal.clone()));
+    let last = all_changes(store).await.pop().unwrap();
+    assert_eq!((last.entry, last.op), (cut, ChangeOp::Upsert(cut_signal)));
     let mut removed = store
         .withdraw_case(case.id(), &Actor::Case(case.id()), t(2000))
         .await
@@ -545,6 +551,8 @@ pub(crate) async fn filed_entries(store: &impl Store) {
     assert_eq!(removed, sorted);
 }
 
+/// vPDQ entries: stored in canonical form, deduplicated, counted, synced, withdrawn with
+/// tombstones, each change with its audit event in the same transaction.
 pub(crate) async fn vpdq_entries(store: &impl Store) {
     let video = vpdq(7, 600, false);
     let same_video = vpdq(7, 600, true);

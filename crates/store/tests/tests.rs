@@ -22,7 +22,9 @@ async fn a_version_1_sqlite_database_is_upgraded_in_place() {
              INSERT INTO quell_schema (version) VALUES (1); \
              INSERT INTO cases (id, secret_hash, opened_at) VALUES (7, '$argon2id$old', 1); \
              INSERT INTO entries (id, case_id, kind, value, quality, state, created_at) \
-             VALUES (9, 7, 'md5', 'd41d8cd98f00b204e9800998ecf8427e', NULL, 'active', 1);",
+             VALUES (9, 7, 'md5', 'd41d8cd98f00b204e9800998ecf8427e', NULL, 'active', 1), \
+             (10, 7, 'pdq', 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22', \
+              90, 'active', 1);",
         )
         .execute(&mut conn)
         .await
@@ -38,6 +40,15 @@ async fn a_version_1_sqlite_database_is_upgraded_in_place() {
         signal.unwrap().value_hex(),
         "d41d8cd98f00b204e9800998ecf8427e"
     );
+    let pdq = quell_registry::EntryId::from_i64(10);
+    let signal = quell_registry::Store::entry_signal(&store, pdq)
+        .await
+        .unwrap();
+    let signal = signal.unwrap();
+    assert_eq!(
+        (signal.quality().map(|q| q.get()), signal.filing()),
+        (Some(90), None)
+    );
     // The new column is there: a filed case goes in beside the old one.
     crate::conformance::filed_entries(&store).await;
     store.close().await;
@@ -48,4 +59,48 @@ async fn a_version_1_sqlite_database_is_upgraded_in_place() {
         .await
         .unwrap();
     assert_eq!(version, 2);
+}
+
+/// The same upgrade on PostgreSQL, in a schema of its own.
+#[tokio::test]
+async fn a_version_1_postgres_schema_is_upgraded_in_place() {
+    use std::str::FromStr as _;
+
+    use sqlx::Connection as _;
+    let (store, schema) = crate::backends::postgres().await;
+    store.close().await;
+    // Back to version 1: the v2 step's columns out, the version row back to 1.
+    let url = crate::backends::postgres_url();
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    let name = schema.name().to_owned();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER TABLE {name}.entries DROP COLUMN filing; \
+         ALTER TABLE {name}.changes DROP COLUMN filing; \
+         UPDATE {name}.quell_schema SET version = 1; \
+         INSERT INTO {name}.cases (id, secret_hash, opened_at) VALUES (7, '$argon2id$old', 1); \
+         INSERT INTO {name}.entries (id, case_id, kind, value, quality, state, created_at) \
+         VALUES (10, 7, 'pdq', 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22', \
+                 90, 'active', 1);"
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let options = quell_store::PgConnectOptions::from_str(&url)
+        .unwrap()
+        .options([("search_path", name.as_str())]);
+    let store = quell_store::PgStore::open(options).await.unwrap();
+    let old = quell_registry::EntryId::from_i64(10);
+    let signal = quell_registry::Store::entry_signal(&store, old)
+        .await
+        .unwrap();
+    assert_eq!(signal.unwrap().filing(), None);
+    crate::conformance::filed_entries(&store).await;
+    let version: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT MAX(version) FROM {name}.quell_schema"
+    )))
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(version, 2);
+    store.close().await;
 }

@@ -97,6 +97,9 @@ impl RegistryClient {
         if let Some(limit) = limit {
             req = req.query("limit", limit.to_string());
         }
+        // The snapshot and the matcher keep each hash's filing, and search filed hashes only
+        // by their profile's plan: so this client takes every profile it knows.
+        req = req.query("profiles", quell_hash::FILED_PROFILES.join(","));
         read(req.call())
     }
 

@@ -149,7 +149,10 @@ pub(crate) async fn case_status(
     let case = authorized_case(&state, &case_id, &headers, Action::ReadCase).await?;
     let inner = &state.0;
     let status = inner.store.case_status(case).await?;
-    let mut hashes = HashCounts::default();
+    let mut hashes = HashCounts {
+        pdq_filed: status.filed,
+        ..HashCounts::default()
+    };
     for (kind, n) in status.hashes {
         match kind {
             SignalKind::Pdq => hashes.pdq = n,

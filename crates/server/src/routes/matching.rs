@@ -302,10 +302,13 @@ pub(crate) async fn match_hashes(
     metrics::counter!("quell_match_queries_total").increment(results.len() as u64);
     metrics::counter!("quell_match_hits_total").increment(hits as u64);
     if hits > 0 {
-        let flooded = state.0.floods.record(
-            results.iter().flatten().map(|&(entry, _)| entry),
-            state.0.config.quarantine_after_matches,
-        );
+        // An entry counts once per request: a profile's several searches of one upload may
+        // all find it.
+        let entries: BTreeSet<EntryId> = results.iter().flatten().map(|&(e, _)| e).collect();
+        let flooded = state
+            .0
+            .floods
+            .record(entries, state.0.config.quarantine_after_matches);
         for entry in flooded {
             let reason = format!(
                 "matched {} times within {} s",

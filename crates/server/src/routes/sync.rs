@@ -5,6 +5,7 @@ use axum::extract::State;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use quell_api::{ErrorBody, SyncEntry, SyncOp, SyncResponse};
+use quell_hash::FILED_PROFILES;
 use quell_registry::{Change, ChangeOp, Signal, Store};
 use serde::Deserialize;
 
@@ -32,6 +33,11 @@ pub(crate) struct SyncParams {
     cursor: Option<String>,
     /// Changes per page, 1–50000 (default 10000).
     limit: Option<u32>,
+    /// Comma-separated hash profiles (`pdq-robust-v5`) whose filed hashes the member
+    /// searches by their plan; their upserts carry `profile` and `part`. Without it, filed
+    /// hashes are left out of the page (their tombstones still come): a client that does not
+    /// know filings would match a crop's hash as a plain PDQ hash.
+    profiles: Option<String>,
 }
 
 const CURSOR_PREFIX: &str = "q1:";
@@ -53,7 +59,8 @@ pub(crate) fn decode_cursor(cursor: &str) -> Option<i64> {
 /// Pages are stable and resumable: store `next_cursor` once a page is applied and pass it
 /// next time. Entries carry opaque entry ids, never case ids. A tombstone names the entry
 /// to remove but does not repeat its hash. An entry withdrawn or quarantined since its
-/// upsert appears only as its tombstone.
+/// upsert appears only as its tombstone. Hashes filed under a hash profile's parts come only
+/// to a member that names the profile in `profiles`.
 #[utoipa::path(
     get, path = "/v1/hashes", tag = "members",
     params(SyncParams),
@@ -95,6 +102,20 @@ pub(crate) async fn sync(
             format!("limit must be between 1 and {MAX_LIMIT}, got {limit}"),
         ));
     }
+    let profiles: Vec<&str> = params
+        .profiles
+        .as_deref()
+        .map(|list| list.split(',').filter(|p| !p.is_empty()).collect())
+        .unwrap_or_default();
+    if let Some(unknown) = profiles.iter().find(|p| !FILED_PROFILES.contains(p)) {
+        return Err(ApiError::bad_request(
+            "invalid_profiles",
+            format!(
+                "hash profile {unknown:?} does not file hashes under parts (known: {})",
+                FILED_PROFILES.join(", ")
+            ),
+        ));
+    }
     // One extra row says whether another page is waiting.
     let mut changes = state.store().changes(after, limit + 1).await?;
     let mut has_more = changes.len() > limit as usize;
@@ -109,6 +130,12 @@ pub(crate) async fn sync(
     let next = changes.last().map_or(after, |c| c.seq);
     let entries = changes
         .into_iter()
+        .filter(|c| match &c.op {
+            ChangeOp::Upsert(signal) => signal
+                .filing()
+                .is_none_or(|f| profiles.contains(&f.profile())),
+            ChangeOp::Tombstone(_) => true,
+        })
         .map(|c| match c.op {
             ChangeOp::Upsert(signal) => {
                 let (profile, part) = quell_api::convert::filing_of(&signal);
