@@ -306,7 +306,8 @@ enum Outcome {
 /// What every input is hashed with.
 struct Job<'a> {
     dihedral: bool,
-    /// Also compute this profile's upload searches from the decoded pixels.
+    /// Also compute this profile's upload searches from the decoded pixels (never with
+    /// `dihedral`: a scan asks for one, `quell hash` for the other).
     profile: Option<quell_robust::Profile>,
     digests: bool,
     options: DecodeOptions,
@@ -333,17 +334,16 @@ impl Job<'_> {
         let need = bytes.len() as u64 + probed.info().peak_bytes;
         let (pdq, quality, dihedral, queries) = self.gate.run(need, || {
             let image = probed.decode().map_err(|e| e.to_string())?;
-            // The profile's first search is the image's own hash, but without its quality;
-            // so the plain hash is computed too, at the cost of one more PDQ pass.
-            let queries = self
-                .profile
-                .map_or_else(Vec::new, |p| p.upload_queries_from_rows(&image));
-            Ok::<_, String>(if self.dihedral {
+            Ok::<_, String>(if let Some(profile) = self.profile {
+                // A profile's first search is the image's own hash: one full-resolution pass.
+                let (quality, queries) = profile.upload_from_rows(&image);
+                (queries[0].hash, quality, None, queries)
+            } else if self.dihedral {
                 let d = quell_pdq::hash_dihedral(&image);
-                (d.hashes[0], d.quality, Some(d.hashes), queries)
+                (d.hashes[0], d.quality, Some(d.hashes), Vec::new())
             } else {
                 let h = quell_pdq::hash(&image);
-                (h.hash, h.quality, None, queries)
+                (h.hash, h.quality, None, Vec::new())
             })
         })?;
         // The plain format prints no digests, so it does not pay for them.

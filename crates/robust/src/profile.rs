@@ -1,7 +1,7 @@
 //! Versioned hash profiles: what a registry stores per submitted image, what a member computes
 //! per upload, and when the two match.
 
-use quell_hash::{Distance, Part, Pdq, UploadKind};
+use quell_hash::{Distance, Part, Pdq, Quality, UploadKind};
 use quell_pdq::{LumaRows, PdqHash, hash, hash_dihedral};
 
 use crate::luma::{LumaImage, Rect, ShrinkingRows, Side};
@@ -198,26 +198,32 @@ impl Profile {
     /// differs from the image and the trims before it, then the single hashes of the cuts
     /// (each side's quarter left out).
     pub fn upload_queries(self, image: &LumaImage) -> Vec<Query> {
+        self.upload(image).1
+    }
+
+    /// [`Profile::upload_queries`] and the quality of the upload's own hash (the first
+    /// query's), which the pass over the full image computes anyway.
+    fn upload(self, image: &LumaImage) -> (Quality, Vec<Query>) {
         match self {
             Profile::PlainV1 | Profile::RobustV3 | Profile::RobustV4 | Profile::RobustV5 => {
-                self.upload_queries_from_rows(image)
+                self.upload_from_rows(image)
             }
             Profile::RobustV1 => {
                 let mut out = Vec::new();
-                push_group(&mut out, image, true, UploadKind::Whole);
+                let quality = push_group(&mut out, image, true, UploadKind::Whole);
                 let trimmed = TrimRule::V1.trim(image);
                 if trimmed.width() != image.width() || trimmed.height() != image.height() {
                     push_group(&mut out, &trimmed, true, UploadKind::Trim);
                 }
-                self.plan_all(out)
+                (quality, self.plan_all(out))
             }
             Profile::RobustV2 => {
                 let mut out = Vec::new();
-                push_group(&mut out, image, true, UploadKind::Whole);
+                let quality = push_group(&mut out, image, true, UploadKind::Whole);
                 // Trims are decided on the full image (text on a caption bar blurs away in
                 // the small copy), then hashed from the small copy.
                 small_copy_uploads(image, &SmallCopy::of(image), &Recipe::V2, &mut out);
-                self.plan_all(out)
+                (quality, self.plan_all(out))
             }
         }
     }
@@ -227,23 +233,29 @@ impl Profile {
     /// image (v3 builds its 512 px copy while the full-resolution pass reads the rows); v1 and
     /// v2 read it into memory first, since they trim the full image.
     pub fn upload_queries_from_rows(self, image: &impl LumaRows) -> Vec<Query> {
+        self.upload_from_rows(image).1
+    }
+
+    /// [`Profile::upload_queries_from_rows`] and the quality of the upload's own hash, the
+    /// first query's: with it a caller that also needs the plain hash and its quality (a
+    /// member's scan) does not hash the image a second time.
+    pub fn upload_from_rows(self, image: &impl LumaRows) -> (Quality, Vec<Query>) {
         match self {
             Profile::PlainV1 => {
                 let mut out = Vec::new();
-                push_group(&mut out, image, true, UploadKind::Whole);
-                self.plan_all(out)
+                let quality = push_group(&mut out, image, true, UploadKind::Whole);
+                (quality, self.plan_all(out))
             }
-            Profile::RobustV1 | Profile::RobustV2 => {
-                self.upload_queries(&LumaImage::from_rows(image))
-            }
+            Profile::RobustV1 | Profile::RobustV2 => self.upload(&LumaImage::from_rows(image)),
             Profile::RobustV3 | Profile::RobustV4 | Profile::RobustV5 => {
                 let recipe = self.recipe();
                 let shrinking = ShrinkingRows::new(image, DECIDE_SIDE);
                 let mut out = Vec::new();
-                push_group(&mut out, &shrinking, recipe.turn_uploads, UploadKind::Whole);
+                let quality =
+                    push_group(&mut out, &shrinking, recipe.turn_uploads, UploadKind::Whole);
                 let decide = shrinking.finish();
                 small_copy_uploads(&decide, &SmallCopy::shrunk(&decide), recipe, &mut out);
-                self.plan_all(out)
+                (quality, self.plan_all(out))
             }
         }
     }
@@ -718,18 +730,20 @@ fn push_group(
     image: &impl LumaRows,
     turned: bool,
     kind: UploadKind,
-) {
+) -> Quality {
     if !turned {
-        out.push((kind, hash(image).hash));
-        return;
+        let own = hash(image);
+        out.push((kind, own.hash));
+        return own.quality;
     }
     let turned_kind = match kind {
         UploadKind::Whole => UploadKind::WholeTurned,
         _ => UploadKind::TrimTurned,
     };
-    let group = hash_dihedral(image).hashes;
-    out.push((kind, group[0]));
-    out.extend(group[1..].iter().map(|&h| (turned_kind, h)));
+    let group = hash_dihedral(image);
+    out.push((kind, group.hashes[0]));
+    out.extend(group.hashes[1..].iter().map(|&h| (turned_kind, h)));
+    group.quality
 }
 
 fn hashes_of(queries: &[Query]) -> Vec<Pdq> {

@@ -194,6 +194,27 @@ fn submission_entries_carry_each_hash_quality_as_the_hasher_reports_it() {
 }
 
 #[test]
+fn an_upload_s_first_search_is_its_plain_hash_with_the_plain_quality() {
+    let photo = vector("reg-test-input/labelme-subset/q0291.jpg");
+    let pixels = quell_pdq::Rgb8::new(
+        photo.as_raw(),
+        photo.width() as usize,
+        photo.height() as usize,
+        3,
+    );
+    let plain = quell_pdq::hash(&pixels);
+    for p in Profile::ALL {
+        let (quality, queries) = p.upload_from_rows(&pixels);
+        assert_eq!(
+            (queries[0].hash, quality),
+            (plain.hash, plain.quality),
+            "{p}"
+        );
+        assert_eq!(queries[0].kind, UploadKind::Whole, "{p}");
+    }
+}
+
+#[test]
 fn submission_and_upload_hashes_of_the_same_image_match_exactly() {
     for path in [
         "reg-test-input/dih/bridge-1-original.jpg",
