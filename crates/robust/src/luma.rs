@@ -266,7 +266,8 @@ impl LumaImage {
     pub fn downscale(&self, max_side: usize) -> LumaImage {
         let (w, h) = (self.width, self.height);
         let longer = w.max(h);
-        if longer <= max_side || max_side == 0 {
+        // An empty image has no pixels to average: a copy, as `Fold` does for the same case.
+        if longer <= max_side || max_side == 0 || w == 0 || h == 0 {
             return self.clone();
         }
         let ow = (w * max_side).div_ceil(longer).max(1);

@@ -461,6 +461,17 @@ fn downscaling_is_the_mean_of_each_block() {
 }
 
 #[test]
+fn downscaling_an_empty_image_gives_it_back() {
+    for (w, h) in [(0, 300), (300, 0), (0, 0)] {
+        let image = LumaImage::new(w, h, Vec::new());
+        let small = image.downscale(64);
+        assert_eq!((small.width(), small.height()), (w, h));
+        let shrunk = image.shrink(64);
+        assert_eq!((shrunk.width(), shrunk.height()), (w, h));
+    }
+}
+
+#[test]
 fn padding_then_trimming_gives_the_image_back() {
     let t = LumaImage::from_rgb(&texture(90, 70, 8));
     for sides in [&Side::ALL[..], &[Side::Top, Side::Bottom], &[Side::Left]] {

@@ -306,38 +306,26 @@ async fn filed_hashes_sync_with_their_part_and_match_by_the_profile_plan_only() 
     // Plain queries see the plain hash only, however near a filed one.
     assert!(match_one(&t, &member, "pdq", &whole).await.is_empty());
     assert_eq!(match_one(&t, &member, "pdq", &plain).await.len(), 1);
-    // A whole upload: the whole part within 44, the variants within 36, never the cuts.
-    assert_eq!(
-        match_filed(&t, &member, "whole", &near(&whole, 44)).await,
-        vec![(id_of(&whole), 44)]
-    );
-    assert!(
-        match_filed(&t, &member, "trim", &near(&whole, 45))
-            .await
-            .is_empty()
-    );
-    assert_eq!(
-        match_filed(&t, &member, "whole_turned", &near(&variant, 36)).await,
-        vec![(id_of(&variant), 36)]
-    );
-    assert!(
-        match_filed(&t, &member, "whole", &near(&variant, 37))
-            .await
-            .is_empty()
-    );
-    assert!(match_filed(&t, &member, "whole", &cut).await.is_empty());
-    assert!(match_filed(&t, &member, "whole", &plain).await.is_empty());
-    // A cut upload: the cuts within 31, nothing else.
-    assert_eq!(
-        match_filed(&t, &member, "cut", &near(&cut, 31)).await,
-        vec![(id_of(&cut), 31)]
-    );
-    assert!(
-        match_filed(&t, &member, "cut", &near(&cut, 32))
-            .await
-            .is_empty()
-    );
-    assert!(match_filed(&t, &member, "cut", &whole).await.is_empty());
+    // A whole upload: the whole part within 44, the variants within 36, never the cuts. A cut
+    // upload: the cuts within 31, nothing else.
+    for (upload, query, found) in [
+        ("whole", near(&whole, 44), Some((&whole, 44))),
+        ("trim", near(&whole, 45), None),
+        ("whole_turned", near(&variant, 36), Some((&variant, 36))),
+        ("whole", near(&variant, 37), None),
+        ("whole", cut.clone(), None),
+        ("whole", plain.clone(), None),
+        ("cut", near(&cut, 31), Some((&cut, 31))),
+        ("cut", near(&cut, 32), None),
+        ("cut", whole.clone(), None),
+    ] {
+        let found: Vec<_> = found.iter().map(|&(hash, d)| (id_of(hash), d)).collect();
+        assert_eq!(
+            match_filed(&t, &member, upload, &query).await,
+            found,
+            "{upload} upload {query}"
+        );
+    }
 
     // Refused, with the reason: a profile search with max_distance, an unknown profile or
     // upload kind, one without the other, a digest.
