@@ -46,10 +46,12 @@ for n in ${@:-1000000 10000000}; do
   t2=$(date +%s.%N)
   RSS=$(ps -o rss= -p $SERVER)
 
-  # Warm the key cache and the connection path, then measure.
-  KEY=$KEY QUERIES=$QUERIES wrk -t1 -c1 -d2s -s bench/registry/match.lua "http://127.0.0.1:$PORT" >/dev/null
-  KEY=$KEY QUERIES=$QUERIES wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency \
-    -s bench/registry/match.lua "http://127.0.0.1:$PORT" >"$OUT/wrk-$n.txt"
+  # One query per request. Warm the key cache and the connection path, then measure.
+  BODIES=$OUT/bodies-$n.txt
+  sed 's/.*/{"hashes":[{"type":"pdq","value":"&"}]}/' "$QUERIES" >"$BODIES"
+  KEY=$KEY BODIES=$BODIES wrk -t1 -c1 -d2s -s bench/registry/bodies.lua "http://127.0.0.1:$PORT" >/dev/null
+  KEY=$KEY BODIES=$BODIES wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency \
+    -s bench/registry/bodies.lua "http://127.0.0.1:$PORT" >"$OUT/wrk-$n.txt"
 
   # First full sync.
   s0=$(date +%s.%N)

@@ -1,7 +1,8 @@
--- wrk script: POST /v1/match with one PDQ hash per request, drawn at random from $QUERIES.
-local hashes = {}
-for line in io.lines(os.getenv("QUERIES")) do
-  hashes[#hashes + 1] = line
+-- wrk script: POST /v1/match with whole request bodies, one per line of $BODIES, drawn at
+-- random (an upload's queries per request: bench/registry/profiles.sh).
+local bodies = {}
+for line in io.lines(os.getenv("BODIES")) do
+  bodies[#bodies + 1] = line
 end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -16,8 +17,7 @@ function init(args)
 end
 
 function request()
-  local h = hashes[math.random(#hashes)]
-  return wrk.format(nil, "/v1/match", nil, '{"hashes":[{"type":"pdq","value":"' .. h .. '"}]}')
+  return wrk.format(nil, "/v1/match", nil, bodies[math.random(#bodies)])
 end
 
 function response(status, headers, body)
