@@ -210,7 +210,10 @@ pub struct MatchQuery {
     pub profile: Option<String>,
     /// With `profile`: what made this hash from the upload, `whole` (the upload as it is),
     /// `whole_turned`, `trim`, `trim_turned` or `cut` (a trim or the whole upload without a
-    /// quarter of one side), as `quell-robust`'s `Profile::upload_queries` reports it.
+    /// quarter of one side), as `quell-robust`'s `Profile::upload_queries` reports it. Send
+    /// an upload's queries together, its `whole` query first: the registry's flood rule
+    /// counts an entry once per upload, and an upload's queries run from its `whole` query
+    /// to the next.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload: Option<String>,
 }

@@ -194,7 +194,7 @@ fn submission_entries_carry_each_hash_quality_as_the_hasher_reports_it() {
 }
 
 #[test]
-fn an_upload_s_first_search_is_its_plain_hash_with_the_plain_quality() {
+fn an_upload_s_first_search_is_its_plain_hash_with_the_plain_quality_and_its_only_whole_one() {
     let photo = vector("reg-test-input/labelme-subset/q0291.jpg");
     let pixels = quell_pdq::Rgb8::new(
         photo.as_raw(),
@@ -211,6 +211,13 @@ fn an_upload_s_first_search_is_its_plain_hash_with_the_plain_quality() {
             "{p}"
         );
         assert_eq!(queries[0].kind, UploadKind::Whole, "{p}");
+        // The registry's flood rule takes a `whole` query to start the next upload.
+        if p.searches_by_part() {
+            assert!(
+                queries[1..].iter().all(|q| q.kind != UploadKind::Whole),
+                "{p}"
+            );
+        }
     }
 }
 

@@ -371,17 +371,34 @@ async fn filed_hashes_sync_with_their_part_and_match_by_the_profile_plan_only() 
         assert!(message.contains(says), "{message:?} should say {says:?}");
     }
 
-    // An upload's several searches that find one entry count once toward the flood rule
-    // (5 matches in these tests): the whole entry has matched once so far.
-    let five = json!({ "hashes": vec![search(json!({})); 5] });
-    for _ in 0..3 {
-        let (status, body) = t.post("/v1/match", Some(&member), five.clone()).await;
+    // Toward the flood rule (5 matches in these tests) an entry counts once per upload: a
+    // profile's upload is its `whole` query and the queries after it. The whole entry has
+    // matched once so far; a request of two uploads, each finding it in two searches, makes
+    // 3, one upload of three searches 4, and the next match is the 5th: answered, then the
+    // entry is quarantined.
+    let trim = search(json!({ "upload": "trim" }));
+    for uploads in [
+        vec![
+            search(json!({})),
+            trim.clone(),
+            search(json!({})),
+            trim.clone(),
+        ],
+        vec![search(json!({})), trim.clone(), trim],
+    ] {
+        let (status, body) = t
+            .post("/v1/match", Some(&member), json!({ "hashes": uploads }))
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     assert_eq!(
         match_filed(&t, &member, "whole", &whole).await,
         vec![(id_of(&whole), 0)],
-        "quarantined as if each search were an upload"
+        "the 5th match"
+    );
+    assert!(
+        match_filed(&t, &member, "whole", &whole).await.is_empty(),
+        "quarantined after 5 uploads"
     );
 
     let (status, body) = t

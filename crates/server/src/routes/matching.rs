@@ -204,6 +204,30 @@ pub(crate) fn response_of(results: Vec<Vec<(EntryId, Closeness)>>) -> MatchRespo
     }
 }
 
+/// Each entry found, once per upload that found it: what the flood rule counts. A plain
+/// query is an upload of its own, as it always was. A profile's queries of one upload may all
+/// find the same entry, so they count once together: an upload's queries are its `whole`
+/// query (the upload's own hash, which a profile sends first) and the profile queries after
+/// it, up to the next `whole`.
+fn matches_per_upload(req: &MatchRequest, results: &[Vec<(EntryId, Closeness)>]) -> Vec<EntryId> {
+    let mut counted = Vec::new();
+    let mut upload = BTreeSet::new();
+    for (query, hits) in req.hashes.iter().zip(results) {
+        let found = hits.iter().map(|&(entry, _)| entry);
+        match query.upload.as_deref() {
+            None => counted.extend(found),
+            Some(kind) => {
+                if kind == UploadKind::Whole.name() {
+                    counted.extend(std::mem::take(&mut upload));
+                }
+                upload.extend(found);
+            }
+        }
+    }
+    counted.extend(upload);
+    counted
+}
+
 /// Counts matches per entry in fixed windows, to spot an entry matching a flood of uploads.
 #[derive(Debug)]
 pub(crate) struct FloodCounter {
@@ -302,13 +326,10 @@ pub(crate) async fn match_hashes(
     metrics::counter!("quell_match_queries_total").increment(results.len() as u64);
     metrics::counter!("quell_match_hits_total").increment(hits as u64);
     if hits > 0 {
-        // An entry counts once per request: a profile's several searches of one upload may
-        // all find it.
-        let entries: BTreeSet<EntryId> = results.iter().flatten().map(|&(e, _)| e).collect();
-        let flooded = state
-            .0
-            .floods
-            .record(entries, state.0.config.quarantine_after_matches);
+        let flooded = state.0.floods.record(
+            matches_per_upload(&req, &results),
+            state.0.config.quarantine_after_matches,
+        );
         for entry in flooded {
             let reason = format!(
                 "matched {} times within {} s",
