@@ -253,6 +253,11 @@ pub struct MatchHit {
     /// vPDQ only: the share (0–100) of this entry's video's frames found in the query video.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compared_match_percent: Option<f64>,
+    /// A profile's query only: the part of the registered image's hashes this entry is filed
+    /// under: `whole` (the image and its trims, turned and flipped), `variant` (its crops,
+    /// tilts and framed trims) or `cut` (the image or a trim without a quarter of one side).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
 }
 
 /// Matches for one query hash.

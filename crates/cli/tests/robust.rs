@@ -564,17 +564,16 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
     let (status, want) =
         crate::util::post_match(&registry.server.addr, Some(&registry.key()), &query);
     assert_eq!(status, 200, "{want}");
-    let found: std::collections::BTreeSet<String> = want["results"]
+    // Each hit names the part its entry is filed under, as the scan does.
+    let entry_and_part = |m: &serde_json::Value| (m["entry_id"].to_string(), m["part"].to_string());
+    let found: std::collections::BTreeSet<_> = want["results"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|r| r["matches"].as_array().unwrap().clone())
-        .map(|m| m["entry_id"].as_str().unwrap().to_owned())
+        .map(|m| entry_and_part(&m))
         .collect();
-    let scanned: std::collections::BTreeSet<String> = hits
-        .iter()
-        .map(|h| h["entry_id"].as_str().unwrap().to_owned())
-        .collect();
+    let scanned: std::collections::BTreeSet<_> = hits.iter().map(entry_and_part).collect();
     assert_eq!(found, scanned);
     crate::member::wait_for("the case on the matcher", 10, || {
         crate::util::post_match(&matcher.addr, Some(crate::member::MATCHER_KEY), &query).1 == want

@@ -291,6 +291,27 @@ impl Matcher {
             .collect()
     }
 
+    /// The entries an upload hash of `profile` finds by the plan `searches` (a
+    /// [`Query::Filed`]), each with its distance and the part it is filed under, nearest
+    /// first.
+    pub fn lookup_by_plan(
+        &self,
+        hash: &Pdq,
+        profile: &str,
+        searches: &[(Part, Distance)],
+    ) -> Vec<(EntryId, u32, Part)> {
+        let mut hits = Vec::new();
+        for &(part, within) in searches {
+            let filing = Filing::new(profile, part).expect("a filed profile");
+            for (entry, closeness) in self.lookup_filed(filing, hash, within) {
+                hits.push((entry, distance_of(closeness), part));
+            }
+        }
+        // An entry is filed under one part, so it is found at most once.
+        hits.sort_by_key(|&(entry, d, _)| (d, entry));
+        hits
+    }
+
     /// Whether any entry is filed under `profile` (so an upload is worth that profile's
     /// hashing).
     pub fn has_filed(&self, profile: &str) -> bool {
@@ -314,20 +335,11 @@ impl Matcher {
                 hash,
                 profile,
                 searches,
-            } => {
-                // A hash may be filed under several parts: each entry once, at its nearest.
-                let mut hits: Vec<(EntryId, Closeness)> = Vec::new();
-                for &(part, within) in *searches {
-                    let filing = Filing::new(profile, part).expect("a filed profile");
-                    for (entry, closeness) in self.lookup_filed(filing, hash, within) {
-                        hits.push((entry, closeness));
-                    }
-                }
-                hits.sort_by_key(|&(entry, c)| (distance_of(c), entry));
-                let mut seen = std::collections::HashSet::new();
-                hits.retain(|&(entry, _)| seen.insert(entry));
-                hits
-            }
+            } => self
+                .lookup_by_plan(hash, profile, searches)
+                .into_iter()
+                .map(|(entry, d, _)| (entry, Closeness::Distance(d)))
+                .collect(),
             Query::Md5(d) => exact(
                 self.md5
                     .read()

@@ -227,7 +227,13 @@ async fn a_second_server_on_the_same_database_follows_the_change_feed() {
 
 /// One `POST /v1/match` search under `pdq-robust-v5` for an upload hash of kind `upload`:
 /// the entry ids and distances it returns.
-async fn match_filed(t: &TestApp, key: &str, upload: &str, value: &str) -> Vec<(String, u64)> {
+/// A `pdq-robust-v5` upload query's hits: entry, distance and part.
+async fn match_filed(
+    t: &TestApp,
+    key: &str,
+    upload: &str,
+    value: &str,
+) -> Vec<(String, u64, String)> {
     let (status, body) = t
         .post(
             "/v1/match",
@@ -245,6 +251,7 @@ async fn match_filed(t: &TestApp, key: &str, upload: &str, value: &str) -> Vec<(
             (
                 m["entry_id"].as_str().unwrap().to_owned(),
                 m["distance"].as_u64().unwrap(),
+                m["part"].as_str().unwrap().to_owned(),
             )
         })
         .collect()
@@ -305,21 +312,33 @@ async fn filed_hashes_sync_with_their_part_and_match_by_the_profile_plan_only() 
 
     // Plain queries see the plain hash only, however near a filed one.
     assert!(match_one(&t, &member, "pdq", &whole).await.is_empty());
-    assert_eq!(match_one(&t, &member, "pdq", &plain).await.len(), 1);
+    let hits = match_one(&t, &member, "pdq", &plain).await;
+    assert_eq!(hits.len(), 1);
+    assert!(
+        hits[0].get("part").is_none(),
+        "a plain hit has no part: {hits:?}"
+    );
     // A whole upload: the whole part within 44, the variants within 36, never the cuts. A cut
     // upload: the cuts within 31, nothing else.
     for (upload, query, found) in [
-        ("whole", near(&whole, 44), Some((&whole, 44))),
+        ("whole", near(&whole, 44), Some((&whole, 44, "whole"))),
         ("trim", near(&whole, 45), None),
-        ("whole_turned", near(&variant, 36), Some((&variant, 36))),
+        (
+            "whole_turned",
+            near(&variant, 36),
+            Some((&variant, 36, "variant")),
+        ),
         ("whole", near(&variant, 37), None),
         ("whole", cut.clone(), None),
         ("whole", plain.clone(), None),
-        ("cut", near(&cut, 31), Some((&cut, 31))),
+        ("cut", near(&cut, 31), Some((&cut, 31, "cut"))),
         ("cut", near(&cut, 32), None),
         ("cut", whole.clone(), None),
     ] {
-        let found: Vec<_> = found.iter().map(|&(hash, d)| (id_of(hash), d)).collect();
+        let found: Vec<_> = found
+            .iter()
+            .map(|&(hash, d, part)| (id_of(hash), d, part.to_owned()))
+            .collect();
         assert_eq!(
             match_filed(&t, &member, upload, &query).await,
             found,
@@ -393,7 +412,7 @@ async fn filed_hashes_sync_with_their_part_and_match_by_the_profile_plan_only() 
     }
     assert_eq!(
         match_filed(&t, &member, "whole", &whole).await,
-        vec![(id_of(&whole), 0)],
+        vec![(id_of(&whole), 0, "whole".to_owned())],
         "the 5th match"
     );
     assert!(

@@ -10,7 +10,7 @@ use quell_api::{
     ErrorBody, HashType, MatchHit, MatchQuery, MatchRequest, MatchResponse, MatchResult,
     OutcomeKind, OutcomesRequest, OutcomesResponse,
 };
-use quell_hash::{Distance, FILED_PROFILES, MATCH_DISTANCE, UploadKind, filed_plan};
+use quell_hash::{Distance, FILED_PROFILES, MATCH_DISTANCE, Part, UploadKind, filed_plan};
 use quell_registry::{
     Actor, EntryId, MAX_VPDQ_FRAMES, Outcome, OutcomeReport, Principal, Store, Timestamp,
 };
@@ -123,12 +123,12 @@ fn frame_budget(queries: &[Query]) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// One entry a query found: how close, and for a profile's query the part it is filed under.
+pub(crate) type Hit = (EntryId, Closeness, Option<Part>);
+
 /// Validates a match request and looks every hash up: the match rule itself, shared by the
 /// registry and the member-side matcher so both answer alike.
-pub(crate) fn lookup_all(
-    matcher: &Matcher,
-    req: &MatchRequest,
-) -> Result<Vec<Vec<(EntryId, Closeness)>>, ApiError> {
+pub(crate) fn lookup_all(matcher: &Matcher, req: &MatchRequest) -> Result<Vec<Vec<Hit>>, ApiError> {
     batch_size("hash", req.hashes.len())?;
     let max = req.max_distance.unwrap_or(MATCH_DISTANCE.get());
     if max > MATCH_DISTANCE.get() {
@@ -175,18 +175,36 @@ pub(crate) fn lookup_all(
             ),
         ));
     }
-    Ok(queries.iter().map(|q| matcher.lookup(q, max)).collect())
+    Ok(queries
+        .iter()
+        .map(|q| match q {
+            Query::Filed {
+                hash,
+                profile,
+                searches,
+            } => matcher
+                .lookup_by_plan(hash, profile, searches)
+                .into_iter()
+                .map(|(entry, d, part)| (entry, Closeness::Distance(d), Some(part)))
+                .collect(),
+            q => matcher
+                .lookup(q, max)
+                .into_iter()
+                .map(|(entry, closeness)| (entry, closeness, None))
+                .collect(),
+        })
+        .collect())
 }
 
 /// The wire form of [`lookup_all`]'s results.
-pub(crate) fn response_of(results: Vec<Vec<(EntryId, Closeness)>>) -> MatchResponse {
+pub(crate) fn response_of(results: Vec<Vec<Hit>>) -> MatchResponse {
     MatchResponse {
         results: results
             .into_iter()
             .map(|hits| MatchResult {
                 matches: hits
                     .into_iter()
-                    .map(|(entry, closeness)| {
+                    .map(|(entry, closeness, part)| {
                         let (distance, video) = match closeness {
                             Closeness::Distance(d) => (Some(d), None),
                             Closeness::Video(p) => (None, Some(p)),
@@ -196,6 +214,7 @@ pub(crate) fn response_of(results: Vec<Vec<(EntryId, Closeness)>>) -> MatchRespo
                             distance,
                             query_match_percent: video.map(|p| p.query_match_pct),
                             compared_match_percent: video.map(|p| p.compared_match_pct),
+                            part: part.map(|p| p.name().to_owned()),
                         }
                     })
                     .collect(),
@@ -209,11 +228,11 @@ pub(crate) fn response_of(results: Vec<Vec<(EntryId, Closeness)>>) -> MatchRespo
 /// find the same entry, so they count once together: an upload's queries are its `whole`
 /// query (the upload's own hash, which a profile sends first) and the profile queries after
 /// it, up to the next `whole`.
-fn matches_per_upload(req: &MatchRequest, results: &[Vec<(EntryId, Closeness)>]) -> Vec<EntryId> {
+fn matches_per_upload(req: &MatchRequest, results: &[Vec<Hit>]) -> Vec<EntryId> {
     let mut counted = Vec::new();
     let mut upload = BTreeSet::new();
     for (query, hits) in req.hashes.iter().zip(results) {
-        let found = hits.iter().map(|&(entry, _)| entry);
+        let found = hits.iter().map(|&(entry, ..)| entry);
         match query.upload.as_deref() {
             None => counted.extend(found),
             Some(kind) => {
