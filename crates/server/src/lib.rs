@@ -40,7 +40,7 @@ use quell_store::AnyStore;
 
 pub use crate::error::ApiError;
 pub use crate::limit::{ClientAddress, Rate};
-pub use crate::matching::{Closeness, Matcher, Query};
+pub use crate::matching::{Closeness, Hit, Matcher, Query};
 pub use crate::sidecar::{Sidecar, sidecar_app};
 
 /// Tunable limits and rules. [`Config::default`] is what `quell serve` uses.

@@ -54,6 +54,9 @@ pub enum Query {
     Vpdq(Arc<VideoHash>),
 }
 
+/// One entry a query found: how close, and for a profile's query the part it is filed under.
+pub type Hit = (EntryId, Closeness, Option<Part>);
+
 /// How close a hit is.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Closeness {
@@ -291,33 +294,39 @@ impl Matcher {
             .collect()
     }
 
-    /// The entries an upload hash of `profile` finds by the plan `searches` (a
-    /// [`Query::Filed`]), each with its distance and the part it is filed under, nearest
-    /// first.
-    pub fn lookup_by_plan(
-        &self,
-        hash: &Pdq,
-        profile: &str,
-        searches: &[(Part, Distance)],
-    ) -> Vec<(EntryId, u32, Part)> {
-        let mut hits = Vec::new();
-        for &(part, within) in searches {
-            let filing = Filing::new(profile, part).expect("a filed profile");
-            for (entry, closeness) in self.lookup_filed(filing, hash, within) {
-                hits.push((entry, distance_of(closeness), part));
-            }
-        }
-        // An entry is filed under one part, so it is found at most once.
-        hits.sort_by_key(|&(entry, d, _)| (d, entry));
-        hits
-    }
-
     /// Whether any entry is filed under `profile` (so an upload is worth that profile's
     /// hashing).
     pub fn has_filed(&self, profile: &str) -> bool {
         self.filed
             .iter()
             .any(|(f, index)| f.profile() == profile && !index.is_empty())
+    }
+
+    /// [`Matcher::lookup`], with the part each hit of a [`Query::Filed`] is filed under
+    /// (`None` for every other query).
+    pub fn lookup_with_parts(&self, query: &Query, max_distance: Distance) -> Vec<Hit> {
+        let Query::Filed {
+            hash,
+            profile,
+            searches,
+        } = query
+        else {
+            return self
+                .lookup(query, max_distance)
+                .into_iter()
+                .map(|(entry, closeness)| (entry, closeness, None))
+                .collect();
+        };
+        let mut hits = Vec::new();
+        for &(part, within) in *searches {
+            let filing = Filing::new(profile, part).expect("a filed profile");
+            for (entry, closeness) in self.lookup_filed(filing, hash, within) {
+                hits.push((entry, closeness, Some(part)));
+            }
+        }
+        // An entry is filed under one part, so it is found at most once.
+        hits.sort_by_key(|&(entry, c, _)| (distance_of(c), entry));
+        hits
     }
 
     /// Entries matching `query`, nearest first (vPDQ: most of the query found first, then
@@ -331,14 +340,10 @@ impl Matcher {
                 .into_iter()
                 .map(|hit| (entry_of(hit.id), Closeness::Distance(hit.distance.get())))
                 .collect(),
-            Query::Filed {
-                hash,
-                profile,
-                searches,
-            } => self
-                .lookup_by_plan(hash, profile, searches)
+            Query::Filed { .. } => self
+                .lookup_with_parts(query, max_distance)
                 .into_iter()
-                .map(|(entry, d, _)| (entry, Closeness::Distance(d)))
+                .map(|(entry, closeness, _)| (entry, closeness))
                 .collect(),
             Query::Md5(d) => exact(
                 self.md5

@@ -226,8 +226,7 @@ async fn a_second_server_on_the_same_database_follows_the_change_feed() {
 }
 
 /// One `POST /v1/match` search under `pdq-robust-v5` for an upload hash of kind `upload`:
-/// the entry ids and distances it returns.
-/// A `pdq-robust-v5` upload query's hits: entry, distance and part.
+/// the entry ids, distances and parts it returns.
 async fn match_filed(
     t: &TestApp,
     key: &str,

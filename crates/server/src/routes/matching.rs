@@ -10,7 +10,7 @@ use quell_api::{
     ErrorBody, HashType, MatchHit, MatchQuery, MatchRequest, MatchResponse, MatchResult,
     OutcomeKind, OutcomesRequest, OutcomesResponse,
 };
-use quell_hash::{Distance, FILED_PROFILES, MATCH_DISTANCE, Part, UploadKind, filed_plan};
+use quell_hash::{Distance, FILED_PROFILES, MATCH_DISTANCE, UploadKind, filed_plan};
 use quell_registry::{
     Actor, EntryId, MAX_VPDQ_FRAMES, Outcome, OutcomeReport, Principal, Store, Timestamp,
 };
@@ -18,7 +18,7 @@ use quell_registry::{
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::matching::{Closeness, Matcher, Query};
+use crate::matching::{Closeness, Hit, Matcher, Query};
 use crate::routes::{Caller, NeedsMatch, NeedsOutcomes};
 
 /// Most hashes per match or outcomes request.
@@ -123,9 +123,6 @@ fn frame_budget(queries: &[Query]) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// One entry a query found: how close, and for a profile's query the part it is filed under.
-pub(crate) type Hit = (EntryId, Closeness, Option<Part>);
-
 /// Validates a match request and looks every hash up: the match rule itself, shared by the
 /// registry and the member-side matcher so both answer alike.
 pub(crate) fn lookup_all(matcher: &Matcher, req: &MatchRequest) -> Result<Vec<Vec<Hit>>, ApiError> {
@@ -177,22 +174,7 @@ pub(crate) fn lookup_all(matcher: &Matcher, req: &MatchRequest) -> Result<Vec<Ve
     }
     Ok(queries
         .iter()
-        .map(|q| match q {
-            Query::Filed {
-                hash,
-                profile,
-                searches,
-            } => matcher
-                .lookup_by_plan(hash, profile, searches)
-                .into_iter()
-                .map(|(entry, d, part)| (entry, Closeness::Distance(d), Some(part)))
-                .collect(),
-            q => matcher
-                .lookup(q, max)
-                .into_iter()
-                .map(|(entry, closeness)| (entry, closeness, None))
-                .collect(),
-        })
+        .map(|q| matcher.lookup_with_parts(q, max))
         .collect())
 }
 
