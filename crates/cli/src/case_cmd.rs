@@ -28,6 +28,7 @@ use quell_sync::{CaseClient, ClientError};
 use rayon::prelude::*;
 
 use crate::hash::{self, MemoryGate};
+use crate::input::{self, Input, Keep, Sniffed};
 use crate::video;
 
 /// `quell case …`.
@@ -173,7 +174,8 @@ fn fingerprint(
 ) -> Result<Fingerprinted, String> {
     let (md5, sha256) = video::file_digests(path).map_err(|e| format!("cannot read: {e}"))?;
     let mut hashes = Vec::with_capacity(3);
-    let kind = if video::file_looks_like_video(path) {
+    let sniffed = input::sniff(path);
+    let kind = if sniffed == Sniffed::Video {
         match video_fingerprint(path) {
             Ok(vpdq) => {
                 hashes.push(HashInput {
@@ -193,7 +195,7 @@ fn fingerprint(
                 Kind::UnhashedVideo
             }
         }
-    } else if hash::looks_like_image(path) {
+    } else if sniffed == Sniffed::Image {
         match hash::image_pdq(path, gate, profile) {
             Ok(f) if f.plain.quality >= MIN_QUALITY => {
                 hashes.push(HashInput {
@@ -251,53 +253,41 @@ fn video_fingerprint(path: &Path) -> Result<Vpdq, String> {
     Vpdq::from_video(hashed.into_vpdq()).map_err(|e| e.to_string())
 }
 
-/// The files under `paths`: files as given, folders walked recursively in name order,
-/// skipping hidden entries (`.DS_Store` and the like). Errors name the folder.
-fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
-    fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(PathBuf, String)>) {
-        let entries = match std::fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(e) => {
-                errors.push((dir.to_owned(), format!("cannot list the folder: {e}")));
-                return;
-            }
-        };
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                !p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            })
-            .collect();
-        paths.sort();
-        for path in paths {
-            if path.is_dir() {
-                walk(&path, files, errors);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            walk(path, &mut files, &mut errors);
-        } else {
-            // Named files are always attempted, so a mistyped name gets an error.
-            files.push(path.clone());
-        }
-    }
-    (files, errors)
-}
-
 fn open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
     let client = CaseClient::new(&args.registry);
-    let profile = args
-        .profile
-        .as_deref()
-        .map(Profile::from_name)
-        .transpose()?;
+    let profile = submission_profile(args.profile.as_deref())?;
+    let done = match fingerprint_files(&args.paths, profile) {
+        Ok(done) => done,
+        Err(unread) => {
+            for (path, e) in &unread {
+                eprintln!("quell: {path}: {e}");
+            }
+            eprintln!(
+                "quell: {} of the chosen files could not be read, so nothing was sent. Remove \
+                 them from the selection or make them readable, and try again.",
+                unread.len()
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if done.is_empty() {
+        bail!("there are no files to fingerprint in what was chosen, so nothing was sent");
+    }
+    let plan = CasePlan::new(&done);
+    eprintln!(
+        "{}",
+        plan.summary(&done, profile, client.base(), args.dry_run)
+    );
+    plan.check_limits()?;
+    if args.dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    send(&client, plan.hashes, args.save.as_deref())
+}
+
+/// The profile `--profile` names, if it is one whose hashes a registry takes.
+fn submission_profile(name: Option<&str>) -> anyhow::Result<Option<Profile>> {
+    let profile = name.map(Profile::from_name).transpose()?;
     if let Some(p) = profile
         && !p.searches_by_part()
     {
@@ -306,119 +296,154 @@ fn open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
             quell_hash::FILED_PROFILES.join(", ")
         );
     }
-    let (files, mut errors) = collect_files(&args.paths);
-    let threads = rayon::current_num_threads();
-    let gate = MemoryGate::new(hash::DEFAULT_MEMORY_BYTES, threads);
-    let results: Vec<Result<Fingerprinted, String>> = files
+    Ok(profile)
+}
+
+/// Fingerprints every file under `paths` ([`input::collect`], every file kept), in parallel;
+/// `Err` with each input that could not be read (a folder that cannot be listed counts), in
+/// which case nothing is to be sent.
+fn fingerprint_files(
+    paths: &[PathBuf],
+    profile: Option<Profile>,
+) -> Result<Vec<Fingerprinted>, Vec<input::WalkError>> {
+    let (inputs, mut errors) = input::collect(paths, Keep::Everything);
+    let gate = MemoryGate::new(hash::DEFAULT_MEMORY_BYTES, rayon::current_num_threads());
+    let results: Vec<Result<Fingerprinted, String>> = inputs
         .par_iter()
-        .map(|path| fingerprint(path, &gate, profile))
+        .map(|input| match input {
+            Input::File(path) => fingerprint(path, &gate, profile),
+            Input::Stdin => Err("name the files to fingerprint; standard input is not read".into()),
+        })
         .collect();
     let mut done = Vec::new();
-    for (path, result) in files.iter().zip(results) {
+    for (input, result) in inputs.iter().zip(results) {
         match result {
             Ok(f) => done.push(f),
-            Err(e) => errors.push((path.clone(), e)),
+            Err(e) => errors.push((input.display(), e)),
         }
     }
-    if !errors.is_empty() {
-        for (path, e) in &errors {
-            eprintln!("quell: {}: {e}", path.display());
-        }
-        eprintln!(
-            "quell: {} of the chosen files could not be read, so nothing was sent. Remove them \
-             from the selection or make them readable, and try again.",
-            errors.len()
-        );
-        return Ok(ExitCode::from(1));
+    if errors.is_empty() {
+        Ok(done)
+    } else {
+        Err(errors)
     }
-    if done.is_empty() {
-        bail!("there are no files to fingerprint in what was chosen, so nothing was sent");
+}
+
+/// What a case will hold: every file's fingerprints, each hash once.
+struct CasePlan {
+    hashes: Vec<HashInput>,
+    /// How many of them are filed under a hash profile.
+    filed: usize,
+}
+
+impl CasePlan {
+    fn new(done: &[Fingerprinted]) -> Self {
+        // The same hash from two files (copies) is sent once, as the page does.
+        let mut seen = HashSet::new();
+        let mut hashes = Vec::new();
+        for h in done.iter().flat_map(|f| &f.hashes) {
+            if seen.insert((
+                h.kind as u8,
+                h.value.clone(),
+                h.profile.clone(),
+                h.part.clone(),
+            )) {
+                hashes.push(h.clone());
+            }
+        }
+        let filed = hashes.iter().filter(|h| h.profile.is_some()).count();
+        Self { hashes, filed }
     }
 
-    // The same hash from two files (copies) is sent once, as the page does.
-    let mut seen = HashSet::new();
-    let mut hashes = Vec::new();
-    for h in done.iter().flat_map(|f| &f.hashes) {
-        if seen.insert((
-            h.kind as u8,
-            h.value.clone(),
-            h.profile.clone(),
-            h.part.clone(),
-        )) {
-            hashes.push(h.clone());
+    /// What the person is told before anything is sent.
+    fn summary(
+        &self,
+        done: &[Fingerprinted],
+        profile: Option<Profile>,
+        registry: &str,
+        dry_run: bool,
+    ) -> String {
+        let hashes = &self.hashes;
+        let mut summary = format!(
+            "Fingerprints made on this machine for {} file{}:\n",
+            done.len(),
+            if done.len() == 1 { "" } else { "s" }
+        );
+        for kind in [
+            Kind::Photo,
+            Kind::PlainPhoto,
+            Kind::UndecodablePhoto,
+            Kind::Video,
+            Kind::UnhashedVideo,
+            Kind::Other,
+        ] {
+            let n = done.iter().filter(|f| f.kind == kind).count();
+            if n > 0 {
+                summary.push_str(&format!("  {}\n", kind.describe(n)));
+            }
         }
-    }
-    let mut summary = format!(
-        "Fingerprints made on this machine for {} file{}:\n",
-        done.len(),
-        if done.len() == 1 { "" } else { "s" }
-    );
-    for kind in [
-        Kind::Photo,
-        Kind::PlainPhoto,
-        Kind::UndecodablePhoto,
-        Kind::Video,
-        Kind::UnhashedVideo,
-        Kind::Other,
-    ] {
-        let n = done.iter().filter(|f| f.kind == kind).count();
-        if n > 0 {
-            summary.push_str(&format!("  {}\n", kind.describe(n)));
-        }
-    }
-    // Per type, only the types present: "3 fingerprints (1 PDQ, 1 MD5, 1 SHA-256)".
-    let per_type: Vec<String> = [
-        (HashType::Pdq, "PDQ"),
-        (HashType::Vpdq, "vPDQ"),
-        (HashType::Md5, "MD5"),
-        (HashType::Sha256, "SHA-256"),
-    ]
-    .into_iter()
-    .filter_map(|(t, name)| {
-        let n = hashes.iter().filter(|h| h.kind == t).count();
-        (n > 0).then(|| format!("{n} {name}"))
-    })
-    .collect();
-    summary.push_str(&format!(
-        "{} fingerprints ({}) {} {}: the fingerprints only, never the files.",
-        hashes.len(),
-        per_type.join(", "),
-        if args.dry_run {
-            "would be sent to"
-        } else {
-            "will be sent to"
-        },
-        client.base(),
-    ));
-    let filed = hashes.iter().filter(|h| h.profile.is_some()).count();
-    if let Some(p) = profile {
+        // Per type, only the types present: "3 fingerprints (1 PDQ, 1 MD5, 1 SHA-256)".
+        let per_type: Vec<String> = [
+            (HashType::Pdq, "PDQ"),
+            (HashType::Vpdq, "vPDQ"),
+            (HashType::Md5, "MD5"),
+            (HashType::Sha256, "SHA-256"),
+        ]
+        .into_iter()
+        .filter_map(|(t, name)| {
+            let n = hashes.iter().filter(|h| h.kind == t).count();
+            (n > 0).then(|| format!("{n} {name}"))
+        })
+        .collect();
         summary.push_str(&format!(
-            "\n{filed} of the PDQ fingerprints are of the photos' crops, trims and cuts \
-             ({p}), so that edited copies are found too."
+            "{} fingerprints ({}) {} {registry}: the fingerprints only, never the files.",
+            hashes.len(),
+            per_type.join(", "),
+            if dry_run {
+                "would be sent to"
+            } else {
+                "will be sent to"
+            },
         ));
-    }
-    eprintln!("{summary}");
-    if hashes.len() - filed > MAX_HASHES_PER_CASE {
-        bail!(
-            "a case can hold at most {MAX_HASHES_PER_CASE} fingerprints and these files make {}: \
-             split them into several cases. Nothing was sent.",
-            hashes.len() - filed
-        );
-    }
-    if filed > MAX_FILED_HASHES_PER_CASE {
-        bail!(
-            "a case can hold at most {MAX_FILED_HASHES_PER_CASE} fingerprints of crops, trims and \
-             cuts (about 50 photos) and these files make {filed}: split them into several \
-             cases. Nothing was sent."
-        );
-    }
-    if args.dry_run {
-        return Ok(ExitCode::SUCCESS);
+        if let Some(p) = profile {
+            summary.push_str(&format!(
+                "\n{} of the PDQ fingerprints are of the photos' crops, trims and cuts \
+                 ({p}), so that edited copies are found too.",
+                self.filed
+            ));
+        }
+        summary
     }
 
+    /// Refuses a case larger than a registry takes, before anything is sent.
+    fn check_limits(&self) -> anyhow::Result<()> {
+        let (plain, filed) = (self.hashes.len() - self.filed, self.filed);
+        if plain > MAX_HASHES_PER_CASE {
+            bail!(
+                "a case can hold at most {MAX_HASHES_PER_CASE} fingerprints and these files make \
+                 {plain}: split them into several cases. Nothing was sent."
+            );
+        }
+        if filed > MAX_FILED_HASHES_PER_CASE {
+            bail!(
+                "a case can hold at most {MAX_FILED_HASHES_PER_CASE} fingerprints of crops, trims \
+                 and cuts (about 50 photos) and these files make {filed}: split them into several \
+                 cases. Nothing was sent."
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Opens the case and shows its codes once, also saving them to `save` if given.
+fn send(
+    client: &CaseClient,
+    hashes: Vec<HashInput>,
+    save: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     // Created before sending, so a file that exists already stops the case from being opened
     // with nowhere to keep its secret.
-    let mut save = args.save.as_deref().map(create_private).transpose()?;
+    let mut save = save.map(create_private).transpose()?;
     let opened = match client.open(&OpenCaseRequest { hashes }) {
         Ok(opened) => opened,
         Err(e) => {
@@ -427,7 +452,7 @@ fn open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
             }
             bail!(
                 "the case could not be opened: {}. You can try again.",
-                explain(&e, &client)
+                explain(&e, client)
             );
         }
     };

@@ -1,7 +1,7 @@
 //! `quell hash PATH...`: hash image files, directories and stdin, in parallel; videos
 //! (recognised by content) get a vPDQ hash, one at a time (see the `video` module).
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::RwLock;
@@ -13,8 +13,9 @@ use quell_hash::{Md5, Pdq, Quality, Sha256};
 use quell_pdq::decode::{DecodeLimits, DecodeOptions, Orientation, probe};
 use rayon::prelude::*;
 
-use quell_sync::StoredItem;
+use quell_match::StoredItem;
 
+use crate::input::{Input, Keep, Sniffed, collect, read_bounded, sniff, sniff_bytes};
 use crate::output::{Format, Printer};
 use crate::video::{self, VideoJob};
 
@@ -91,22 +92,6 @@ const DEFAULT_MAX_FILE_BYTES: u64 = 100 << 20;
 /// `quell hash`'s default memory budget for parallel decodes, also used by `scan` and `case open`.
 pub(crate) const DEFAULT_MEMORY_BYTES: u64 = 512 << 20;
 
-/// Where an input comes from.
-#[derive(Debug, Clone)]
-enum Input {
-    Stdin,
-    File(PathBuf),
-}
-
-impl Input {
-    fn display(&self) -> String {
-        match self {
-            Input::Stdin => "-".to_string(),
-            Input::File(p) => p.display().to_string(),
-        }
-    }
-}
-
 /// What hashing one input produced.
 pub(crate) struct Hashed {
     pub(crate) pdq: Pdq,
@@ -146,7 +131,7 @@ pub(crate) fn run(args: &HashArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout().lock();
     let mut printer = Printer::new(std::io::BufWriter::new(stdout), format, args.dihedral)?;
 
-    let (inputs, walk_errors) = collect_inputs(&args.paths);
+    let (inputs, walk_errors) = collect(&args.paths, Keep::Media);
     let mut failures = walk_errors.len();
     for (path, err) in &walk_errors {
         printer.error(path, err)?;
@@ -243,55 +228,6 @@ fn progress_bar(len: u64) -> ProgressBar {
     bar
 }
 
-/// Expands the arguments into inputs: files as given, directories walked recursively in name
-/// order keeping the files whose content looks like an image, `-` as stdin.
-fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<(String, String)>) {
-    let mut inputs = Vec::new();
-    let mut errors = Vec::new();
-    for path in paths {
-        if path.as_os_str() == "-" {
-            inputs.push(Input::Stdin);
-        } else if path.is_dir() {
-            walk(path, &mut inputs, &mut errors);
-        } else {
-            // Named files are always attempted, so a mistake gets an error, not silence.
-            inputs.push(Input::File(path.clone()));
-        }
-    }
-    (inputs, errors)
-}
-
-fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<(String, String)>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            errors.push((
-                dir.display().to_string(),
-                format!("cannot list directory: {e}"),
-            ));
-            return;
-        }
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            walk(&path, inputs, errors);
-        } else if looks_like_image(&path) || video::file_looks_like_video(&path) {
-            inputs.push(Input::File(path));
-        }
-    }
-}
-
-/// Sniffs the first bytes, so images are found whatever their names and other files skipped.
-pub(crate) fn looks_like_image(path: &Path) -> bool {
-    let mut head = [0u8; 32];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .unwrap_or(0);
-    quell_pdq::decode::is_supported_image(&head[..n])
-}
-
 /// What the parallel pass produced for one input.
 // A batch holds a few dozen of these at a time; boxing the common image case would cost an
 // allocation per image for nothing.
@@ -318,12 +254,12 @@ struct Job<'a> {
 impl Job<'_> {
     fn hash(&self, input: &Input) -> Result<Outcome, String> {
         if let Input::File(path) = input
-            && video::file_looks_like_video(path)
+            && sniff(path) == Sniffed::Video
         {
             return Ok(Outcome::Video);
         }
         let bytes = read_bounded(input, self.max_file_bytes)?;
-        if video::looks_like_video(&bytes[..bytes.len().min(video::SNIFF_BYTES)]) {
+        if sniff_bytes(&bytes[..bytes.len().min(video::SNIFF_BYTES)]) == Sniffed::Video {
             return Err(
                 "video on stdin is not supported (FFmpeg needs to seek): pass the \
                         file's path"
@@ -388,36 +324,6 @@ impl MemoryGate {
     }
 }
 
-/// Reads a whole input, refusing one larger than `max` bytes without reading it all.
-fn read_bounded(input: &Input, max: u64) -> Result<Vec<u8>, String> {
-    let too_big = || format!("file is larger than the limit of {} MiB", max >> 20);
-    let mut buf = Vec::new();
-    match input {
-        Input::Stdin => {
-            std::io::stdin()
-                .lock()
-                .take(max + 1)
-                .read_to_end(&mut buf)
-                .map_err(|e| format!("cannot read stdin: {e}"))?;
-        }
-        Input::File(path) => {
-            let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-            let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-            if len > max {
-                return Err(too_big());
-            }
-            buf.reserve_exact(len as usize);
-            file.take(max + 1)
-                .read_to_end(&mut buf)
-                .map_err(|e| format!("cannot read: {e}"))?;
-        }
-    }
-    if buf.len() as u64 > max {
-        return Err(too_big());
-    }
-    Ok(buf)
-}
-
 /// Hashes the images and videos under `paths` for `quell scan`, as `quell hash --json` does
 /// with its default settings (same walking, decoding limits, memory budget and parallelism;
 /// videos with vPDQ at one frame per second, one at a time), calling `each` in input order.
@@ -426,7 +332,7 @@ pub(crate) fn hash_for_scan(
     profile: Option<quell_robust::Profile>,
     mut each: impl FnMut(&str, Result<ScannedItem, String>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let (inputs, walk_errors) = collect_inputs(paths);
+    let (inputs, walk_errors) = collect(paths, Keep::Media);
     for (path, err) in walk_errors {
         each(&path, Err(err))?;
     }

@@ -9,6 +9,7 @@ mod audit_cmd;
 mod case_cmd;
 mod hash;
 mod index_cmd;
+mod input;
 mod list_cmd;
 mod matcher_cmd;
 mod member_cmd;

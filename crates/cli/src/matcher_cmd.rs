@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use quell_server::{Matcher, Sidecar, sidecar_app};
+use quell_match::{Matcher, StoredHashes};
+use quell_server::{Sidecar, sidecar_app};
 use quell_sync::{
-    Closeness, Delta, MatchEvent, Outbox, Snapshot, StoredHashes, Webhook, sync_until_caught_up,
+    Delta, MatchEvent, Outbox, Snapshot, Webhook, load_stored_hashes, sync_until_caught_up,
 };
 
 use crate::registry_args::RegistryArgs;
@@ -119,7 +120,7 @@ pub(crate) async fn serve(args: &MatcherArgs, listen: std::net::SocketAddr) -> a
     let stored = args
         .stored_hashes
         .as_ref()
-        .map(|p| StoredHashes::load(p))
+        .map(|p| load_stored_hashes(p))
         .transpose()?;
 
     let mut snapshot = Snapshot::load(&dir)?;
@@ -186,15 +187,12 @@ fn report_matches(stored: &StoredHashes, outbox: &Outbox, delta: &Delta) -> anyh
     let now =
         time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?;
     for m in found {
-        let (distance, percentages) = match m.closeness {
-            Closeness::Distance(d) => (Some(d), None),
-            Closeness::Video(p) => (None, Some(p)),
-        };
+        let percentages = m.closeness.video();
         outbox.enqueue(&MatchEvent {
             event: "match".to_owned(),
             entry_id: m.entry.to_string(),
             item: stored.items()[m.item].path.clone(),
-            distance,
+            distance: m.closeness.distance(),
             query_match_percent: percentages.map(|p| p.query_match_pct),
             compared_match_percent: percentages.map(|p| p.compared_match_pct),
             kind: m.kind,

@@ -6,7 +6,6 @@
 //! upload, and each of those hashes is searched in the parts the profile's plan names, at
 //! the plan's distances: the member computes what the registry's cases were made with.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -14,11 +13,10 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use quell_api::HashType;
-use quell_hash::{Filing, MATCH_DISTANCE};
-use quell_registry::EntryId;
+use quell_hash::MATCH_DISTANCE;
+use quell_match::{Matcher, Query, StoredItem};
 use quell_robust::Profile;
-use quell_server::{Closeness, Matcher, Query};
-use quell_sync::{Snapshot, StoredItem};
+use quell_sync::{Snapshot, parse_stored_line};
 use serde::Serialize;
 
 use crate::hash::ScannedItem;
@@ -151,7 +149,7 @@ fn scan_hash_file(
         if line.trim().is_empty() {
             continue;
         }
-        match StoredItem::parse(&line) {
+        match parse_stored_line(&line) {
             Ok(Some(item)) => report(&item, matcher, out)?,
             Ok(None) => {}
             Err(e) => {
@@ -179,15 +177,12 @@ fn report(
     ];
     for (kind, query) in queries.into_iter().flatten() {
         for (entry, closeness) in matcher.lookup(&query, MATCH_DISTANCE) {
-            let (distance, video) = match closeness {
-                Closeness::Distance(d) => (Some(d), None),
-                Closeness::Video(p) => (None, Some(p)),
-            };
+            let video = closeness.video();
             let line = serde_json::to_string(&Found {
                 path: &item.path,
                 entry_id: entry.to_string(),
                 kind,
-                distance,
+                distance: closeness.distance(),
                 profile: None,
                 part: None,
                 query_match_percent: video.map(|p| p.query_match_pct),
@@ -200,39 +195,32 @@ fn report(
 }
 
 /// Prints every filed entry the profile's searches of one image find, each entry once at its
-/// smallest distance, nearest first. A filed entry found by a plain search is not possible:
-/// plain searches see plain entries only.
+/// smallest distance, nearest first ([`Matcher::lookup_upload`]). A filed entry found by a
+/// plain search is not possible: plain searches see plain entries only.
 fn report_filed(
     scanned: &ScannedItem,
     profile: Profile,
     matcher: &Matcher,
     out: &mut impl std::io::Write,
 ) -> anyhow::Result<()> {
-    let mut best: BTreeMap<EntryId, (u32, Filing)> = BTreeMap::new();
-    for query in &scanned.queries {
-        for &(part, within) in query.searches {
-            let filing = Filing::new(profile.name(), part)?;
-            for (entry, closeness) in matcher.lookup_filed(filing, &query.hash, within) {
-                let Closeness::Distance(d) = closeness else {
-                    continue;
-                };
-                let slot = best.entry(entry).or_insert((d, filing));
-                if d < slot.0 {
-                    *slot = (d, filing);
-                }
-            }
-        }
-    }
-    let mut hits: Vec<_> = best.into_iter().collect();
-    hits.sort_by_key(|&(entry, (d, _))| (d, entry));
-    for (entry, (d, filing)) in hits {
+    let queries: Vec<Query> = scanned
+        .queries
+        .iter()
+        .map(|q| Query::Filed {
+            hash: q.hash,
+            upload: q.kind,
+            profile: profile.name(),
+            searches: q.searches,
+        })
+        .collect();
+    for (entry, closeness, part) in matcher.lookup_upload(&queries) {
         let line = serde_json::to_string(&Found {
             path: &scanned.item.path,
             entry_id: entry.to_string(),
             kind: HashType::Pdq,
-            distance: Some(d),
-            profile: Some(filing.profile()),
-            part: Some(filing.part().name()),
+            distance: closeness.distance(),
+            profile: Some(profile.name()),
+            part: part.map(|p| p.name()),
             query_match_percent: None,
             compared_match_percent: None,
         })?;

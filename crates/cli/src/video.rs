@@ -46,22 +46,6 @@ pub(crate) fn looks_like_video(head: &[u8]) -> bool {
         || at(0, &[0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11])
 }
 
-/// Whether the file at `path` looks like a video (unreadable files do not).
-pub(crate) fn file_looks_like_video(path: &Path) -> bool {
-    let mut head = [0u8; SNIFF_BYTES];
-    let mut n = 0;
-    if let Ok(mut f) = std::fs::File::open(path) {
-        // A short read is not the end of the file; fill what is there.
-        while n < head.len() {
-            match f.read(&mut head[n..]) {
-                Ok(0) | Err(_) => break,
-                Ok(k) => n += k,
-            }
-        }
-    }
-    looks_like_video(&head[..n])
-}
-
 /// Settings for hashing videos.
 #[derive(Clone, Debug)]
 pub(crate) struct VideoJob {
@@ -83,8 +67,8 @@ impl HashedVideo {
         self.vpdq
     }
 
-    pub(crate) fn into_stored_item(self, path: &str) -> quell_sync::StoredItem {
-        quell_sync::StoredItem {
+    pub(crate) fn into_stored_item(self, path: &str) -> quell_match::StoredItem {
+        quell_match::StoredItem {
             path: path.to_owned(),
             pdq: None,
             md5: self.digests.map(|(md5, _)| md5),

@@ -6,5 +6,6 @@ mod index;
 mod member;
 mod registry;
 mod robust;
+mod tidy;
 mod util;
 mod video;

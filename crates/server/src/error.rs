@@ -63,6 +63,12 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<quell_match::RequestError> for ApiError {
+    fn from(e: quell_match::RequestError) -> Self {
+        Self::bad_request(e.code(), e.to_string())
+    }
+}
+
 impl From<Denied> for ApiError {
     fn from(e: Denied) -> Self {
         match e {

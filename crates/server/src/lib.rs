@@ -24,7 +24,6 @@ mod auth;
 mod error;
 mod extract;
 mod limit;
-mod matching;
 mod metrics;
 mod page;
 mod routes;
@@ -35,12 +34,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use quell_match::{FloodCounter, Matcher, MatcherBuilder};
 use quell_registry::{ChangeOp, SecretHasher, Store, StoreError};
 use quell_store::AnyStore;
 
 pub use crate::error::ApiError;
 pub use crate::limit::{ClientAddress, Rate};
-pub use crate::matching::{Closeness, Hit, Matcher, Query};
 pub use crate::sidecar::{Sidecar, sidecar_app};
 
 /// Tunable limits and rules. [`Config::default`] is what `quell serve` uses.
@@ -97,7 +96,7 @@ pub struct AppState(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     store: AnyStore,
-    matcher: matching::Matcher,
+    matcher: Matcher,
     /// Held from a list change's transaction until its index update, so the index applies
     /// changes in commit order (a quarantine cannot overtake the insert of the entry it
     /// removes).
@@ -105,7 +104,7 @@ struct Inner {
     /// The newest change the index has replayed from the feed (guarded by `list_writes`).
     replayed: std::sync::atomic::AtomicI64,
     keys: auth::KeyCache,
-    floods: routes::matching::FloodCounter,
+    floods: FloodCounter,
     case_opens: Option<limit::Limiter>,
     auth_failures: Option<limit::Limiter>,
     config: Config,
@@ -122,11 +121,11 @@ impl AppState {
         // Read before loading: changes committed while the entries load are replayed after,
         // and replaying what the load already saw is harmless.
         let start = store.last_change().await?;
-        let matcher = matching::Matcher::load(&store).await?;
+        let matcher = load_matcher(&store).await?;
         let state = Self(Arc::new(Inner {
             store,
             keys: auth::KeyCache::new(config.key_cache_ttl),
-            floods: routes::matching::FloodCounter::new(config.flood_window),
+            floods: FloodCounter::new(config.flood_window),
             matcher,
             list_writes: tokio::sync::Mutex::new(()),
             replayed: std::sync::atomic::AtomicI64::new(start),
@@ -207,6 +206,27 @@ impl AppState {
     pub fn indexed_entries(&self) -> usize {
         self.0.matcher.len()
     }
+}
+
+/// Rows per page when loading the match index from the store.
+const LOAD_PAGE: u32 = 50_000;
+
+/// Builds the match index from every active entry of the store.
+async fn load_matcher(store: &impl Store) -> Result<Matcher, StoreError> {
+    let mut builder = MatcherBuilder::new();
+    let mut after = None;
+    loop {
+        let page = store.active_entries(after, LOAD_PAGE).await?;
+        let Some(&(last, _)) = page.last() else { break };
+        after = Some(last);
+        for (id, signal) in page {
+            builder.add(id, &signal);
+        }
+    }
+    // Building the multi-index tables is CPU work: keep it off the async executor.
+    tokio::task::spawn_blocking(move || builder.build())
+        .await
+        .map_err(|e| StoreError::Backend(Box::new(e)))
 }
 
 /// The HTTP application.

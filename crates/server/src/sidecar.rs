@@ -2,9 +2,9 @@
 //! synced copy of the list, with no registry database.
 //!
 //! It lives in this crate, not in `quell-sync`, because it must answer exactly as the
-//! registry does: it calls the same request validation and lookup ([`lookup_all`]) on the same
-//! [`Matcher`], so the distance rule, the limits, the errors and the hit order cannot drift
-//! apart. What feeds it (the sync loop) stays outside: this crate knows nothing of HTTP
+//! registry does: it calls the same request validation ([`quell_match::parse_request`]) and
+//! lookup on the same [`Matcher`], so the distance rule, the limits, the errors and the hit
+//! order cannot drift apart, and the same error mapping ([`ApiError`]). What feeds it (the sync loop) stays outside: this crate knows nothing of HTTP
 //! clients.
 //!
 //! Authentication is one local bearer key chosen by the member: only its SHA-256 is kept, and
@@ -22,10 +22,10 @@ use quell_api::{Health, MatchRequest, MatchResponse};
 use quell_registry::{EntryId, Signal};
 use sha2::{Digest, Sha256};
 
+use quell_match::{Matcher, parse_request, response_of};
+
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::matching::Matcher;
-use crate::routes::matching::{lookup_all, response_of};
 
 /// The sidecar's state: the index, whether the first sync finished, the local key's digest.
 #[derive(Clone, Debug)]
@@ -124,7 +124,8 @@ async fn match_hashes(
     _caller: LocalCaller,
     ApiJson(req): ApiJson<MatchRequest>,
 ) -> Result<Json<MatchResponse>, ApiError> {
-    Ok(Json(response_of(lookup_all(&sidecar.0.matcher, &req)?)))
+    let request = parse_request(&req)?;
+    Ok(Json(response_of(sidecar.0.matcher.lookup_all(&request))))
 }
 
 async fn healthz(State(sidecar): State<Sidecar>) -> Json<Health> {

@@ -25,6 +25,6 @@ mod webhook;
 
 pub use crate::client::{CaseClient, ClientError, RegistryClient};
 pub use crate::snapshot::{Delta, SNAPSHOT_FILE, Snapshot};
-pub use crate::stored::{Closeness, StoredHashes, StoredItem, StoredMatch};
+pub use crate::stored::{load_stored_hashes, parse_stored_line};
 pub use crate::syncer::{SyncOptions, SyncStats, sync_until_caught_up};
 pub use crate::webhook::{MatchEvent, Outbox, Webhook, idempotency_key, sign};

@@ -1,75 +1,15 @@
-//! A member's stored hashes (the JSON lines `quell hash --json` writes), checked against new
-//! list entries: the retroactive search for copies already on the member's service.
-//!
-//! Each check applies the rule `POST /v1/match` applies to the same pair, with the stored item
-//! as the query: PDQ within 31 bits, digests exactly, and for a video pytx's default decision
-//! (≥ 80 % of the *stored* video's frames found in the entry's video). The stored videos sit
-//! in one [`VideoIndex`], so a new vPDQ entry is searched once against all of them; its
-//! percentages come out from the entry's side and are swapped, which is exact because both
-//! shares are counted with the same frame rule.
+//! A member's stored hash file: the JSON lines `quell hash --json` writes, one per stored media
+//! item, read into the [`StoredHashes`] that `quell-match` checks new list entries against.
 
-use std::collections::HashMap;
 use std::io::BufRead as _;
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use quell_api::HashType;
-use quell_hash::{MATCH_DISTANCE, Md5, Pdq, Sha256};
-use quell_index::{IndexBuilder, MihConfig, MihIndex, PdqIndex};
-use quell_registry::{EntryId, Signal};
-use quell_vpdq::{MatchParams, MatchPercentages, MatchThresholds, VideoHash, VideoIndex, format};
+use quell_hash::{Md5, Pdq, Sha256};
+use quell_match::{StoredHashes, StoredItem};
+use quell_vpdq::format;
 use serde::Deserialize;
-
-/// One stored media item's hashes.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredItem {
-    /// Where the member keeps it (a path or the member's own id).
-    pub path: String,
-    /// Its PDQ hash.
-    pub pdq: Option<Pdq>,
-    /// MD5 of the file.
-    pub md5: Option<Md5>,
-    /// SHA-256 of the file.
-    pub sha256: Option<Sha256>,
-    /// Its vPDQ hash, for a video.
-    pub vpdq: Option<Arc<VideoHash>>,
-}
-
-/// A stored item that matches a list entry.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredMatch {
-    /// The item's index in [`StoredHashes::items`].
-    pub item: usize,
-    /// The entry.
-    pub entry: EntryId,
-    /// Which hash matched.
-    pub kind: HashType,
-    /// How close the item is to the entry.
-    pub closeness: Closeness,
-}
-
-/// How close a stored item is to an entry.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Closeness {
-    /// PDQ Hamming distance (0 for MD5 and SHA-256).
-    Distance(u32),
-    /// For videos: `query_match_pct` is the share of the stored video's frames found in the
-    /// entry's video, `compared_match_pct` the share of the entry's frames found in the
-    /// stored video (the stored item is the query, as when the member asks `POST /v1/match`).
-    Video(MatchPercentages),
-}
-
-/// The stored items, indexed for lookups by list entry.
-#[derive(Debug)]
-pub struct StoredHashes {
-    items: Vec<StoredItem>,
-    pdq: MihIndex,
-    md5: HashMap<Md5, Vec<usize>>,
-    sha256: HashMap<Sha256, Vec<usize>>,
-    /// The stored videos, each under its item index.
-    videos: VideoIndex,
-}
 
 /// One line of `quell hash --json`; error lines carry `error` and no hashes.
 #[derive(Deserialize)]
@@ -83,140 +23,32 @@ struct HashLine {
     error: Option<String>,
 }
 
-impl StoredHashes {
-    /// Reads a `quell hash --json` file; lines that record a hashing error are skipped.
-    ///
-    /// # Errors
-    /// If the file cannot be read or a line is not a valid hash record.
-    pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let file = std::fs::File::open(path)
-            .with_context(|| format!("opening the stored hash file {}", path.display()))?;
-        let mut items = Vec::new();
-        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-            let at = || format!("{} line {}", path.display(), i + 1);
-            let line = line.with_context(at)?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            if let Some(item) = parse_line(&line).with_context(at)? {
-                items.push(item);
-            }
+/// Reads a `quell hash --json` file; lines that record a hashing error are skipped.
+///
+/// # Errors
+/// If the file cannot be read or a line is not a valid hash record.
+pub fn load_stored_hashes(path: &Path) -> anyhow::Result<StoredHashes> {
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("opening the stored hash file {}", path.display()))?;
+    let mut items = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let at = || format!("{} line {}", path.display(), i + 1);
+        let line = line.with_context(at)?;
+        if line.trim().is_empty() {
+            continue;
         }
-        Ok(Self::new(items))
-    }
-
-    /// Indexes items.
-    pub fn new(items: Vec<StoredItem>) -> Self {
-        let mut pdq = IndexBuilder::new();
-        let mut md5: HashMap<Md5, Vec<usize>> = HashMap::new();
-        let mut sha256: HashMap<Sha256, Vec<usize>> = HashMap::new();
-        for (i, item) in items.iter().enumerate() {
-            if let Some(h) = item.pdq {
-                pdq.insert(i as u64, h);
-            }
-            if let Some(d) = item.md5 {
-                md5.entry(d).or_default().push(i);
-            }
-            if let Some(d) = item.sha256 {
-                sha256.entry(d).or_default().push(i);
-            }
-        }
-        let videos = items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| Some((i as u64, item.vpdq.as_deref()?)));
-        let videos = VideoIndex::from_videos(MatchParams::PYTX, videos)
-            // Ids are item indexes, so distinct; the index holds 2^32 videos of 2^32 frames.
-            .expect("item indexes are distinct and few enough");
-        Self {
-            items,
-            pdq: pdq.build_mih(MihConfig::default()),
-            md5,
-            sha256,
-            videos,
+        if let Some(item) = parse_stored_line(&line).with_context(at)? {
+            items.push(item);
         }
     }
-
-    /// The items.
-    pub fn items(&self) -> &[StoredItem] {
-        &self.items
-    }
-
-    /// Stored items matching any of `entries`, by the registry's rule (PDQ within
-    /// [`MATCH_DISTANCE`] inclusive, digests exactly, videos by pytx's default decision with
-    /// the stored video as the query), nearest first per entry (videos: by item).
-    ///
-    /// Hashes filed under a profile's parts are not checked: a stored item holds only its
-    /// plain hashes, not the searches of that profile (`quell scan` of the media makes them).
-    pub fn check(&self, entries: &[(EntryId, Signal)]) -> Vec<StoredMatch> {
-        let mut found = Vec::new();
-        for (entry, signal) in entries {
-            let entry = *entry;
-            let kind = HashType::from(signal.kind());
-            let hits: Vec<(usize, Closeness)> = match signal {
-                Signal::Pdq {
-                    filing: Some(_), ..
-                } => Vec::new(),
-                Signal::Pdq { hash, .. } => self
-                    .pdq
-                    .range_search(hash, MATCH_DISTANCE)
-                    .into_iter()
-                    .map(|h| {
-                        (
-                            usize::try_from(h.id).unwrap_or(usize::MAX),
-                            Closeness::Distance(h.distance.get()),
-                        )
-                    })
-                    .collect(),
-                Signal::Md5(d) => exact(self.md5.get(d)),
-                Signal::Sha256(d) => exact(self.sha256.get(d)),
-                Signal::Vpdq(v) => self.videos_matching(v.video()),
-            };
-            found.extend(hits.into_iter().map(|(item, closeness)| StoredMatch {
-                item,
-                entry,
-                kind,
-                closeness,
-            }));
-        }
-        found
-    }
-}
-
-impl StoredHashes {
-    /// The stored videos that match `entry` with the stored video as the query.
-    fn videos_matching(&self, entry: &VideoHash) -> Vec<(usize, Closeness)> {
-        self.videos
-            .search(entry)
-            .into_iter()
-            .filter_map(|m| {
-                // Searched from the entry's side: swap to the stored item's.
-                let p = MatchPercentages {
-                    query_match_pct: m.percentages.compared_match_pct,
-                    compared_match_pct: m.percentages.query_match_pct,
-                };
-                MatchThresholds::PYTX.is_match(&p).then(|| {
-                    (
-                        usize::try_from(m.video).unwrap_or(usize::MAX),
-                        Closeness::Video(p),
-                    )
-                })
-            })
-            .collect()
-    }
-}
-
-fn exact(items: Option<&Vec<usize>>) -> Vec<(usize, Closeness)> {
-    items.map_or_else(Vec::new, |v| {
-        v.iter().map(|&i| (i, Closeness::Distance(0))).collect()
-    })
+    Ok(StoredHashes::new(items))
 }
 
 /// Parses one `quell hash --json` line; `None` for an error record.
 ///
 /// # Errors
 /// If the line is not JSON of that shape or a hash is malformed.
-pub(crate) fn parse_line(line: &str) -> anyhow::Result<Option<StoredItem>> {
+pub fn parse_stored_line(line: &str) -> anyhow::Result<Option<StoredItem>> {
     let line: HashLine =
         serde_json::from_str(line).context("expected a JSON line as `quell hash --json` writes")?;
     if line.error.is_some() {
@@ -252,160 +84,30 @@ pub(crate) fn parse_line(line: &str) -> anyhow::Result<Option<StoredItem>> {
     }))
 }
 
-impl StoredItem {
-    /// Parses one `quell hash --json` line; `None` for a line that records a hashing error.
-    ///
-    /// # Errors
-    /// If the line is not such a record.
-    pub fn parse(line: &str) -> anyhow::Result<Option<Self>> {
-        parse_line(line)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quell_hash::Quality;
-
-    #[test]
-    fn finds_items_within_the_match_distance_only() {
-        let base: Pdq = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
-            .parse()
-            .unwrap();
-        let mut words = base.to_words();
-        words[0] ^= (1 << 31) - 1; // 31 bits away: still a match
-        let near = Pdq::from_words(words);
-        words[0] ^= 1 << 31; // 32 bits: not one
-        let far = Pdq::from_words(words);
-        let item = |p: &str, h| StoredItem {
-            path: p.to_owned(),
-            pdq: Some(h),
-            md5: None,
-            sha256: None,
-            vpdq: None,
-        };
-        let stored = StoredHashes::new(vec![item("near", near), item("far", far)]);
-        let entry = EntryId::from_i64(9);
-        let signal = Signal::Pdq {
-            hash: base,
-            quality: Quality::new(90).unwrap(),
-            filing: None,
-        };
-        let found = stored.check(&[(entry, signal)]);
-        assert_eq!(
-            found,
-            vec![StoredMatch {
-                item: 0,
-                entry,
-                kind: HashType::Pdq,
-                closeness: Closeness::Distance(31),
-            }]
-        );
-    }
-
-    /// A video of `frames` distinct pseudo-random frame hashes from `seed`, quality 90.
-    fn video(seed: u64, frames: u32) -> VideoHash {
-        let mut x = seed;
-        VideoHash::new(
-            (0..frames)
-                .map(|frame| {
-                    let words = std::array::from_fn(|_| {
-                        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                        x ^ (x >> 29)
-                    });
-                    quell_vpdq::FrameHash {
-                        frame,
-                        quality: Quality::new(90).unwrap(),
-                        pdq: Pdq::from_words(words),
-                        timestamp: f64::from(frame),
-                    }
-                })
-                .collect(),
-        )
-    }
-
-    fn concat(a: &VideoHash, b: &VideoHash) -> VideoHash {
-        VideoHash::new([&a.frames[..], &b.frames[..]].concat())
-    }
-
-    #[test]
-    fn a_stored_video_matches_a_new_entry_as_the_query_of_post_match() {
-        let clip = video(1, 5);
-        let other = video(2, 20);
-        let long = concat(&clip, &other);
-        let item = |p: &str, v: &VideoHash| StoredItem {
-            path: p.to_owned(),
-            pdq: None,
-            md5: None,
-            sha256: None,
-            vpdq: Some(Arc::new(v.clone())),
-        };
-        let stored = StoredHashes::new(vec![
-            item("clip", &clip),
-            item("long", &long),
-            item("other", &video(3, 8)),
-        ]);
-        let signal =
-            |v: &VideoHash| Signal::Vpdq(quell_registry::Vpdq::from_video(v.clone()).unwrap());
-        let (e1, e2) = (EntryId::from_i64(1), EntryId::from_i64(2));
-        // Entry 1 is the clip: the stored clip is all found in it; only a fifth of the stored
-        // long video is, below the query threshold (from the entry's side it is 100 %: an
-        // unswapped check would report it). Entry 2 is the long video: the stored clip is all
-        // found in it (100 %, and 20 % of the entry's frames) and so is the long video itself.
-        let found = stored.check(&[(e1, signal(&clip)), (e2, signal(&long))]);
-        let want = |item: usize, entry, q: f64, c: f64| StoredMatch {
-            item,
-            entry,
-            kind: HashType::Vpdq,
-            closeness: Closeness::Video(MatchPercentages {
-                query_match_pct: q,
-                compared_match_pct: c,
-            }),
-        };
-        assert_eq!(
-            found,
-            vec![
-                want(0, e1, 100.0, 100.0),
-                want(0, e2, 100.0, 20.0),
-                want(1, e2, 100.0, 100.0),
-            ]
-        );
-        // The oracle agrees on every pair, matched or not.
-        for (entry, e) in [(e1, &clip), (e2, &long)] {
-            for (i, it) in stored.items().iter().enumerate() {
-                let p = quell_vpdq::match_brute(it.vpdq.as_ref().unwrap(), e, &MatchParams::PYTX);
-                let hit = found.iter().find(|m| m.item == i && m.entry == entry);
-                assert_eq!(
-                    hit.map(|m| m.closeness),
-                    MatchThresholds::PYTX
-                        .is_match(&p)
-                        .then_some(Closeness::Video(p)),
-                    "item {i} entry {entry}"
-                );
-            }
-        }
-    }
 
     #[test]
     fn parses_quell_hash_json_lines() {
         let line = r#"{"path":"a.jpg","pdq":"f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22","quality":100,"md5":"d41d8cd98f00b204e9800998ecf8427e","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}"#;
-        let item = parse_line(line).unwrap().unwrap();
+        let item = parse_stored_line(line).unwrap().unwrap();
         assert_eq!(item.path, "a.jpg");
         assert!(item.md5.is_some() && item.sha256.is_some());
         assert_eq!(
-            parse_line(r#"{"path":"b","error":"cannot open"}"#).unwrap(),
+            parse_stored_line(r#"{"path":"b","error":"cannot open"}"#).unwrap(),
             None
         );
-        assert!(parse_line("pdq 1234").is_err());
-        assert!(parse_line(r#"{"path":"c","pdq":"12"}"#).is_err());
+        assert!(parse_stored_line("pdq 1234").is_err());
+        assert!(parse_stored_line(r#"{"path":"c","pdq":"12"}"#).is_err());
         let hex = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
         let video = format!(
             r#"{{"path":"v.mp4","vpdq":["{hex},90,0.000","{hex},80,1.000"],"md5":"d41d8cd98f00b204e9800998ecf8427e"}}"#
         );
-        let item = parse_line(&video).unwrap().unwrap();
+        let item = parse_stored_line(&video).unwrap().unwrap();
         assert_eq!(item.vpdq.unwrap().len(), 2);
         assert!(item.md5.is_some() && item.pdq.is_none());
         let bad = format!(r#"{{"path":"v.mp4","vpdq":["{hex},90"]}}"#);
-        assert!(format!("{:#}", parse_line(&bad).unwrap_err()).contains("vpdq"));
+        assert!(format!("{:#}", parse_stored_line(&bad).unwrap_err()).contains("vpdq"));
     }
 }

@@ -1,273 +1,19 @@
 //! `POST /v1/match` and `POST /v1/outcomes`, and the automatic quarantine rules they feed.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::collections::BTreeSet;
 
 use axum::Json;
 use axum::extract::State;
 use quell_api::{
-    ErrorBody, HashType, MatchHit, MatchQuery, MatchRequest, MatchResponse, MatchResult,
-    OutcomeKind, OutcomesRequest, OutcomesResponse,
+    ErrorBody, MatchRequest, MatchResponse, OutcomeKind, OutcomesRequest, OutcomesResponse,
 };
-use quell_hash::{Distance, FILED_PROFILES, MATCH_DISTANCE, UploadKind, filed_plan};
-use quell_registry::{
-    Actor, EntryId, MAX_VPDQ_FRAMES, Outcome, OutcomeReport, Principal, Store, Timestamp,
-};
+use quell_match::{check_batch_size, matches_per_upload, parse_request, response_of};
+use quell_registry::{Actor, EntryId, Outcome, OutcomeReport, Principal, Store, Timestamp};
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::matching::{Closeness, Hit, Matcher, Query};
 use crate::routes::{Caller, NeedsMatch, NeedsOutcomes};
-
-/// Most hashes per match or outcomes request.
-pub(crate) const MAX_BATCH: usize = 1000;
-
-/// Most vPDQ frames per match request, over all its vPDQ queries: a video costs one search
-/// per frame, so it is the frames, not the hashes, that bound a request's work. The same as
-/// the most frames one registered vPDQ may hold, so any registered video can be queried.
-pub(crate) const MAX_FRAMES_PER_REQUEST: usize = MAX_VPDQ_FRAMES;
-
-fn batch_size(what: &str, n: usize) -> Result<(), ApiError> {
-    if n == 0 {
-        return Err(ApiError::bad_request(
-            "empty_batch",
-            format!("send at least one {what}"),
-        ));
-    }
-    if n > MAX_BATCH {
-        return Err(ApiError::bad_request(
-            "batch_too_large",
-            format!("send at most {MAX_BATCH} {what}s per request, got {n}"),
-        ));
-    }
-    Ok(())
-}
-
-fn query_of(i: usize, q: &MatchQuery) -> Result<Query, ApiError> {
-    let value = q.value.as_str();
-    let bad = |e: quell_hash::ParseHexError| {
-        ApiError::bad_request("invalid_hash", format!("hashes[{i}]: {e}"))
-    };
-    let invalid =
-        |why: String| ApiError::bad_request("invalid_hash", format!("hashes[{i}]: {why}"));
-    let filed = match (q.profile.as_deref(), q.upload.as_deref()) {
-        (None, None) => None,
-        (Some(profile), Some(upload)) => {
-            if q.kind != HashType::Pdq {
-                return Err(invalid(
-                    "only PDQ hashes are searched under a hash profile; remove profile and \
-                     upload"
-                        .to_owned(),
-                ));
-            }
-            let kind = UploadKind::from_name(upload).ok_or_else(|| {
-                invalid(format!(
-                    "unknown upload {upload:?}: use \"whole\", \"whole_turned\", \"trim\", \
-                     \"trim_turned\" or \"cut\""
-                ))
-            })?;
-            let searches = filed_plan(profile, kind).map_err(|e| invalid(e.to_string()))?;
-            let profile = FILED_PROFILES
-                .into_iter()
-                .find(|&p| p == profile)
-                .expect("filed_plan knows only filed profiles");
-            Some((profile, searches))
-        }
-        _ => {
-            return Err(invalid(
-                "a profile search needs both its profile and its upload".to_owned(),
-            ));
-        }
-    };
-    Ok(match q.kind {
-        HashType::Pdq => match filed {
-            None => Query::Pdq(value.parse().map_err(bad)?),
-            Some((profile, searches)) => Query::Filed {
-                hash: value.parse().map_err(bad)?,
-                profile,
-                searches,
-            },
-        },
-        HashType::Md5 => Query::Md5(value.parse().map_err(bad)?),
-        HashType::Sha256 => Query::Sha256(value.parse().map_err(bad)?),
-        // Unlike a case, a query whose frames are all below quality 50 is not refused: it
-        // simply matches nothing, as it would at any pytx matcher.
-        HashType::Vpdq => Query::Vpdq(std::sync::Arc::new(
-            quell_vpdq::format::from_pytx_json(value).map_err(|e| {
-                ApiError::bad_request("invalid_hash", format!("hashes[{i}]: bad vPDQ hash: {e}"))
-            })?,
-        )),
-    })
-}
-
-/// Refuses a request whose vPDQ queries hold more than [`MAX_FRAMES_PER_REQUEST`] frames.
-fn frame_budget(queries: &[Query]) -> Result<(), ApiError> {
-    let frames: usize = queries
-        .iter()
-        .map(|q| match q {
-            Query::Vpdq(v) => v.len(),
-            _ => 0,
-        })
-        .sum();
-    if frames > MAX_FRAMES_PER_REQUEST {
-        return Err(ApiError::bad_request(
-            "too_many_frames",
-            format!(
-                "send at most {MAX_FRAMES_PER_REQUEST} vPDQ frames per request, got {frames}; \
-                 split the videos over several requests"
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Validates a match request and looks every hash up: the match rule itself, shared by the
-/// registry and the member-side matcher so both answer alike.
-pub(crate) fn lookup_all(matcher: &Matcher, req: &MatchRequest) -> Result<Vec<Vec<Hit>>, ApiError> {
-    batch_size("hash", req.hashes.len())?;
-    let max = req.max_distance.unwrap_or(MATCH_DISTANCE.get());
-    if max > MATCH_DISTANCE.get() {
-        return Err(ApiError::bad_request(
-            "invalid_max_distance",
-            format!(
-                "max_distance must be between 0 and {}, got {max}",
-                MATCH_DISTANCE.get()
-            ),
-        ));
-    }
-    let max = Distance::new(max);
-    let queries = req
-        .hashes
-        .iter()
-        .enumerate()
-        .map(|(i, q)| query_of(i, q))
-        .collect::<Result<Vec<_>, _>>()?;
-    frame_budget(&queries)?;
-    // The vPDQ decision is fixed (pytx's), and so are a profile's distances: a tighter
-    // distance would silently be ignored, so it is refused instead; the default itself,
-    // spelled out, changes nothing.
-    if max != MATCH_DISTANCE
-        && let Some(i) = queries
-            .iter()
-            .position(|q| matches!(q, Query::Filed { .. }))
-    {
-        return Err(ApiError::bad_request(
-            "invalid_max_distance",
-            format!(
-                "hashes[{i}] is searched by its profile's plan, at the plan's own distances: \
-                 send profile searches in a request without max_distance"
-            ),
-        ));
-    }
-    if max != MATCH_DISTANCE
-        && let Some(i) = queries.iter().position(|q| matches!(q, Query::Vpdq(_)))
-    {
-        return Err(ApiError::bad_request(
-            "invalid_max_distance",
-            format!(
-                "hashes[{i}] is a vPDQ hash, which always matches by the fixed frame rule                  (distance {} or less): max_distance applies to PDQ only; send vPDQ hashes in                  a request without max_distance",
-                MATCH_DISTANCE.get()
-            ),
-        ));
-    }
-    Ok(queries
-        .iter()
-        .map(|q| matcher.lookup_with_parts(q, max))
-        .collect())
-}
-
-/// The wire form of [`lookup_all`]'s results.
-pub(crate) fn response_of(results: Vec<Vec<Hit>>) -> MatchResponse {
-    MatchResponse {
-        results: results
-            .into_iter()
-            .map(|hits| MatchResult {
-                matches: hits
-                    .into_iter()
-                    .map(|(entry, closeness, part)| {
-                        let (distance, video) = match closeness {
-                            Closeness::Distance(d) => (Some(d), None),
-                            Closeness::Video(p) => (None, Some(p)),
-                        };
-                        MatchHit {
-                            entry_id: entry.to_string(),
-                            distance,
-                            query_match_percent: video.map(|p| p.query_match_pct),
-                            compared_match_percent: video.map(|p| p.compared_match_pct),
-                            part: part.map(|p| p.name().to_owned()),
-                        }
-                    })
-                    .collect(),
-            })
-            .collect(),
-    }
-}
-
-/// Each entry found, once per upload that found it: what the flood rule counts. A plain
-/// query is an upload of its own, as it always was. A profile's queries of one upload may all
-/// find the same entry, so they count once together: an upload's queries are its `whole`
-/// query (the upload's own hash, which a profile sends first) and the profile queries after
-/// it, up to the next `whole`.
-fn matches_per_upload(req: &MatchRequest, results: &[Vec<Hit>]) -> Vec<EntryId> {
-    let mut counted = Vec::new();
-    let mut upload = BTreeSet::new();
-    for (query, hits) in req.hashes.iter().zip(results) {
-        let found = hits.iter().map(|&(entry, ..)| entry);
-        match query.upload.as_deref() {
-            None => counted.extend(found),
-            Some(kind) => {
-                if kind == UploadKind::Whole.name() {
-                    counted.extend(std::mem::take(&mut upload));
-                }
-                upload.extend(found);
-            }
-        }
-    }
-    counted.extend(upload);
-    counted
-}
-
-/// Counts matches per entry in fixed windows, to spot an entry matching a flood of uploads.
-#[derive(Debug)]
-pub(crate) struct FloodCounter {
-    window: Duration,
-    counts: Mutex<HashMap<EntryId, (Instant, u32)>>,
-}
-
-impl FloodCounter {
-    pub(crate) fn new(window: Duration) -> Self {
-        Self {
-            window,
-            counts: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Counts one match of each entry; returns those that just reached `threshold`.
-    fn record(&self, entries: impl IntoIterator<Item = EntryId>, threshold: u32) -> Vec<EntryId> {
-        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = Instant::now();
-        let mut flooded = Vec::new();
-        for entry in entries {
-            let (start, n) = counts.entry(entry).or_insert((now, 0));
-            if now.duration_since(*start) >= self.window {
-                *start = now;
-                *n = 0;
-            }
-            *n += 1;
-            if *n == threshold {
-                flooded.push(entry);
-            }
-        }
-        // Keep memory bounded by the entries matched within one window.
-        if counts.len() > 1_000_000 {
-            let window = self.window;
-            counts.retain(|_, (start, _)| now.duration_since(*start) < window);
-        }
-        flooded
-    }
-}
 
 /// Quarantines `entry` and takes it out of the index; returns whether it was active.
 async fn quarantine(
@@ -322,13 +68,14 @@ pub(crate) async fn match_hashes(
     _caller: Caller<NeedsMatch>,
     ApiJson(req): ApiJson<MatchRequest>,
 ) -> Result<Json<MatchResponse>, ApiError> {
-    let results = lookup_all(&state.0.matcher, &req)?;
+    let request = parse_request(&req)?;
+    let results = state.0.matcher.lookup_all(&request);
     let hits: usize = results.iter().map(Vec::len).sum();
     metrics::counter!("quell_match_queries_total").increment(results.len() as u64);
     metrics::counter!("quell_match_hits_total").increment(hits as u64);
     if hits > 0 {
         let flooded = state.0.floods.record(
-            matches_per_upload(&req, &results),
+            matches_per_upload(&request.queries, &results),
             state.0.config.quarantine_after_matches,
         );
         for entry in flooded {
@@ -368,7 +115,7 @@ pub(crate) async fn report_outcomes(
     let Principal::Member { id: member, .. } = caller.principal else {
         return Err(ApiError::internal(&"outcomes caller is not a member"));
     };
-    batch_size("outcome", req.outcomes.len())?;
+    check_batch_size("outcome", req.outcomes.len())?;
     let mut reports = Vec::with_capacity(req.outcomes.len());
     for (i, o) in req.outcomes.iter().enumerate() {
         let entry: EntryId = o

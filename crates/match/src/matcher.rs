@@ -1,4 +1,5 @@
-//! The in-memory match index: what `POST /v1/match` reads.
+//! The in-memory match index: what `POST /v1/match` reads, at the registry and at a member's
+//! matcher alike.
 //!
 //! PDQ hashes live in a [`LiveIndex`] (exact multi-index hashing; lock-free reads, inserts and
 //! removals visible as soon as the call returns). MD5 and SHA-256 live in hash maps behind a
@@ -12,61 +13,24 @@
 //! per filing, apart from the plain ones: a plain query never sees them, and a profile's
 //! upload hash searches only the parts its plan names, each at its own distance
 //! ([`Matcher::lookup_filed`]), without scanning the image's other parts.
-//! The index is rebuilt from the store at startup and then updated by every request that
-//! changes the list, right after its transaction commits; so a match that starts
-//! after a withdrawal is acknowledged never returns the withdrawn entry.
+//! The registry builds it from its store at startup ([`MatcherBuilder`], page by page) and then
+//! updates it after every request that changes the list, right after its transaction commits;
+//! so a match that starts after a withdrawal is acknowledged never returns the withdrawn entry.
+//! A member's matcher builds it from its synced snapshot and applies each synced delta.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use quell_hash::{Distance, FILED_PROFILES, Filing, Md5, Part, Pdq, Sha256};
+use quell_hash::{Distance, FILED_PROFILES, Filing, Part, Pdq};
 use quell_index::{IndexBuilder, LiveIndex, Md5Index, MihConfig, PdqIndex, Sha256Index};
-use quell_registry::{EntryId, Signal, Store, StoreError, Vpdq};
-use quell_vpdq::{MatchParams, MatchPercentages, MatchThresholds, VideoHash, VideoIndex};
+use quell_registry::{EntryId, Signal, Vpdq};
+use quell_vpdq::{MatchParams, MatchThresholds, VideoHash, VideoIndex};
+
+use crate::query::{Closeness, Hit, ParsedRequest, Query};
 
 /// Delta size above which the PDQ index is compacted in the background: every search scans
 /// the delta, so it is kept small relative to the base.
 const COMPACT_AT: usize = 20_000;
-
-/// Rows per page when loading the index from the store.
-const LOAD_PAGE: u32 = 50_000;
-
-/// A hash to look up.
-#[derive(Clone, Debug)]
-pub enum Query {
-    /// A PDQ hash: matches plain PDQ entries within a Hamming distance.
-    Pdq(Pdq),
-    /// An upload hash under a profile that files by part: matches the entries filed under
-    /// each part of `searches` within that part's distance (the caller's distance is unused).
-    Filed {
-        /// The upload hash.
-        hash: Pdq,
-        /// The profile, one of [`FILED_PROFILES`].
-        profile: &'static str,
-        /// The profile's plan for what made the hash ([`quell_hash::filed_plan`]).
-        searches: &'static [(Part, Distance)],
-    },
-    /// An MD5 digest: matches exactly.
-    Md5(Md5),
-    /// A SHA-256 digest: matches exactly.
-    Sha256(Sha256),
-    /// A video's vPDQ frames: matches by pytx's default decision (see [`Closeness::Video`]).
-    Vpdq(Arc<VideoHash>),
-}
-
-/// One entry a query found: how close, and for a profile's query the part it is filed under.
-pub type Hit = (EntryId, Closeness, Option<Part>);
-
-/// How close a hit is.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Closeness {
-    /// PDQ Hamming distance, or 0 for an exact digest.
-    Distance(u32),
-    /// The share of each video's frames found in the other, for a vPDQ hit. Frames match at
-    /// distance ≤ 31 with quality ≥ 50 on both sides ([`MatchParams::PYTX`]); a video is a hit
-    /// when ≥ 80 % of the query's frames are found ([`MatchThresholds::PYTX`]).
-    Video(MatchPercentages),
-}
 
 /// The match index, shared by the registry and the member-side matcher (`quell serve
 /// --matcher`), so both answer a query with the same entries in the same order.
@@ -83,20 +47,21 @@ pub struct Matcher {
 }
 
 /// The indexes while entries are being loaded; the PDQ multi-index tables are built in one
-/// go at the end.
-struct Builder {
+/// go at the end ([`MatcherBuilder::build`]).
+#[derive(Debug)]
+pub struct MatcherBuilder {
     pdq: IndexBuilder,
     filed: Vec<(Filing, IndexBuilder)>,
     md5: Md5Index,
     sha256: Sha256Index,
-    /// Videos, indexed all at once by [`Builder::videos`].
+    /// Videos, indexed all at once by [`MatcherBuilder::videos`].
     vpdq: Vec<(EntryId, Vpdq)>,
 }
 
 impl Matcher {
     /// Builds the index from entries (CPU work: call it off an async executor).
     pub fn from_entries(entries: impl IntoIterator<Item = (EntryId, Signal)>) -> Self {
-        let mut builder = Builder::new();
+        let mut builder = MatcherBuilder::new();
         for (id, signal) in entries {
             builder.add(id, &signal);
         }
@@ -122,24 +87,6 @@ impl Matcher {
             compacting: Arc::new(AtomicBool::new(false)),
             compacting_videos: Arc::new(AtomicBool::new(false)),
         }
-    }
-
-    /// Loads every active entry from the store.
-    pub(crate) async fn load(store: &impl Store) -> Result<Self, StoreError> {
-        let mut builder = Builder::new();
-        let mut after = None;
-        loop {
-            let page = store.active_entries(after, LOAD_PAGE).await?;
-            let Some(&(last, _)) = page.last() else { break };
-            after = Some(last);
-            for (id, signal) in page {
-                builder.add(id, &signal);
-            }
-        }
-        // Building the multi-index tables is CPU work: keep it off the async executor.
-        tokio::task::spawn_blocking(move || builder.build())
-            .await
-            .map_err(|e| StoreError::Backend(Box::new(e)))
     }
 
     /// Number of entries held (a video counts once).
@@ -302,6 +249,40 @@ impl Matcher {
             .any(|(f, index)| f.profile() == profile && !index.is_empty())
     }
 
+    /// Every query of a validated request ([`crate::parse_request`]), in request order.
+    pub fn lookup_all(&self, request: &ParsedRequest) -> Vec<Vec<Hit>> {
+        request
+            .queries
+            .iter()
+            .map(|q| self.lookup_with_parts(q, request.max_distance))
+            .collect()
+    }
+
+    /// The verdict for one upload: every entry any of its `queries` finds, once, at its
+    /// nearest (an entry filed under several of the parts a profile's queries search may be
+    /// found by several), with its part; nearest first, then by entry. Plain PDQ queries
+    /// search within [`quell_hash::MATCH_DISTANCE`].
+    pub fn lookup_upload(&self, queries: &[Query]) -> Vec<Hit> {
+        let mut best: std::collections::BTreeMap<EntryId, (Closeness, Option<Part>)> =
+            std::collections::BTreeMap::new();
+        for query in queries {
+            for (entry, closeness, part) in
+                self.lookup_with_parts(query, quell_hash::MATCH_DISTANCE)
+            {
+                let slot = best.entry(entry).or_insert((closeness, part));
+                if distance_of(closeness) < distance_of(slot.0) {
+                    *slot = (closeness, part);
+                }
+            }
+        }
+        let mut hits: Vec<Hit> = best
+            .into_iter()
+            .map(|(entry, (closeness, part))| (entry, closeness, part))
+            .collect();
+        hits.sort_by_key(|&(entry, c, _)| (distance_of(c), entry));
+        hits
+    }
+
     /// [`Matcher::lookup`], with the part each hit of a [`Query::Filed`] is filed under
     /// (`None` for every other query).
     pub fn lookup_with_parts(&self, query: &Query, max_distance: Distance) -> Vec<Hit> {
@@ -309,6 +290,7 @@ impl Matcher {
             hash,
             profile,
             searches,
+            ..
         } = query
         else {
             return self
@@ -417,8 +399,15 @@ impl Matcher {
     }
 }
 
-impl Builder {
-    fn new() -> Self {
+impl Default for MatcherBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MatcherBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
         let filings = FILED_PROFILES.iter().flat_map(|profile| {
             Part::ALL.map(|part| Filing::new(profile, part).expect("a filed profile"))
         });
@@ -441,7 +430,7 @@ impl Builder {
     }
 
     /// The multi-index tables, built in one go (CPU work: call it off an async executor).
-    fn build(self) -> Matcher {
+    pub fn build(self) -> Matcher {
         let videos = self.videos();
         let pdq = self.pdq.build_mih(MihConfig::default());
         let filed = self
@@ -452,7 +441,8 @@ impl Builder {
         Matcher::assemble(pdq, filed, self.md5, self.sha256, videos)
     }
 
-    fn add(&mut self, entry: EntryId, signal: &Signal) {
+    /// Adds an entry (ids must be distinct).
+    pub fn add(&mut self, entry: EntryId, signal: &Signal) {
         let id = id_of(entry);
         match signal {
             Signal::Pdq {

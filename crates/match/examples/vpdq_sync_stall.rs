@@ -6,7 +6,7 @@
 //! before and during the delta, and the longest single insert.
 //!
 //! ```sh
-//! cargo run --release -p quell-server --example vpdq_sync_stall -- 300 1000 40 300
+//! cargo run --release -p quell-match --example vpdq_sync_stall -- 300 1000 40 300
 //! ```
 
 use std::sync::Arc;
@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use quell_hash::{Distance, Pdq, Quality};
+use quell_match::{Matcher, Query};
 use quell_registry::{EntryId, Signal, Vpdq};
-use quell_server::{Matcher, Query};
 use quell_vpdq::{FrameHash, VideoHash};
 
 /// xorshift64*: reproducible pseudo-random frames without a dependency.
