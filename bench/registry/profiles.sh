@@ -29,7 +29,7 @@ mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "install wrk: apt-get install wrk" >&2; exit 1; }
 [[ -d $CORPUS/originals ]] || { echo "no corpus: bash bench/robust/corpus.sh $CORPUS" >&2; exit 1; }
 cargo build --quiet --release -p quell
-cargo build --quiet --release -p quell-robust --example match_requests
+cargo build --quiet --release -p quell-lab --example match_requests
 QUELL=$CARGO_TARGET_DIR/release/quell
 for profile in pdq-plain-v1 pdq-robust-v5; do
   "$CARGO_TARGET_DIR/release/examples/match_requests" "$profile" \

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Black-box robustness check of Quell's hash profiles, with transforms written independently
-of crates/robust/src/transform.rs (Pillow + numpy), scored only through the `quell` CLI.
+of crates/lab/src/transform.rs (Pillow + numpy), scored only through the `quell` CLI (built
+with `--features lab` to score the retired profiles `pdq-robust-v1` to v4).
 
 Usage:
     python3 bench/robust/blackbox.py --quell PATH --corpus /tmp/robust-corpus --out DIR

@@ -7,6 +7,8 @@
 
 mod audit_cmd;
 mod case_cmd;
+#[cfg(feature = "lab")]
+mod eval_cmd;
 mod hash;
 mod index_cmd;
 mod input;
@@ -65,9 +67,11 @@ enum Command {
     /// Export or import the hash list in python-threatexchange's file format.
     #[command(subcommand)]
     List(list_cmd::ListCommand),
-    /// Measure matching: robustness of hash profiles to crops, borders, screenshots, tilts.
+    /// Measure matching: robustness of hash profiles to crops, borders, screenshots, tilts
+    /// (the lab's evaluation; only in a binary built with `--features lab`).
+    #[cfg(feature = "lab")]
     #[command(subcommand)]
-    Eval(robust_cmd::EvalCommand),
+    Eval(eval_cmd::EvalCommand),
 }
 
 fn main() -> ExitCode {
@@ -84,7 +88,8 @@ fn main() -> ExitCode {
         Command::List(cmd) => list_cmd::run(&cmd),
         Command::Index(args) => index_cmd::run_index(&args),
         Command::Match(args) => index_cmd::run_match(&args),
-        Command::Eval(cmd) => robust_cmd::run_eval(&cmd),
+        #[cfg(feature = "lab")]
+        Command::Eval(cmd) => eval_cmd::run_eval(&cmd),
     };
     match result {
         Ok(code) => code,

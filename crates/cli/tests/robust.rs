@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use image::{Rgb, RgbImage};
-use quell_robust::transform;
+use quell_lab::transform;
 
 use crate::util::{pdq_vectors, quell};
 
@@ -400,8 +400,8 @@ fn the_default_profile_is_v5_and_quell_match_applies_each_profiles_rule_and_plan
 
 #[test]
 fn quell_match_finds_an_upload_whose_only_evidence_is_two_pairs_within_48() {
+    use quell_lab::transform::Family;
     use quell_robust::Profile;
-    use quell_robust::transform::Family;
     let dir = tempfile::tempdir().unwrap();
     let (originals, _) = corpus(dir.path());
     // Found by trying the evaluation's variants of the vector photographs: this letterboxed

@@ -13,18 +13,22 @@ use crate::trim::{SmoothTrim, TrimRule};
 pub enum Profile {
     /// `pdq-plain-v1`: the baseline every PDQ deployment runs today.
     PlainV1,
+    #[cfg(feature = "lab")]
     /// `pdq-robust-v1`: trimmed, with crops and tilts registered at submission.
     RobustV1,
+    #[cfg(feature = "lab")]
     /// `pdq-robust-v2`: v1's hashes, plus hashes of a small shared copy: trimmed by two more
     /// rules, and without a quarter of each side (corner logos); at submission also framed
     /// by borders of the image's own edge colours and trimmed again.
     RobustV2,
+    #[cfg(feature = "lab")]
     /// `pdq-robust-v3`: v2's recipe with every decision (trims, edge levels) taken on a
     /// 512 px copy instead of the full image, so an upload costs one full-resolution PDQ
     /// pass plus small-copy work; a strict trim that jumps status-bar text, and screenshot
     /// canvases simulated at submission. Its match rule has a second stage: a pair within
     /// 40, or two pairs distinct on both sides each within 48 ([`Profile::match_rule`]).
     RobustV3,
+    #[cfg(feature = "lab")]
     /// `pdq-robust-v4`: v3, plus a third trim rule at ±3 grey levels ([`TrimRule::TIGHT`]:
     /// a screenshot's canvas comes off a dark or pale photograph without eating into it) on
     /// both sides, and at upload the whole image's sub-regions when the loose trim removed
@@ -54,6 +58,10 @@ const TILTS: [f64; 4] = [-4.5, -3.5, 3.5, 4.5];
 
 impl Profile {
     /// Every profile, oldest first.
+    #[cfg(not(feature = "lab"))]
+    pub const ALL: [Profile; 2] = [Profile::PlainV1, Profile::RobustV5];
+    /// Every profile, oldest first, the retired ones of the lab included.
+    #[cfg(feature = "lab")]
     pub const ALL: [Profile; 6] = [
         Profile::PlainV1,
         Profile::RobustV1,
@@ -70,9 +78,13 @@ impl Profile {
     pub fn name(self) -> &'static str {
         match self {
             Profile::PlainV1 => "pdq-plain-v1",
+            #[cfg(feature = "lab")]
             Profile::RobustV1 => "pdq-robust-v1",
+            #[cfg(feature = "lab")]
             Profile::RobustV2 => "pdq-robust-v2",
+            #[cfg(feature = "lab")]
             Profile::RobustV3 => "pdq-robust-v3",
+            #[cfg(feature = "lab")]
             Profile::RobustV4 => "pdq-robust-v4",
             Profile::RobustV5 => "pdq-robust-v5",
         }
@@ -97,9 +109,11 @@ impl Profile {
     /// The small-copy recipe of `pdq-robust-v3`–v5 (v2's is [`Recipe::V2`]).
     fn recipe(self) -> &'static Recipe {
         match self {
+            #[cfg(feature = "lab")]
+            Profile::RobustV3 => &Recipe::V3,
+            #[cfg(feature = "lab")]
             Profile::RobustV4 => &Recipe::V4,
-            Profile::RobustV5 => &Recipe::V5,
-            _ => &Recipe::V3,
+            _ => &Recipe::V5,
         }
     }
 
@@ -110,7 +124,9 @@ impl Profile {
             Profile::PlainV1 => Distance::new(31),
             // Far below the closest impostor pair measured (78 bits, BENCHMARKS.md), although a
             // pair gets up to 80× the comparisons plain PDQ makes; see the evaluation.
+            #[cfg(feature = "lab")]
             Profile::RobustV1 => Distance::new(40),
+            #[cfg(feature = "lab")]
             Profile::RobustV2 | Profile::RobustV3 | Profile::RobustV4 => {
                 Distance::new(V2_THRESHOLD)
             }
@@ -144,40 +160,51 @@ impl Profile {
     pub fn submission_entries(self, image: &LumaImage) -> Vec<(Part, PdqHash)> {
         match self {
             Profile::PlainV1 => vec![(Part::Whole, hash(image))],
+            #[cfg(feature = "lab")]
             Profile::RobustV2 => {
                 let mut out = v1_parts(image, false, false);
                 out.extend(small_copy_extras(image, &SmallCopy::of(image), &Recipe::V2));
                 dedup_by_hash(&mut out);
                 out
             }
-            Profile::RobustV3 | Profile::RobustV4 | Profile::RobustV5 => {
-                let recipe = self.recipe();
-                let mut out = v1_parts(image, recipe.register_turned, recipe.side_cuts);
-                let decide = image.shrink(DECIDE_SIDE);
-                out.extend(small_copy_extras(
-                    &decide,
-                    &SmallCopy::shrunk(&decide),
-                    self.recipe(),
-                ));
-                if self == Profile::RobustV5 {
-                    // A hash filed under two parts is searched by the queries of both. Below
-                    // quality 50 a hash is left out (the image's own first hash excepted: its
-                    // quality decides whether the image is registered at all), as the
-                    // registry refuses such hashes: a crop of a plain area matches unrelated
-                    // images. Index files and cases so hold the same hashes.
-                    let mut seen = std::collections::HashSet::new();
-                    let mut first = true;
-                    out.retain(|&(part, h)| {
-                        let own = std::mem::take(&mut first);
-                        (own || h.quality.is_matchable()) && seen.insert((part, h.hash))
-                    });
-                } else {
-                    dedup_by_hash(&mut out);
-                }
+            #[cfg(feature = "lab")]
+            Profile::RobustV3 | Profile::RobustV4 => {
+                let mut out = self.v1_and_small_copy_parts(image);
+                dedup_by_hash(&mut out);
                 out
             }
+            Profile::RobustV5 => {
+                let mut out = self.v1_and_small_copy_parts(image);
+                // A hash filed under two parts is searched by the queries of both. Below
+                // quality 50 a hash is left out (the image's own first hash excepted: its
+                // quality decides whether the image is registered at all), as the
+                // registry refuses such hashes: a crop of a plain area matches unrelated
+                // images. Index files and cases so hold the same hashes.
+                let mut seen = std::collections::HashSet::new();
+                let mut first = true;
+                out.retain(|&(part, h)| {
+                    let own = std::mem::take(&mut first);
+                    (own || h.quality.is_matchable()) && seen.insert((part, h.hash))
+                });
+                out
+            }
+            #[cfg(feature = "lab")]
             Profile::RobustV1 => v1_parts(image, false, false),
         }
+    }
+
+    /// v1's hashes at full resolution, then the small-copy extras of the profile's recipe,
+    /// decided on the 512 px copy (`pdq-robust-v3`–v5).
+    fn v1_and_small_copy_parts(self, image: &LumaImage) -> Vec<(Part, PdqHash)> {
+        let recipe = self.recipe();
+        let mut out = v1_parts(image, recipe.register_turned, recipe.side_cuts);
+        let decide = image.shrink(DECIDE_SIDE);
+        out.extend(small_copy_extras(
+            &decide,
+            &SmallCopy::shrunk(&decide),
+            recipe,
+        ));
+        out
     }
 
     /// The hashes to compute for one upload: [`Profile::upload_queries`] without the plan.
@@ -205,9 +232,7 @@ impl Profile {
     /// query's), which the pass over the full image computes anyway.
     fn upload(self, image: &LumaImage) -> (Quality, Vec<Query>) {
         match self {
-            Profile::PlainV1 | Profile::RobustV3 | Profile::RobustV4 | Profile::RobustV5 => {
-                self.upload_from_rows(image)
-            }
+            #[cfg(feature = "lab")]
             Profile::RobustV1 => {
                 let mut out = Vec::new();
                 let quality = push_group(&mut out, image, true, UploadKind::Whole);
@@ -217,6 +242,7 @@ impl Profile {
                 }
                 (quality, self.plan_all(out))
             }
+            #[cfg(feature = "lab")]
             Profile::RobustV2 => {
                 let mut out = Vec::new();
                 let quality = push_group(&mut out, image, true, UploadKind::Whole);
@@ -225,6 +251,7 @@ impl Profile {
                 small_copy_uploads(image, &SmallCopy::of(image), &Recipe::V2, &mut out);
                 (quality, self.plan_all(out))
             }
+            _ => self.upload_from_rows(image),
         }
     }
 
@@ -246,18 +273,24 @@ impl Profile {
                 let quality = push_group(&mut out, image, true, UploadKind::Whole);
                 (quality, self.plan_all(out))
             }
+            #[cfg(feature = "lab")]
             Profile::RobustV1 | Profile::RobustV2 => self.upload(&LumaImage::from_rows(image)),
-            Profile::RobustV3 | Profile::RobustV4 | Profile::RobustV5 => {
-                let recipe = self.recipe();
-                let shrinking = ShrinkingRows::new(image, DECIDE_SIDE);
-                let mut out = Vec::new();
-                let quality =
-                    push_group(&mut out, &shrinking, recipe.turn_uploads, UploadKind::Whole);
-                let decide = shrinking.finish();
-                small_copy_uploads(&decide, &SmallCopy::shrunk(&decide), recipe, &mut out);
-                (quality, self.plan_all(out))
-            }
+            #[cfg(feature = "lab")]
+            Profile::RobustV3 | Profile::RobustV4 => self.upload_streamed(image),
+            Profile::RobustV5 => self.upload_streamed(image),
         }
+    }
+
+    /// The upload of `pdq-robust-v3`–v5: the full-resolution pass builds the 512 px copy the
+    /// trims are decided on while it reads the rows.
+    fn upload_streamed(self, image: &impl LumaRows) -> (Quality, Vec<Query>) {
+        let recipe = self.recipe();
+        let shrinking = ShrinkingRows::new(image, DECIDE_SIDE);
+        let mut out = Vec::new();
+        let quality = push_group(&mut out, &shrinking, recipe.turn_uploads, UploadKind::Whole);
+        let decide = shrinking.finish();
+        small_copy_uploads(&decide, &SmallCopy::shrunk(&decide), recipe, &mut out);
+        (quality, self.plan_all(out))
     }
 
     fn plan_all(self, hashes: Vec<(UploadKind, Pdq)>) -> Vec<Query> {
@@ -312,7 +345,9 @@ const fn everywhere(d: u32) -> [(Part, Distance); 3] {
     [(Part::Whole, d), (Part::Variant, d), (Part::Cut, d)]
 }
 const EVERYWHERE_31: [(Part, Distance); 3] = everywhere(31);
+#[cfg(feature = "lab")]
 const EVERYWHERE_40: [(Part, Distance); 3] = everywhere(40);
+#[cfg(feature = "lab")]
 const EVERYWHERE_48: [(Part, Distance); 3] = everywhere(48);
 
 impl Profile {
@@ -327,7 +362,9 @@ impl Profile {
     pub fn plan(self, kind: UploadKind) -> &'static [(Part, Distance)] {
         match (self, kind) {
             (Profile::PlainV1, _) => &EVERYWHERE_31,
+            #[cfg(feature = "lab")]
             (Profile::RobustV1 | Profile::RobustV2, _) => &EVERYWHERE_40,
+            #[cfg(feature = "lab")]
             (Profile::RobustV3 | Profile::RobustV4, _) => &EVERYWHERE_48,
             (Profile::RobustV5, kind) => {
                 quell_hash::filed_plan(self.name(), kind).expect("v5 files by part")
@@ -356,8 +393,8 @@ impl Profile {
     }
 }
 
-/// One (upload hash, registered hash) pair within [`Profile::search_distance`] of each other:
-/// what an index search yields, and what [`Profile::match_rule`] decides on.
+/// One (upload hash, registered hash) pair within a search's distance of each other: what an
+/// index search yields, and what [`Profile::match_rule`] decides on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HashPair {
     /// The upload's hash.
@@ -368,6 +405,39 @@ pub struct HashPair {
     pub distance: Distance,
 }
 
+impl Profile {
+    /// The match rule, for one upload against one registered image, given the pairs of their
+    /// hashes its searches found (in any order; pairs further apart than
+    /// [`Profile::threshold`] are ignored): `Some(distance of the nearest pair)` when it is a
+    /// match, a pair within [`Profile::threshold`]. (The lab's retired `pdq-robust-v3` and v4
+    /// add a second stage, `second_threshold`.)
+    ///
+    /// `quell match` applies it to index hits and the evaluation to all pairs, so both score
+    /// the same rule.
+    pub fn match_rule(self, pairs: &[HashPair]) -> Option<Distance> {
+        let nearest = pairs.iter().map(|p| p.distance).min()?;
+        if nearest <= self.threshold() {
+            return Some(nearest);
+        }
+        #[cfg(feature = "lab")]
+        return self.second_stage(pairs, nearest);
+        #[cfg(not(feature = "lab"))]
+        None
+    }
+
+    /// [`Profile::match_queries`] of an upload ([`Profile::upload_queries`]) against one
+    /// image's registered hashes ([`Profile::submission_parts`]).
+    pub fn match_distance(
+        self,
+        upload: &LumaImage,
+        registered: &[(Part, Pdq)],
+    ) -> Option<Distance> {
+        self.match_queries(&self.upload_queries(upload), registered)
+    }
+}
+
+/// The retired profiles' second stage (the lab's `pdq-robust-v3` and v4).
+#[cfg(feature = "lab")]
 impl Profile {
     /// The distance of the match rule's second stage, if the profile has one: `pdq-robust-v3`
     /// also matches an image when two pairs, distinct on both sides, are each within it.
@@ -384,21 +454,12 @@ impl Profile {
             .map_or(self.threshold(), |s| s.max(self.threshold()))
     }
 
-    /// The match rule, for one upload against one registered image, given the pairs of their
-    /// hashes within [`Profile::search_distance`] (in any order; pairs further apart are
-    /// ignored): `Some(distance of the nearest pair)` when it is a match. A match is a pair
-    /// within [`Profile::threshold`] or, with a [`Profile::second_threshold`], two pairs
-    /// within it that share neither their upload hash nor their registered hash. Hashes are
-    /// told apart by value: two equal upload hashes (a symmetric image's dihedral copies) are
-    /// one piece of evidence, not two.
-    ///
-    /// `quell match` applies it to index hits and the evaluation to all pairs, so both score
-    /// the same rule.
-    pub fn match_rule(self, pairs: &[HashPair]) -> Option<Distance> {
-        let nearest = pairs.iter().map(|p| p.distance).min()?;
-        if nearest <= self.threshold() {
-            return Some(nearest);
-        }
+    /// The match rule's second stage, given the pairs within [`Profile::search_distance`]
+    /// and the nearest one's distance (beyond [`Profile::threshold`]): a match when, with a
+    /// [`Profile::second_threshold`], two pairs within it share neither their upload hash nor
+    /// their registered hash. Hashes are told apart by value: two equal upload hashes (a
+    /// symmetric image's dihedral copies) are one piece of evidence, not two.
+    fn second_stage(self, pairs: &[HashPair], nearest: Distance) -> Option<Distance> {
         let second = self.second_threshold()?;
         let mut near = pairs.iter().filter(|p| p.distance <= second);
         let first = near.next()?;
@@ -420,16 +481,6 @@ impl Profile {
             }
         }
         None
-    }
-
-    /// [`Profile::match_queries`] of an upload ([`Profile::upload_queries`]) against one
-    /// image's registered hashes ([`Profile::submission_parts`]).
-    pub fn match_distance(
-        self,
-        upload: &LumaImage,
-        registered: &[(Part, Pdq)],
-    ) -> Option<Distance> {
-        self.match_queries(&self.upload_queries(upload), registered)
     }
 
     /// The evidence for a second-stage rule: the smallest `t` such that two *disjoint* pairs
@@ -470,7 +521,9 @@ impl Profile {
 }
 
 /// `pdq-robust-v2`'s threshold.
+#[cfg(feature = "lab")]
 const V2_THRESHOLD: u32 = 40;
+#[cfg(feature = "lab")]
 /// `pdq-robust-v3`'s second-stage distance: at 48, two pairs distinct on both sides took v3
 /// from 0.977 to 0.982 mean recall with no false match, the closest impostor by
 /// [`Profile::second_distance`] being 78 bits (84 among transformed variants; BENCHMARKS.md).
@@ -484,9 +537,11 @@ const SMALL_SIDE: usize = 256;
 /// (v2's notes: at 256 px it blurs into the bar), at a quarter of the full image's pixels.
 const DECIDE_SIDE: usize = 512;
 /// Width of the simulated borders at submission, in pixels of the image trims are decided on:
-/// v2 decides on the full image, v3 on its 512 px copy (about half the scale).
+/// v2 decides on the full image.
+#[cfg(feature = "lab")]
 const V2_PAD: usize = 4;
-/// See [`V2_PAD`].
+/// Width of the simulated borders at submission of `pdq-robust-v3`–v5, which decide on the
+/// 512 px copy (about half v2's scale).
 const V3_PAD: usize = 2;
 /// Width of the wide canvas `pdq-robust-v3` simulates at submission, as a share of the
 /// longer side (a phone screenshot shows a photograph at about 70% of the screen's width).
@@ -499,7 +554,7 @@ struct Recipe {
     /// differs from the whole image and from the rules before it adds a dihedral group at
     /// upload, and each is applied to the simulated borders at submission.
     strict: &'static [TrimRule],
-    /// Width of the simulated borders at submission ([`V2_PAD`], [`V3_PAD`]).
+    /// Width of the simulated borders at submission (`V2_PAD`, [`V3_PAD`]).
     pad: usize,
     /// The wide canvas simulated at submission, as a share of the longer side, if any.
     canvas: Option<f64>,
@@ -527,6 +582,7 @@ struct Recipe {
 }
 
 impl Recipe {
+    #[cfg(feature = "lab")]
     const V2: Recipe = Recipe {
         strict: &[TrimRule::STRICT],
         pad: V2_PAD,
@@ -538,6 +594,7 @@ impl Recipe {
         smooth: None,
         side_cuts: false,
     };
+    #[cfg(feature = "lab")]
     const V3: Recipe = Recipe {
         strict: &[TrimRule::V3_STRICT],
         pad: V3_PAD,
@@ -583,6 +640,7 @@ struct SmallCopy {
 }
 
 impl SmallCopy {
+    #[cfg(feature = "lab")]
     fn of(image: &LumaImage) -> Self {
         SmallCopy {
             full: (image.width(), image.height()),
@@ -897,6 +955,7 @@ fn edge_levels(image: &LumaImage) -> Vec<f32> {
     .collect()
 }
 
+#[cfg(feature = "lab")]
 /// Keeps the first entry of each hash, whatever its part (the profiles that search all parts).
 fn dedup_by_hash(hashes: &mut Vec<(Part, PdqHash)>) {
     let mut seen = std::collections::HashSet::new();

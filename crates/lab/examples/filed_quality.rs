@@ -3,13 +3,13 @@
 //! on the device.
 //!
 //! ```sh
-//! cargo run --release -p quell-robust --example filed_quality -- DIR...
+//! cargo run --release -p quell-lab --example filed_quality -- DIR...
 //! ```
 //!
 //! For each folder, over its images of quality 50 or more (loaded as `quell eval robustness`
 //! loads them), prints the hashes per image and the share below 50 in each part.
 
-use quell_robust::eval::load_images;
+use quell_lab::eval::load_images;
 use quell_robust::{LumaImage, Part, Profile};
 use rayon::prelude::*;
 

@@ -20,8 +20,8 @@ use image::RgbImage;
 use quell_hash::{Distance, Part, Pdq, UploadKind};
 use rayon::prelude::*;
 
-use crate::luma::LumaImage;
-use crate::profile::{Profile, Query};
+use quell_robust::{LumaImage, Profile, Query};
+
 use crate::transform::Family;
 
 /// One image of the corpus.

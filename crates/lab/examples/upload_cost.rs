@@ -2,15 +2,15 @@
 //! same measurement in whatever profile the binary was built with):
 //!
 //! ```sh
-//! cargo run --release -p quell-robust --example upload_cost -- DIR
+//! cargo run --release -p quell-lab --example upload_cost -- DIR
 //! ```
 //!
 //! Prints, per profile, the median (over images, each its fastest of 5 runs) single-threaded time from decoded pixels to upload hashes
 //! over the images of DIR as they are and inside a 10% white border, and the ratio to
 //! `pdq-plain-v1`; all profiles are timed interleaved, image by image.
 
+use quell_lab::eval::{load_images, upload_costs};
 use quell_robust::Profile;
-use quell_robust::eval::{load_images, upload_costs};
 
 fn main() {
     let Some(dir) = std::env::args_os().nth(1) else {

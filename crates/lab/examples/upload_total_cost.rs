@@ -2,7 +2,7 @@
 //! registered images:
 //!
 //! ```sh
-//! cargo run --release -p quell-robust --example upload_total_cost -- DIR... [K...]
+//! cargo run --release -p quell-lab --example upload_total_cost -- DIR... [K...]
 //! ```
 //!
 //! The image files of the folders are the uploads. Per upload and profile, single-threaded, each the

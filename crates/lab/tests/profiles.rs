@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use image::{Rgb, RgbImage};
+use quell_lab::transform::{self, Family, SplitMix64};
 use quell_pdq::LumaRows;
 use quell_robust::UploadKind::{Cut, Trim, TrimTurned, Whole, WholeTurned};
-use quell_robust::transform::{self, Family, SplitMix64};
 use quell_robust::{LumaImage, Profile, Query, Rect, ShrinkingRows, Side, TrimRule, UploadKind};
 
 fn vectors() -> PathBuf {
@@ -490,7 +490,7 @@ fn padding_then_trimming_gives_the_image_back() {
 
 #[test]
 fn the_evaluation_lists_exactly_the_variants_its_match_rule_misses() {
-    use quell_robust::eval::{CorpusImage, EvalConfig, evaluate, markdown};
+    use quell_lab::eval::{CorpusImage, EvalConfig, evaluate, markdown};
     let small = |path: &str| CorpusImage {
         path: path.into(),
         pixels: image::imageops::thumbnail(&vector(path), 160, 120),

@@ -2,7 +2,7 @@
 //! per line, for `bench/registry/profiles.sh`:
 //!
 //! ```sh
-//! cargo run --release -p quell-robust --example match_requests -- PROFILE DIR... > bodies.jsonl
+//! cargo run --release -p quell-lab --example match_requests -- PROFILE DIR... > bodies.jsonl
 //! ```
 //!
 //! A profile that searches by part (`pdq-robust-v5`) sends every upload hash with its profile

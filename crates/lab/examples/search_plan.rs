@@ -2,7 +2,7 @@
 //! parts to search and at what distance, against the index work per upload.
 //!
 //! ```sh
-//! cargo run --release -p quell-robust --example search_plan -- ORIGINALS DISTRACTORS [K]
+//! cargo run --release -p quell-lab --example search_plan -- ORIGINALS DISTRACTORS [K]
 //! ```
 //!
 //! Registers ORIGINALS (quality ≥ 50) under v5's submission hashes, makes the evaluation's
@@ -17,8 +17,8 @@
 //! `bench/robust/match_cost.sh` measures the chosen one.
 
 use quell_hash::Pdq;
-use quell_robust::eval::load_images;
-use quell_robust::transform::Family;
+use quell_lab::eval::load_images;
+use quell_lab::transform::Family;
 use quell_robust::{LumaImage, Part, Profile, Query, UploadKind};
 use rayon::prelude::*;
 
