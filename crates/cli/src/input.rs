@@ -1,5 +1,6 @@
 //! Where the CLI's inputs come from and what each one is: one walk, one skip rule and one
-//! sniff for every command that reads media files (`hash`, `scan`, `case open`).
+//! sniff for every command that reads media files (`hash`, `scan`, `case open`, and a profile
+//! index's `index build --images` and `match --images`).
 //!
 //! **Key decision: names never decide.** A path named on the command line is always attempted,
 //! so a mistyped name gets an error rather than silence. A folder is walked recursively in name
@@ -36,6 +37,8 @@ impl Input {
 pub(crate) enum Keep {
     /// Images and videos, by content: what `quell hash` and `quell scan` hash.
     Media,
+    /// Images, by content: what a profile index is built from and matched with.
+    Images,
     /// Every file: what `quell case open` fingerprints (any file gives its MD5 and SHA-256).
     Everything,
 }
@@ -79,7 +82,11 @@ fn walk(dir: &Path, keep: Keep, inputs: &mut Vec<Input>, errors: &mut Vec<WalkEr
     for path in paths {
         if path.is_dir() {
             walk(&path, keep, inputs, errors);
-        } else if keep == Keep::Everything || sniff(&path) != Sniffed::Other {
+        } else if match keep {
+            Keep::Everything => true,
+            Keep::Media => sniff(&path) != Sniffed::Other,
+            Keep::Images => sniff(&path) == Sniffed::Image,
+        } {
             inputs.push(Input::File(path));
         }
     }
@@ -188,6 +195,8 @@ mod tests {
         let (media, errors) = collect(&root, Keep::Media);
         assert!(errors.is_empty());
         assert_eq!(names(media), ["b-photo-without-extension", "c/clip"]);
+        let (images, _) = collect(&root, Keep::Images);
+        assert_eq!(names(images), ["b-photo-without-extension"]);
         let (all, _) = collect(&root, Keep::Everything);
         assert_eq!(
             names(all),

@@ -19,6 +19,8 @@ use quell_pdq::decode::{DecodeOptions, DecodedImage, decode};
 use quell_robust::{HashPair, LumaImage, Part, Profile, Query};
 use rayon::prelude::*;
 
+use crate::input::{self, Input, Keep};
+
 /// The first line of every profile index file.
 pub(crate) const MAGIC: &str = "quell-robust-index v1";
 
@@ -280,42 +282,18 @@ fn read_luma(path: &Path) -> anyhow::Result<LumaImage> {
     Ok(LumaImage::from_rows(&read_image(path)?))
 }
 
-/// Files as given, directories walked for image files (recognised by content), sorted.
+/// Files as given, folders walked for images ([`input::collect`]): the ids of a profile
+/// index are these paths' positions.
 fn image_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found)?;
-            found.sort();
-            out.extend(found);
-        } else {
-            out.push(p.clone());
-        }
+    let (inputs, errors) = input::collect(paths, Keep::Images);
+    if let Some((folder, e)) = errors.first() {
+        bail!("{folder}: {e}");
     }
-    Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
-        let path = entry
-            .with_context(|| format!("cannot list {}", dir.display()))?
-            .path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if looks_like_image(&path) {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-fn looks_like_image(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 64];
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
-    let n = f.read(&mut head).unwrap_or(0);
-    quell_pdq::decode::is_supported_image(&head[..n])
+    inputs
+        .into_iter()
+        .map(|i| match i {
+            Input::File(path) => Ok(path),
+            Input::Stdin => bail!("name the image files; standard input is not read here"),
+        })
+        .collect()
 }
