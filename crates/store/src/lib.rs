@@ -2,13 +2,16 @@
 //! PostgreSQL through sqlx.
 //!
 //! **Key decision: one set of SQL for both backends, checked by one conformance suite.**
-//! Queries are plain runtime SQL with `$n` placeholders, which both drivers accept, and the
-//! schema uses only portable types (64-bit integers, text, booleans). The implementation is
-//! written once and expanded per backend by a macro, so there is no driver-agnostic `Any`
-//! layer at run time and no build-time database for `query!`. Writers are serialised
-//! (SQLite's `BEGIN IMMEDIATE`, a PostgreSQL advisory lock), which orders the change sequence
-//! and the audit chain by commit, so a member's sync cursor can never skip a change committed
-//! late. The sync feed carries each upsert's hash, so a page is one range scan.
+//! Statements are plain runtime SQL with `$n` placeholders, which both drivers accept, named
+//! as constants beside the small function per area that runs them (`cases`, `feed`,
+//! `members`, `review`, `audit`); the schema uses only portable types (64-bit integers, text,
+//! booleans). Those functions are written once, generic over a sealed `Backend` trait that
+//! SQLite and PostgreSQL implement, and bind parameters and read rows only as tuples both
+//! databases accept, so there is no driver-agnostic `Any` layer at run time and no
+//! build-time database for `query!`. Writers are serialised (SQLite's `BEGIN IMMEDIATE`, a
+//! PostgreSQL advisory lock), which orders the change sequence and the audit chain by
+//! commit, so a member's sync cursor can never skip a change committed late. The sync feed
+//! carries each upsert's hash, so a page is one range scan.
 //!
 //! ```no_run
 //! # async fn f() -> Result<(), quell_store::OpenError> {
@@ -17,13 +20,21 @@
 //! ```
 
 mod any;
-mod common;
+mod audit;
+mod backend;
+mod cases;
+mod columns;
+mod feed;
+mod members;
 mod migrate;
 mod postgres;
+mod review;
+mod sql;
 mod sqlite;
 
 pub use crate::any::{AnyStore, Location};
 pub use crate::postgres::PgStore;
+pub use crate::sql::SqlStore;
 pub use crate::sqlite::SqliteStore;
 pub use sqlx::postgres::PgConnectOptions;
 

@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::OpenError;
-
-type Db = sqlx::Sqlite;
+use crate::{OpenError, SqlStore};
 
 /// The registry in a SQLite file.
 ///
@@ -16,12 +14,9 @@ type Db = sqlx::Sqlite;
 /// every commit, so an acknowledged change survives a power cut, not only a crash. Writers take
 /// the database's write lock at `BEGIN IMMEDIATE`, which is what makes sequence numbers follow
 /// commit order.
-#[derive(Clone, Debug)]
-pub struct SqliteStore {
-    pool: sqlx::SqlitePool,
-}
+pub type SqliteStore = SqlStore<sqlx::Sqlite>;
 
-impl SqliteStore {
+impl SqlStore<sqlx::Sqlite> {
     /// Opens (creating if needed) the database file at `path` and brings its schema up to date.
     ///
     /// # Errors
@@ -40,36 +35,14 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(OpenError::Connect)?;
-        let store = Self { pool };
-        store.migrate().await?;
-        Ok(store)
-    }
-
-    async fn migrate(&self) -> Result<(), OpenError> {
-        let mut tx = self
-            .pool
+        let mut tx = pool
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(OpenError::Migrate)?;
         crate::migrate::run(&mut tx, include_str!("../migrations/sqlite.sql"))
             .await
             .map_err(OpenError::Migrate)?;
-        tx.commit().await.map_err(OpenError::Migrate)
-    }
-
-    /// Closes the pool, waiting for connections to finish.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
-
-    async fn begin_write(
-        &self,
-    ) -> Result<sqlx::Transaction<'static, Db>, quell_registry::StoreError> {
-        self.pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(crate::common::db)
+        tx.commit().await.map_err(OpenError::Migrate)?;
+        Ok(Self { pool })
     }
 }
-
-crate::common::impl_store!(SqliteStore);

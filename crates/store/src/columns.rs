@@ -1,0 +1,61 @@
+//! How domain values are kept in columns, and read back: every row is checked on the way out,
+//! so a damaged database is reported as [`StoreError::Corrupt`] naming the column, never
+//! passed on as a wrong hash.
+
+use quell_registry::{Signal, StoreError};
+
+/// A database error as the store's error.
+pub(crate) fn db(e: sqlx::Error) -> StoreError {
+    StoreError::Backend(Box::new(e))
+}
+
+/// An entry's `state` column.
+pub(crate) const ACTIVE: &str = "active";
+/// See [`ACTIVE`].
+pub(crate) const QUARANTINED: &str = "quarantined";
+
+/// A signal from its stored columns; `filing` is `profile/part` for a filed PDQ hash.
+pub(crate) fn signal(
+    kind: &str,
+    value: &str,
+    quality: Option<i64>,
+    filing: Option<&str>,
+) -> Result<Signal, StoreError> {
+    let split = filing.map(|f| f.split_once('/').unwrap_or((f, "")));
+    Signal::from_parts(kind, value, quality)
+        .and_then(|s| s.filed(split.map(|(p, _)| p), split.map(|(_, part)| part)))
+        .map_err(|e| StoreError::Corrupt(format!("entry hash: {e}")))
+}
+
+/// The `quality` column of a signal.
+pub(crate) fn quality_column(signal: &Signal) -> Option<i64> {
+    signal.quality().map(|q| i64::from(q.get()))
+}
+
+/// The `filing` column of a signal: `profile/part`, or NULL for a plain hash.
+pub(crate) fn filing_column(signal: &Signal) -> Option<String> {
+    signal.filing().map(|f| f.to_string())
+}
+
+/// An audit hash from its hex column.
+pub(crate) fn hash32(hex: &str) -> Result<[u8; 32], StoreError> {
+    hex.parse::<quell_hash::Sha256>()
+        .map(|d| *d.as_bytes())
+        .map_err(|e| StoreError::Corrupt(format!("audit hash: {e}")))
+}
+
+/// An audit hash as its hex column.
+pub(crate) fn hex32(bytes: &[u8; 32]) -> String {
+    quell_hash::Sha256::from_bytes(*bytes).to_string()
+}
+
+/// A count from SQL as the `u32` the domain reports, saturating.
+pub(crate) fn count(n: i64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// [`quell_registry::PAGE_VALUE_BYTES`] as the SQL parameter the page queries compare with.
+pub(crate) const PAGE_BYTES: i64 = quell_registry::PAGE_VALUE_BYTES as i64;
+
+/// Rows per multi-row `INSERT`: well under both backends' parameter limits.
+pub(crate) const INSERT_CHUNK: usize = 1000;

@@ -1,0 +1,153 @@
+//! [`SqlStore`]: the [`Store`] trait on either database, each method one area's function.
+
+use quell_registry::{
+    Actor, ApiKeyRecord, AuditEvent, CaseAuth, CaseId, CaseStatus, Change, EntryId, KeyId, Member,
+    MemberId, NewCase, NewMember, OutcomeReport, Signal, Store, StoreError, Timestamp,
+};
+
+use crate::backend::Backend;
+use crate::{audit, cases, feed, members, review};
+
+/// The registry in a SQL database: [`crate::SqliteStore`] or [`crate::PgStore`].
+#[derive(Debug)]
+pub struct SqlStore<DB: sqlx::Database> {
+    pub(crate) pool: sqlx::Pool<DB>,
+}
+
+impl<DB: sqlx::Database> Clone for SqlStore<DB> {
+    fn clone(&self) -> Self {
+        Self {
+            pool: self.pool.clone(),
+        }
+    }
+}
+
+impl<DB: sqlx::Database> SqlStore<DB> {
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl<B: Backend> Store for SqlStore<B> {
+    async fn create_case(
+        &self,
+        case: &NewCase,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        cases::create(&self.pool, case, actor, at).await
+    }
+
+    async fn case_auth(&self, id: CaseId) -> Result<Option<CaseAuth>, StoreError> {
+        cases::auth(&self.pool, id).await
+    }
+
+    async fn case_status(&self, id: CaseId) -> Result<CaseStatus, StoreError> {
+        cases::status(&self.pool, id).await
+    }
+
+    async fn withdraw_case(
+        &self,
+        id: CaseId,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Vec<(EntryId, Signal)>, StoreError> {
+        cases::withdraw(&self.pool, id, actor, at).await
+    }
+
+    async fn changes(&self, after: i64, limit: u32) -> Result<Vec<Change>, StoreError> {
+        feed::changes(&self.pool, after, limit).await
+    }
+
+    async fn last_change(&self) -> Result<i64, StoreError> {
+        feed::last_change(&self.pool).await
+    }
+
+    async fn entry_signal(&self, entry: EntryId) -> Result<Option<Signal>, StoreError> {
+        feed::entry_signal(&self.pool, entry).await
+    }
+
+    async fn active_entries(
+        &self,
+        after: Option<EntryId>,
+        limit: u32,
+    ) -> Result<Vec<(EntryId, Signal)>, StoreError> {
+        feed::active_entries(&self.pool, after, limit).await
+    }
+
+    async fn add_member(
+        &self,
+        member: &NewMember,
+        key: KeyId,
+        key_hash: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Member, StoreError> {
+        members::add(&self.pool, member, key, key_hash, actor, at).await
+    }
+
+    async fn members(&self) -> Result<Vec<Member>, StoreError> {
+        members::all(&self.pool).await
+    }
+
+    async fn api_key(&self, key: KeyId) -> Result<Option<ApiKeyRecord>, StoreError> {
+        members::api_key(&self.pool, key).await
+    }
+
+    async fn disable_member(
+        &self,
+        name: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Member, StoreError> {
+        members::disable(&self.pool, name, actor, at).await
+    }
+
+    async fn rotate_key(
+        &self,
+        name: &str,
+        key: KeyId,
+        key_hash: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Member, StoreError> {
+        members::rotate_key(&self.pool, name, key, key_hash, actor, at).await
+    }
+
+    async fn record_outcomes(
+        &self,
+        member: MemberId,
+        reports: &[OutcomeReport],
+        received: Timestamp,
+    ) -> Result<(), StoreError> {
+        review::record(&self.pool, member, reports, received).await
+    }
+
+    async fn false_positive_reporters(&self, entry: EntryId) -> Result<u32, StoreError> {
+        review::false_positive_reporters(&self.pool, entry).await
+    }
+
+    async fn quarantine(
+        &self,
+        entry: EntryId,
+        reason: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Option<Signal>, StoreError> {
+        review::quarantine(&self.pool, entry, reason, actor, at).await
+    }
+
+    async fn release(
+        &self,
+        entry: EntryId,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Option<Signal>, StoreError> {
+        review::release(&self.pool, entry, actor, at).await
+    }
+
+    async fn audit_events(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>, StoreError> {
+        audit::events(&self.pool, after, limit).await
+    }
+}
