@@ -12,6 +12,7 @@ mod admin;
 mod cases;
 #[cfg(feature = "registry")]
 pub mod convert;
+mod error;
 mod members;
 
 pub use crate::admin::{AuditEventDto, AuditResponse, EntryStateResponse, QuarantineRequest};
@@ -21,26 +22,11 @@ pub use crate::cases::{
     OutcomeKind, OutcomesRequest, OutcomesResponse, SyncEntry, SyncOp, SyncResponse,
     WithdrawResponse,
 };
+pub use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use crate::members::{MemberDto, MemberKeyResponse, MembersResponse, NewMemberRequest};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// Every error response: `{"error": {"code": "...", "message": "..."}}`.
-#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
-pub struct ErrorBody {
-    /// The error.
-    pub error: ErrorDetail,
-}
-
-/// What went wrong.
-#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
-pub struct ErrorDetail {
-    /// A stable machine-readable code, e.g. `invalid_hash`, `forbidden`, `not_found`.
-    pub code: String,
-    /// A sentence for a person.
-    pub message: String,
-}
 
 /// `GET /healthz`.
 #[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]

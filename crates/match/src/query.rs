@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use quell_api::{HashType, MatchHit, MatchQuery, MatchRequest, MatchResponse, MatchResult};
+use quell_api::{
+    ErrorCode, HashType, MatchHit, MatchQuery, MatchRequest, MatchResponse, MatchResult,
+};
 use quell_hash::{
     Distance, FILED_PROFILES, MATCH_DISTANCE, Md5, Part, Pdq, Sha256, UploadKind, filed_plan,
 };
@@ -141,15 +143,15 @@ pub enum RequestError {
 
 impl RequestError {
     /// The error's code in the API's error body.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            RequestError::EmptyBatch { .. } => "empty_batch",
-            RequestError::BatchTooLarge { .. } => "batch_too_large",
+            RequestError::EmptyBatch { .. } => ErrorCode::EmptyBatch,
+            RequestError::BatchTooLarge { .. } => ErrorCode::BatchTooLarge,
             RequestError::MaxDistanceTooLarge { .. }
             | RequestError::MaxDistanceWithProfile { .. }
-            | RequestError::MaxDistanceWithVideo { .. } => "invalid_max_distance",
-            RequestError::InvalidHash { .. } => "invalid_hash",
-            RequestError::TooManyFrames { .. } => "too_many_frames",
+            | RequestError::MaxDistanceWithVideo { .. } => ErrorCode::InvalidMaxDistance,
+            RequestError::InvalidHash { .. } => ErrorCode::InvalidHash,
+            RequestError::TooManyFrames { .. } => ErrorCode::TooManyFrames,
         }
     }
 }

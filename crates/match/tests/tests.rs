@@ -80,7 +80,7 @@ fn each_rule_refuses_with_its_own_code() {
     ];
     for (req, code) in cases {
         let e = refusal(&req);
-        assert_eq!(e.code(), code, "{e}");
+        assert_eq!(e.code().as_str(), code, "{e}");
     }
     // The message names the offending hash.
     let e = refusal(&request(

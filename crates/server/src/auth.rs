@@ -12,6 +12,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
+use quell_api::ErrorCode;
 use quell_registry::{ApiKey, CaseId, CaseSecret, Principal, SecretHasher, Store};
 use quell_store::AnyStore;
 use sha2::{Digest, Sha256};
@@ -71,7 +72,7 @@ fn bearer(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
         Some(token) if !token.trim().is_empty() => Ok(Some(token.trim())),
         _ => Err(ApiError::new(
             axum::http::StatusCode::UNAUTHORIZED,
-            "unauthenticated",
+            ErrorCode::Unauthenticated,
             "the Authorization header must be `Bearer <API key or case secret>`",
         )),
     }
@@ -80,7 +81,7 @@ fn bearer(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
 fn invalid_key() -> ApiError {
     ApiError::new(
         axum::http::StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
+        ErrorCode::InvalidCredentials,
         "this API key is not valid: it may be mistyped, rotated or disabled",
     )
 }
@@ -141,7 +142,7 @@ pub(crate) async fn case_holder(
     let wrong = || {
         ApiError::new(
             axum::http::StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
             "this case id and secret do not match: check both and try again",
         )
     };

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use quell_api::{ErrorBody, ErrorDetail};
+use quell_api::{ErrorBody, ErrorCode, ErrorDetail};
 use quell_registry::{Denied, StoreError};
 
 /// An error answered as `{"error": {"code", "message"}}`.
@@ -13,13 +13,13 @@ use quell_registry::{Denied, StoreError};
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
 }
 
 impl ApiError {
     /// An error with an explicit status and code.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -28,13 +28,13 @@ impl ApiError {
     }
 
     /// 400 for input that does not make sense.
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
     /// 404.
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
     }
 
     /// 500, logged.
@@ -42,7 +42,7 @@ impl ApiError {
         tracing::error!(error = %what, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             "something went wrong on the server; nothing you sent was at fault. Try again later",
         )
     }
@@ -57,7 +57,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => Self::not_found(format!("no such {what}")),
-            StoreError::Conflict(msg) => Self::new(StatusCode::CONFLICT, "conflict", msg),
+            StoreError::Conflict(msg) => Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, msg),
             other => Self::internal(&other),
         }
     }
@@ -74,10 +74,14 @@ impl From<Denied> for ApiError {
         match e {
             Denied::Unauthenticated => Self::new(
                 StatusCode::UNAUTHORIZED,
-                "unauthenticated",
+                ErrorCode::Unauthenticated,
                 "this needs credentials: send `Authorization: Bearer <API key or case secret>`",
             ),
-            other => Self::new(StatusCode::FORBIDDEN, "forbidden", other.to_string()),
+            other => Self::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                other.to_string(),
+            ),
         }
     }
 }
@@ -88,7 +92,7 @@ impl IntoResponse for ApiError {
             self.status,
             Json(ErrorBody {
                 error: ErrorDetail {
-                    code: self.code.to_owned(),
+                    code: self.code.as_str().to_owned(),
                     message: self.message,
                 },
             }),

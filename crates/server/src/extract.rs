@@ -4,6 +4,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use quell_api::ErrorCode;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -24,7 +25,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if !is_json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "send the request as JSON with `Content-Type: application/json`; \
                  this service accepts hashes only, never images or other files",
             ));
@@ -33,15 +34,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
+                    ErrorCode::BodyTooLarge,
                     "the request body is too large; send fewer hashes per request",
                 )
             } else {
-                ApiError::bad_request("unreadable_body", rejection.body_text())
+                ApiError::bad_request(ErrorCode::UnreadableBody, rejection.body_text())
             }
         })?;
         serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
-            ApiError::bad_request("invalid_json", format!("the JSON body is not valid: {e}"))
+            ApiError::bad_request(
+                ErrorCode::InvalidJson,
+                format!("the JSON body is not valid: {e}"),
+            )
         })
     }
 }
@@ -55,6 +59,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         axum::extract::Query::<T>::try_from_uri(&parts.uri)
             .map(|q| ApiQuery(q.0))
-            .map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))
+            .map_err(|e| ApiError::bad_request(ErrorCode::InvalidQuery, e.body_text()))
     }
 }

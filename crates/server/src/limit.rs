@@ -21,6 +21,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderName, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use quell_api::ErrorCode;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -156,7 +157,7 @@ fn too_many(wait: Duration, what: &str) -> Response {
     let seconds = wait.as_secs().max(1);
     let mut response = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
+        ErrorCode::RateLimited,
         format!("{what}; try again in {seconds} s"),
     )
     .into_response();

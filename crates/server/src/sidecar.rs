@@ -18,7 +18,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use quell_api::{Health, MatchRequest, MatchResponse};
+use quell_api::{ErrorCode, Health, MatchRequest, MatchResponse};
 use quell_registry::{EntryId, Signal};
 use sha2::{Digest, Sha256};
 
@@ -86,7 +86,7 @@ impl Sidecar {
         } else {
             Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "unauthorized",
+                ErrorCode::Unauthorized,
                 "send this matcher's local key as `Authorization: Bearer <key>`",
             ))
         }

@@ -1,5 +1,6 @@
 //! Timestamps on the wire: RFC 3339, UTC, millisecond precision.
 
+use quell_api::ErrorCode;
 use quell_registry::Timestamp;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -18,12 +19,15 @@ pub(crate) fn format(t: Timestamp) -> String {
 pub(crate) fn parse(field: &str, s: &str) -> Result<Timestamp, ApiError> {
     let t = OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
         ApiError::bad_request(
-            "invalid_time",
+            ErrorCode::InvalidTime,
             format!("{field}: {s:?} is not an RFC 3339 time such as \"2026-01-31T12:00:00Z\""),
         )
     })?;
     let ms = t.unix_timestamp_nanos() / 1_000_000;
     Ok(Timestamp::from_millis(i64::try_from(ms).map_err(|_| {
-        ApiError::bad_request("invalid_time", format!("{field}: time out of range"))
+        ApiError::bad_request(
+            ErrorCode::InvalidTime,
+            format!("{field}: time out of range"),
+        )
     })?))
 }

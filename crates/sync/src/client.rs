@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use quell_api::{
-    CaseStatusResponse, ErrorBody, OpenCaseRequest, OpenCaseResponse, OutcomesRequest,
+    CaseStatusResponse, ErrorBody, ErrorCode, OpenCaseRequest, OpenCaseResponse, OutcomesRequest,
     OutcomesResponse, SyncResponse, WithdrawResponse,
 };
 use serde::de::DeserializeOwned;
@@ -21,38 +21,37 @@ use serde::de::DeserializeOwned;
 const MAX_RESPONSE_BYTES: u64 = 64 << 20;
 
 /// Why a registry call failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The request did not complete (connection, TLS, timeout, oversized body).
+    #[error("cannot reach the registry: {0}")]
     Transport(String),
     /// The registry answered with an error.
+    #[error("the registry answered {status} {code}: {message}")]
     Status {
         /// The HTTP status.
         status: u16,
-        /// The registry's error code, e.g. `invalid_cursor`.
+        /// The registry's error code as sent, e.g. `invalid_cursor` (`unknown` when the answer
+        /// was not the registry's JSON error). A code this build does not know is kept as it
+        /// is; [`ClientError::code`] reads it as an [`ErrorCode`].
         code: String,
         /// The registry's message.
         message: String,
     },
     /// The registry's answer was not what the API promises.
+    #[error("the registry's answer is not valid: {0}")]
     Body(String),
 }
 
-impl std::fmt::Display for ClientError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl ClientError {
+    /// The registry's error code, if it answered with one this build knows.
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            Self::Transport(e) => write!(f, "cannot reach the registry: {e}"),
-            Self::Status {
-                status,
-                code,
-                message,
-            } => write!(f, "the registry answered {status} {code}: {message}"),
-            Self::Body(e) => write!(f, "the registry's answer is not valid: {e}"),
+            Self::Status { code, .. } => ErrorCode::from_wire(code),
+            Self::Transport(_) | Self::Body(_) => None,
         }
     }
 }
-
-impl std::error::Error for ClientError {}
 
 /// A member's client for one registry.
 #[derive(Clone)]
@@ -206,7 +205,7 @@ impl CaseClient {
         {
             return Err(ClientError::Status {
                 status: 400,
-                code: "invalid_case_id".to_owned(),
+                code: ErrorCode::InvalidCaseId.as_str().to_owned(),
                 message: format!(
                     "{id:?} is not a case id: case ids look like c_ and letters or digits"
                 ),
@@ -257,7 +256,7 @@ fn read<T: DeserializeOwned>(
 
 #[cfg(test)]
 mod tests {
-    use super::{CaseClient, ClientError, MAX_RESPONSE_BYTES, RegistryClient};
+    use super::{CaseClient, ClientError, ErrorCode, MAX_RESPONSE_BYTES, RegistryClient};
 
     /// A registry answering one request with a valid empty page padded with spaces (valid
     /// JSON) to `len` bytes.
@@ -320,6 +319,8 @@ mod tests {
                 other => panic!("{bad:?}: {other:?}"),
             }
         }
+        let refusal = client.status("../admin", "s_secret").unwrap_err();
+        assert_eq!(refusal.code(), Some(ErrorCode::InvalidCaseId));
         assert!(matches!(
             client.withdraw("c_0123456789abcdef", "s_secret"),
             Err(ClientError::Transport(_))

@@ -16,6 +16,12 @@
 //! here so both sides share one HTTP client configuration and error reading.
 //!
 //! Hash types are converted in one place for every crate, `quell_api::convert`.
+//!
+//! Errors are typed, one enum per kind of work ([`ClientError`], [`SyncError`],
+//! [`SnapshotError`], [`PageError`], [`StoredFileError`], [`OutboxError`], [`DeliveryError`],
+//! and [`FileError`] for a file that cannot be read or written), and each message is whole:
+//! it names the file, line, entry or URL, what is wrong and the underlying cause, so `{}`
+//! says it all and there is no `source()` chain to walk.
 
 mod client;
 mod snapshot;
@@ -24,7 +30,11 @@ mod syncer;
 mod webhook;
 
 pub use crate::client::{CaseClient, ClientError, RegistryClient};
-pub use crate::snapshot::{Delta, SNAPSHOT_FILE, Snapshot};
-pub use crate::stored::{load_stored_hashes, parse_stored_line};
-pub use crate::syncer::{SyncOptions, SyncStats, sync_until_caught_up};
-pub use crate::webhook::{MatchEvent, Outbox, Webhook, idempotency_key, sign};
+pub use crate::snapshot::{
+    Delta, FileError, PageError, SNAPSHOT_FILE, Snapshot, SnapshotDefect, SnapshotError,
+};
+pub use crate::stored::{StoredFileError, StoredLineError, load_stored_hashes, parse_stored_line};
+pub use crate::syncer::{SyncError, SyncOptions, SyncStats, sync_until_caught_up};
+pub use crate::webhook::{
+    DeliveryError, MatchEvent, Outbox, OutboxError, Webhook, idempotency_key, sign,
+};

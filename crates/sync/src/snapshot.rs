@@ -22,9 +22,8 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, bail, ensure};
 use quell_api::{SyncEntry, SyncOp};
-use quell_registry::{EntryId, Signal};
+use quell_registry::{EntryId, Invalid, ParseIdError, Signal};
 use sha2::{Digest, Sha256};
 
 /// The snapshot's file name in the data directory.
@@ -32,6 +31,157 @@ pub const SNAPSHOT_FILE: &str = "snapshot.quell";
 const MAGIC: &str = "quell-sync-snapshot 1";
 /// The header of a snapshot holding filed hashes (a fifth field on their lines).
 const MAGIC_FILED: &str = "quell-sync-snapshot 2";
+
+/// A file or directory that could not be read or written: what was being done, to which
+/// path, and the system's reason.
+#[derive(Debug, thiserror::Error)]
+#[error("{action} {}: {cause}", path.display())]
+pub struct FileError {
+    /// What was being done: `reading`, `creating`, `writing`, `replacing`, `removing`, ...
+    pub action: &'static str,
+    /// The file or directory.
+    pub path: PathBuf,
+    /// The system's reason.
+    pub cause: std::io::Error,
+}
+
+impl FileError {
+    /// A [`FileError`] maker for `map_err`: `action` on `path` failed.
+    pub(crate) fn at(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.to_owned();
+        move |cause| Self {
+            action,
+            path,
+            cause,
+        }
+    }
+}
+
+/// Why a sync page is refused: the entry at fault, by its position in the page. Nothing of
+/// the page is applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PageError {
+    /// An entry id that is not one.
+    #[error("sync entry {index}: {cause}")]
+    EntryId {
+        /// The entry's position in the page.
+        index: usize,
+        /// What is wrong with the id.
+        cause: ParseIdError,
+    },
+    /// An upsert without its hash.
+    #[error("sync entry {index}: an upsert without a value")]
+    NoValue {
+        /// The entry's position in the page.
+        index: usize,
+    },
+    /// A hash the registry's rules refuse: malformed, or filed under an unknown profile or
+    /// part.
+    #[error("sync entry {index}: {cause}")]
+    Hash {
+        /// The entry's position in the page.
+        index: usize,
+        /// What is wrong with the hash.
+        cause: Invalid,
+    },
+}
+
+/// Why the snapshot file cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// The file is there but cannot be opened.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// The file fails its checksum or is malformed: never taken for an empty list.
+    #[error(
+        "{} is corrupt or truncated; delete it to sync the whole list again: {defect}",
+        path.display()
+    )]
+    Corrupt {
+        /// The snapshot file.
+        path: PathBuf,
+        /// What is wrong in it.
+        defect: SnapshotDefect,
+    },
+}
+
+/// What is wrong inside a snapshot file.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotDefect {
+    /// A read failed, or the text is not UTF-8.
+    #[error("not UTF-8, or unreadable: {0}")]
+    Unreadable(std::io::Error),
+    /// The file ends before its checksum line.
+    #[error("no checksum line")]
+    NoChecksum,
+    /// The last line has no newline.
+    #[error("the file does not end with a newline")]
+    NoFinalNewline,
+    /// The content's SHA-256 is not the one the file states.
+    #[error("checksum mismatch (file says {stated}, content is {actual})")]
+    ChecksumMismatch {
+        /// The checksum line's SHA-256.
+        stated: String,
+        /// The content's SHA-256.
+        actual: String,
+    },
+    /// Something follows the checksum line.
+    #[error("the checksum line is not the last")]
+    ChecksumNotLast,
+    /// The first line is not a snapshot header this build reads.
+    #[error("not a quell sync snapshot of a version this build reads (1 or 2)")]
+    UnknownVersion,
+    /// The second line is not the cursor.
+    #[error("no cursor line")]
+    NoCursor,
+    /// The third line is not the entry count.
+    #[error("no entry count")]
+    NoEntryCount,
+    /// An entry line without four or five fields.
+    #[error("entry line {line} is malformed")]
+    MalformedEntry {
+        /// The entry's line, counted from the first entry line (1).
+        line: usize,
+    },
+    /// An entry line whose id is not one.
+    #[error("entry line {line}: {cause}")]
+    EntryId {
+        /// The entry's line, counted from the first entry line (1).
+        line: usize,
+        /// What is wrong with the id.
+        cause: ParseIdError,
+    },
+    /// An entry line whose quality is neither `-` nor a number.
+    #[error("entry line {line}: {cause}")]
+    Quality {
+        /// The entry's line, counted from the first entry line (1).
+        line: usize,
+        /// What is wrong with the number.
+        cause: std::num::ParseIntError,
+    },
+    /// An entry line whose hash or filing the registry's rules refuse.
+    #[error("entry line {line}: {cause}")]
+    Hash {
+        /// The entry's line, counted from the first entry line (1).
+        line: usize,
+        /// What is wrong with the hash.
+        cause: Invalid,
+    },
+    /// One entry id on two lines.
+    #[error("entry {id} appears twice")]
+    Duplicate {
+        /// The entry.
+        id: EntryId,
+    },
+    /// The header's entry count is not the number of entry lines.
+    #[error("the header says {stated} entries, the file holds {actual}")]
+    WrongCount {
+        /// The header's count.
+        stated: usize,
+        /// The entry lines.
+        actual: usize,
+    },
+}
 
 /// What applying a page changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -78,12 +228,12 @@ impl Snapshot {
     ///
     /// # Errors
     /// If an entry id or hash is malformed (nothing is applied then).
-    pub fn apply(&mut self, page: &[SyncEntry]) -> anyhow::Result<Delta> {
+    pub fn apply(&mut self, page: &[SyncEntry]) -> Result<Delta, PageError> {
         let parsed = page
             .iter()
             .enumerate()
-            .map(|(i, e)| parse_entry(e).with_context(|| format!("sync entry {i}")))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .map(|(index, e)| parse_entry(index, e))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut delta = Delta::default();
         for (id, signal) in parsed {
             match signal {
@@ -119,62 +269,66 @@ impl Snapshot {
     /// # Errors
     /// If the file cannot be read, fails its checksum or is malformed (a truncated or corrupt
     /// file is never taken for an empty list).
-    pub fn load(dir: &Path) -> anyhow::Result<Self> {
+    pub fn load(dir: &Path) -> Result<Self, SnapshotError> {
         let path = Self::path(dir);
         let file = match std::fs::File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+            Err(cause) => {
+                return Err(SnapshotError::File(FileError {
+                    action: "reading",
+                    path,
+                    cause,
+                }));
+            }
         };
-        Self::read(std::io::BufReader::new(file)).with_context(|| {
-            format!(
-                "{} is corrupt or truncated; delete it to sync the whole list again",
-                path.display()
-            )
-        })
+        Self::read(std::io::BufReader::new(file))
+            .map_err(|defect| SnapshotError::Corrupt { path, defect })
     }
 
-    fn read(mut input: impl std::io::BufRead) -> anyhow::Result<Self> {
+    fn read(mut input: impl std::io::BufRead) -> Result<Self, SnapshotDefect> {
         let mut digest = Sha256::new();
         let mut line = String::new();
         // The next body line, without its newline (hashed with it); `None` after the
         // checksum line, which must be the last.
-        let mut next = |digest: &mut Sha256| -> anyhow::Result<Option<String>> {
+        let mut next = |digest: &mut Sha256| -> Result<Option<String>, SnapshotDefect> {
             line.clear();
             let n = input
                 .read_line(&mut line)
-                .context("not UTF-8, or unreadable")?;
-            ensure!(n > 0, "no checksum line");
+                .map_err(SnapshotDefect::Unreadable)?;
+            if n == 0 {
+                return Err(SnapshotDefect::NoChecksum);
+            }
             let text = line
                 .strip_suffix('\n')
-                .context("the file does not end with a newline")?;
+                .ok_or(SnapshotDefect::NoFinalNewline)?;
             if let Some(want) = text.strip_prefix("sha256 ") {
                 let got = hex(&digest.clone().finalize());
-                ensure!(
-                    got == want,
-                    "checksum mismatch (file says {want}, content is {got})"
-                );
+                if got != want {
+                    return Err(SnapshotDefect::ChecksumMismatch {
+                        stated: want.to_owned(),
+                        actual: got,
+                    });
+                }
                 let mut rest = [0u8; 1];
-                ensure!(
-                    input.read(&mut rest)? == 0,
-                    "the checksum line is not the last"
-                );
+                if input.read(&mut rest).map_err(SnapshotDefect::Unreadable)? != 0 {
+                    return Err(SnapshotDefect::ChecksumNotLast);
+                }
                 return Ok(None);
             }
             digest.update(line.as_bytes());
             Ok(Some(text.to_owned()))
         };
         let magic = next(&mut digest)?;
-        ensure!(
-            matches!(magic.as_deref(), Some(MAGIC | MAGIC_FILED)),
-            "not a quell sync snapshot of a version this build reads (1 or 2)"
-        );
+        if !matches!(magic.as_deref(), Some(MAGIC | MAGIC_FILED)) {
+            return Err(SnapshotDefect::UnknownVersion);
+        }
         let cursor = next(&mut digest)?
             .and_then(|l| l.strip_prefix("cursor ").map(str::to_owned))
-            .context("no cursor line")?;
+            .ok_or(SnapshotDefect::NoCursor)?;
         let n: usize = next(&mut digest)?
             .and_then(|l| l.strip_prefix("entries ").and_then(|n| n.parse().ok()))
-            .context("no entry count")?;
+            .ok_or(SnapshotDefect::NoEntryCount)?;
         let mut entries = BTreeMap::new();
         let mut i = 0;
         while let Some(line) = next(&mut digest)? {
@@ -183,30 +337,32 @@ impl Snapshot {
             let (id, kind, value, quality, filing) = match fields[..] {
                 [id, kind, value, quality] => (id, kind, value, quality, None),
                 [id, kind, value, quality, filing] => (id, kind, value, quality, Some(filing)),
-                _ => bail!("entry line {i} is malformed"),
+                _ => return Err(SnapshotDefect::MalformedEntry { line: i }),
             };
-            let id: EntryId = id.parse().with_context(|| format!("entry line {i}"))?;
+            let id: EntryId = id
+                .parse()
+                .map_err(|cause| SnapshotDefect::EntryId { line: i, cause })?;
             let quality = match quality {
                 "-" => None,
                 q => Some(
                     q.parse::<i64>()
-                        .with_context(|| format!("entry line {i}"))?,
+                        .map_err(|cause| SnapshotDefect::Quality { line: i, cause })?,
                 ),
             };
             let split = filing.map(|f| f.split_once('/').unwrap_or((f, "")));
             let signal = Signal::from_parts(kind, value, quality)
                 .and_then(|s| s.filed(split.map(|(p, _)| p), split.map(|(_, part)| part)))
-                .map_err(|e| anyhow::anyhow!("entry line {i}: {e}"))?;
-            ensure!(
-                entries.insert(id, signal).is_none(),
-                "entry {id} appears twice"
-            );
+                .map_err(|cause| SnapshotDefect::Hash { line: i, cause })?;
+            if entries.insert(id, signal).is_some() {
+                return Err(SnapshotDefect::Duplicate { id });
+            }
         }
-        ensure!(
-            entries.len() == n,
-            "the header says {n} entries, the file holds {}",
-            entries.len()
-        );
+        if entries.len() != n {
+            return Err(SnapshotDefect::WrongCount {
+                stated: n,
+                actual: entries.len(),
+            });
+        }
         Ok(Self {
             cursor: if cursor == "-" { String::new() } else { cursor },
             entries,
@@ -261,13 +417,13 @@ impl Snapshot {
     ///
     /// # Errors
     /// If the directory or file cannot be written.
-    pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
+    pub fn save(&self, dir: &Path) -> Result<(), FileError> {
         write_atomic_with(dir, SNAPSHOT_FILE, |out| self.render(out))
     }
 }
 
 /// Writes `dir/name` via a temp file, fsync, rename and fsync of the directory.
-pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), FileError> {
     write_atomic_with(dir, name, |out| out.write_all(bytes))
 }
 
@@ -276,12 +432,11 @@ fn write_atomic_with(
     dir: &Path,
     name: &str,
     write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
-) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+) -> Result<(), FileError> {
+    std::fs::create_dir_all(dir).map_err(FileError::at("creating", dir))?;
     let tmp = dir.join(format!(".{name}.tmp"));
     let target = dir.join(name);
-    let file =
-        std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let file = std::fs::File::create(&tmp).map_err(FileError::at("creating", &tmp))?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
     write(&mut out)
         .and_then(|()| {
@@ -289,23 +444,27 @@ fn write_atomic_with(
                 .map_err(std::io::IntoInnerError::into_error)
         })
         .and_then(|file| file.sync_all())
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &target).with_context(|| format!("replacing {}", target.display()))?;
+        .map_err(FileError::at("writing", &tmp))?;
+    std::fs::rename(&tmp, &target).map_err(FileError::at("replacing", &target))?;
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
-        .with_context(|| format!("syncing {}", dir.display()))?;
+        .map_err(FileError::at("syncing", dir))?;
     Ok(())
 }
 
-/// The entry id and, for an upsert, its signal.
-fn parse_entry(e: &SyncEntry) -> anyhow::Result<(EntryId, Option<Signal>)> {
-    let id: EntryId = e.entry_id.parse()?;
+/// The entry id and, for an upsert, its signal; `index` is the entry's position in its page.
+fn parse_entry(index: usize, e: &SyncEntry) -> Result<(EntryId, Option<Signal>), PageError> {
+    let id: EntryId = e
+        .entry_id
+        .parse()
+        .map_err(|cause| PageError::EntryId { index, cause })?;
     Ok(match e.op {
         SyncOp::Upsert => {
-            let value = e.value.as_deref().context("an upsert without a value")?;
+            let value = e.value.as_deref().ok_or(PageError::NoValue { index })?;
             let quality = e.quality.map(i64::from);
             let (profile, part) = (e.profile.as_deref(), e.part.as_deref());
-            let signal = quell_api::convert::signal_of(e.kind, value, quality, profile, part)?;
+            let signal = quell_api::convert::signal_of(e.kind, value, quality, profile, part)
+                .map_err(|cause| PageError::Hash { index, cause })?;
             (id, Some(signal))
         }
         SyncOp::Tombstone => (id, None),

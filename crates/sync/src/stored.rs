@@ -2,14 +2,65 @@
 //! item, read into the [`StoredHashes`] that `quell-match` checks new list entries against.
 
 use std::io::BufRead as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::Context as _;
-use quell_hash::{Md5, Pdq, Sha256};
+use quell_hash::{Md5, ParseHexError, Pdq, Sha256};
 use quell_match::{StoredHashes, StoredItem};
 use quell_vpdq::format;
 use serde::Deserialize;
+
+use crate::snapshot::FileError;
+
+/// Why a stored hash file cannot be read: the file, and the line at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum StoredFileError {
+    /// The file cannot be opened.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// A line cannot be read (or is not UTF-8).
+    #[error("{} line {line}: {cause}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The line, from 1.
+        line: usize,
+        /// The system's reason.
+        cause: std::io::Error,
+    },
+    /// A line is not a hash record.
+    #[error("{} line {line}: {cause}", path.display())]
+    Line {
+        /// The file.
+        path: PathBuf,
+        /// The line, from 1.
+        line: usize,
+        /// What is wrong with it.
+        cause: StoredLineError,
+    },
+}
+
+/// Why a line is not a `quell hash --json` hash record.
+#[derive(Debug, thiserror::Error)]
+pub enum StoredLineError {
+    /// Not JSON, or not of the record's shape.
+    #[error("expected a JSON line as `quell hash --json` writes: {0}")]
+    NotJson(serde_json::Error),
+    /// A `pdq`, `md5` or `sha256` field that is not such a hash.
+    #[error("{field}: {cause}")]
+    Hash {
+        /// The field: `pdq`, `md5` or `sha256`.
+        field: &'static str,
+        /// What is wrong with it.
+        cause: ParseHexError,
+    },
+    /// A `vpdq` field that is not pytx's list of frames.
+    #[error("vpdq: {0}")]
+    Vpdq(format::ParseError),
+    /// A record that is not an error record and holds no hash either.
+    #[error("the record holds no hash")]
+    NoHash,
+}
 
 /// One line of `quell hash --json`; error lines carry `error` and no hashes.
 #[derive(Deserialize)]
@@ -27,17 +78,25 @@ struct HashLine {
 ///
 /// # Errors
 /// If the file cannot be read or a line is not a valid hash record.
-pub fn load_stored_hashes(path: &Path) -> anyhow::Result<StoredHashes> {
-    let file = std::fs::File::open(path)
-        .with_context(|| format!("opening the stored hash file {}", path.display()))?;
+pub fn load_stored_hashes(path: &Path) -> Result<StoredHashes, StoredFileError> {
+    let file =
+        std::fs::File::open(path).map_err(FileError::at("opening the stored hash file", path))?;
     let mut items = Vec::new();
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let at = || format!("{} line {}", path.display(), i + 1);
-        let line = line.with_context(at)?;
+        let line = line.map_err(|cause| StoredFileError::Read {
+            path: path.to_owned(),
+            line: i + 1,
+            cause,
+        })?;
         if line.trim().is_empty() {
             continue;
         }
-        if let Some(item) = parse_stored_line(&line).with_context(at)? {
+        let item = parse_stored_line(&line).map_err(|cause| StoredFileError::Line {
+            path: path.to_owned(),
+            line: i + 1,
+            cause,
+        })?;
+        if let Some(item) = item {
             items.push(item);
         }
     }
@@ -48,33 +107,32 @@ pub fn load_stored_hashes(path: &Path) -> anyhow::Result<StoredHashes> {
 ///
 /// # Errors
 /// If the line is not JSON of that shape or a hash is malformed.
-pub fn parse_stored_line(line: &str) -> anyhow::Result<Option<StoredItem>> {
-    let line: HashLine =
-        serde_json::from_str(line).context("expected a JSON line as `quell hash --json` writes")?;
+pub fn parse_stored_line(line: &str) -> Result<Option<StoredItem>, StoredLineError> {
+    let line: HashLine = serde_json::from_str(line).map_err(StoredLineError::NotJson)?;
     if line.error.is_some() {
         return Ok(None);
     }
+    let hash = |field| move |cause| StoredLineError::Hash { field, cause };
     let pdq = line
         .pdq
-        .map(|h| h.parse::<Pdq>().context("pdq"))
+        .map(|h| h.parse::<Pdq>().map_err(hash("pdq")))
         .transpose()?;
     let md5 = line
         .md5
-        .map(|h| h.parse::<Md5>().context("md5"))
+        .map(|h| h.parse::<Md5>().map_err(hash("md5")))
         .transpose()?;
     let sha256 = line
         .sha256
-        .map(|h| h.parse::<Sha256>().context("sha256"))
+        .map(|h| h.parse::<Sha256>().map_err(hash("sha256")))
         .transpose()?;
     let vpdq = line
         .vpdq
-        .map(|frames| format::from_pytx_strings(&frames).context("vpdq"))
+        .map(|frames| format::from_pytx_strings(&frames).map_err(StoredLineError::Vpdq))
         .transpose()?
         .map(Arc::new);
-    anyhow::ensure!(
-        pdq.is_some() || md5.is_some() || sha256.is_some() || vpdq.is_some(),
-        "the record holds no hash"
-    );
+    if pdq.is_none() && md5.is_none() && sha256.is_none() && vpdq.is_none() {
+        return Err(StoredLineError::NoHash);
+    }
     Ok(Some(StoredItem {
         path: line.path,
         pdq,

@@ -3,10 +3,22 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
+use crate::client::{ClientError, RegistryClient};
+use crate::snapshot::{Delta, FileError, PageError, Snapshot};
 
-use crate::client::RegistryClient;
-use crate::snapshot::{Delta, Snapshot};
+/// Why a catch-up stopped. What was saved before stays valid.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The registry could not be reached, or refused the request (a cursor it did not issue).
+    #[error("fetching a page of the hash list: {0}")]
+    Fetch(ClientError),
+    /// A page held a malformed entry; nothing of it was applied.
+    #[error(transparent)]
+    Page(#[from] PageError),
+    /// The snapshot could not be saved.
+    #[error(transparent)]
+    Save(#[from] FileError),
+}
 
 /// How a sync runs.
 #[derive(Clone, Debug)]
@@ -43,24 +55,28 @@ pub struct SyncStats {
 /// applied in memory and before they are saved, so whatever it records durably (webhook
 /// events) is never behind the saved cursor.
 ///
+/// `on_delta`'s errors are returned as they are, and the loop's own ([`SyncError`]) converted
+/// to the same type: `SyncError` itself for a callback that cannot fail, or the caller's
+/// error type (`anyhow::Error` in the CLI).
+///
 /// # Errors
-/// If the registry cannot be reached or refuses the cursor, a page is malformed, or the
-/// snapshot cannot be saved. What was saved before stays valid.
-pub fn sync_until_caught_up(
+/// If the registry cannot be reached or refuses the cursor, a page is malformed, the
+/// snapshot cannot be saved, or `on_delta` fails. What was saved before stays valid.
+pub fn sync_until_caught_up<E: From<SyncError>>(
     client: &RegistryClient,
     snapshot: &mut Snapshot,
     dir: &Path,
     options: &SyncOptions,
-    on_delta: &mut dyn FnMut(&Delta) -> anyhow::Result<()>,
-) -> anyhow::Result<SyncStats> {
+    on_delta: &mut dyn FnMut(&Delta) -> Result<(), E>,
+) -> Result<SyncStats, E> {
     let mut stats = SyncStats::default();
     let mut saved_at = Instant::now();
     let mut unsaved = false;
     loop {
         let page = client
             .page(snapshot.cursor(), options.page_size)
-            .context("fetching a page of the hash list")?;
-        let delta = snapshot.apply(&page.entries)?;
+            .map_err(SyncError::Fetch)?;
+        let delta = snapshot.apply(&page.entries).map_err(SyncError::Page)?;
         snapshot.set_cursor(&page.next_cursor);
         stats.pages += 1;
         stats.upserted += delta.upserted.len() as u64;
@@ -68,14 +84,14 @@ pub fn sync_until_caught_up(
         unsaved |= !page.entries.is_empty();
         on_delta(&delta)?;
         if unsaved && (!page.has_more || saved_at.elapsed() >= options.save_every) {
-            snapshot.save(dir)?;
+            snapshot.save(dir).map_err(SyncError::Save)?;
             saved_at = Instant::now();
             unsaved = false;
         }
         if !page.has_more {
             if !Snapshot::path(dir).exists() {
                 // An empty list is still a completed sync: record it.
-                snapshot.save(dir)?;
+                snapshot.save(dir).map_err(SyncError::Save)?;
             }
             return Ok(stats);
         }

@@ -13,13 +13,44 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use anyhow::Context as _;
 use hmac::{KeyInit as _, Mac as _};
 use quell_api::HashType;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::snapshot::{hex, write_atomic};
+use crate::snapshot::{FileError, hex, write_atomic};
+
+/// Why an event could not be put in the outbox.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    /// The event could not be encoded as JSON.
+    #[error("encoding a match event: {0}")]
+    Encode(serde_json::Error),
+    /// The event's file could not be written.
+    #[error(transparent)]
+    File(#[from] FileError),
+}
+
+/// Why a delivery attempt failed; the event stays in the outbox for the next try.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// The request did not complete (connection, TLS, timeout).
+    #[error("posting to {url}: {cause}")]
+    Transport {
+        /// The webhook's URL.
+        url: String,
+        /// What went wrong.
+        cause: String,
+    },
+    /// The receiver answered, but not 2xx.
+    #[error("{url} answered {status}")]
+    Status {
+        /// The webhook's URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+    },
+}
 
 /// One match found by a retroactive check: the webhook's body. Its closeness fields are those
 /// of `POST /v1/match`'s hits, with the stored item as the query.
@@ -74,9 +105,9 @@ impl Outbox {
     ///
     /// # Errors
     /// If the directory cannot be created.
-    pub fn open(data: &Path) -> anyhow::Result<Self> {
+    pub fn open(data: &Path) -> Result<Self, FileError> {
         let dir = data.join("outbox");
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::create_dir_all(&dir).map_err(FileError::at("creating", &dir))?;
         Ok(Self { dir })
     }
 
@@ -84,26 +115,25 @@ impl Outbox {
     ///
     /// # Errors
     /// If it cannot be written.
-    pub fn enqueue(&self, event: &MatchEvent) -> anyhow::Result<()> {
+    pub fn enqueue(&self, event: &MatchEvent) -> Result<(), OutboxError> {
         let key = idempotency_key(&event.entry_id, &event.item);
         let name = format!("{key}.json");
         if self.dir.join(&name).exists() {
             return Ok(());
         }
-        let body = serde_json::to_vec(event).context("encoding a match event")?;
-        write_atomic(&self.dir, &name, &body)
+        let body = serde_json::to_vec(event).map_err(OutboxError::Encode)?;
+        Ok(write_atomic(&self.dir, &name, &body)?)
     }
 
     /// The waiting events: (idempotency key, body), oldest name order.
     ///
     /// # Errors
     /// If the directory cannot be read.
-    pub fn pending(&self) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    pub fn pending(&self) -> Result<Vec<(String, Vec<u8>)>, FileError> {
         let mut out = Vec::new();
-        let entries = std::fs::read_dir(&self.dir)
-            .with_context(|| format!("reading {}", self.dir.display()))?;
+        let entries = std::fs::read_dir(&self.dir).map_err(FileError::at("reading", &self.dir))?;
         for entry in entries {
-            let path = entry?.path();
+            let path = entry.map_err(FileError::at("reading", &self.dir))?.path();
             let Some(key) = path
                 .file_name()
                 .and_then(|n| n.to_str())
@@ -112,8 +142,7 @@ impl Outbox {
             else {
                 continue;
             };
-            let body =
-                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            let body = std::fs::read(&path).map_err(FileError::at("reading", &path))?;
             out.push((key.to_owned(), body));
         }
         out.sort();
@@ -124,9 +153,9 @@ impl Outbox {
     ///
     /// # Errors
     /// If it cannot be removed.
-    pub fn delivered(&self, key: &str) -> anyhow::Result<()> {
+    pub fn delivered(&self, key: &str) -> Result<(), FileError> {
         let path = self.dir.join(format!("{key}.json"));
-        std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))
+        std::fs::remove_file(&path).map_err(FileError::at("removing", &path))
     }
 }
 
@@ -173,7 +202,7 @@ impl Webhook {
     ///
     /// # Errors
     /// On a transport failure or any other status.
-    pub fn post(&self, key: &str, body: &[u8]) -> anyhow::Result<()> {
+    pub fn post(&self, key: &str, body: &[u8]) -> Result<(), DeliveryError> {
         let t = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -184,15 +213,19 @@ impl Webhook {
             .header("Idempotency-Key", key)
             .header("Quell-Signature", sign(&self.secret, t, body))
             .send(body)
-            .with_context(|| format!("posting to {}", self.url))?;
+            .map_err(|e| DeliveryError::Transport {
+                url: self.url.clone(),
+                cause: e.to_string(),
+            })?;
         let status = resp.status().as_u16();
         // Drain a little so the connection can be reused; the body itself is not needed.
         let _ = resp.body_mut().with_config().limit(64 << 10).read_to_vec();
-        anyhow::ensure!(
-            (200..300).contains(&status),
-            "{} answered {status}",
-            self.url
-        );
+        if !(200..300).contains(&status) {
+            return Err(DeliveryError::Status {
+                url: self.url.clone(),
+                status,
+            });
+        }
         Ok(())
     }
 
@@ -204,7 +237,7 @@ impl Webhook {
             let pending = match outbox.pending() {
                 Ok(p) => p,
                 Err(e) => {
-                    tracing::error!(error = %format!("{e:#}"), "reading the webhook outbox");
+                    tracing::error!(error = %e, "reading the webhook outbox");
                     Vec::new()
                 }
             };
@@ -217,14 +250,14 @@ impl Webhook {
                     Ok(()) => {
                         retry.remove(&key);
                         if let Err(e) = outbox.delivered(&key) {
-                            tracing::error!(error = %format!("{e:#}"), "clearing a delivered event");
+                            tracing::error!(error = %e, "clearing a delivered event");
                         }
                     }
                     Err(e) => {
                         let tries = retry.get(&key).map_or(0, |&(n, _)| n) + 1;
                         let wait = self.backoff(tries);
                         tracing::warn!(key, tries, wait_ms = wait.as_millis() as u64,
-                            error = %format!("{e:#}"), "webhook delivery failed; will retry");
+                            error = %e, "webhook delivery failed; will retry");
                         retry.insert(key, (tries, Instant::now() + wait));
                     }
                 }

@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use quell_api::{
-    AuditEventDto, AuditResponse, EntryStateResponse, ErrorBody, MemberDto, MemberKeyResponse,
-    MembersResponse, NewMemberRequest, QuarantineRequest,
+    AuditEventDto, AuditResponse, EntryStateResponse, ErrorBody, ErrorCode, MemberDto,
+    MemberKeyResponse, MembersResponse, NewMemberRequest, QuarantineRequest,
 };
 use quell_registry::{ApiKey, EntryId, Member, NewMember, Scope, Scopes, Store, Timestamp};
 use serde::Deserialize;
@@ -78,9 +78,9 @@ pub(crate) async fn add_member(
         .iter()
         .map(|s| s.parse::<Scope>())
         .collect::<Result<Scopes, _>>()
-        .map_err(|e| ApiError::bad_request("invalid_scope", e.to_string()))?;
+        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidScope, e.to_string()))?;
     let member = NewMember::new(&req.name, scopes)
-        .map_err(|e| ApiError::bad_request("invalid_member", e.to_string()))?;
+        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidMember, e.to_string()))?;
     let (key, hash) = new_key(&state).await?;
     let stored = state
         .store()
@@ -192,14 +192,14 @@ pub(crate) async fn audit(
     let limit = params.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request(
-            "invalid_limit",
+            ErrorCode::InvalidLimit,
             format!("limit must be between 1 and 1000, got {limit}"),
         ));
     }
     let after = params.after.unwrap_or(0);
     if after < 0 {
         return Err(ApiError::bad_request(
-            "invalid_after",
+            ErrorCode::InvalidAfter,
             "after must be 0 or a sequence number from an earlier page",
         ));
     }
@@ -222,7 +222,7 @@ pub(crate) async fn audit(
 
 fn parse_entry(s: &str) -> Result<EntryId, ApiError> {
     s.parse().map_err(|e: quell_registry::ParseIdError| {
-        ApiError::bad_request("invalid_entry_id", e.to_string())
+        ApiError::bad_request(ErrorCode::InvalidEntryId, e.to_string())
     })
 }
 
@@ -249,7 +249,7 @@ pub(crate) async fn quarantine(
     let entry = parse_entry(&entry)?;
     if req.reason.trim().is_empty() || req.reason.chars().count() > 500 {
         return Err(ApiError::bad_request(
-            "invalid_reason",
+            ErrorCode::InvalidReason,
             "give a reason of 1 to 500 characters for the audit log",
         ));
     }

@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use quell_api::{
-    CaseOutcomeDto, CaseStatusResponse, ErrorBody, HashCounts, HashInput, OpenCaseRequest,
-    OpenCaseResponse, OutcomeKind, WithdrawResponse,
+    CaseOutcomeDto, CaseStatusResponse, ErrorBody, ErrorCode, HashCounts, HashInput,
+    OpenCaseRequest, OpenCaseResponse, OutcomeKind, WithdrawResponse,
 };
 use quell_registry::{
     Action, Actor, CaseId, Invalid, MAX_FILED_HASHES_PER_CASE, MAX_HASHES_PER_CASE, NewCase,
@@ -27,10 +27,10 @@ pub(crate) fn outcome_kind(o: Outcome) -> OutcomeKind {
 
 fn invalid(position: usize, e: &Invalid) -> ApiError {
     let code = match e {
-        Invalid::LowQuality(_) | Invalid::LowQualityVideo(_) => "low_quality",
-        Invalid::NoHashes => "no_hashes",
-        Invalid::TooManyHashes(_) | Invalid::TooManyFiledHashes(_) => "too_many_hashes",
-        _ => "invalid_hash",
+        Invalid::LowQuality(_) | Invalid::LowQualityVideo(_) => ErrorCode::LowQuality,
+        Invalid::NoHashes => ErrorCode::NoHashes,
+        Invalid::TooManyHashes(_) | Invalid::TooManyFiledHashes(_) => ErrorCode::TooManyHashes,
+        _ => ErrorCode::InvalidHash,
     };
     match e {
         Invalid::NoHashes | Invalid::TooManyHashes(_) | Invalid::TooManyFiledHashes(_) => {
@@ -48,7 +48,7 @@ fn signal_of(position: usize, h: &HashInput) -> Result<Signal, ApiError> {
 
 pub(crate) fn parse_case_id(s: &str) -> Result<CaseId, ApiError> {
     s.parse().map_err(|e: quell_registry::ParseIdError| {
-        ApiError::bad_request("invalid_case_id", e.to_string())
+        ApiError::bad_request(ErrorCode::InvalidCaseId, e.to_string())
     })
 }
 

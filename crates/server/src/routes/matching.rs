@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use axum::Json;
 use axum::extract::State;
 use quell_api::{
-    ErrorBody, MatchRequest, MatchResponse, OutcomeKind, OutcomesRequest, OutcomesResponse,
+    ErrorBody, ErrorCode, MatchRequest, MatchResponse, OutcomeKind, OutcomesRequest,
+    OutcomesResponse,
 };
 use quell_match::{check_batch_size, matches_per_upload, parse_request, response_of};
 use quell_registry::{Actor, EntryId, Outcome, OutcomeReport, Principal, Store, Timestamp};
@@ -122,7 +123,10 @@ pub(crate) async fn report_outcomes(
             .entry_id
             .parse()
             .map_err(|e: quell_registry::ParseIdError| {
-                ApiError::bad_request("invalid_entry_id", format!("outcomes[{i}].entry_id: {e}"))
+                ApiError::bad_request(
+                    ErrorCode::InvalidEntryId,
+                    format!("outcomes[{i}].entry_id: {e}"),
+                )
             })?;
         reports.push(OutcomeReport {
             entry,

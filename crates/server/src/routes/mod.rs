@@ -9,6 +9,7 @@ pub(crate) mod sync;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
+use quell_api::ErrorCode;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -27,7 +28,7 @@ use crate::error::ApiError;
         license(name = "Apache-2.0")
     ),
     modifiers(&BearerAuth),
-    components(schemas(quell_api::ErrorBody))
+    components(schemas(quell_api::ErrorBody, quell_api::ErrorCode))
 )]
 struct ApiDoc;
 
@@ -99,7 +100,7 @@ async fn not_found() -> ApiError {
 async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         "this endpoint does not accept this method; see /openapi.json",
     )
 }

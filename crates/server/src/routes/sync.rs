@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use quell_api::{ErrorBody, SyncEntry, SyncOp, SyncResponse};
+use quell_api::{ErrorBody, ErrorCode, SyncEntry, SyncOp, SyncResponse};
 use quell_hash::FILED_PROFILES;
 use quell_registry::{Change, ChangeOp, Signal, Store};
 use serde::Deserialize;
@@ -81,7 +81,7 @@ pub(crate) async fn sync(
         None | Some("") => 0,
         Some(c) => decode_cursor(c).ok_or_else(|| {
             ApiError::bad_request(
-                "invalid_cursor",
+                ErrorCode::InvalidCursor,
                 "this cursor is not one the registry issued; pass the `next_cursor` of the \
                  previous page unchanged, or omit it to start from the beginning",
             )
@@ -91,14 +91,14 @@ pub(crate) async fn sync(
     // database was replaced); silently answering "nothing new" would stall the member forever.
     if after > 0 && after > state.store().last_change().await? {
         return Err(ApiError::bad_request(
-            "invalid_cursor",
+            ErrorCode::InvalidCursor,
             "this cursor is ahead of the registry's list; start again without a cursor",
         ));
     }
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::bad_request(
-            "invalid_limit",
+            ErrorCode::InvalidLimit,
             format!("limit must be between 1 and {MAX_LIMIT}, got {limit}"),
         ));
     }
@@ -109,7 +109,7 @@ pub(crate) async fn sync(
         .unwrap_or_default();
     if let Some(unknown) = profiles.iter().find(|p| !FILED_PROFILES.contains(p)) {
         return Err(ApiError::bad_request(
-            "invalid_profiles",
+            ErrorCode::InvalidProfiles,
             format!(
                 "hash profile {unknown:?} does not file hashes under parts (known: {})",
                 FILED_PROFILES.join(", ")
