@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use quell_match::{Matcher, StoredHashes};
-use quell_server::{Sidecar, sidecar_app};
+use quell_server::Sidecar;
 use quell_sync::{
     Delta, MatchEvent, Outbox, Snapshot, Webhook, load_stored_hashes, sync_until_caught_up,
 };
@@ -171,8 +171,7 @@ pub(crate) async fn serve(args: &MatcherArgs, listen: std::net::SocketAddr) -> a
     let addr = listener.local_addr().context("reading the bound address")?;
     tracing::info!(%addr, "quell matcher listening");
     println!("quell: listening on http://{addr}");
-    axum::serve(listener, sidecar_app(sidecar))
-        .with_graceful_shutdown(crate::serve_cmd::shutdown_signal())
+    quell_server::serve_sidecar(listener, sidecar, crate::serve_cmd::shutdown_signal())
         .await
         .context("serving HTTP")?;
     Ok(())

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use quell_server::{AppState, ClientAddress, Config, Rate, app};
+use quell_server::{AppState, ClientAddress, Config, Rate};
 use quell_store::{AnyStore, Location};
 
 /// Where the registry's database is; shared by every command that opens it.
@@ -84,7 +84,7 @@ struct LimitArgs {
     /// Behind a reverse proxy: the header it appends the client's address to (e.g.
     /// `x-forwarded-for`); its rightmost address is the client. Without it, the TCP peer is.
     #[arg(long, value_name = "HEADER")]
-    client_ip_header: Option<axum::http::HeaderName>,
+    client_ip_header: Option<quell_server::HeaderName>,
 }
 
 /// A rate flag's value: `None` is `off`.
@@ -175,10 +175,7 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%addr, entries = state.indexed_entries(), "quell registry listening");
     // A plain line on stdout too, for scripts and tests that start the server on port 0.
     println!("quell: listening on http://{addr}");
-    // The peer address is what the rate limits count by.
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
+    quell_server::serve(listener, state, shutdown_signal())
         .await
         .context("serving HTTP")?;
     tracing::info!("shutting down");

@@ -594,17 +594,13 @@ impl Recipe {
         smooth: None,
         side_cuts: false,
     };
+    /// v2's, with v3's trim rule, padding and screenshot canvas.
     #[cfg(feature = "lab")]
     const V3: Recipe = Recipe {
         strict: &[TrimRule::V3_STRICT],
         pad: V3_PAD,
         canvas: V3_CANVAS,
-        whole_cuts: false,
-        tool_variants: false,
-        turn_uploads: true,
-        register_turned: false,
-        smooth: None,
-        side_cuts: false,
+        ..Recipe::V2
     };
     const V4: Recipe = Recipe {
         strict: &[TrimRule::V3_STRICT, TrimRule::TIGHT],

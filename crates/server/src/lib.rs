@@ -41,6 +41,8 @@ use quell_store::AnyStore;
 pub use crate::error::ApiError;
 pub use crate::limit::{ClientAddress, Rate};
 pub use crate::sidecar::{Sidecar, sidecar_app};
+/// A request header's name, as [`ClientAddress::Header`] takes it.
+pub use axum::http::HeaderName;
 
 /// Tunable limits and rules. [`Config::default`] is what `quell serve` uses.
 #[derive(Clone, Debug)]
@@ -232,6 +234,37 @@ async fn load_matcher(store: &impl Store) -> Result<Matcher, StoreError> {
 /// The HTTP application.
 pub fn app(state: AppState) -> Router {
     routes::router(state)
+}
+
+/// Serves the registry on `listener` until `shutdown` resolves; requests in flight finish,
+/// new connections are refused. The peer address reaches the handlers, as the rate limits
+/// count by it.
+///
+/// # Errors
+/// If accepting connections fails.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Serves a member's matcher ([`sidecar_app`]) on `listener` until `shutdown` resolves.
+///
+/// # Errors
+/// If accepting connections fails.
+pub async fn serve_sidecar(
+    listener: tokio::net::TcpListener,
+    sidecar: Sidecar,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, sidecar_app(sidecar))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// The OpenAPI 3.1 document, as served at `/openapi.json`.

@@ -57,36 +57,69 @@ async fn by_name<B: Backend>(
     row.map(member).transpose()
 }
 
-async fn insert_key<B: Backend>(
-    conn: &mut B::Connection,
-    member: MemberId,
-    key: KeyId,
-    key_hash: &str,
-    at: Timestamp,
-) -> Result<(), StoreError> {
-    let row = (key.get(), member.get(), key_hash, at.millis());
-    B::execute(conn, INSERT_KEY, row).await
+/// Whose key [`issue_key`] writes.
+pub(crate) enum KeyHolder<'a> {
+    /// A new member, added with its first key.
+    New(&'a NewMember),
+    /// The member of this name, whose active keys are revoked.
+    Existing(&'a str),
 }
 
-/// Adds a member with its first key.
+/// Issues an API key (stored as `key_hash`): a new member's first, or an existing member's
+/// next, which revokes the ones before it. One audit event says which.
 ///
 /// # Errors
-/// [`StoreError::Conflict`] if a member has this name.
-pub(crate) async fn add<B: Backend>(
+/// [`StoreError::Conflict`] if a new member's name is taken, [`StoreError::NotFound`] if an
+/// existing member's is not.
+pub(crate) async fn issue_key<B: Backend>(
     pool: &sqlx::Pool<B>,
-    new: &NewMember,
+    holder: KeyHolder<'_>,
     key: KeyId,
     key_hash: &str,
     actor: &Actor,
     at: Timestamp,
 ) -> Result<Member, StoreError> {
     let mut tx = B::begin_write(pool).await?;
-    if by_name::<B>(&mut *tx, new.name()).await?.is_some() {
+    let (member, event) = match holder {
+        KeyHolder::New(new) => {
+            let member = insert::<B>(&mut *tx, new, at).await?;
+            let detail = format!("scopes={} key={key}", member.scopes);
+            let event = audit::event(actor, "member.add", &member.name, detail);
+            (member, event)
+        }
+        KeyHolder::Existing(name) => {
+            let member = by_name::<B>(&mut *tx, name)
+                .await?
+                .ok_or(StoreError::NotFound("member"))?;
+            B::execute(&mut *tx, REVOKE_KEYS, (at.millis(), member.id.get())).await?;
+            let event = audit::event(
+                actor,
+                "member.rotate_key",
+                &member.name,
+                format!("key={key}"),
+            );
+            (member, event)
+        }
+    };
+    let row = (key.get(), member.id.get(), key_hash, at.millis());
+    B::execute(&mut *tx, INSERT_KEY, row).await?;
+    audit::append::<B>(&mut *tx, at, event).await?;
+    B::commit(tx).await?;
+    Ok(member)
+}
+
+/// Adds a member, refusing a name that is taken.
+async fn insert<B: Backend>(
+    conn: &mut B::Connection,
+    new: &NewMember,
+    at: Timestamp,
+) -> Result<Member, StoreError> {
+    if by_name::<B>(conn, new.name()).await?.is_some() {
         return Err(StoreError::Conflict(
             "a member with this name already exists",
         ));
     }
-    let stored = Member {
+    let member = Member {
         id: MemberId::random(),
         name: new.name().to_owned(),
         scopes: new.scopes().clone(),
@@ -94,23 +127,14 @@ pub(crate) async fn add<B: Backend>(
         created_at: at,
     };
     let row = (
-        stored.id.get(),
-        stored.name.as_str(),
-        stored.scopes.to_string(),
+        member.id.get(),
+        member.name.as_str(),
+        member.scopes.to_string(),
         false,
         at.millis(),
     );
-    B::execute(&mut *tx, INSERT, row).await?;
-    insert_key::<B>(&mut *tx, stored.id, key, key_hash, at).await?;
-    let event = audit::event(
-        actor,
-        "member.add",
-        &stored.name,
-        format!("scopes={} key={key}", stored.scopes),
-    );
-    audit::append::<B>(&mut *tx, at, event).await?;
-    B::commit(tx).await?;
-    Ok(stored)
+    B::execute(conn, INSERT, row).await?;
+    Ok(member)
 }
 
 /// Every member, by name.
@@ -155,32 +179,6 @@ pub(crate) async fn disable<B: Backend>(
         audit::append::<B>(&mut *tx, at, event).await?;
         member.disabled = true;
     }
-    B::commit(tx).await?;
-    Ok(member)
-}
-
-/// Revokes a member's keys and adds `key`.
-pub(crate) async fn rotate_key<B: Backend>(
-    pool: &sqlx::Pool<B>,
-    name: &str,
-    key: KeyId,
-    key_hash: &str,
-    actor: &Actor,
-    at: Timestamp,
-) -> Result<Member, StoreError> {
-    let mut tx = B::begin_write(pool).await?;
-    let member = by_name::<B>(&mut *tx, name)
-        .await?
-        .ok_or(StoreError::NotFound("member"))?;
-    B::execute(&mut *tx, REVOKE_KEYS, (at.millis(), member.id.get())).await?;
-    insert_key::<B>(&mut *tx, member.id, key, key_hash, at).await?;
-    let event = audit::event(
-        actor,
-        "member.rotate_key",
-        &member.name,
-        format!("key={key}"),
-    );
-    audit::append::<B>(&mut *tx, at, event).await?;
     B::commit(tx).await?;
     Ok(member)
 }

@@ -84,7 +84,8 @@ impl<B: Backend> Store for SqlStore<B> {
         actor: &Actor,
         at: Timestamp,
     ) -> Result<Member, StoreError> {
-        members::add(&self.pool, member, key, key_hash, actor, at).await
+        let holder = members::KeyHolder::New(member);
+        members::issue_key(&self.pool, holder, key, key_hash, actor, at).await
     }
 
     async fn members(&self) -> Result<Vec<Member>, StoreError> {
@@ -112,7 +113,8 @@ impl<B: Backend> Store for SqlStore<B> {
         actor: &Actor,
         at: Timestamp,
     ) -> Result<Member, StoreError> {
-        members::rotate_key(&self.pool, name, key, key_hash, actor, at).await
+        let holder = members::KeyHolder::Existing(name);
+        members::issue_key(&self.pool, holder, key, key_hash, actor, at).await
     }
 
     async fn record_outcomes(
