@@ -3,6 +3,8 @@
     bench.py gen N OUTDIR            random base (seed 20240601) + 1000 planted + 1000 random queries
     bench.py faiss KIND N OUTDIR     KIND = mih (IndexBinaryMultiHash(256,16,16), nflip=1) or flat
     bench.py report N OUTDIR         recall vs the exact flat pairs, markdown table with ratios
+    bench.py oneshot N OUTDIR        what oneshot.sh times: read base and queries, build the
+                                     faiss MultiHash index, search every query, print the pairs
 
 faiss's range_search radius is strict (<), so radius 32 means distance <= 31, like Quell's
 inclusive max_distance 31.
@@ -85,6 +87,23 @@ def run_faiss(kind, n, out, latency_queries, batch_queries):
     }))
 
 
+def oneshot(n, out):
+    """A matcher run once, as a script would: the whole process is what oneshot.sh times."""
+    import faiss
+
+    base = np.fromfile(os.path.join(out, f"base-{n}.bin"), dtype=np.uint8).reshape(-1, 32)
+    queries = np.fromfile(os.path.join(out, f"queries-{n}.bin"), dtype=np.uint8).reshape(-1, 32)
+    index = faiss.IndexBinaryMultiHash(256, 16, 16)
+    index.nflip = 1
+    index.add(base)
+    lims, dist, labels = index.range_search(queries, RADIUS)
+    lines = []
+    for q in range(len(queries)):
+        for j in range(lims[q], lims[q + 1]):
+            lines.append(f"{q} {labels[j]} {int(dist[j])}\n")
+    sys.stdout.write("".join(lines))
+
+
 def pairs(path, limit):
     got = set()
     with open(path) as f:
@@ -134,6 +153,8 @@ if __name__ == "__main__":
         lq = int(sys.argv[5]) if len(sys.argv) > 5 else 2000
         bq = int(sys.argv[6]) if len(sys.argv) > 6 else 2000
         run_faiss(kind, n, out, lq, bq)
+    elif cmd == "oneshot":
+        oneshot(int(sys.argv[2]), sys.argv[3])
     elif cmd == "report":
         report(int(sys.argv[2]), sys.argv[3])
     else:
