@@ -283,7 +283,8 @@ pub struct OutcomeInput {
     pub entry_id: String,
     /// What the platform did.
     pub outcome: OutcomeKind,
-    /// When (RFC 3339).
+    /// When (RFC 3339). A time more than 5 minutes after the registry receives the report is
+    /// replaced by the time it was received.
     pub at: String,
 }
 

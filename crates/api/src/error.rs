@@ -55,6 +55,8 @@ pub enum ErrorCode {
     InvalidHash,
     /// 400: a case's PDQ hash (or every frame of its video) is below quality 50.
     LowQuality,
+    /// 400: a case's MD5 or SHA-256 is the empty file's, which every empty upload matches.
+    EmptyFile,
     /// 400: a case without any hash.
     NoHashes,
     /// 400: a case with more hashes than a case may hold.
@@ -113,12 +115,13 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 32] = [
+    pub const ALL: [ErrorCode; 33] = [
         Self::InvalidJson,
         Self::UnreadableBody,
         Self::InvalidQuery,
         Self::InvalidHash,
         Self::LowQuality,
+        Self::EmptyFile,
         Self::NoHashes,
         Self::TooManyHashes,
         Self::EmptyBatch,
@@ -156,6 +159,7 @@ impl ErrorCode {
             Self::InvalidQuery => "invalid_query",
             Self::InvalidHash => "invalid_hash",
             Self::LowQuality => "low_quality",
+            Self::EmptyFile => "empty_file",
             Self::NoHashes => "no_hashes",
             Self::TooManyHashes => "too_many_hashes",
             Self::EmptyBatch => "empty_batch",

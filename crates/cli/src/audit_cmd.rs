@@ -30,7 +30,7 @@ pub(crate) fn run(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         match cmd {
             AuditCommand::Verify { store } => {
-                let store = store.open().await?;
+                let store = store.open_existing().await?;
                 let mut verifier = ChainVerifier::default();
                 let mut after = 0;
                 loop {
@@ -50,7 +50,7 @@ pub(crate) fn run(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             AuditCommand::List { after, store } => {
-                let store = store.open().await?;
+                let store = store.open_existing().await?;
                 let mut after = *after;
                 loop {
                     let page = store.audit_events(after, PAGE).await?;

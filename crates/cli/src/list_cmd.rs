@@ -94,7 +94,7 @@ async fn export(file: Option<&PathBuf>, store: &StoreArgs) -> anyhow::Result<Exi
         _ => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::new(&mut out);
-    let store = store.open().await?;
+    let store = store.open_existing().await?;
     let mut after = None;
     let (mut n, mut filed) = (0u64, 0u64);
     loop {

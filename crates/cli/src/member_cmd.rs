@@ -62,7 +62,7 @@ pub(crate) fn run(cmd: &MemberCommand) -> anyhow::Result<ExitCode> {
                 store.close().await;
             }
             MemberCommand::List { store } => {
-                let store = store.open().await?;
+                let store = store.open_existing().await?;
                 for m in store.members().await? {
                     println!(
                         "{}\t{}\t{}\t{}",
@@ -75,7 +75,7 @@ pub(crate) fn run(cmd: &MemberCommand) -> anyhow::Result<ExitCode> {
                 store.close().await;
             }
             MemberCommand::Disable { name, store } => {
-                let store = store.open().await?;
+                let store = store.open_existing().await?;
                 store
                     .disable_member(name, &Actor::Cli, Timestamp::now())
                     .await
@@ -86,7 +86,7 @@ pub(crate) fn run(cmd: &MemberCommand) -> anyhow::Result<ExitCode> {
             MemberCommand::RotateKey { name, store } => {
                 let key = ApiKey::random();
                 let hash = SecretHasher::default().hash(key.secret());
-                let store = store.open().await?;
+                let store = store.open_existing().await?;
                 let member = store
                     .rotate_key(name, key.id(), &hash, &Actor::Cli, Timestamp::now())
                     .await

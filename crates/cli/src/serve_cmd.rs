@@ -12,7 +12,8 @@ use quell_store::{AnyStore, Location};
 /// Where the registry's database is; shared by every command that opens it.
 #[derive(clap::Args, Clone)]
 pub(crate) struct StoreArgs {
-    /// Directory for the SQLite database (`registry.db`), created if missing.
+    /// Directory for the SQLite database (`registry.db`): `serve`, `member add` and `list import`
+    /// create it if missing; the commands that read or change a registry need it to exist.
     #[arg(long, default_value = "quell-data", value_name = "DIR")]
     pub(crate) data_dir: PathBuf,
     /// Use PostgreSQL instead of SQLite, e.g. `postgres://user@host/db`.
@@ -34,15 +35,34 @@ impl std::fmt::Debug for StoreArgs {
 }
 
 impl StoreArgs {
-    /// Opens the store (creating it if needed).
+    /// Opens the registry, creating it if needed: for `serve`, `member add` and
+    /// `list import`, the commands that set a registry up.
     pub(crate) async fn open(&self) -> anyhow::Result<AnyStore> {
-        let location = Location::parse(self.database_url.as_deref(), &self.data_dir);
-        AnyStore::open(&location)
-            .await
-            .with_context(|| match &location {
-                Location::DataDir(dir) => format!("opening the registry in {}", dir.display()),
-                Location::Postgres(_) => "opening the registry on PostgreSQL".to_owned(),
-            })
+        let location = self.location()?;
+        let store = AnyStore::open(&location).await;
+        store.with_context(|| Self::opening(&location))
+    }
+
+    /// Opens the registry only if it exists: for every command that reads or changes one, so
+    /// a mistyped `--data-dir` is an error rather than a new, empty registry.
+    pub(crate) async fn open_existing(&self) -> anyhow::Result<AnyStore> {
+        let location = self.location()?;
+        let store = AnyStore::open_existing(&location).await;
+        store.with_context(|| Self::opening(&location))
+    }
+
+    fn location(&self) -> anyhow::Result<Location> {
+        Ok(Location::parse(
+            self.database_url.as_deref(),
+            &self.data_dir,
+        )?)
+    }
+
+    fn opening(location: &Location) -> String {
+        match location {
+            Location::DataDir(dir) => format!("opening the registry in {}", dir.display()),
+            Location::Postgres(_) => "opening the registry on PostgreSQL".to_owned(),
+        }
     }
 }
 

@@ -415,7 +415,7 @@ fn sync_killed_mid_way_resumes_to_exactly_the_registry_list() {
         let lines: String = (0..n).map(|i| format!("pdq {}\n", pseudo_pdq(i))).collect();
         std::fs::write(
             &file,
-            lines + "video_md5 d41d8cd98f00b204e9800998ecf8427e\n",
+            lines + "video_md5 900150983cd24fb0d6963f7d28e17f72\n",
         )
         .unwrap();
         let (code, _, err) = quell(

@@ -272,7 +272,7 @@ fn list_export_and_import_round_trip_in_pytx_format() {
     let a = sqlite_db();
     let file = tempfile::NamedTempFile::new().unwrap();
     let lines = format!(
-        "# from an HMA bank\npdq {}\nvideo_md5 D41D8CD98F00B204E9800998ECF8427E\n\nvideo_sha256 {}\npdq {}\n",
+        "# from an HMA bank\npdq {}\nvideo_md5 900150983CD24FB0D6963F7D28E17F72\n\nvideo_sha256 {}\npdq {}\n",
         pdq(1),
         "ab".repeat(32),
         pdq(1),
@@ -288,7 +288,7 @@ fn list_export_and_import_round_trip_in_pytx_format() {
     got.sort_unstable();
     let mut want = vec![
         format!("pdq {}", pdq(1)),
-        "video_md5 d41d8cd98f00b204e9800998ecf8427e".to_owned(),
+        "video_md5 900150983cd24fb0d6963f7d28e17f72".to_owned(),
         format!("video_sha256 {}", "ab".repeat(32)),
     ];
     want.sort_unstable();
@@ -322,5 +322,109 @@ fn list_export_and_import_round_trip_in_pytx_format() {
     let (code, _, err) = quell(&args, b"");
     assert_ne!(code, 0);
     assert!(err.contains("line 2"), "{err}");
-    assert_eq!(run_ok(&["list", "export"], &b), "");
+    // Not even the registry it would have gone into was created.
+    assert!(!Path::new(&b.args[1]).exists(), "{}", b.args[1]);
+}
+
+#[test]
+fn commands_that_read_a_registry_never_create_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("mistyped");
+    let data = missing.to_str().unwrap();
+    for command in [
+        &["audit", "verify"][..],
+        &["audit", "list"],
+        &["member", "list"],
+        &["member", "disable", "acme"],
+        &["member", "rotate-key", "acme"],
+        &["list", "export"],
+    ] {
+        let mut args = command.to_vec();
+        args.extend(["--data-dir", data]);
+        let (code, out, err) = quell(&args, b"");
+        assert_ne!(code, 0, "{args:?} succeeded: {out}");
+        assert!(
+            err.contains("no Quell registry in") && err.contains("mistyped"),
+            "{args:?}: {err}"
+        );
+        assert!(!missing.exists(), "{args:?} created {}", missing.display());
+    }
+    // Setting a registry up still creates it.
+    let (code, _, err) = quell(
+        &[
+            "member",
+            "add",
+            "ops",
+            "--scopes",
+            "admin",
+            "--data-dir",
+            data,
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = quell(&["member", "list", "--data-dir", data], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("ops\t"), "{out}");
+}
+
+#[test]
+fn a_postgres_schema_without_a_registry_is_not_one() {
+    let url = format!(
+        "{}?options=-csearch_path%3Dquell_no_such_schema",
+        postgres_url("test")
+    );
+    let (code, _, err) = quell(&["audit", "verify", "--database-url", &url], b"");
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("no Quell registry in the PostgreSQL database \"test\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn database_urls_fail_at_once_in_one_line() {
+    // Another database's URL is refused by its scheme, without echoing the password.
+    let (code, _, err) = quell(
+        &[
+            "member",
+            "list",
+            "--database-url",
+            "mysql://root:hunter2@127.0.0.1/test",
+        ],
+        b"",
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("unsupported database URL scheme \"mysql\""),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+
+    // A closed port is reported as refused at once, not after the pool's 30 s timeout.
+    let started = Instant::now();
+    let closed = "postgres://postgres@127.0.0.1:1/test";
+    let (code, _, err) = quell(&["member", "list", "--database-url", closed], b"");
+    assert_ne!(code, 0);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.contains("Connection refused"), "{err}");
+
+    // An error the server returns is said once, in the server's words, on one line.
+    let (code, _, err) = quell(
+        &[
+            "member",
+            "list",
+            "--database-url",
+            &postgres_url("quell_no_such_database"),
+        ],
+        b"",
+    );
+    assert_ne!(code, 0);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert_eq!(err.matches("does not exist").count(), 1, "{err}");
+    assert!(!err.contains(" at line "), "{err}");
 }

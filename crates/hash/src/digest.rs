@@ -77,6 +77,24 @@ digest_type!(
     Sha256, 32, "SHA-256", sha2::Sha256
 );
 
+impl Md5 {
+    /// The MD5 of zero bytes, the empty file's: it matches every empty upload, so nothing
+    /// that registers hashes may take it.
+    pub const EMPTY: Md5 = Md5::from_bytes([
+        0xd4, 0x1d, 0x8c, 0xd9, 0x8f, 0x00, 0xb2, 0x04, 0xe9, 0x80, 0x09, 0x98, 0xec, 0xf8, 0x42,
+        0x7e,
+    ]);
+}
+
+impl Sha256 {
+    /// The SHA-256 of zero bytes, the empty file's (see [`Md5::EMPTY`]).
+    pub const EMPTY: Sha256 = Sha256::from_bytes([
+        0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9,
+        0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52,
+        0xb8, 0x55,
+    ]);
+}
+
 #[cfg(all(test, feature = "digest"))]
 mod tests {
     use super::*;
@@ -90,5 +108,11 @@ mod tests {
         );
         let md5: Md5 = "D41D8CD98F00B204E9800998ECF8427E".parse().unwrap();
         assert_eq!(md5, Md5::of(b""));
+    }
+
+    #[test]
+    fn the_empty_constants_are_the_digests_of_nothing() {
+        assert_eq!(Md5::EMPTY, Md5::of(b""));
+        assert_eq!(Sha256::EMPTY, Sha256::of(b""));
     }
 }

@@ -116,6 +116,16 @@ pub enum Signal {
 }
 
 impl Signal {
+    /// Whether this is the digest of an empty file ([`Md5::EMPTY`], [`Sha256::EMPTY`]), which
+    /// every empty upload matches: such a hash is never registered.
+    pub fn is_empty_file(&self) -> bool {
+        match self {
+            Self::Md5(d) => *d == Md5::EMPTY,
+            Self::Sha256(d) => *d == Sha256::EMPTY,
+            _ => false,
+        }
+    }
+
     /// Which kind of hash this is.
     pub fn kind(&self) -> SignalKind {
         match self {
@@ -235,6 +245,12 @@ pub enum Invalid {
         "only PDQ hashes are filed under a profile's parts; remove profile and part from {0} hashes"
     )]
     FilingOnDigest(SignalKind),
+    /// The digest of an empty file, which every empty upload would match.
+    #[error(
+        "this {0} hash is the empty file's: every empty upload would match it, so it cannot be \
+         registered. If the file is not empty, it was not read: hash it again"
+    )]
+    EmptyFile(SignalKind),
     /// A quality outside 0..=100.
     #[error("PDQ quality must be between 0 and 100, got {0}")]
     QualityOutOfRange(i64),
@@ -333,6 +349,9 @@ impl NewCase {
                 && !quality.is_matchable()
             {
                 return Err((i, Invalid::LowQuality(quality.get())));
+            }
+            if s.is_empty_file() {
+                return Err((i, Invalid::EmptyFile(s.kind())));
             }
             if seen.insert(s.clone()) {
                 entries.push((EntryId::random(), s));
@@ -457,8 +476,26 @@ pub struct OutcomeReport {
     pub entry: EntryId,
     /// What the member did.
     pub outcome: Outcome,
-    /// When, as the member says.
+    /// When: the member's time if it was plausible ([`OutcomeReport::plausible_time`]).
     pub at: Timestamp,
+}
+
+impl OutcomeReport {
+    /// How far ahead of the registry's clock a member's clock may run.
+    pub const CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
+
+    /// When an outcome happened: the member's `claimed` time if it is plausible (not later
+    /// than when the registry `received` the report, give or take
+    /// [`OutcomeReport::CLOCK_SKEW_MS`]), else the time it was received. The person reads
+    /// these times as how fast platforms acted, so a member's wrong clock (or a made-up year
+    /// 2099) must not speak for the registry.
+    pub fn plausible_time(claimed: Timestamp, received: Timestamp) -> Timestamp {
+        if claimed.millis() > received.millis().saturating_add(Self::CLOCK_SKEW_MS) {
+            received
+        } else {
+            claimed
+        }
+    }
 }
 
 /// An outcome as the affected person sees it: which platform, what, when. Never a URL.
@@ -697,6 +734,34 @@ mod tests {
         assert_eq!(err, (1, Invalid::LowQuality(49)));
         assert!(err.1.to_string().contains("too plain or too small"));
         assert!(NewCase::new(CaseId::random(), String::new(), [pdq(50)]).is_ok());
+    }
+
+    #[test]
+    fn an_outcome_time_in_the_future_is_the_time_it_was_received() {
+        let received = Timestamp::from_millis(1_800_000_000_000);
+        let skew = OutcomeReport::CLOCK_SKEW_MS;
+        let at = |ms: i64| Timestamp::from_millis(received.millis() + ms);
+        for (claimed, kept) in [(at(-86_400_000), at(-86_400_000)), (at(skew), at(skew))] {
+            assert_eq!(OutcomeReport::plausible_time(claimed, received), kept);
+        }
+        for claimed in [at(skew + 1), Timestamp::from_millis(4_070_908_800_000)] {
+            assert_eq!(OutcomeReport::plausible_time(claimed, received), received);
+        }
+    }
+
+    #[test]
+    fn the_empty_files_digests_are_refused_even_in_bulk() {
+        let md5 = Signal::Md5(Md5::EMPTY);
+        let sha = Signal::Sha256(Sha256::EMPTY);
+        let other = Signal::from_parts("md5", &"0".repeat(32), None).unwrap();
+        assert!(md5.is_empty_file() && sha.is_empty_file() && !other.is_empty_file());
+        for (signals, kind) in [
+            (vec![pdq(90), md5], SignalKind::Md5),
+            (vec![pdq(90), sha], SignalKind::Sha256),
+        ] {
+            let err = NewCase::bulk(CaseId::random(), String::new(), signals).unwrap_err();
+            assert_eq!(err, (1, Invalid::EmptyFile(kind)));
+        }
     }
 
     #[test]

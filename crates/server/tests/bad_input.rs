@@ -119,6 +119,19 @@ async fn open_case_refuses_bad_hashes() {
             "low_quality",
             "hashes[1]: this image's PDQ quality is 30",
         ),
+        // Every empty upload would match the empty file's digests.
+        (
+            json!([pdq_input(&good, 90),
+                   { "type": "md5", "value": "D41D8CD98F00B204E9800998ECF8427E" }]),
+            "empty_file",
+            "hashes[1]: this md5 hash is the empty file's",
+        ),
+        (
+            json!([{ "type": "sha256",
+                     "value": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" }]),
+            "empty_file",
+            "hashes[0]: this sha256 hash is the empty file's",
+        ),
     ];
     for (hashes, want, says) in cases {
         let before = footprint(&t).await;

@@ -41,7 +41,7 @@ async fn submit_sync_match_outcome_status_withdraw() {
     let t = TestApp::new().await;
     let member = t.member("acme", "sync,match,outcomes").await;
     let image = pdq(7);
-    let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+    let md5 = "900150983cd24fb0d6963f7d28e17f72";
     let sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
     // Submit.
@@ -430,4 +430,31 @@ async fn filed_hashes_sync_with_their_part_and_match_by_the_profile_plan_only() 
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(match_filed(&t, &member, "whole", &whole).await.is_empty());
     assert!(match_filed(&t, &member, "cut", &cut).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_outcome_dated_in_the_future_shows_when_it_was_received() {
+    let t = TestApp::new().await;
+    let member = t.member("acme", "sync,match,outcomes").await;
+    let (case_id, secret) = t.open_case(json!([pdq_input(&pdq(9), 90)])).await;
+    let (entries, _) = sync_all(&t, &member, None).await;
+    let entry = entries[0]["entry_id"].as_str().unwrap().to_owned();
+    let (status, body) = t
+        .post(
+            "/v1/outcomes",
+            Some(&member),
+            json!({ "outcomes": [
+                { "entry_id": entry, "outcome": "blocked", "at": "2099-01-01T00:00:00Z" },
+            ] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, case) = t.get(&format!("/v1/cases/{case_id}"), Some(&secret)).await;
+    let at = case["outcomes"][0]["at"].as_str().unwrap();
+    let opened = case["opened_at"].as_str().unwrap();
+    // RFC 3339 in UTC with the same precision sorts as text.
+    assert!(
+        !at.starts_with("2099") && at[..19] >= opened[..19],
+        "outcome at {at}, case opened at {opened}"
+    );
 }

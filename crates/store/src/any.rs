@@ -22,10 +22,21 @@ pub enum Location {
 
 impl Location {
     /// PostgreSQL if a database URL is given, else SQLite in `data_dir`.
-    pub fn parse(database_url: Option<&str>, data_dir: &Path) -> Self {
-        match database_url {
-            Some(url) => Self::Postgres(url.to_owned()),
-            None => Self::DataDir(data_dir.to_owned()),
+    ///
+    /// # Errors
+    /// [`OpenError::UnsupportedUrl`] for a URL that is not `postgres://` or `postgresql://`
+    /// (a `mysql://` URL is refused here, not tried as PostgreSQL).
+    pub fn parse(database_url: Option<&str>, data_dir: &Path) -> Result<Self, OpenError> {
+        let Some(url) = database_url else {
+            return Ok(Self::DataDir(data_dir.to_owned()));
+        };
+        let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
+        if scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql") {
+            Ok(Self::Postgres(url.to_owned()))
+        } else {
+            Err(OpenError::UnsupportedUrl {
+                scheme: scheme.chars().take(20).collect(),
+            })
         }
     }
 }
@@ -47,9 +58,9 @@ impl AnyStore {
     pub async fn open(location: &Location) -> Result<Self, OpenError> {
         match location {
             Location::DataDir(dir) => {
-                std::fs::create_dir_all(dir).map_err(|source| OpenError::DataDir {
+                std::fs::create_dir_all(dir).map_err(|error| OpenError::DataDir {
                     path: dir.clone(),
-                    source,
+                    error,
                 })?;
                 Ok(Self::Sqlite(
                     SqliteStore::open(&dir.join("registry.db")).await?,
@@ -58,6 +69,24 @@ impl AnyStore {
             Location::Postgres(url) => {
                 let options = PgConnectOptions::from_str(url).map_err(OpenError::Connect)?;
                 Ok(Self::Postgres(PgStore::open(options).await?))
+            }
+        }
+    }
+
+    /// Opens the store at `location` only if a registry is there already: for the commands
+    /// that read or change one, so a mistyped data directory or database is an error, not a
+    /// new empty registry that reports all is well.
+    ///
+    /// # Errors
+    /// [`OpenError::NoRegistry`] if there is none, or why the database cannot be opened.
+    pub async fn open_existing(location: &Location) -> Result<Self, OpenError> {
+        match location {
+            Location::DataDir(dir) => Ok(Self::Sqlite(
+                SqliteStore::open_existing(&dir.join("registry.db")).await?,
+            )),
+            Location::Postgres(url) => {
+                let options = PgConnectOptions::from_str(url).map_err(OpenError::Connect)?;
+                Ok(Self::Postgres(PgStore::open_existing(options).await?))
             }
         }
     }

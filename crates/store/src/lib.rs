@@ -15,7 +15,8 @@
 //!
 //! ```no_run
 //! # async fn f() -> Result<(), quell_store::OpenError> {
-//! let store = quell_store::AnyStore::open(&quell_store::Location::parse(None, "quell-data".as_ref())).await?;
+//! let location = quell_store::Location::parse(None, "quell-data".as_ref())?;
+//! let store = quell_store::AnyStore::open(&location).await?;
 //! # Ok(()) }
 //! ```
 
@@ -39,25 +40,55 @@ pub use crate::sqlite::SqliteStore;
 pub use sqlx::postgres::PgConnectOptions;
 
 /// Why a store could not be opened.
+///
+/// Each message carries its cause's text and no [`std::error::Error::source`], so a caller
+/// that prints the chain (anyhow's `{:#}`) says it once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OpenError {
     /// The database could not be reached or created.
-    #[error("cannot connect to the database: {0}")]
-    Connect(#[source] sqlx::Error),
+    #[error("cannot connect to the database: {}", describe(.0))]
+    Connect(sqlx::Error),
     /// The schema could not be created or is newer than this build.
-    #[error("cannot prepare the database schema: {0}")]
-    Migrate(#[source] sqlx::Error),
+    #[error("cannot prepare the database schema: {}", describe(.0))]
+    Migrate(sqlx::Error),
     /// The data directory could not be created.
-    #[error("cannot create the data directory {path}: {source}")]
+    #[error("cannot create the data directory {}: {error}", path.display())]
     DataDir {
         /// The directory.
         path: std::path::PathBuf,
         /// Why.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
+    },
+    /// A command that only works on an existing registry found none.
+    #[error(
+        "no Quell registry in {place}: check --data-dir or --database-url (`quell serve` or \
+         `quell member add` creates one)"
+    )]
+    NoRegistry {
+        /// The file or database looked in.
+        place: String,
+    },
+    /// A database URL for a database Quell does not store in.
+    #[error(
+        "unsupported database URL scheme {scheme:?}: Quell stores its registry in SQLite \
+         (--data-dir) or PostgreSQL (postgres://…)"
+    )]
+    UnsupportedUrl {
+        /// The URL's scheme (never the rest, which may hold a password).
+        scheme: String,
     },
     /// Anything else while opening.
     #[error("{0}")]
-    Other(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Other(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// A database error in one line for a person: the server's own message for an error the
+/// database returned (PostgreSQL's display adds the line of its own C source that raised it,
+/// which helps nobody running `quell`), the driver's text otherwise.
+fn describe(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => format!("the database says: {}", db.message()),
+        other => other.to_string(),
+    }
 }

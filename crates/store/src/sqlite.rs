@@ -22,10 +22,27 @@ impl SqlStore<sqlx::Sqlite> {
     /// # Errors
     /// If the file cannot be opened or migrated.
     pub async fn open(path: &Path) -> Result<Self, OpenError> {
+        Self::open_with(path, true).await
+    }
+
+    /// Opens the database file at `path` only if it exists, and brings its schema up to date.
+    ///
+    /// # Errors
+    /// [`OpenError::NoRegistry`] if there is no such file, or why it cannot be opened.
+    pub async fn open_existing(path: &Path) -> Result<Self, OpenError> {
+        if !path.is_file() {
+            return Err(OpenError::NoRegistry {
+                place: path.display().to_string(),
+            });
+        }
+        Self::open_with(path, false).await
+    }
+
+    async fn open_with(path: &Path, create: bool) -> Result<Self, OpenError> {
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(OpenError::Connect)?
             .filename(path)
-            .create_if_missing(true)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)

@@ -104,3 +104,37 @@ async fn a_version_1_postgres_schema_is_upgraded_in_place() {
     assert_eq!(version, 2);
     store.close().await;
 }
+
+/// Opening an existing registry never creates one; any other URL scheme than PostgreSQL's is
+/// refused by name.
+#[tokio::test]
+async fn open_existing_creates_nothing_and_urls_are_checked() {
+    use quell_store::{AnyStore, Location, OpenError};
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let location = Location::parse(None, &missing).unwrap();
+    let err = AnyStore::open_existing(&location).await.unwrap_err();
+    assert!(matches!(err, OpenError::NoRegistry { .. }), "{err}");
+    assert!(!missing.exists());
+
+    let store = AnyStore::open(&location).await.unwrap();
+    store.close().await;
+    AnyStore::open_existing(&location)
+        .await
+        .unwrap()
+        .close()
+        .await;
+
+    for url in ["postgres://h/db", "postgresql://h/db", "POSTGRES://h/db"] {
+        assert!(matches!(
+            Location::parse(Some(url), &missing),
+            Ok(Location::Postgres(_))
+        ));
+    }
+    for (url, scheme) in [("mysql://u:pw@h/db", "mysql"), ("sqlite:x.db", "")] {
+        match Location::parse(Some(url), &missing) {
+            Err(OpenError::UnsupportedUrl { scheme: got }) => assert_eq!(got, scheme),
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+}

@@ -28,6 +28,7 @@ pub(crate) fn outcome_kind(o: Outcome) -> OutcomeKind {
 fn invalid(position: usize, e: &Invalid) -> ApiError {
     let code = match e {
         Invalid::LowQuality(_) | Invalid::LowQualityVideo(_) => ErrorCode::LowQuality,
+        Invalid::EmptyFile(_) => ErrorCode::EmptyFile,
         Invalid::NoHashes => ErrorCode::NoHashes,
         Invalid::TooManyHashes(_) | Invalid::TooManyFiledHashes(_) => ErrorCode::TooManyHashes,
         _ => ErrorCode::InvalidHash,

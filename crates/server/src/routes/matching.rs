@@ -117,6 +117,7 @@ pub(crate) async fn report_outcomes(
         return Err(ApiError::internal(&"outcomes caller is not a member"));
     };
     check_batch_size("outcome", req.outcomes.len())?;
+    let received = Timestamp::now();
     let mut reports = Vec::with_capacity(req.outcomes.len());
     for (i, o) in req.outcomes.iter().enumerate() {
         let entry: EntryId = o
@@ -136,12 +137,15 @@ pub(crate) async fn report_outcomes(
                 OutcomeKind::NotActioned => Outcome::NotActioned,
                 OutcomeKind::FalsePositive => Outcome::FalsePositive,
             },
-            at: crate::time::parse(&format!("outcomes[{i}].at"), &o.at)?,
+            at: OutcomeReport::plausible_time(
+                crate::time::parse(&format!("outcomes[{i}].at"), &o.at)?,
+                received,
+            ),
         });
     }
     state
         .store()
-        .record_outcomes(member, &reports, Timestamp::now())
+        .record_outcomes(member, &reports, received)
         .await?;
     let disputed: BTreeSet<EntryId> = reports
         .iter()
