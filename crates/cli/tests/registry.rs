@@ -428,3 +428,58 @@ fn database_urls_fail_at_once_in_one_line() {
     assert_eq!(err.matches("does not exist").count(), 1, "{err}");
     assert!(!err.contains(" at line "), "{err}");
 }
+
+#[test]
+fn audit_verify_catches_removed_newest_events_against_a_kept_head() {
+    let db = sqlite_db();
+    run_ok(&["member", "add", "acme", "--scopes", "sync"], &db);
+    run_ok(&["member", "add", "ops", "--scopes", "admin"], &db);
+    let out = run_ok(&["audit", "verify"], &db);
+    let head = out.trim().rsplit_once("head ").unwrap().1.to_owned();
+    assert!(
+        out.starts_with("audit chain OK: 2 events, head 2:"),
+        "{out}"
+    );
+    assert!(run_ok(&["audit", "verify", "--expect-head", &head], &db).contains("OK: 2 events"));
+
+    // The newest event removed: the shorter chain is valid in itself, the kept head is not in it.
+    let path = Path::new(&db.args[1]).join("registry.db");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM audit WHERE seq = 2")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+    assert!(run_ok(&["audit", "verify"], &db).contains("OK: 1 events, head 1:"));
+    let mut args = vec!["audit", "verify", "--expect-head", &head];
+    args.extend(db.args.iter().map(String::as_str));
+    let (code, out, _) = quell(&args, b"");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("ends at event 1, before the expected head 2:"),
+        "{out}"
+    );
+
+    // A head with another hash at that event: the chain was rewritten.
+    let forged = format!("1:{}", "ab".repeat(32));
+    let mut args = vec!["audit", "verify", "--expect-head", &forged];
+    args.extend(db.args.iter().map(String::as_str));
+    let (code, out, _) = quell(&args, b"");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("event 1 is not the expected head"), "{out}");
+
+    // A malformed head is a usage error that names the format.
+    let mut args = vec!["audit", "verify", "--expect-head", "two"];
+    args.extend(db.args.iter().map(String::as_str));
+    let (code, _, err) = quell(&args, b"");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("SEQ:HASH"), "{err}");
+}

@@ -5,6 +5,8 @@
 //! removing or reordering any stored event breaks every hash after it, which
 //! [`verify_chain`] reports with the first sequence number that fails.
 
+use std::fmt;
+
 use sha2::{Digest, Sha256};
 
 use crate::model::Timestamp;
@@ -99,6 +101,49 @@ pub fn verify_chain<'a>(
     Ok(state.checked())
 }
 
+/// Where a chain ends: its last event's sequence number and hash, written `SEQ:HEX`. An
+/// operator who keeps a head elsewhere (a ticket, a member, a transparency log) can later show
+/// that the chain still reaches it unchanged, which no check of the chain alone can: deleting
+/// the newest events leaves a shorter chain that is valid in itself.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ChainHead {
+    /// The last event's sequence number (0 for an empty chain).
+    pub seq: i64,
+    /// The last event's hash (zeros for an empty chain).
+    pub hash: [u8; 32],
+}
+
+impl fmt::Display for ChainHead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}",
+            self.seq,
+            quell_hash::Sha256::from_bytes(self.hash)
+        )
+    }
+}
+
+impl std::str::FromStr for ChainHead {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (seq, hash) = s
+            .split_once(':')
+            .ok_or_else(|| format!("a chain head is SEQ:HASH, got {s:?}"))?;
+        let seq = seq.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            format!("a chain head's sequence number is a whole number, got {seq:?}")
+        })?;
+        let hash: quell_hash::Sha256 = hash
+            .parse()
+            .map_err(|e| format!("a chain head's hash: {e}"))?;
+        Ok(Self {
+            seq,
+            hash: *hash.as_bytes(),
+        })
+    }
+}
+
 /// Incremental verification, for chains read page by page.
 #[derive(Default, Debug)]
 pub struct ChainVerifier {
@@ -111,6 +156,14 @@ impl ChainVerifier {
     /// Number of events checked so far.
     pub fn checked(&self) -> u64 {
         self.checked
+    }
+
+    /// The last event checked so far.
+    pub fn head(&self) -> ChainHead {
+        ChainHead {
+            seq: self.prev_seq,
+            hash: self.prev_hash,
+        }
     }
 
     /// Checks the next event.

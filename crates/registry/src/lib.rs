@@ -26,7 +26,7 @@ mod store;
 mod vpdq;
 
 pub use crate::audit::{
-    AuditEvent, ChainError, ChainVerifier, NewAuditEvent, chain_hash, verify_chain,
+    AuditEvent, ChainError, ChainHead, ChainVerifier, NewAuditEvent, chain_hash, verify_chain,
 };
 pub use crate::ids::{ApiKey, CaseId, CaseSecret, EntryId, KeyId, MemberId, ParseIdError};
 pub use crate::model::{
