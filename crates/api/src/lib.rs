@@ -36,3 +36,25 @@ pub struct Health {
     /// Entries in the match index.
     pub indexed_entries: u64,
 }
+
+/// `GET /healthz` on a member's matcher (`quell serve --matcher`): alive, and how fresh its
+/// copy of the list is.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct MatcherHealth {
+    /// Always `ok` when the matcher answers.
+    pub status: String,
+    /// Entries in the match index.
+    pub indexed_entries: u64,
+    /// When the last sync that reached the registry's newest change finished (RFC 3339);
+    /// absent before the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sync: Option<String>,
+    /// Seconds since then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync_age_seconds: Option<u64>,
+    /// Syncs that failed since the last one that succeeded.
+    pub sync_failures: u64,
+    /// Why the latest sync failed, while failures continue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}

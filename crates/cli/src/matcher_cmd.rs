@@ -46,6 +46,10 @@ pub(crate) struct MatcherArgs {
     /// Seconds between background syncs.
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     sync_interval: f64,
+    /// Seconds without a successful sync after which `/readyz` answers 503: the matcher's
+    /// copy of the list may then miss new entries and still hold withdrawn ones.
+    #[arg(long, default_value_t = 600.0, value_name = "SECS")]
+    stale_after: f64,
     /// The member's stored hashes (JSON lines as `quell hash --json` writes): each delta's
     /// new entries are checked against them and matches sent to `--webhook`.
     #[arg(long, value_name = "FILE", requires = "webhook")]
@@ -93,7 +97,9 @@ fn read_secret(path: &PathBuf, what: &str) -> anyhow::Result<String> {
 }
 
 pub(crate) async fn serve(args: &MatcherArgs, listen: std::net::SocketAddr) -> anyhow::Result<()> {
-    let client = args.registry.client()?;
+    // Checked now, so a missing key stops the start; read again before every sync.
+    args.registry.client()?;
+    let registry = args.registry.clone();
     let dir = args.local.data()?.clone();
     let options = args.local.options()?;
     let local_key = match &args.matcher_key_file {
@@ -109,6 +115,11 @@ pub(crate) async fn serve(args: &MatcherArgs, listen: std::net::SocketAddr) -> a
         "--sync-interval must be a positive number of seconds"
     );
     let interval = Duration::from_secs_f64(args.sync_interval);
+    anyhow::ensure!(
+        args.stale_after.is_finite() && args.stale_after >= args.sync_interval,
+        "--stale-after must be a number of seconds no smaller than --sync-interval"
+    );
+    let stale_after = Duration::from_secs_f64(args.stale_after);
     let webhook = match (&args.webhook, &args.webhook_secret_file) {
         (Some(url), Some(secret)) => {
             let mut w = Webhook::new(url, read_secret(secret, "webhook secret")?.as_bytes());
@@ -130,7 +141,7 @@ pub(crate) async fn serve(args: &MatcherArgs, listen: std::net::SocketAddr) -> a
         .map(|(&id, s)| (id, s.clone()))
         .collect();
     let matcher = tokio::task::spawn_blocking(move || Matcher::from_entries(entries)).await?;
-    let sidecar = Sidecar::new(matcher, &local_key);
+    let sidecar = Sidecar::with_stale_after(matcher, &local_key, stale_after);
 
     if let Some((webhook, outbox)) = webhook.clone() {
         std::thread::spawn(move || webhook.run(&outbox, &|| true));
@@ -147,9 +158,14 @@ pub(crate) async fn serve(args: &MatcherArgs, listen: std::net::SocketAddr) -> a
             Ok(())
         };
         loop {
-            match sync_until_caught_up(&client, &mut snapshot, &dir, &options, &mut on_delta) {
+            // The key file is read again before each sync, so replacing a rotated key there
+            // is the whole fix: no restart, and `/readyz` recovers with the next sync.
+            let synced = registry.client().and_then(|client| {
+                sync_until_caught_up(&client, &mut snapshot, &dir, &options, &mut on_delta)
+            });
+            match synced {
                 Ok(stats) => {
-                    background.set_ready();
+                    background.sync_succeeded();
                     if stats.upserted + stats.removed > 0 {
                         tracing::info!(
                             upserted = stats.upserted,
@@ -159,7 +175,11 @@ pub(crate) async fn serve(args: &MatcherArgs, listen: std::net::SocketAddr) -> a
                         );
                     }
                 }
-                Err(e) => tracing::error!(error = %format!("{e:#}"), "sync failed; retrying"),
+                Err(e) => {
+                    let error = format!("{e:#}");
+                    tracing::error!(%error, "sync failed; retrying");
+                    background.sync_failed(&error);
+                }
             }
             std::thread::sleep(interval);
         }

@@ -26,6 +26,11 @@ impl Registry {
 
     /// `prepare` runs on the data dir arguments before the server starts (e.g. an import).
     fn start_with(prepare: impl FnOnce(&[&str])) -> Self {
+        Self::start_serving(prepare, &[])
+    }
+
+    /// As [`Registry::start_with`], with more `quell serve` arguments.
+    fn start_serving(prepare: impl FnOnce(&[&str]), serve: &[&str]) -> Self {
         let data = tempfile::tempdir().unwrap();
         let db = data.path().join("registry");
         let db_args = ["--data-dir", db.to_str().unwrap()];
@@ -45,7 +50,9 @@ impl Registry {
         let key_file = data.path().join("api-key");
         std::fs::write(&key_file, key.trim()).unwrap();
         prepare(&db_args);
-        let server = Proc::start(&db_args, &[]);
+        let mut args = db_args.to_vec();
+        args.extend_from_slice(serve);
+        let server = Proc::start(&args, &[]);
         Self {
             server,
             data,
@@ -1043,4 +1050,62 @@ fn a_video_case_matches_a_re_encoded_copy_at_the_registry_and_the_matcher() {
     wait_for("the withdrawal on the matcher", 10, || {
         ask(&matcher.addr, MATCHER_KEY, &query(&copy_frames)) == none
     });
+}
+
+#[test]
+fn a_matcher_whose_syncs_fail_goes_unready_within_its_bound_and_recovers() {
+    // Wrong keys are refused one by one here, without the per-address lockout in the way.
+    let registry = Registry::start_serving(|_| {}, &["--auth-failure-limit", "off"]);
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("api-key");
+    let good_key = std::fs::read_to_string(&registry.key_file).unwrap();
+    std::fs::write(&key_file, &good_key).unwrap();
+    let matcher = start_matcher(
+        &registry.server.url(),
+        &key_file,
+        &dir.path().join("data"),
+        &["--stale-after", "1"],
+    );
+    wait_for("the first sync", 10, || {
+        http(&matcher.addr, "GET", "/readyz", None, None).0 == 200
+    });
+    let (_, health) = http(&matcher.addr, "GET", "/healthz", None, None);
+    assert_eq!(health["sync_failures"], 0, "{health}");
+    assert!(health["last_sync"].is_string(), "{health}");
+
+    // The member's key stops working (as after a rotation): unready within the bound.
+    let revoked = std::time::Instant::now();
+    std::fs::write(
+        &key_file,
+        "qk_AAAAAAAAAAAAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+    )
+    .unwrap();
+    wait_for("the matcher to go stale", 10, || {
+        http(&matcher.addr, "GET", "/readyz", None, None).0 == 503
+    });
+    assert!(
+        revoked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        revoked.elapsed()
+    );
+    let (_, ready) = http(&matcher.addr, "GET", "/readyz", None, None);
+    assert_eq!(ready["status"], "stale", "{ready}");
+    let (_, health) = http(&matcher.addr, "GET", "/healthz", None, None);
+    assert!(health["sync_failures"].as_u64().unwrap() > 0, "{health}");
+    assert!(
+        health["last_error"].as_str().unwrap().contains("401"),
+        "{health}"
+    );
+    // It still answers matches meanwhile: unready tells the platform, it does not go dark.
+    let req = json!({ "hashes": [{ "type": "md5", "value": "0123456789abcdef0123456789abcdef" }] });
+    assert_eq!(post_match(&matcher.addr, Some(MATCHER_KEY), &req).0, 200);
+
+    // The fix is the new key in the file: ready again with the next sync, no restart.
+    std::fs::write(&key_file, &good_key).unwrap();
+    wait_for("the matcher to recover", 10, || {
+        http(&matcher.addr, "GET", "/readyz", None, None).0 == 200
+    });
+    let (_, health) = http(&matcher.addr, "GET", "/healthz", None, None);
+    assert_eq!(health["sync_failures"], 0, "{health}");
+    assert!(health.get("last_error").is_none(), "{health}");
 }

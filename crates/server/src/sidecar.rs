@@ -9,17 +9,23 @@
 //!
 //! Authentication is one local bearer key chosen by the member: only its SHA-256 is kept, and
 //! a presented key is compared digest to digest in constant time.
+//!
+//! A matcher whose syncs keep failing (a rotated key, a registry out of reach) would go on
+//! answering from a list that no longer has the newest entries and still has withdrawn ones,
+//! so it says so: `/readyz` answers 503 once the last successful sync is older than its bound
+//! ([`Sidecar::with_stale_after`]), and `/healthz` reports the last sync, its age and the
+//! failures since.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use quell_api::{ErrorCode, Health, MatchRequest, MatchResponse};
-use quell_registry::{EntryId, Signal};
+use quell_api::{ErrorCode, MatchRequest, MatchResponse, MatcherHealth};
+use quell_registry::{EntryId, Signal, Timestamp};
 use sha2::{Digest, Sha256};
 
 use quell_match::{Matcher, parse_request, response_of};
@@ -27,27 +33,54 @@ use quell_match::{Matcher, parse_request, response_of};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 
-/// The sidecar's state: the index, whether the first sync finished, the local key's digest.
+/// The sidecar's state: the index, how its syncs are going, the local key's digest.
 #[derive(Clone, Debug)]
 pub struct Sidecar(Arc<SidecarInner>);
 
 #[derive(Debug)]
 struct SidecarInner {
     matcher: Matcher,
-    ready: AtomicBool,
+    sync: Mutex<SyncHealth>,
+    stale_after: Duration,
     key_digest: [u8; 32],
     max_body_bytes: usize,
 }
 
+/// How the background syncs are going.
+#[derive(Debug, Default)]
+struct SyncHealth {
+    /// When the last successful sync finished, by the monotonic clock and the wall clock.
+    last_success: Option<(Instant, Timestamp)>,
+    /// Failures since then.
+    failures: u64,
+    /// The latest failure's message, while failures continue.
+    last_error: Option<String>,
+}
+
 impl Sidecar {
+    /// How old the last successful sync may be before `/readyz` answers 503, unless set with
+    /// [`Sidecar::with_stale_after`].
+    pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(600);
+
     /// A sidecar serving `matcher`, accepting `Authorization: Bearer <key>`.
     pub fn new(matcher: Matcher, key: &str) -> Self {
+        Self::with_stale_after(matcher, key, Self::DEFAULT_STALE_AFTER)
+    }
+
+    /// As [`Sidecar::new`], unready once the last successful sync is older than `stale_after`.
+    pub fn with_stale_after(matcher: Matcher, key: &str, stale_after: Duration) -> Self {
         Self(Arc::new(SidecarInner {
             matcher,
-            ready: AtomicBool::new(false),
+            sync: Mutex::new(SyncHealth::default()),
+            stale_after,
             key_digest: Sha256::digest(key.as_bytes()).into(),
             max_body_bytes: crate::Config::default().max_body_bytes,
         }))
+    }
+
+    fn sync_health(&self) -> std::sync::MutexGuard<'_, SyncHealth> {
+        // The state is three plain fields, whole after any panic.
+        self.0.sync.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Applies one synced delta: removals first, so an entry whose hash changed is never
@@ -57,9 +90,21 @@ impl Sidecar {
         self.0.matcher.insert(upserted);
     }
 
-    /// Marks the first sync as complete: `/readyz` answers 200 from now on.
-    pub fn set_ready(&self) {
-        self.0.ready.store(true, Ordering::Release);
+    /// Records a sync that caught up with the registry: `/readyz` answers 200 until the
+    /// bound passes without another.
+    pub fn sync_succeeded(&self) {
+        let mut health = self.sync_health();
+        health.last_success = Some((Instant::now(), Timestamp::now()));
+        health.failures = 0;
+        health.last_error = None;
+    }
+
+    /// Records a failed sync and why (shown on `/healthz` and `/readyz`, which are public to
+    /// whoever reaches the matcher: no secrets in `error`).
+    pub fn sync_failed(&self, error: &str) {
+        let mut health = self.sync_health();
+        health.failures += 1;
+        health.last_error = Some(error.to_owned());
     }
 
     /// Entries in the index.
@@ -128,25 +173,50 @@ async fn match_hashes(
     Ok(Json(response_of(sidecar.0.matcher.lookup_all(&request))))
 }
 
-async fn healthz(State(sidecar): State<Sidecar>) -> Json<Health> {
-    Json(Health {
+async fn healthz(State(sidecar): State<Sidecar>) -> Json<MatcherHealth> {
+    let health = sidecar.sync_health();
+    Json(MatcherHealth {
         status: "ok".to_owned(),
         indexed_entries: sidecar.indexed_entries() as u64,
+        last_sync: health.last_success.map(|(_, at)| crate::time::format(at)),
+        sync_age_seconds: health
+            .last_success
+            .map(|(when, _)| when.elapsed().as_secs()),
+        sync_failures: health.failures,
+        last_error: health.last_error.clone(),
     })
 }
 
 async fn readyz(State(sidecar): State<Sidecar>) -> (StatusCode, Json<serde_json::Value>) {
-    if sidecar.0.ready.load(Ordering::Acquire) {
-        (
-            StatusCode::OK,
-            Json(serde_json::json!({ "status": "ready" })),
-        )
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(
-                serde_json::json!({ "status": "syncing", "message": "the first sync has not completed" }),
+    let health = sidecar.sync_health();
+    let failing = health
+        .last_error
+        .as_deref()
+        .map(|e| format!(" The latest sync failed: {e}"))
+        .unwrap_or_default();
+    let (status, message) = match health.last_success {
+        Some((when, _)) if when.elapsed() <= sidecar.0.stale_after => {
+            return (
+                StatusCode::OK,
+                Json(serde_json::json!({ "status": "ready" })),
+            );
+        }
+        Some((when, _)) => (
+            "stale",
+            format!(
+                "the last successful sync was {} s ago, more than the {} s allowed: this \
+                 matcher may miss new entries and still match withdrawn ones.{failing}",
+                when.elapsed().as_secs(),
+                sidecar.0.stale_after.as_secs(),
             ),
-        )
-    }
+        ),
+        None => (
+            "syncing",
+            format!("the first sync has not completed.{failing}"),
+        ),
+    };
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(serde_json::json!({ "status": status, "message": message })),
+    )
 }
