@@ -323,6 +323,7 @@ type CaseStatus = {
   withdrawn_at?: string;
   hashes: { pdq: number; md5: number; sha256: number; vpdq?: number; pdq_filed?: number };
   outcomes: { member: string; outcome: string; at: string }[];
+  paused?: number;
 };
 
 let current: { caseId: string; secret: string } | null = null;
@@ -336,7 +337,8 @@ function renderStatus(s: CaseStatus): void {
   state.dataset.state = s.withdrawn_at ? "withdrawn" : "open";
   state.textContent = s.withdrawn_at
     ? `Case ${s.case_id} was withdrawn on ${formatDate(s.withdrawn_at)}. Platforms no longer look for its photos.`
-    : `Case ${s.case_id} is open since ${formatDate(s.opened_at)}, with ${total} fingerprint${total === 1 ? "" : "s"}. Platforms that take part are looking for copies.`;
+    : `Case ${s.case_id} is open since ${formatDate(s.opened_at)}, with ${total} fingerprint${total === 1 ? "" : "s"}. Platforms that take part are looking for copies.` +
+      pausedText(s.paused ?? 0);
   const outcomes = el("status-outcomes");
   outcomes.replaceChildren();
   if (s.outcomes.length === 0) {
@@ -353,6 +355,14 @@ function renderStatus(s: CaseStatus): void {
   }
   el("withdraw-box").hidden = Boolean(s.withdrawn_at);
   statusView.hidden = false;
+}
+
+/** Hashes the registry's operators are checking: said plainly, with no one's reasons. */
+function pausedText(paused: number): string {
+  if (paused === 0) return "";
+  return paused === 1
+    ? " One of them is paused while the registry checks it: platforms are not looking for it until then."
+    : ` ${paused} of them are paused while the registry checks them: platforms are not looking for them until then.`;
 }
 
 function explain(status: number, err: { code: string; message: string } | null): string {

@@ -29,12 +29,56 @@ pub struct AuditResponse {
     pub events: Vec<AuditEventDto>,
 }
 
-/// `POST /v1/admin/entries/{entry_id}/quarantine`.
+/// `POST /v1/admin/entries/{entry_id}/quarantine` and `…/release`.
 #[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct QuarantineRequest {
-    /// Why, for the audit log (at most 500 characters).
+    /// Why, for the audit log (1 to 500 characters).
     pub reason: String,
+}
+
+/// A member's report on a quarantined entry.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct EntryReportDto {
+    /// The member.
+    pub member: String,
+    /// What it reported.
+    pub outcome: crate::OutcomeKind,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// A quarantined entry with what an operator needs to review it.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct QuarantinedEntryDto {
+    /// The entry.
+    pub entry_id: String,
+    /// The case it belongs to: the media a person registered.
+    pub case_id: String,
+    /// Its hash type.
+    #[serde(rename = "type")]
+    pub hash_type: crate::HashType,
+    /// The hash profile a filed PDQ hash is filed under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// The part it is filed under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
+    /// When it was quarantined (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// Why, as the audit log has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What members reported on it, oldest first.
+    pub reports: Vec<EntryReportDto>,
+}
+
+/// `GET /v1/admin/quarantine?after=ENTRY&limit=N`.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct QuarantineListResponse {
+    /// Quarantined entries by entry id; pass the last one's id as `after` for the next page.
+    pub entries: Vec<QuarantinedEntryDto>,
 }
 
 /// An entry's state after a review action.

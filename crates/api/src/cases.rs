@@ -134,6 +134,10 @@ pub struct CaseStatusResponse {
     pub hashes: HashCounts,
     /// What member platforms reported, oldest first.
     pub outcomes: Vec<CaseOutcomeDto>,
+    /// Hashes paused while the registry's operators check them (after members reported them
+    /// as matching something else): not matched until they are released.
+    #[serde(default)]
+    pub paused: u32,
 }
 
 /// `POST /v1/cases/{case_id}/withdraw`.

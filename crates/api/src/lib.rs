@@ -15,7 +15,10 @@ pub mod convert;
 mod error;
 mod members;
 
-pub use crate::admin::{AuditEventDto, AuditResponse, EntryStateResponse, QuarantineRequest};
+pub use crate::admin::{
+    AuditEventDto, AuditResponse, EntryReportDto, EntryStateResponse, QuarantineListResponse,
+    QuarantineRequest, QuarantinedEntryDto,
+};
 pub use crate::cases::{
     CaseOutcomeDto, CaseStatusResponse, HashCounts, HashInput, HashType, MatchHit, MatchQuery,
     MatchRequest, MatchResponse, MatchResult, OpenCaseRequest, OpenCaseResponse, OutcomeInput,

@@ -640,6 +640,19 @@ fn status_text(s: &CaseStatusResponse) -> String {
             },
         ),
     };
+    if s.withdrawn_at.is_none() && s.paused > 0 {
+        out.push_str(&if s.paused == 1 {
+            "One of them is paused while the registry checks it: platforms are not looking for \
+             it until then.\n"
+                .to_owned()
+        } else {
+            format!(
+                "{} of them are paused while the registry checks them: platforms are not \
+                 looking for them until then.\n",
+                s.paused
+            )
+        });
+    }
     if s.outcomes.is_empty() {
         out.push_str(if s.withdrawn_at.is_some() {
             "No platform reported finding a copy.\n"
@@ -700,4 +713,32 @@ fn withdraw(args: &WithdrawArgs) -> anyhow::Result<ExitCode> {
         if w.withdrawn_hashes == 1 { "" } else { "s" },
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status_with(paused: u32, withdrawn: bool) -> CaseStatusResponse {
+        let mut s = serde_json::json!({
+            "case_id": "c_x", "opened_at": "2026-12-01T00:00:00Z",
+            "hashes": { "pdq": 2, "md5": 2, "sha256": 2, "vpdq": 0, "pdq_filed": 0 },
+            "outcomes": [], "paused": paused,
+        });
+        if withdrawn {
+            s["withdrawn_at"] = "2026-12-02T00:00:00Z".into();
+        }
+        serde_json::from_value(s).unwrap()
+    }
+
+    #[test]
+    fn paused_hashes_are_told_plainly_while_the_case_is_open() {
+        assert!(!status_text(&status_with(0, false)).contains("paused"));
+        assert!(
+            status_text(&status_with(1, false))
+                .contains("One of them is paused while the registry checks it")
+        );
+        assert!(status_text(&status_with(3, false)).contains("3 of them are paused"));
+        assert!(!status_text(&status_with(3, true)).contains("paused"));
+    }
 }

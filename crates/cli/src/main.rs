@@ -17,6 +17,7 @@ mod matcher_cmd;
 mod member_cmd;
 mod outcome_cmd;
 mod output;
+mod quarantine_cmd;
 mod registry_args;
 mod robust_cmd;
 mod scan_cmd;
@@ -64,6 +65,9 @@ enum Command {
     /// Read and verify the registry's hash-chained audit log.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCommand),
+    /// Review quarantined entries: list them with their context, quarantine, release.
+    #[command(subcommand)]
+    Quarantine(quarantine_cmd::QuarantineCommand),
     /// Export or import the hash list in python-threatexchange's file format.
     #[command(subcommand)]
     List(list_cmd::ListCommand),
@@ -85,6 +89,7 @@ fn main() -> ExitCode {
         Command::Outcome(args) => outcome_cmd::run(&args),
         Command::Member(cmd) => member_cmd::run(&cmd),
         Command::Audit(cmd) => audit_cmd::run(&cmd),
+        Command::Quarantine(cmd) => quarantine_cmd::run(&cmd),
         Command::List(cmd) => list_cmd::run(&cmd),
         Command::Index(args) => index_cmd::run_index(&args),
         Command::Match(args) => index_cmd::run_match(&args),

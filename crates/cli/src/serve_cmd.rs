@@ -86,6 +86,11 @@ pub(crate) struct ServeArgs {
     log_format: LogFormat,
     #[command(flatten)]
     limits: LimitArgs,
+    /// Distinct members whose `false_positive` reports on an entry quarantine it until an
+    /// operator reviews it (`quell quarantine list`).
+    #[arg(long, value_name = "MEMBERS", default_value_t = Config::default().quarantine_after_false_positives,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    quarantine_after: u32,
     #[command(flatten)]
     matcher: crate::matcher_cmd::MatcherArgs,
 }
@@ -178,6 +183,7 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let config = Config {
         case_open_rate: args.limits.case_open_limit.0,
         auth_failure_rate: args.limits.auth_failure_limit.0,
+        quarantine_after_false_positives: args.quarantine_after,
         client_address: args
             .limits
             .client_ip_header

@@ -483,3 +483,66 @@ fn audit_verify_catches_removed_newest_events_against_a_kept_head() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("SEQ:HASH"), "{err}");
 }
+
+#[test]
+fn quarantine_commands_list_with_context_and_audit_their_reasons() {
+    let db = sqlite_db();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), format!("pdq {}\npdq {}\n", pdq(1), pdq(2))).unwrap();
+    run_ok(&["list", "import", file.path().to_str().unwrap()], &db);
+    let path = Path::new(&db.args[1]).join("registry.db");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let ids: Vec<i64> = rt.block_on(async {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .unwrap();
+        sqlx::query_scalar("SELECT id FROM entries ORDER BY id")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+    });
+    let entry = quell_registry::EntryId::from_i64(ids[0]).to_string();
+
+    let out = run_ok(
+        &["quarantine", "add", &entry, "--reason", "looks unrelated"],
+        &db,
+    );
+    assert_eq!(out.trim(), format!("{entry}: quarantined"));
+    let listed = run_ok(&["quarantine", "list"], &db);
+    let fields: Vec<&str> = listed.trim_end().split('\t').collect();
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert_eq!(
+        (fields[0], fields[2], fields[5]),
+        (entry.as_str(), "pdq", "looks unrelated")
+    );
+    assert_eq!(run_ok(&["list", "export"], &db).lines().count(), 1);
+
+    let mut args = vec!["quarantine", "release", &entry, "--reason", " "];
+    args.extend(db.args.iter().map(String::as_str));
+    let (code, _, err) = quell(&args, b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("--reason of 1 to 500 characters"), "{err}");
+
+    let out = run_ok(
+        &[
+            "quarantine",
+            "release",
+            &entry,
+            "--reason",
+            "checked: a copy",
+        ],
+        &db,
+    );
+    assert_eq!(out.trim(), format!("{entry}: released"));
+    assert_eq!(run_ok(&["quarantine", "list"], &db), "");
+    assert_eq!(run_ok(&["list", "export"], &db).lines().count(), 2);
+    let audit = run_ok(&["audit", "list"], &db);
+    assert!(
+        audit.contains(&format!("entry.release\t{entry}\treason=checked: a copy")),
+        "{audit}"
+    );
+}

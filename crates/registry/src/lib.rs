@@ -32,7 +32,7 @@ pub use crate::ids::{ApiKey, CaseId, CaseSecret, EntryId, KeyId, MemberId, Parse
 pub use crate::model::{
     Actor, CaseOutcome, CaseStatus, Change, ChangeOp, EntryState, Invalid,
     MAX_FILED_HASHES_PER_CASE, MAX_HASHES_PER_CASE, Member, NewCase, NewMember, Outcome,
-    OutcomeReport, ParseScopeError, Scope, Scopes, Signal, SignalKind, Timestamp,
+    OutcomeReport, ParseScopeError, QuarantinedEntry, Scope, Scopes, Signal, SignalKind, Timestamp,
 };
 pub use crate::policy::{Action, Denied, Principal, authorize};
 pub use crate::secret::{SecretHasher, SecretHasherError};

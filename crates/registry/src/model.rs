@@ -525,6 +525,27 @@ pub struct CaseStatus {
     pub filed: u32,
     /// Member outcomes, oldest first.
     pub outcomes: Vec<CaseOutcome>,
+    /// Hashes of the case quarantined for review: not matched or sent to members until an
+    /// operator releases them. The person is told how many, never the members' reasons.
+    pub paused: u32,
+}
+
+/// A quarantined entry as an operator reviews it: which media (its case and hash), since when
+/// and why, and what members reported on it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct QuarantinedEntry {
+    /// The entry.
+    pub entry: EntryId,
+    /// The case it belongs to (the media a person registered).
+    pub case: CaseId,
+    /// Its kind of hash.
+    pub kind: SignalKind,
+    /// The profile and part a filed PDQ hash is filed under.
+    pub filing: Option<Filing>,
+    /// When it was quarantined and why (from its newest `entry.quarantine` audit event).
+    pub since: Option<(Timestamp, String)>,
+    /// Every outcome members reported on it, oldest first.
+    pub reports: Vec<CaseOutcome>,
 }
 
 /// What a member may do.

@@ -9,7 +9,8 @@ use std::future::Future;
 use crate::audit::AuditEvent;
 use crate::ids::{CaseId, EntryId, KeyId, MemberId};
 use crate::model::{
-    Actor, CaseStatus, Change, Member, NewCase, NewMember, OutcomeReport, Signal, Timestamp,
+    Actor, CaseStatus, Change, Member, NewCase, NewMember, OutcomeReport, QuarantinedEntry, Signal,
+    Timestamp,
 };
 
 /// A storage failure.
@@ -202,16 +203,25 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Option<Signal>, StoreError>> + Send;
 
     /// Releases a quarantined entry back to active (an upsert in sync), with an
-    /// `entry.release` audit event. Returns its signal if it was quarantined, else `None`.
+    /// `entry.release` audit event that keeps `reason`. Returns its signal if it was
+    /// quarantined, else `None`.
     ///
     /// # Errors
     /// [`StoreError::NotFound`] if there is no such entry.
     fn release(
         &self,
         entry: EntryId,
+        reason: &str,
         actor: &Actor,
         at: Timestamp,
     ) -> impl Future<Output = Result<Option<Signal>, StoreError>> + Send;
+
+    /// Up to `limit` quarantined entries after `after`, by entry id, with their context.
+    fn quarantined(
+        &self,
+        after: Option<EntryId>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<QuarantinedEntry>, StoreError>> + Send;
 
     /// Up to `limit` audit events after sequence number `after`, in order.
     fn audit_events(

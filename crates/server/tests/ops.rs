@@ -43,6 +43,7 @@ async fn openapi_document_describes_every_route() {
         ("/v1/admin/audit", "get"),
         ("/v1/admin/entries/{entry_id}/quarantine", "post"),
         ("/v1/admin/entries/{entry_id}/release", "post"),
+        ("/v1/admin/quarantine", "get"),
         ("/healthz", "get"),
         ("/metrics", "get"),
         ("/openapi.json", "get"),

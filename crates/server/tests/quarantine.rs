@@ -48,9 +48,31 @@ async fn false_positive_reports_from_enough_members_quarantine_an_entry() {
         ("tombstone".into(), entry.clone())
     );
 
-    // False positives are not shown to the affected person.
+    // False positives are not shown to the affected person; that a hash is paused is.
     let (_, status) = t.get(&format!("/v1/cases/{case_id}"), Some(&secret)).await;
     assert_eq!(status["outcomes"], json!([]));
+    assert_eq!(status["paused"], 1);
+
+    // The operator sees it with its context: which case, since when, why, who reported what.
+    let (status, list) = t.get("/v1/admin/quarantine", Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let listed = &list["entries"][0];
+    assert_eq!(list["entries"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(
+        (&listed["entry_id"], &listed["case_id"], &listed["type"]),
+        (&json!(entry), &json!(case_id), &json!("pdq"))
+    );
+    assert_eq!(listed["reason"], "2 members reported false positives");
+    assert!(listed["since"].is_string(), "{listed}");
+    let reporters: Vec<&str> = listed["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["member"].as_str().unwrap())
+        .collect();
+    assert_eq!(reporters, ["a", "a", "b"], "{listed}");
+    let (status, _) = t.get("/v1/admin/quarantine?limit=0", Some(&admin)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     let (_, audit) = t.get("/v1/admin/audit", Some(&admin)).await;
     let last = audit["events"].as_array().unwrap().last().unwrap().clone();
@@ -64,7 +86,7 @@ async fn false_positive_reports_from_enough_members_quarantine_an_entry() {
             Method::POST,
             &format!("/v1/admin/entries/{entry}/release"),
             Some(&admin),
-            None,
+            Some(json!({ "reason": "the photos differ" })),
         )
         .await;
     assert_eq!(
@@ -72,6 +94,16 @@ async fn false_positive_reports_from_enough_members_quarantine_an_entry() {
         (StatusCode::OK, json!(true))
     );
     assert_eq!(matches(&t, &a, &pdq(1)).await, 1);
+    let (_, audit) = t.get("/v1/admin/audit", Some(&admin)).await;
+    let last = audit["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (&last["action"], &last["detail"]),
+        (&json!("entry.release"), &json!("reason=the photos differ"))
+    );
+    let (_, list) = t.get("/v1/admin/quarantine", Some(&admin)).await;
+    assert_eq!(list["entries"], json!([]));
+    let (_, status) = t.get(&format!("/v1/cases/{case_id}"), Some(&secret)).await;
+    assert_eq!(status["paused"], 0);
     assert_eq!(last_sync_op(&t, &a).await, ("upsert".into(), entry));
 }
 

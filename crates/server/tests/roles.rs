@@ -110,6 +110,11 @@ const ENDPOINTS: &[Endpoint] = &[
         ok: StatusCode::OK,
     },
     Endpoint {
+        name: "quarantined",
+        access: Access::Scope("admin"),
+        ok: StatusCode::OK,
+    },
+    Endpoint {
         name: "metrics",
         access: Access::Scope("admin"),
         ok: StatusCode::OK,
@@ -223,8 +228,9 @@ async fn every_endpoint_by_every_role() {
                 "release" => (
                     Method::POST,
                     format!("/v1/admin/entries/{entry}/release"),
-                    None,
+                    Some(json!({ "reason": "reviewed" })),
                 ),
+                "quarantined" => (Method::GET, "/v1/admin/quarantine".into(), None),
                 "metrics" => (Method::GET, "/metrics".into(), None),
                 "healthz" => (Method::GET, "/healthz".into(), None),
                 "openapi" => (Method::GET, "/openapi.json".into(), None),

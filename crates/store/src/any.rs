@@ -5,7 +5,8 @@ use std::str::FromStr as _;
 
 use quell_registry::{
     Actor, ApiKeyRecord, AuditEvent, CaseAuth, CaseId, CaseStatus, Change, EntryId, KeyId, Member,
-    MemberId, NewCase, NewMember, OutcomeReport, Signal, Store, StoreError, Timestamp,
+    MemberId, NewCase, NewMember, OutcomeReport, QuarantinedEntry, Signal, Store, StoreError,
+    Timestamp,
 };
 use sqlx::postgres::PgConnectOptions;
 
@@ -132,6 +133,7 @@ delegate! {
     fn record_outcomes(&self, member: MemberId, reports: &[OutcomeReport], received: Timestamp) -> ();
     fn false_positive_reporters(&self, entry: EntryId) -> u32;
     fn quarantine(&self, entry: EntryId, reason: &str, actor: &Actor, at: Timestamp) -> Option<Signal>;
-    fn release(&self, entry: EntryId, actor: &Actor, at: Timestamp) -> Option<Signal>;
+    fn release(&self, entry: EntryId, reason: &str, actor: &Actor, at: Timestamp) -> Option<Signal>;
+    fn quarantined(&self, after: Option<EntryId>, limit: u32) -> Vec<QuarantinedEntry>;
     fn audit_events(&self, after: i64, limit: u32) -> Vec<AuditEvent>;
 }

@@ -30,6 +30,10 @@ const PLAIN_COUNTS: &str = "SELECT kind, COUNT(*) FROM entries WHERE case_id = $
 /// How many of a case's hashes are filed under a profile's parts.
 const FILED_COUNT: &str = "SELECT COUNT(*) FROM entries WHERE case_id = $1 AND filing IS NOT NULL";
 
+/// How many of a case's hashes are quarantined.
+const PAUSED_COUNT: &str =
+    "SELECT COUNT(*) FROM entries WHERE case_id = $1 AND state = 'quarantined'";
+
 /// What members reported on a case's entries, oldest first; false positives are between the
 /// registry and its members, not the person's business.
 const OUTCOMES: &str = "SELECT m.name, o.outcome, o.reported_at FROM outcomes o \
@@ -131,6 +135,7 @@ pub(crate) async fn status<B: Backend>(
         })
         .collect::<Result<_, StoreError>>()?;
     let (filed,): (i64,) = B::fetch_one(&mut *conn, FILED_COUNT, (id.get(),)).await?;
+    let (paused,): (i64,) = B::fetch_one(&mut *conn, PAUSED_COUNT, (id.get(),)).await?;
     Ok(CaseStatus {
         id,
         opened_at: Timestamp::from_millis(opened),
@@ -138,6 +143,7 @@ pub(crate) async fn status<B: Backend>(
         hashes,
         filed: count(filed),
         outcomes,
+        paused: count(paused),
     })
 }
 

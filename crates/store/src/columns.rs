@@ -27,6 +27,13 @@ pub(crate) fn signal(
         .map_err(|e| StoreError::Corrupt(format!("entry hash: {e}")))
 }
 
+/// A `filing` column (`profile/part`) read back.
+pub(crate) fn filing(column: &str) -> Result<quell_hash::Filing, StoreError> {
+    let (profile, part) = column.split_once('/').unwrap_or((column, ""));
+    quell_hash::Filing::parse(profile, part)
+        .map_err(|e| StoreError::Corrupt(format!("entry filing: {e}")))
+}
+
 /// The `quality` column of a signal.
 pub(crate) fn quality_column(signal: &Signal) -> Option<i64> {
     signal.quality().map(|q| i64::from(q.get()))

@@ -5,7 +5,10 @@
 use sqlx::{Database, Executor, IntoArguments};
 
 /// The steps after version 1, in order: the same SQL text on both backends.
-const STEPS: [&str; 1] = [include_str!("../migrations/v2.sql")];
+const STEPS: [&str; 2] = [
+    include_str!("../migrations/v2.sql"),
+    include_str!("../migrations/v3.sql"),
+];
 
 /// Newest schema version this build knows.
 const VERSION: i64 = 1 + STEPS.len() as i64;

@@ -3,11 +3,12 @@
 //! follows) until it is released.
 
 use quell_registry::{
-    Actor, EntryId, MemberId, NewAuditEvent, OutcomeReport, Signal, StoreError, Timestamp,
+    Actor, CaseId, CaseOutcome, EntryId, MemberId, NewAuditEvent, Outcome, OutcomeReport,
+    QuarantinedEntry, Signal, SignalKind, StoreError, Timestamp,
 };
 
 use crate::backend::Backend;
-use crate::columns::{ACTIVE, INSERT_CHUNK, QUARANTINED, count, signal};
+use crate::columns::{self, ACTIVE, INSERT_CHUNK, QUARANTINED, count, signal};
 use crate::{audit, feed};
 
 /// Whether an entry exists.
@@ -26,6 +27,19 @@ const ENTRY: &str = "SELECT state, kind, value, quality, filing FROM entries WHE
 
 /// Sets an entry's state.
 const SET_STATE: &str = "UPDATE entries SET state = $1 WHERE id = $2";
+
+/// A page of quarantined entries, by id.
+const QUARANTINED_PAGE: &str = "SELECT id, case_id, kind, filing FROM entries \
+     WHERE state = 'quarantined' AND id > $1 ORDER BY id LIMIT $2";
+
+/// When and why an entry (`$1`, its id's text) was last quarantined.
+const QUARANTINE_EVENT: &str = "SELECT at, detail FROM audit \
+     WHERE action = 'entry.quarantine' AND subject = $1 ORDER BY seq DESC LIMIT 1";
+
+/// What members reported on an entry, oldest first.
+const REPORTS: &str = "SELECT m.name, o.outcome, o.reported_at FROM outcomes o \
+     JOIN members m ON m.id = o.member_id WHERE o.entry_id = $1 \
+     ORDER BY o.reported_at, o.id";
 
 /// Records a member's outcomes, all or none.
 ///
@@ -106,10 +120,11 @@ pub(crate) async fn quarantine<B: Backend>(
 pub(crate) async fn release<B: Backend>(
     pool: &sqlx::Pool<B>,
     id: EntryId,
+    reason: &str,
     actor: &Actor,
     at: Timestamp,
 ) -> Result<Option<Signal>, StoreError> {
-    let event = audit::event(actor, "entry.release", id, String::new());
+    let event = audit::event(actor, "entry.release", id, format!("reason={reason}"));
     transition(pool, id, QUARANTINED, ACTIVE, event, at).await
 }
 
@@ -138,4 +153,52 @@ async fn transition<B: Backend>(
     audit::append::<B>(&mut *tx, at, event).await?;
     B::commit(tx).await?;
     Ok(Some(signal))
+}
+
+/// Up to `limit` quarantined entries after `after`, each with when and why it was quarantined
+/// and every report members made on it.
+pub(crate) async fn quarantined<B: Backend>(
+    pool: &sqlx::Pool<B>,
+    after: Option<EntryId>,
+    limit: u32,
+) -> Result<Vec<QuarantinedEntry>, StoreError> {
+    let after = after.map_or(i64::MIN, EntryId::get);
+    let mut conn = B::read(pool).await?;
+    let rows: Vec<(i64, i64, String, Option<String>)> =
+        B::fetch_all(&mut *conn, QUARANTINED_PAGE, (after, i64::from(limit))).await?;
+    let mut page = Vec::with_capacity(rows.len());
+    for (id, case, kind, filing) in rows {
+        let entry = EntryId::from_i64(id);
+        let kind: SignalKind = kind
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("entry kind: {e}")))?;
+        let filing = filing.as_deref().map(columns::filing).transpose()?;
+        let event: Option<(i64, String)> =
+            B::fetch_optional(&mut *conn, QUARANTINE_EVENT, (entry.to_string(),)).await?;
+        let since = event.map(|(at, detail)| {
+            let reason = detail.strip_prefix("reason=").unwrap_or(&detail).to_owned();
+            (Timestamp::from_millis(at), reason)
+        });
+        let reports: Vec<(String, String, i64)> = B::fetch_all(&mut *conn, REPORTS, (id,)).await?;
+        let reports = reports
+            .into_iter()
+            .map(|(member, outcome, at)| {
+                Ok(CaseOutcome {
+                    member,
+                    outcome: Outcome::parse(&outcome)
+                        .ok_or_else(|| StoreError::Corrupt(format!("outcome {outcome:?}")))?,
+                    at: Timestamp::from_millis(at),
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        page.push(QuarantinedEntry {
+            entry,
+            case: CaseId::from_i64(case),
+            kind,
+            filing,
+            since,
+            reports,
+        });
+    }
+    Ok(page)
 }

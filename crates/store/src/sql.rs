@@ -2,7 +2,8 @@
 
 use quell_registry::{
     Actor, ApiKeyRecord, AuditEvent, CaseAuth, CaseId, CaseStatus, Change, EntryId, KeyId, Member,
-    MemberId, NewCase, NewMember, OutcomeReport, Signal, Store, StoreError, Timestamp,
+    MemberId, NewCase, NewMember, OutcomeReport, QuarantinedEntry, Signal, Store, StoreError,
+    Timestamp,
 };
 
 use crate::backend::Backend;
@@ -143,10 +144,19 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn release(
         &self,
         entry: EntryId,
+        reason: &str,
         actor: &Actor,
         at: Timestamp,
     ) -> Result<Option<Signal>, StoreError> {
-        review::release(&self.pool, entry, actor, at).await
+        review::release(&self.pool, entry, reason, actor, at).await
+    }
+
+    async fn quarantined(
+        &self,
+        after: Option<EntryId>,
+        limit: u32,
+    ) -> Result<Vec<QuarantinedEntry>, StoreError> {
+        review::quarantined(&self.pool, after, limit).await
     }
 
     async fn audit_events(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>, StoreError> {

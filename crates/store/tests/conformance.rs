@@ -396,6 +396,19 @@ pub(crate) async fn quarantine_and_release(store: &impl Store) {
             .unwrap(),
         None
     );
+    // The operator's list: which media, since when and why; the person sees a count.
+    let listed = store.quarantined(None, 10).await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(
+        (listed[0].entry, listed[0].case, listed[0].kind),
+        (entry, case.id(), signal.kind())
+    );
+    assert_eq!(
+        listed[0].since,
+        Some((t(2), "3 false positives".to_owned()))
+    );
+    assert!(store.quarantined(Some(entry), 10).await.unwrap().is_empty());
+    assert_eq!(store.case_status(case.id()).await.unwrap().paused, 1);
     let active: Vec<EntryId> = store
         .active_entries(None, 10)
         .await
@@ -409,10 +422,21 @@ pub(crate) async fn quarantine_and_release(store: &impl Store) {
     assert_eq!(last.op, ChangeOp::Tombstone(signal.kind()));
 
     assert_eq!(
-        store.release(entry, &Actor::Cli, t(4)).await.unwrap(),
+        store
+            .release(entry, "reviewed", &Actor::Cli, t(4))
+            .await
+            .unwrap(),
         Some(signal.clone())
     );
-    assert_eq!(store.release(entry, &Actor::Cli, t(5)).await.unwrap(), None);
+    assert_eq!(
+        store
+            .release(entry, "reviewed", &Actor::Cli, t(5))
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(store.quarantined(None, 10).await.unwrap().is_empty());
+    assert_eq!(store.case_status(case.id()).await.unwrap().paused, 0);
     let last = all_changes(store).await.pop().unwrap();
     assert_eq!(last.op, ChangeOp::Upsert(signal));
     assert!(matches!(
@@ -434,7 +458,13 @@ pub(crate) async fn quarantine_and_release(store: &impl Store) {
             .unwrap(),
         None
     );
-    assert_eq!(store.release(entry, &Actor::Cli, t(8)).await.unwrap(), None);
+    assert_eq!(
+        store
+            .release(entry, "reviewed", &Actor::Cli, t(8))
+            .await
+            .unwrap(),
+        None
+    );
     let events = store.audit_events(0, 100).await.unwrap();
     assert_eq!(
         events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
@@ -539,7 +569,10 @@ pub(crate) async fn filed_entries(store: &impl Store) {
     let (cut, cut_signal) = case.entries()[2].clone();
     let held = store.quarantine(cut, "test", &Actor::Cli, t(1500)).await;
     assert_eq!(held.unwrap(), Some(cut_signal.clone()));
-    let back = store.release(cut, &Actor::Cli, t(1600)).await.unwrap();
+    let back = store
+        .release(cut, "reviewed", &Actor::Cli, t(1600))
+        .await
+        .unwrap();
     assert_eq!(back, Some(cut_signal.clone()));
     let last = all_changes(store).await.pop().unwrap();
     assert_eq!((last.entry, last.op), (cut, ChangeOp::Upsert(cut_signal)));

@@ -4,7 +4,7 @@ mod backends;
 mod conformance;
 
 /// A registry database made by a build that knew only schema version 1 opens, gains the
-/// filing column, and keeps its entries.
+/// filing column (version 2) and the quarantine indexes (version 3), and keeps its entries.
 #[tokio::test]
 async fn a_version_1_sqlite_database_is_upgraded_in_place() {
     use sqlx::Connection as _;
@@ -58,7 +58,7 @@ async fn a_version_1_sqlite_database_is_upgraded_in_place() {
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
 }
 
 /// The same upgrade on PostgreSQL, in a schema of its own.
@@ -69,12 +69,14 @@ async fn a_version_1_postgres_schema_is_upgraded_in_place() {
     use sqlx::Connection as _;
     let (store, schema) = crate::backends::postgres().await;
     store.close().await;
-    // Back to version 1: the v2 step's columns out, the version row back to 1.
+    // Back to version 1: the v2 step's columns and the v3 step's indexes out, the version
+    // row back to 1.
     let url = crate::backends::postgres_url();
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
     let name = schema.name().to_owned();
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "ALTER TABLE {name}.entries DROP COLUMN filing; \
+        "DROP INDEX {name}.entries_quarantined; DROP INDEX {name}.audit_quarantines; \
+         ALTER TABLE {name}.entries DROP COLUMN filing; \
          ALTER TABLE {name}.changes DROP COLUMN filing; \
          UPDATE {name}.quell_schema SET version = 1; \
          INSERT INTO {name}.cases (id, secret_hash, opened_at) VALUES (7, '$argon2id$old', 1); \
@@ -101,7 +103,7 @@ async fn a_version_1_postgres_schema_is_upgraded_in_place() {
     .fetch_one(&mut conn)
     .await
     .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     store.close().await;
 }
 

@@ -4,8 +4,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use quell_api::{
-    AuditEventDto, AuditResponse, EntryStateResponse, ErrorBody, ErrorCode, MemberDto,
-    MemberKeyResponse, MembersResponse, NewMemberRequest, QuarantineRequest,
+    AuditEventDto, AuditResponse, EntryReportDto, EntryStateResponse, ErrorBody, ErrorCode,
+    MemberDto, MemberKeyResponse, MembersResponse, NewMemberRequest, QuarantineListResponse,
+    QuarantineRequest, QuarantinedEntryDto,
 };
 use quell_registry::{ApiKey, EntryId, Member, NewMember, Scope, Scopes, Store, Timestamp};
 use serde::Deserialize;
@@ -247,12 +248,7 @@ pub(crate) async fn quarantine(
     ApiJson(req): ApiJson<QuarantineRequest>,
 ) -> Result<Json<EntryStateResponse>, ApiError> {
     let entry = parse_entry(&entry)?;
-    if req.reason.trim().is_empty() || req.reason.chars().count() > 500 {
-        return Err(ApiError::bad_request(
-            ErrorCode::InvalidReason,
-            "give a reason of 1 to 500 characters for the audit log",
-        ));
-    }
+    check_reason(&req.reason)?;
     let _in_order = state.0.list_writes.lock().await;
     let signal = state
         .store()
@@ -273,14 +269,26 @@ pub(crate) async fn quarantine(
     }))
 }
 
+/// A review action's reason: something for the audit log, and not a novel.
+fn check_reason(reason: &str) -> Result<(), ApiError> {
+    if reason.trim().is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidReason,
+            "give a reason of 1 to 500 characters for the audit log",
+        ));
+    }
+    Ok(())
+}
+
 /// Release a quarantined entry: it matches again and is re-sent to members as an upsert.
 #[utoipa::path(
     post, path = "/v1/admin/entries/{entry_id}/release", tag = "admin",
     params(("entry_id" = String, Path, description = "Entry id, `e_…`")),
+    request_body = QuarantineRequest,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Released (or was not quarantined)", body = EntryStateResponse),
-        (status = 400, description = "Bad entry id", body = ErrorBody),
+        (status = 400, description = "Bad entry id or reason", body = ErrorBody),
         (status = 401, description = "Missing or invalid key", body = ErrorBody),
         (status = 403, description = "Key lacks the admin scope", body = ErrorBody),
         (status = 404, description = "No such entry", body = ErrorBody),
@@ -290,12 +298,19 @@ pub(crate) async fn release(
     State(state): State<AppState>,
     caller: Caller<NeedsReview>,
     Path(entry): Path<String>,
+    ApiJson(req): ApiJson<QuarantineRequest>,
 ) -> Result<Json<EntryStateResponse>, ApiError> {
     let entry = parse_entry(&entry)?;
+    check_reason(&req.reason)?;
     let _in_order = state.0.list_writes.lock().await;
     let signal = state
         .store()
-        .release(entry, &actor(&caller.principal), Timestamp::now())
+        .release(
+            entry,
+            &req.reason,
+            &actor(&caller.principal),
+            Timestamp::now(),
+        )
         .await?;
     if let Some(signal) = signal.clone() {
         state.0.matcher.insert(&[(entry, signal)]);
@@ -305,4 +320,66 @@ pub(crate) async fn release(
         entry_id: entry.to_string(),
         changed: signal.is_some(),
     }))
+}
+
+/// Query parameters of `GET /v1/admin/quarantine`.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct QuarantineParams {
+    /// Return entries after this entry id (the last of the previous page).
+    after: Option<String>,
+    /// Entries per page, 1–100 (default 50).
+    limit: Option<u32>,
+}
+
+/// List quarantined entries with their context: the case they belong to, since when and why
+/// they are quarantined, and what members reported on them.
+#[utoipa::path(
+    get, path = "/v1/admin/quarantine", tag = "admin",
+    params(QuarantineParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Quarantined entries", body = QuarantineListResponse),
+        (status = 400, description = "Bad parameters", body = ErrorBody),
+        (status = 401, description = "Missing or invalid key", body = ErrorBody),
+        (status = 403, description = "Key lacks the admin scope", body = ErrorBody),
+    )
+)]
+pub(crate) async fn quarantined(
+    State(state): State<AppState>,
+    _caller: Caller<NeedsReview>,
+    ApiQuery(params): ApiQuery<QuarantineParams>,
+) -> Result<Json<QuarantineListResponse>, ApiError> {
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidLimit,
+            format!("limit must be between 1 and 100, got {limit}"),
+        ));
+    }
+    let after = params.after.as_deref().map(parse_entry).transpose()?;
+    let page = state.store().quarantined(after, limit).await?;
+    let entries = page
+        .into_iter()
+        .map(|q| QuarantinedEntryDto {
+            entry_id: q.entry.to_string(),
+            case_id: q.case.to_string(),
+            hash_type: q.kind.into(),
+            profile: q.filing.map(|f| f.profile().to_owned()),
+            part: q.filing.map(|f| f.part().name().to_owned()),
+            since: q.since.as_ref().map(|(at, _)| crate::time::format(*at)),
+            reason: q.since.map(|(_, reason)| reason),
+            reports: q
+                .reports
+                .into_iter()
+                .map(|r| EntryReportDto {
+                    member: r.member,
+                    outcome: crate::routes::cases::outcome_kind(r.outcome),
+                    at: crate::time::format(r.at),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Json(QuarantineListResponse { entries }))
 }

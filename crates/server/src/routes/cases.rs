@@ -176,6 +176,7 @@ pub(crate) async fn case_status(
                 at: time::format(o.at),
             })
             .collect(),
+        paused: status.paused,
     }))
 }
 

@@ -66,6 +66,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::audit))
         .routes(routes!(admin::quarantine))
         .routes(routes!(admin::release))
+        .routes(routes!(admin::quarantined))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::metrics))
         .routes(routes!(ops::openapi_json))
