@@ -303,6 +303,7 @@ pub struct OutcomesRequest {
 /// Reports stored.
 #[derive(Serialize, Deserialize, ToSchema, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutcomesResponse {
-    /// How many.
+    /// How many were new: a report this member already made (the same entry and outcome) is a
+    /// retry, accepted and not recorded twice.
     pub recorded: u32,
 }

@@ -171,7 +171,8 @@ pub trait Store: Send + Sync {
         at: Timestamp,
     ) -> impl Future<Output = Result<Member, StoreError>> + Send;
 
-    /// Records outcome reports, all or none.
+    /// Records outcome reports, all or none; a report the member already made on the entry
+    /// (the same outcome) is not recorded again. Returns how many were new.
     ///
     /// # Errors
     /// [`StoreError::NotFound`] if any entry does not exist (nothing is written).
@@ -180,7 +181,7 @@ pub trait Store: Send + Sync {
         member: MemberId,
         reports: &[OutcomeReport],
         received: Timestamp,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl Future<Output = Result<u32, StoreError>> + Send;
 
     /// How many distinct members reported this entry as a false positive.
     fn false_positive_reporters(

@@ -70,7 +70,8 @@ async fn false_positive_reports_from_enough_members_quarantine_an_entry() {
         .iter()
         .map(|r| r["member"].as_str().unwrap())
         .collect();
-    assert_eq!(reporters, ["a", "a", "b"], "{listed}");
+    // Member a's retry was not recorded twice.
+    assert_eq!(reporters, ["a", "b"], "{listed}");
     let (status, _) = t.get("/v1/admin/quarantine?limit=0", Some(&admin)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 

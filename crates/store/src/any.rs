@@ -130,7 +130,7 @@ delegate! {
     fn api_key(&self, key: KeyId) -> Option<ApiKeyRecord>;
     fn disable_member(&self, name: &str, actor: &Actor, at: Timestamp) -> Member;
     fn rotate_key(&self, name: &str, key: KeyId, key_hash: &str, actor: &Actor, at: Timestamp) -> Member;
-    fn record_outcomes(&self, member: MemberId, reports: &[OutcomeReport], received: Timestamp) -> ();
+    fn record_outcomes(&self, member: MemberId, reports: &[OutcomeReport], received: Timestamp) -> u32;
     fn false_positive_reporters(&self, entry: EntryId) -> u32;
     fn quarantine(&self, entry: EntryId, reason: &str, actor: &Actor, at: Timestamp) -> Option<Signal>;
     fn release(&self, entry: EntryId, reason: &str, actor: &Actor, at: Timestamp) -> Option<Signal>;

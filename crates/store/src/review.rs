@@ -14,6 +14,10 @@ use crate::{audit, feed};
 /// Whether an entry exists.
 const ENTRY_EXISTS: &str = "SELECT id FROM entries WHERE id = $1";
 
+/// Whether a member already reported this outcome on this entry.
+const REPORTED: &str =
+    "SELECT id FROM outcomes WHERE entry_id = $1 AND member_id = $2 AND outcome = $3 LIMIT 1";
+
 /// Adds outcomes (one multi-row `INSERT`).
 const INSERT_OUTCOMES: &str =
     "INSERT INTO outcomes (entry_id, member_id, outcome, reported_at, received_at) ";
@@ -41,7 +45,9 @@ const REPORTS: &str = "SELECT m.name, o.outcome, o.reported_at FROM outcomes o \
      JOIN members m ON m.id = o.member_id WHERE o.entry_id = $1 \
      ORDER BY o.reported_at, o.id";
 
-/// Records a member's outcomes, all or none.
+/// Records a member's outcomes, all or none, once each: a report the member already made (the
+/// same entry and outcome) is a retry and is not recorded again, so the person sees each
+/// platform's action once. Returns how many were new.
 ///
 /// # Errors
 /// [`StoreError::NotFound`] if any report names an entry that does not exist.
@@ -50,16 +56,25 @@ pub(crate) async fn record<B: Backend>(
     member: MemberId,
     reports: &[OutcomeReport],
     received: Timestamp,
-) -> Result<(), StoreError> {
+) -> Result<u32, StoreError> {
     let mut tx = B::begin_write(pool).await?;
+    let mut new = Vec::with_capacity(reports.len());
     for report in reports {
         let exists: Option<(i64,)> =
             B::fetch_optional(&mut *tx, ENTRY_EXISTS, (report.entry.get(),)).await?;
         if exists.is_none() {
             return Err(StoreError::NotFound("entry"));
         }
+        let key = (report.entry.get(), member.get(), report.outcome.as_str());
+        let made: Option<(i64,)> = B::fetch_optional(&mut *tx, REPORTED, key).await?;
+        let repeated = new
+            .iter()
+            .any(|r: &&OutcomeReport| (r.entry, r.outcome) == (report.entry, report.outcome));
+        if made.is_none() && !repeated {
+            new.push(report);
+        }
     }
-    for chunk in reports.chunks(INSERT_CHUNK) {
+    for chunk in new.chunks(INSERT_CHUNK) {
         let rows: Vec<_> = chunk
             .iter()
             .map(|r| {
@@ -74,7 +89,8 @@ pub(crate) async fn record<B: Backend>(
             .collect();
         B::insert_rows(&mut *tx, INSERT_OUTCOMES, rows).await?;
     }
-    B::commit(tx).await
+    B::commit(tx).await?;
+    Ok(count(i64::try_from(new.len()).unwrap_or(i64::MAX)))
 }
 
 /// How many distinct members reported `entry` as a false positive.

@@ -123,7 +123,7 @@ impl<B: Backend> Store for SqlStore<B> {
         member: MemberId,
         reports: &[OutcomeReport],
         received: Timestamp,
-    ) -> Result<(), StoreError> {
+    ) -> Result<u32, StoreError> {
         review::record(&self.pool, member, reports, received).await
     }
 

@@ -360,6 +360,18 @@ pub(crate) async fn outcomes_all_or_nothing(store: &impl Store) {
         )
         .await
         .unwrap();
+    // A retry (the same member, entry and outcome) is accepted and not recorded again.
+    let retry = [
+        report(e0, Outcome::Blocked, 200),
+        report(e0, Outcome::Blocked, 250),
+    ];
+    assert_eq!(
+        store
+            .record_outcomes(members[0].id, &retry, t(7))
+            .await
+            .unwrap(),
+        0
+    );
     let status = store.case_status(case.id()).await.unwrap();
     let shown: Vec<(&str, Outcome, Timestamp)> = status
         .outcomes

@@ -143,7 +143,7 @@ pub(crate) async fn report_outcomes(
             ),
         });
     }
-    state
+    let recorded = state
         .store()
         .record_outcomes(member, &reports, received)
         .await?;
@@ -166,7 +166,5 @@ pub(crate) async fn report_outcomes(
             .await?;
         }
     }
-    Ok(Json(OutcomesResponse {
-        recorded: u32::try_from(reports.len()).unwrap_or(u32::MAX),
-    }))
+    Ok(Json(OutcomesResponse { recorded }))
 }
