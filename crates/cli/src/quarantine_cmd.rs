@@ -78,36 +78,12 @@ pub(crate) fn run(cmd: &QuarantineCommand) -> anyhow::Result<ExitCode> {
                 entry,
                 reason,
                 store,
-            } => {
-                let reason = checked(reason)?;
-                let store = store.open_existing().await?;
-                let changed = store
-                    .quarantine(*entry, reason, &Actor::Cli, Timestamp::now())
-                    .await
-                    .with_context(|| format!("quarantining {entry}"))?;
-                store.close().await;
-                println!(
-                    "{entry}: {}",
-                    said(changed.is_some(), "quarantined", "not active")
-                );
-            }
+            } => review(*entry, reason, store, true).await?,
             QuarantineCommand::Release {
                 entry,
                 reason,
                 store,
-            } => {
-                let reason = checked(reason)?;
-                let store = store.open_existing().await?;
-                let changed = store
-                    .release(*entry, reason, &Actor::Cli, Timestamp::now())
-                    .await
-                    .with_context(|| format!("releasing {entry}"))?;
-                store.close().await;
-                println!(
-                    "{entry}: {}",
-                    said(changed.is_some(), "released", "not quarantined")
-                );
-            }
+            } => review(*entry, reason, store, false).await?,
         }
         Ok(ExitCode::SUCCESS)
     })
@@ -123,6 +99,40 @@ fn checked(reason: &str) -> anyhow::Result<&str> {
     Ok(reason)
 }
 
-fn said(changed: bool, done: &'static str, unchanged: &'static str) -> &'static str {
-    if changed { done } else { unchanged }
+/// Quarantines (`take_out`) or releases `entry`, and says whether that changed anything.
+async fn review(
+    entry: EntryId,
+    reason: &str,
+    store: &StoreArgs,
+    take_out: bool,
+) -> anyhow::Result<()> {
+    let reason = checked(reason)?;
+    let store = store.open_existing().await?;
+    let (actor, now) = (Actor::Cli, Timestamp::now());
+    let changed = if take_out {
+        store.quarantine(entry, reason, &actor, now).await
+    } else {
+        store.release(entry, reason, &actor, now).await
+    };
+    store.close().await;
+    let changed = changed
+        .with_context(|| {
+            format!(
+                "{} {entry}",
+                if take_out {
+                    "quarantining"
+                } else {
+                    "releasing"
+                }
+            )
+        })?
+        .is_some();
+    let said = match (take_out, changed) {
+        (true, true) => "quarantined",
+        (true, false) => "not active",
+        (false, true) => "released",
+        (false, false) => "not quarantined",
+    };
+    println!("{entry}: {said}");
+    Ok(())
 }

@@ -207,6 +207,21 @@ fn kill_9_loses_no_acknowledged_case_on_postgres() {
     survives_kill_9(&postgres_db());
 }
 
+/// Runs `work` on the registry's SQLite file directly, as someone with the disk would.
+fn with_sqlite<T>(db: &Db, work: impl AsyncFnOnce(&mut sqlx::SqliteConnection) -> T) -> T {
+    let path = Path::new(&db.args[1]).join("registry.db");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection as _;
+        let url = format!("sqlite:{}", path.display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        work(&mut conn).await
+    })
+}
+
 #[test]
 fn audit_verify_detects_tampering() {
     let db = sqlite_db();
@@ -218,18 +233,9 @@ fn audit_verify_detects_tampering() {
     assert!(out.lines().nth(2).unwrap().contains("member.disable\tacme"));
     assert!(run_ok(&["audit", "verify"], &db).contains("OK: 3 events"));
 
-    let path = Path::new(&db.args[1]).join("registry.db");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        use sqlx::Connection as _;
-        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
-            .await
-            .unwrap();
+    with_sqlite(&db, async |conn| {
         sqlx::query("UPDATE audit SET detail = 'scopes=admin' WHERE seq = 1")
-            .execute(&mut conn)
+            .execute(&mut *conn)
             .await
             .unwrap();
     });
@@ -443,18 +449,9 @@ fn audit_verify_catches_removed_newest_events_against_a_kept_head() {
     assert!(run_ok(&["audit", "verify", "--expect-head", &head], &db).contains("OK: 2 events"));
 
     // The newest event removed: the shorter chain is valid in itself, the kept head is not in it.
-    let path = Path::new(&db.args[1]).join("registry.db");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        use sqlx::Connection as _;
-        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
-            .await
-            .unwrap();
+    with_sqlite(&db, async |conn| {
         sqlx::query("DELETE FROM audit WHERE seq = 2")
-            .execute(&mut conn)
+            .execute(&mut *conn)
             .await
             .unwrap();
     });
@@ -490,18 +487,9 @@ fn quarantine_commands_list_with_context_and_audit_their_reasons() {
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), format!("pdq {}\npdq {}\n", pdq(1), pdq(2))).unwrap();
     run_ok(&["list", "import", file.path().to_str().unwrap()], &db);
-    let path = Path::new(&db.args[1]).join("registry.db");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let ids: Vec<i64> = rt.block_on(async {
-        use sqlx::Connection as _;
-        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
-            .await
-            .unwrap();
+    let ids: Vec<i64> = with_sqlite(&db, async |conn| {
         sqlx::query_scalar("SELECT id FROM entries ORDER BY id")
-            .fetch_all(&mut conn)
+            .fetch_all(&mut *conn)
             .await
             .unwrap()
     });

@@ -1,12 +1,12 @@
 //! Cases: opening one with its entries, its secret, its status, and withdrawal.
 
 use quell_registry::{
-    Actor, CaseAuth, CaseId, CaseOutcome, CaseStatus, EntryId, NewCase, Outcome, Signal,
-    SignalKind, StoreError, Timestamp,
+    Actor, CaseAuth, CaseId, CaseStatus, EntryId, NewCase, Signal, SignalKind, StoreError,
+    Timestamp,
 };
 
 use crate::backend::Backend;
-use crate::columns::{ACTIVE, INSERT_CHUNK, count, filing_column, quality_column, signal};
+use crate::columns::{self, ACTIVE, INSERT_CHUNK, count, filing_column, quality_column, signal};
 use crate::{audit, feed};
 
 /// Adds a case.
@@ -123,17 +123,7 @@ pub(crate) async fn status<B: Backend>(
         })
         .collect::<Result<_, StoreError>>()?;
     let rows: Vec<(String, String, i64)> = B::fetch_all(&mut *conn, OUTCOMES, (id.get(),)).await?;
-    let outcomes = rows
-        .into_iter()
-        .map(|(member, outcome, at)| {
-            Ok(CaseOutcome {
-                member,
-                outcome: Outcome::parse(&outcome)
-                    .ok_or_else(|| StoreError::Corrupt(format!("outcome {outcome:?}")))?,
-                at: Timestamp::from_millis(at),
-            })
-        })
-        .collect::<Result<_, StoreError>>()?;
+    let outcomes = columns::outcomes(rows)?;
     let (filed,): (i64,) = B::fetch_one(&mut *conn, FILED_COUNT, (id.get(),)).await?;
     let (paused,): (i64,) = B::fetch_one(&mut *conn, PAUSED_COUNT, (id.get(),)).await?;
     Ok(CaseStatus {

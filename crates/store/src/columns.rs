@@ -34,6 +34,22 @@ pub(crate) fn filing(column: &str) -> Result<quell_hash::Filing, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("entry filing: {e}")))
 }
 
+/// Outcome rows (`member name, outcome, reported_at`) as the domain's outcomes.
+pub(crate) fn outcomes(
+    rows: Vec<(String, String, i64)>,
+) -> Result<Vec<quell_registry::CaseOutcome>, StoreError> {
+    rows.into_iter()
+        .map(|(member, outcome, at)| {
+            Ok(quell_registry::CaseOutcome {
+                member,
+                outcome: quell_registry::Outcome::parse(&outcome)
+                    .ok_or_else(|| StoreError::Corrupt(format!("outcome {outcome:?}")))?,
+                at: quell_registry::Timestamp::from_millis(at),
+            })
+        })
+        .collect()
+}
+
 /// The `quality` column of a signal.
 pub(crate) fn quality_column(signal: &Signal) -> Option<i64> {
     signal.quality().map(|q| i64::from(q.get()))

@@ -3,8 +3,8 @@
 //! follows) until it is released.
 
 use quell_registry::{
-    Actor, CaseId, CaseOutcome, EntryId, MemberId, NewAuditEvent, Outcome, OutcomeReport,
-    QuarantinedEntry, Signal, SignalKind, StoreError, Timestamp,
+    Actor, CaseId, EntryId, MemberId, NewAuditEvent, OutcomeReport, QuarantinedEntry, Signal,
+    SignalKind, StoreError, Timestamp,
 };
 
 use crate::backend::Backend;
@@ -196,17 +196,7 @@ pub(crate) async fn quarantined<B: Backend>(
             (Timestamp::from_millis(at), reason)
         });
         let reports: Vec<(String, String, i64)> = B::fetch_all(&mut *conn, REPORTS, (id,)).await?;
-        let reports = reports
-            .into_iter()
-            .map(|(member, outcome, at)| {
-                Ok(CaseOutcome {
-                    member,
-                    outcome: Outcome::parse(&outcome)
-                        .ok_or_else(|| StoreError::Corrupt(format!("outcome {outcome:?}")))?,
-                    at: Timestamp::from_millis(at),
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
+        let reports = columns::outcomes(reports)?;
         page.push(QuarantinedEntry {
             entry,
             case: CaseId::from_i64(case),
