@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::util::{Proc, http, pdq_vectors, post_match, quell};
+use crate::util::{Proc, http, pdq_vectors, post_match, quell, try_http_text};
 
 /// A registry on SQLite in a temp dir, with one member key (all member scopes).
 pub(crate) struct Registry {
@@ -1099,6 +1099,22 @@ fn a_matcher_whose_syncs_fail_goes_unready_within_its_bound_and_recovers() {
     // It still answers matches meanwhile: unready tells the platform, it does not go dark.
     let req = json!({ "hashes": [{ "type": "md5", "value": "0123456789abcdef0123456789abcdef" }] });
     assert_eq!(post_match(&matcher.addr, Some(MATCHER_KEY), &req).0, 200);
+    // Its metrics say the same, for the local key only.
+    let metrics = |key| try_http_text(&matcher.addr, "GET", "/metrics", key, None).unwrap();
+    assert_eq!(metrics(None).0, 401);
+    let (status, page) = metrics(Some(MATCHER_KEY));
+    assert_eq!(status, 200, "{page}");
+    for line in ["quell_matcher_ready 0", "quell_match_queries_total 1"] {
+        assert!(
+            page.lines().any(|l| l == line),
+            "{line} missing in:\n{page}"
+        );
+    }
+    assert!(
+        page.lines()
+            .any(|l| l.starts_with("quell_matcher_sync_failures ") && !l.ends_with(" 0")),
+        "{page}"
+    );
 
     // The fix is the new key in the file: ready again with the next sync, no restart.
     std::fs::write(&key_file, &good_key).unwrap();
@@ -1108,4 +1124,6 @@ fn a_matcher_whose_syncs_fail_goes_unready_within_its_bound_and_recovers() {
     let (_, health) = http(&matcher.addr, "GET", "/healthz", None, None);
     assert_eq!(health["sync_failures"], 0, "{health}");
     assert!(health.get("last_error").is_none(), "{health}");
+    let (_, page) = metrics(Some(MATCHER_KEY));
+    assert!(page.lines().any(|l| l == "quell_matcher_ready 1"), "{page}");
 }

@@ -96,6 +96,18 @@ pub(crate) fn try_http(
     bearer: Option<&str>,
     body: Option<&Value>,
 ) -> std::io::Result<(u16, Value)> {
+    let (status, body) = try_http_text(addr, method, path, bearer, body)?;
+    Ok((status, serde_json::from_str(&body).unwrap_or(Value::Null)))
+}
+
+/// [`try_http`] with the response body as text.
+pub(crate) fn try_http_text(
+    addr: &str,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<&Value>,
+) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let body = body.map(Value::to_string).unwrap_or_default();
@@ -120,7 +132,7 @@ pub(crate) fn try_http(
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| std::io::Error::other("no status line"))?;
     let (_, body) = response.split_once("\r\n\r\n").unwrap_or(("", ""));
-    Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+    Ok((status, body.to_owned()))
 }
 
 /// [`try_http`] for a server that must answer.

@@ -45,3 +45,16 @@ pub(crate) async fn track(req: Request, next: Next) -> Response {
         .record(start.elapsed().as_secs_f64());
     response
 }
+
+/// The `/metrics` page: every metric this process recorded, in Prometheus' text format.
+pub(crate) fn page() -> impl axum::response::IntoResponse {
+    let handle = handle();
+    handle.run_upkeep();
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        handle.render(),
+    )
+}

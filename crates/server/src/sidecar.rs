@@ -69,6 +69,8 @@ impl Sidecar {
 
     /// As [`Sidecar::new`], unready once the last successful sync is older than `stale_after`.
     pub fn with_stale_after(matcher: Matcher, key: &str, stale_after: Duration) -> Self {
+        // The recorder first, so that the first requests are counted.
+        crate::metrics::handle();
         Self(Arc::new(SidecarInner {
             matcher,
             sync: Mutex::new(SyncHealth::default()),
@@ -138,15 +140,17 @@ impl Sidecar {
     }
 }
 
-/// The sidecar's routes: `POST /v1/match`, `GET /healthz`, `GET /readyz`.
+/// The sidecar's routes: `POST /v1/match`, `GET /healthz`, `GET /readyz`, `GET /metrics`.
 pub fn sidecar_app(sidecar: Sidecar) -> Router {
     let max_body = sidecar.0.max_body_bytes;
     Router::new()
         .route("/v1/match", post(match_hashes))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_page))
         .fallback(|| async { ApiError::not_found("there is no such endpoint on this matcher") })
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .with_state(sidecar)
 }
 
@@ -170,7 +174,31 @@ async fn match_hashes(
     ApiJson(req): ApiJson<MatchRequest>,
 ) -> Result<Json<MatchResponse>, ApiError> {
     let request = parse_request(&req)?;
-    Ok(Json(response_of(sidecar.0.matcher.lookup_all(&request))))
+    let results = sidecar.0.matcher.lookup_all(&request);
+    let hits: usize = results.iter().map(Vec::len).sum();
+    metrics::counter!("quell_match_queries_total").increment(results.len() as u64);
+    metrics::counter!("quell_match_hits_total").increment(hits as u64);
+    Ok(Json(response_of(results)))
+}
+
+/// `GET /metrics`, for the local key: the matcher's requests and matches, and how fresh its
+/// list is (entries, seconds since the last successful sync, failures since, ready or not).
+async fn metrics_page(
+    State(sidecar): State<Sidecar>,
+    _caller: LocalCaller,
+) -> impl axum::response::IntoResponse {
+    {
+        let health = sidecar.sync_health();
+        metrics::gauge!("quell_index_entries").set(sidecar.indexed_entries() as f64);
+        metrics::gauge!("quell_matcher_sync_failures").set(health.failures as f64);
+        let age = health.last_success.map(|(when, _)| when.elapsed());
+        // -1 before the first successful sync: a gauge cannot be absent once set.
+        metrics::gauge!("quell_matcher_sync_age_seconds")
+            .set(age.map_or(-1.0, |a| a.as_secs_f64()));
+        let ready = age.is_some_and(|a| a <= sidecar.0.stale_after);
+        metrics::gauge!("quell_matcher_ready").set(if ready { 1.0 } else { 0.0 });
+    }
+    crate::metrics::page()
 }
 
 async fn healthz(State(sidecar): State<Sidecar>) -> Json<MatcherHealth> {

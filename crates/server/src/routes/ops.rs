@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::IntoResponse;
 use quell_api::{ErrorBody, Health};
 
@@ -32,12 +31,7 @@ pub(crate) async fn healthz(State(state): State<AppState>) -> Json<Health> {
     )
 )]
 pub(crate) async fn metrics(_caller: Caller<NeedsMetrics>) -> impl IntoResponse {
-    let handle = crate::metrics::handle();
-    handle.run_upkeep();
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        handle.render(),
-    )
+    crate::metrics::page()
 }
 
 /// This document: OpenAPI 3.1, generated from the code. Needs no credentials.
