@@ -93,7 +93,7 @@ pub(crate) fn run(cmd: &QuarantineCommand) -> anyhow::Result<ExitCode> {
 fn checked(reason: &str) -> anyhow::Result<&str> {
     let reason = reason.trim();
     anyhow::ensure!(
-        !reason.is_empty() && reason.chars().count() <= 500,
+        quell_registry::is_review_reason(reason),
         "give a --reason of 1 to 500 characters for the audit log"
     );
     Ok(reason)

@@ -33,6 +33,7 @@ pub use crate::model::{
     Actor, CaseOutcome, CaseStatus, Change, ChangeOp, EntryState, Invalid,
     MAX_FILED_HASHES_PER_CASE, MAX_HASHES_PER_CASE, Member, NewCase, NewMember, Outcome,
     OutcomeReport, ParseScopeError, QuarantinedEntry, Scope, Scopes, Signal, SignalKind, Timestamp,
+    is_review_reason,
 };
 pub use crate::policy::{Action, Denied, Principal, authorize};
 pub use crate::secret::{SecretHasher, SecretHasherError};

@@ -530,6 +530,13 @@ pub struct CaseStatus {
     pub paused: u32,
 }
 
+/// Whether `reason` may stand as the reason of a quarantine or a release in the audit log:
+/// something to read (not blank) and not a novel (at most 500 characters). The HTTP API and
+/// the CLI apply the same rule.
+pub fn is_review_reason(reason: &str) -> bool {
+    !reason.trim().is_empty() && reason.chars().count() <= 500
+}
+
 /// A quarantined entry as an operator reviews it: which media (its case and hash), since when
 /// and why, and what members reported on it.
 #[derive(Clone, PartialEq, Eq, Debug)]

@@ -271,7 +271,7 @@ pub(crate) async fn quarantine(
 
 /// A review action's reason: something for the audit log, and not a novel.
 fn check_reason(reason: &str) -> Result<(), ApiError> {
-    if reason.trim().is_empty() || reason.chars().count() > 500 {
+    if !quell_registry::is_review_reason(reason) {
         return Err(ApiError::bad_request(
             ErrorCode::InvalidReason,
             "give a reason of 1 to 500 characters for the audit log",
