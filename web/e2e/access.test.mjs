@@ -69,7 +69,13 @@ describe("the page without a mouse, for screen readers, on a phone", () => {
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
     await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "language");
+    await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement.id), "files");
+    // The file input is visually hidden: its label, styled as a button, shows the focus.
+    assert.match(await page.$eval("#files-label", (l) => getComputedStyle(l).outlineStyle), /solid/);
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.tagName), "SUMMARY", "“Which files work?”");
     // The submit button is disabled (nothing chosen), so the next stop is the case number.
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement.id), "case-id");
@@ -87,7 +93,7 @@ describe("the page without a mouse, for screen readers, on a phone", () => {
     await page.keyboard.type(opened.secret);
     await page.keyboard.press("Enter");
     await page.waitForSelector("#status-view:not([hidden])");
-    assert.match(await page.textContent("#status-state"), /is open since/);
+    assert.match(await page.textContent("#status-state"), /has been open since/);
     assert.equal(await page.evaluate(() => document.activeElement.id), "status-view", "focus moves to the result");
 
     await page.keyboard.press("Tab");

@@ -63,8 +63,11 @@ async function waitHealthy(base, child, log) {
   throw new Error(`quell serve did not become healthy within 30 s:\n${log.join("")}`);
 }
 
-/** Starts the server and the browser; returns `{ base, context, page, stop }`. */
-export async function start() {
+/**
+ * Starts the server and the browser; returns `{ base, bin, context, page, stop }`. `contextOptions`
+ * are added to the browser context's (e.g. `{ locale: "es-ES" }`).
+ */
+export async function start(contextOptions = {}) {
   const cleanups = [];
   const stop = async () => {
     for (const f of cleanups.reverse()) {
@@ -115,10 +118,11 @@ export async function start() {
       ],
       viewport: { width: 1280, height: 900 },
       acceptDownloads: true,
+      ...contextOptions,
     });
     cleanups.push(() => context.close());
     const page = context.pages()[0] ?? (await context.newPage());
-    return { base, context, page, stop, serverLog: log };
+    return { base, bin, context, page, stop, serverLog: log };
   } catch (e) {
     await stop();
     throw e;

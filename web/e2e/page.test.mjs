@@ -172,7 +172,7 @@ describe("the affected person's page in Chromium", () => {
       if (wantQuality < 50) {
         assert.ok(got.quality < 50, `${s.name}: quality ${got.quality} should be low`);
         assert.equal(got.state, "low", s.name);
-        assert.match(got.text, /too plain or too small to match reliably/);
+        assert.match(got.text, /too plain or too small to match edited copies/);
       } else {
         assert.equal(got.state, "done", `${s.name}: ${got.text}`);
       }
@@ -193,9 +193,11 @@ describe("the affected person's page in Chromium", () => {
       assert.equal(got.md5, createHash("md5").update(f.buffer).digest("hex"), `${f.name} md5`);
       assert.equal(got.sha256, createHash("sha256").update(f.buffer).digest("hex"), `${f.name} sha256`);
     }
-    assert.match(byName.get("clip.mp4").text, /Exact copies of this file can now be found\..*re-encoded.*quell case open/);
-    assert.match(byName.get("archive.bin").text, /not a photo this page can read, so only exact copies/);
-    assert.match(byName.get("broken.png").text, /cannot read this photo's format, so only exact copies/);
+    assert.match(byName.get("clip.mp4").text, /cannot read this video's format, so only exact copies can be found/);
+    assert.match(byName.get("archive.bin").text, /not a photo or video this page can read, so only exact copies/);
+    // A damaged photo: said plainly, with advice that can help (not "convert it").
+    assert.match(byName.get("broken.png").text, /could not be read\. It may be damaged\..*another copy of the photo/);
+    assert.doesNotMatch(byName.get("broken.png").text, /JPEG|PNG/);
 
     // Open the case.
     const beforeSubmit = requests.length;
@@ -239,7 +241,7 @@ describe("the affected person's page in Chromium", () => {
     await page.fill("#secret", secret);
     await page.click("#show-status");
     await page.waitForSelector("#status-view:not([hidden])");
-    assert.match(await page.textContent("#status-state"), new RegExp(`Case ${caseId} is open since .*, with ${want.size} fingerprints`));
+    assert.match(await page.textContent("#status-state"), new RegExp(`Case ${caseId} has been open since .*, with ${want.size} fingerprints`));
     assert.match(await page.textContent("#status-outcomes"), /No platform has reported finding a copy yet/);
 
     // Withdraw: cancelling keeps the case, confirming withdraws it.
@@ -254,6 +256,10 @@ describe("the affected person's page in Chromium", () => {
     await page.waitForSelector("#status-state[data-state='withdrawn']");
     assert.match(await page.textContent("#status-state"), /was withdrawn on/);
     assert.ok(await page.isHidden("#withdraw"), "no second withdraw button");
+    const visible = await page.innerText("main");
+    assert.doesNotMatch(visible, /case is open/, "nothing still says the case is open");
+    assert.ok(await page.isHidden("#opened"), "the withdrawn case's codes and their warning are gone");
+    assert.ok(await page.isVisible("#files-label"), "a new case can be opened");
     const status2 = await (await fetch(`${base}/v1/cases/${caseId}`, { headers: { authorization: `Bearer ${secret}` } })).json();
     assert.ok(status2.withdrawn_at, "the registry holds the case as withdrawn");
 

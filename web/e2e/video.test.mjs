@@ -212,7 +212,7 @@ describe("videos in Chromium", () => {
     for (const name of sampleNames) {
       const got = shown.get(`${name}.mp4`);
       assert.equal(got.state, "done", `${name}: ${got.text}`);
-      assert.match(got.text, /Copies of this video that were re-encoded, resized or cut can be found too/);
+      assert.match(got.text, /Edited copies of this video can be found too/);
       const frames = JSON.parse(got.vpdq).map((s) => {
         const [hex, quality, timestamp] = s.split(",");
         return { hex, quality: Number(quality), timestamp };
@@ -239,7 +239,7 @@ describe("videos in Chromium", () => {
       const got = shown.get(f.name);
       assert.equal(got.state, "exact", `${f.name}: ${got.text}`);
       assert.equal(got.vpdq, "", `${f.name} has no vPDQ`);
-      assert.match(got.text, /cannot read this video's format here\. Exact copies of this file can now be found\..*re-encoded.*quell case open/);
+      assert.match(got.text, /cannot read this video's format, so only exact copies can be found/);
     }
     console.log(`# hashed ${all.length} videos (${samples.length} samples) in ${hashingMs} ms\n# ${lines.join("\n# ")}`);
 

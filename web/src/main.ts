@@ -6,11 +6,16 @@
  * document built here from hex strings: the files themselves are read only by the worker.
  * Videos the browser decodes (MP4/MOV with H.264, through WebCodecs) are sent as their vPDQ,
  * MD5 and SHA-256; other videos and files the page cannot decode as their MD5 and SHA-256 (exact
- * copies), and the page says so and points to `quell case open` for the rest.
+ * copies), and the page says so.
  * The secret is kept in memory and sent only as an `Authorization` header, never in a URL.
+ *
+ * Every text shown comes from the catalog of the chosen language (`i18n.ts`); a text that
+ * depends on the page's state is set with `say`, which keeps how to make it so that a change of
+ * language re-renders it too.
  */
 
 import "./style.css";
+import { catalogs, pickLanguage, roughWait, type Catalog, type Lang, type Outcome, type StaticKey } from "./i18n";
 import { MIN_QUALITY, vpdqSignal, type ExactOnly, type FileHashes, type HashReply, type WorkerMessage } from "./protocol";
 
 function el<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -19,8 +24,72 @@ function el<T extends HTMLElement = HTMLElement>(id: string): T {
   return found as T;
 }
 
+// The language chosen with the switch is kept in sessionStorage, not localStorage: it lasts
+// while the tab is open and leaves no trace of this page on a shared device afterwards.
+const LANGUAGE_KEY = "quell-language";
+
+function storedLanguage(): string | null {
+  try {
+    return sessionStorage.getItem(LANGUAGE_KEY);
+  } catch {
+    return null; // storage can be disabled; the browser's languages decide then
+  }
+}
+
+let lang: Lang = pickLanguage(storedLanguage(), navigator.languages);
+let t: Catalog = catalogs[lang];
+
+/** The texts that depend on the page's state, each with how to make it in the current language. */
+const texts = new Map<HTMLElement, () => string>();
+
+function say(node: HTMLElement, text: (() => string) | null): void {
+  if (text === null) {
+    texts.delete(node);
+    node.textContent = "";
+  } else {
+    texts.set(node, text);
+    node.textContent = text();
+  }
+}
+
+function show(node: HTMLElement, text: (() => string) | null): void {
+  node.hidden = text === null;
+  say(node, text);
+}
+
+function render(): void {
+  document.documentElement.lang = lang;
+  for (const node of document.querySelectorAll<HTMLElement>("[data-i18n]")) {
+    node.textContent = t[node.dataset.i18n as StaticKey];
+  }
+  for (const [node, text] of texts) {
+    if (node.isConnected) node.textContent = text();
+    else texts.delete(node);
+  }
+}
+
+const languageSelect = el<HTMLSelectElement>("language");
+for (const [code, catalog] of Object.entries(catalogs)) {
+  const option = new Option(catalog.languageName, code);
+  option.lang = code;
+  languageSelect.append(option);
+}
+languageSelect.value = lang;
+languageSelect.addEventListener("change", () => {
+  lang = languageSelect.value as Lang;
+  t = catalogs[lang];
+  try {
+    sessionStorage.setItem(LANGUAGE_KEY, lang);
+  } catch {
+    // not remembered across reloads, but switched all the same
+  }
+  render();
+});
+
 type Entry = {
   id: number;
+  /** Name, size and modification time: the same file chosen again is skipped before hashing. */
+  key: string;
   name: string;
   item: HTMLLIElement;
   status: HTMLElement;
@@ -36,11 +105,9 @@ const list = el<HTMLUListElement>("file-list");
 const summary = el("summary");
 const submit = el<HTMLButtonElement>("submit");
 const submitError = el("submit-error");
-
-function show(node: HTMLElement, text: string | null): void {
-  node.hidden = text === null;
-  node.textContent = text ?? "";
-}
+const input = el<HTMLInputElement>("files");
+/** The last file left out because it was already listed, said once in the summary. */
+let duplicate: string | null = null;
 
 /** Whether a video's vPDQ has a frame good enough to match (the registry refuses it otherwise). */
 function matchableVideo(h: FileHashes): boolean {
@@ -64,37 +131,55 @@ function refresh(): void {
   const hashing = all.filter((e) => e.state === "hashing").length;
   const ready = all.filter((e) => e.state === "done").length;
   submit.disabled = hashing > 0 || ready === 0;
-  if (all.length === 0) summary.textContent = "";
-  else if (hashing > 0) summary.textContent = `Making fingerprints: ${hashing} of ${all.length} still to do.`;
-  else summary.textContent = `${ready} of ${all.length} ready to send.`;
+  const label = el("files-label");
+  // Once files are listed, sending them is the next step: the chooser steps back from primary.
+  label.classList.toggle("primary", all.length === 0);
+  say(label, () => (all.length === 0 ? t.chooseButton : t.addMore(all.length)));
+  const said = duplicate;
+  say(summary, () => {
+    const state =
+      all.length === 0 ? "" : hashing > 0 ? t.summaryHashing(hashing, all.length) : t.summaryReady(ready, all.length);
+    return said === null ? state : `${t.duplicate(said)} ${state}`.trim();
+  });
 }
 
 function addFiles(files: Iterable<File>): void {
+  duplicate = null;
   for (const file of files) {
+    const key = `${file.name}\u0000${file.size}\u0000${file.lastModified}`;
+    const name = file.name || null;
+    if ([...entries.values()].some((e) => e.key === key)) {
+      duplicate = file.name;
+      continue;
+    }
     const id = nextId++;
     const item = document.createElement("li");
     item.className = "file";
-    const name = document.createElement("span");
-    name.className = "name";
-    name.textContent = file.name || "unnamed file";
+    const nameNode = document.createElement("span");
+    nameNode.className = "name";
+    nameNode.id = `file-${id}-name`;
+    say(nameNode, () => name ?? t.unnamed);
     const status = document.createElement("span");
     status.className = "status";
     status.dataset.state = "hashing";
-    status.textContent = "Making the fingerprint…";
+    say(status, () => t.hashing);
     const remove = document.createElement("button");
     remove.type = "button";
     remove.className = "button small";
-    remove.textContent = "Remove";
-    remove.setAttribute("aria-label", `Remove ${file.name || "this file"}`);
+    remove.id = `file-${id}-remove`;
+    say(remove, () => t.remove);
+    // Named "Remove" and the file's name, in whatever language the page is in.
+    remove.setAttribute("aria-labelledby", `${remove.id} ${nameNode.id}`);
     remove.addEventListener("click", () => {
       entries.delete(id);
       item.remove();
+      duplicate = null;
       refresh();
-      el("files").focus();
+      input.focus();
     });
-    item.append(name, status, remove);
+    item.append(nameNode, status, remove);
     list.append(item);
-    entries.set(id, { id, name: file.name, item, status, state: "hashing" });
+    entries.set(id, { id, key, name: file.name, item, status, state: "hashing" });
     // Posting a File hands the worker a reference, not its bytes; the worker reads it.
     worker.postMessage({ id, file });
   }
@@ -102,65 +187,50 @@ function addFiles(files: Iterable<File>): void {
 }
 
 /** What a file with only its exact fingerprints (MD5, SHA-256) is told, by why it has no PDQ. */
-const EXACT_ONLY_TEXT: Record<ExactOnly, string> = {
-  video:
-    "Ready, with a limit: this browser cannot read this video's format here. Exact copies of this file can now be " +
-    "found. Copies that were re-encoded, cut or resized will not match: for those, fingerprint the video with " +
-    "the quell command-line tool (quell case open).",
-  video_too_long:
-    "Ready, with a limit: this video is longer than this page can fingerprint (about an hour). Exact copies of " +
-    "this file can now be found. Copies that were re-encoded, cut or resized will not match: for those, " +
-    "fingerprint the video with the quell command-line tool (quell case open).",
-  not_image:
-    "Ready, with a limit: this is not a photo this page can read, so only exact copies of this file can be found.",
-  too_large:
-    "Ready, with a limit: this photo is too large for this page to read, so only exact copies of this file can " +
-    "be found. The quell command-line tool (quell case open) can fingerprint it fully.",
-  unreadable:
-    "Ready, with a limit: this browser cannot read this photo's format, so only exact copies of this file can be " +
-    "found. Saving it as JPEG or PNG first, or using the quell command-line tool, finds edited copies too.",
+const EXACT_ONLY_TEXT: Record<ExactOnly, StaticKey> = {
+  video: "exactVideo",
+  video_too_long: "exactVideoTooLong",
+  not_image: "exactNotImage",
+  too_large: "exactTooLarge",
+  unreadable: "exactUnreadable",
 };
 
 function finish(reply: HashReply): void {
   const entry = entries.get(reply.id);
   if (!entry) return; // removed while it was being hashed
   const { status } = entry;
-  if (reply.ok) {
-    entry.state = "done";
-    entry.hashes = reply.hashes;
-    const { pdq, vpdq } = reply.hashes;
-    entry.item.dataset.pdq = pdq?.hex ?? "";
-    entry.item.dataset.quality = String(pdq?.quality ?? "");
-    entry.item.dataset.vpdq = vpdq ? vpdqSignal(vpdq) : "";
-    entry.item.dataset.md5 = reply.hashes.md5;
-    entry.item.dataset.sha256 = reply.hashes.sha256;
-    if (reply.hashes.detail) console.info(`${entry.name}: exact fingerprints only: ${reply.hashes.detail}`);
-    if (pdq && pdq.quality >= MIN_QUALITY) {
-      status.dataset.state = "done";
-      status.textContent = "Fingerprint ready.";
-    } else if (vpdq && matchableVideo(reply.hashes)) {
-      status.dataset.state = "done";
-      status.textContent = "Fingerprint ready. Copies of this video that were re-encoded, resized or cut can be found too.";
-    } else if (vpdq) {
-      status.dataset.state = "low";
-      status.textContent =
-        "Ready, with a limit: this video is too plain or too dark to match reliably, so only exact copies of this " +
-        "file can be found.";
-    } else if (pdq) {
-      status.dataset.state = "low";
-      status.textContent =
-        "Ready, with a limit: this photo is too plain or too small to match reliably, so only exact copies " +
-        "of this file can be found. Edited or resized copies may be missed. A larger or more detailed version " +
-        "of the photo, if you have one, works better.";
-    } else {
-      status.dataset.state = "exact";
-      status.textContent = EXACT_ONLY_TEXT[reply.hashes.exactOnly ?? "not_image"];
-    }
-  } else {
+  if (!reply.ok) {
     entry.state = "failed";
     status.dataset.state = "failed";
-    status.textContent = "This file could not be read, so it will not be sent. You can remove it and try choosing it again.";
+    say(status, () => t.failed);
+    refresh();
+    return;
   }
+  const same = [...entries.values()].find((e) => e.state === "done" && e.hashes?.sha256 === reply.hashes.sha256);
+  if (same) {
+    // The same bytes under another name or chosen again: listed and sent once.
+    entries.delete(entry.id);
+    entry.item.remove();
+    duplicate = entry.name;
+    refresh();
+    return;
+  }
+  entry.state = "done";
+  entry.hashes = reply.hashes;
+  const { pdq, vpdq } = reply.hashes;
+  entry.item.dataset.pdq = pdq?.hex ?? "";
+  entry.item.dataset.quality = String(pdq?.quality ?? "");
+  entry.item.dataset.vpdq = vpdq ? vpdqSignal(vpdq) : "";
+  entry.item.dataset.md5 = reply.hashes.md5;
+  entry.item.dataset.sha256 = reply.hashes.sha256;
+  if (reply.hashes.detail) console.info(`${entry.name}: exact fingerprints only: ${reply.hashes.detail}`);
+  let key: StaticKey;
+  if (pdq && pdq.quality >= MIN_QUALITY) [status.dataset.state, key] = ["done", "ready"];
+  else if (vpdq && matchableVideo(reply.hashes)) [status.dataset.state, key] = ["done", "readyVideo"];
+  else if (vpdq) [status.dataset.state, key] = ["low", "lowVideo"];
+  else if (pdq) [status.dataset.state, key] = ["low", "lowPhoto"];
+  else [status.dataset.state, key] = ["exact", EXACT_ONLY_TEXT[reply.hashes.exactOnly ?? "not_image"]];
+  say(status, () => t[key]);
   refresh();
 }
 
@@ -168,8 +238,8 @@ function finish(reply: HashReply): void {
 function progress(id: number, done: number): void {
   const entry = entries.get(id);
   if (!entry || entry.state !== "hashing") return;
-  const text = `Making the video fingerprint on this device: ${Math.floor(done * 10) * 10}% done…`;
-  if (entry.status.textContent !== text) entry.status.textContent = text;
+  const percent = Math.floor(done * 10) * 10;
+  if (entry.status.textContent !== t.videoProgress(percent)) say(entry.status, () => t.videoProgress(percent));
 }
 
 worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
@@ -183,7 +253,6 @@ worker.onerror = () => {
   }
 };
 
-const input = el<HTMLInputElement>("files");
 input.addEventListener("change", () => {
   if (input.files) addFiles(input.files);
   input.value = "";
@@ -214,6 +283,13 @@ async function apiError(response: Response): Promise<{ code: string; message: st
   }
 }
 
+/** The registry's 429, in words: how long to wait (its `Retry-After`), not whom it blames. */
+function rateLimited(response: Response): () => string {
+  const seconds = Number(response.headers.get("retry-after"));
+  const wait = roughWait(Number.isFinite(seconds) && seconds > 0 ? seconds : 60);
+  return () => t.rateLimited(wait);
+}
+
 async function callApi(method: "GET" | "POST", path: string, secret: string | null, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (secret !== null) headers.authorization = `Bearer ${secret}`;
@@ -229,6 +305,17 @@ async function callApi(method: "GET" | "POST", path: string, secret: string | nu
 }
 
 let opened: { caseId: string; secret: string } | null = null;
+/**
+ * Whether the newly opened case's codes are still only on the screen: until they are
+ * downloaded or copied, leaving or reloading the page asks first, as they cannot be shown again.
+ */
+let codesUnsaved = false;
+window.addEventListener("beforeunload", (e) => {
+  if (!codesUnsaved) return;
+  e.preventDefault();
+  // Older browsers ask only when `returnValue` is set; its text is not shown by any of them.
+  e.returnValue = "";
+});
 
 submit.addEventListener("click", async () => {
   const seen = new Set<string>();
@@ -248,49 +335,70 @@ submit.addEventListener("click", async () => {
   try {
     const response = await callApi("POST", "/v1/cases", null, { hashes });
     if (response.status !== 201) {
-      const err = await apiError(response);
-      show(submitError, `The case could not be opened: ${err?.message ?? `the registry answered ${response.status}`}. Nothing was saved. You can try again.`);
+      if (response.status === 429) show(submitError, rateLimited(response));
+      else {
+        const detail = (await apiError(response))?.message ?? String(response.status);
+        show(submitError, () => t.openFailed(detail));
+      }
       submit.disabled = false;
       return;
     }
     const body = (await response.json()) as { case_id: string; secret: string; hashes: number };
     opened = { caseId: body.case_id, secret: body.secret };
+    codesUnsaved = true;
     el("new-case-id").textContent = body.case_id;
     el("new-secret").textContent = body.secret;
-    el("opened-count").textContent = `${body.hashes} fingerprint${body.hashes === 1 ? " was" : "s were"} registered.`;
-    // The photos are no longer needed here; the list goes so a second submit cannot repeat it.
+    say(el("copy-result"), null);
+    say(el("opened-count"), () => t.caseOpen(body.hashes));
+    // The photos are no longer needed here; the list goes so a second submit cannot repeat it,
+    // and the steps before go so that the codes are the one thing left to do.
     entries.clear();
     list.replaceChildren();
+    duplicate = null;
     refresh();
+    el("choose").hidden = true;
+    el("send").hidden = true;
     el<HTMLInputElement>("case-id").value = body.case_id;
     const section = el("opened");
     section.hidden = false;
     section.focus();
   } catch {
-    show(submitError, "The registry could not be reached. Nothing was sent. Check your connection and try again.");
+    show(submitError, () => t.openUnreachable);
     submit.disabled = false;
   }
 });
 
+/** The codes as the command-line tool writes them (`quell case open --save`), so `--case-file` reads either. */
 function codesText(): string {
   if (!opened) return "";
-  return `Quell case\nCase number: ${opened.caseId}\nSecret: ${opened.secret}\n\nKeep this safe. The secret cannot be recovered.\n`;
+  return (
+    `Quell case\nRegistry: ${location.origin}\nCase number: ${opened.caseId}\nSecret: ${opened.secret}\n\n` +
+    "Keep this safe. The secret cannot be recovered.\n"
+  );
 }
+
+const codes = el("opened").querySelector("dl") as HTMLElement;
 
 el("copy-codes").addEventListener("click", async () => {
   const result = el("copy-result");
   try {
     await navigator.clipboard.writeText(codesText());
-    result.textContent = "Copied. Paste them somewhere safe, such as a password manager.";
+    codesUnsaved = false;
+    say(result, () => t.copied);
   } catch {
     // Clipboard access can be refused (or missing on plain HTTP): select the codes instead.
     const range = document.createRange();
-    range.selectNodeContents(el("opened").querySelector("dl") as Node);
+    range.selectNodeContents(codes);
     const sel = window.getSelection();
     sel?.removeAllRanges();
     sel?.addRange(range);
-    result.textContent = "This browser did not allow copying. The codes are selected: press Ctrl+C (or Cmd+C) to copy them.";
+    say(result, () => t.copyRefused);
   }
+});
+// Codes copied by hand (after a refused copy, or selected with the mouse) count as saved.
+document.addEventListener("copy", () => {
+  const sel = window.getSelection();
+  if (sel && sel.rangeCount > 0 && codes.contains(sel.getRangeAt(0).commonAncestorContainer)) codesUnsaved = false;
 });
 
 el("download-codes").addEventListener("click", () => {
@@ -303,18 +411,13 @@ el("download-codes").addEventListener("click", () => {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  el("copy-result").textContent = "Downloaded. Keep the file somewhere safe.";
+  codesUnsaved = false;
+  say(el("copy-result"), () => t.downloaded);
 });
-
-const OUTCOME_TEXT: Record<string, string> = {
-  blocked: "found a copy and removed or blocked it",
-  under_review: "found a possible copy and is reviewing it",
-  not_actioned: "reviewed a possible copy and did not act on it",
-};
 
 function formatDate(iso: string): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: "long", timeStyle: "short" });
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(lang, { dateStyle: "long", timeStyle: "short" });
 }
 
 type CaseStatus = {
@@ -326,51 +429,75 @@ type CaseStatus = {
   paused?: number;
 };
 
+const OUTCOMES: readonly string[] = ["blocked", "under_review", "not_actioned"] satisfies Outcome[];
+
 let current: { caseId: string; secret: string } | null = null;
 const statusError = el("status-error");
 const statusView = el("status-view");
 
+/** One line of the case's outcomes: what happened, and below it what the person can do. */
+function outcomeItem(what: () => string, next: (() => string) | null): HTMLLIElement {
+  const li = document.createElement("li");
+  const whatNode = document.createElement("span");
+  say(whatNode, what);
+  li.append(whatNode);
+  if (next) {
+    const nextNode = document.createElement("span");
+    nextNode.className = "next";
+    say(nextNode, next);
+    li.append(" ", nextNode);
+  }
+  return li;
+}
+
 function renderStatus(s: CaseStatus): void {
   const h = s.hashes;
   const total = h.pdq + h.md5 + h.sha256 + (h.vpdq ?? 0) + (h.pdq_filed ?? 0);
+  const { withdrawn_at: withdrawn } = s;
   const state = el("status-state");
-  state.dataset.state = s.withdrawn_at ? "withdrawn" : "open";
-  state.textContent = s.withdrawn_at
-    ? `Case ${s.case_id} was withdrawn on ${formatDate(s.withdrawn_at)}. Platforms no longer look for its photos.`
-    : `Case ${s.case_id} is open since ${formatDate(s.opened_at)}, with ${total} fingerprint${total === 1 ? "" : "s"}. Platforms that take part are looking for copies.` +
-      pausedText(s.paused ?? 0);
+  state.dataset.state = withdrawn ? "withdrawn" : "open";
+  say(state, () =>
+    withdrawn
+      ? t.statusWithdrawn(s.case_id, formatDate(withdrawn))
+      : [t.statusOpen(s.case_id, formatDate(s.opened_at), total), s.paused ? t.paused(s.paused) : ""].join(" ").trim(),
+  );
   const outcomes = el("status-outcomes");
   outcomes.replaceChildren();
   if (s.outcomes.length === 0) {
-    const li = document.createElement("li");
-    li.textContent = s.withdrawn_at
-      ? "No platform reported finding a copy."
-      : "No platform has reported finding a copy yet. That is normal: they report only when a copy is uploaded.";
-    outcomes.append(li);
+    outcomes.append(
+      withdrawn ? outcomeItem(() => t.noOutcomesWithdrawn, null) : outcomeItem(() => t.noOutcomes, () => t.noOutcomesNext),
+    );
   }
   for (const o of s.outcomes) {
-    const li = document.createElement("li");
-    li.textContent = `${o.member} ${OUTCOME_TEXT[o.outcome] ?? `reported: ${o.outcome}`} (${formatDate(o.at)}).`;
-    outcomes.append(li);
+    const date = formatDate(o.at);
+    const known = OUTCOMES.includes(o.outcome) ? (o.outcome as Outcome) : null;
+    outcomes.append(
+      known
+        ? outcomeItem(() => t.outcome(o.member, known, date), () => t.outcomeNext(known))
+        : outcomeItem(() => t.outcomeOther(o.member, o.outcome, date), () => t.outcomeOtherNext),
+    );
   }
-  el("withdraw-box").hidden = Boolean(s.withdrawn_at);
+  el("withdraw-box").hidden = Boolean(withdrawn);
+  if (withdrawn && opened?.caseId === s.case_id) {
+    // A withdrawn case needs no saving: the codes and their warning go, the status says why,
+    // and the first steps come back for a new case.
+    codesUnsaved = false;
+    el("opened").hidden = true;
+    el("choose").hidden = false;
+    el("send").hidden = false;
+  }
   statusView.hidden = false;
 }
 
-/** Hashes the registry's operators are checking: said plainly, with no one's reasons. */
-function pausedText(paused: number): string {
-  if (paused === 0) return "";
-  return paused === 1
-    ? " One of them is paused while the registry checks it: platforms are not looking for it until then."
-    : ` ${paused} of them are paused while the registry checks them: platforms are not looking for them until then.`;
-}
-
-function explain(status: number, err: { code: string; message: string } | null): string {
-  if (status === 401 || status === 403) return "The case number and secret do not match. Check both and try again.";
-  if (err?.code === "invalid_case_id") return "That case number is not in the right form. It starts with c_.";
-  if (status === 404) return "There is no case with that number.";
-  if (status === 429) return "Too many tries. Please wait a minute and try again.";
-  return `Something went wrong on the registry (${err?.message ?? status}). Please try again later.`;
+async function explain(response: Response): Promise<() => string> {
+  const { status } = response;
+  if (status === 429) return rateLimited(response);
+  const err = await apiError(response);
+  if (status === 401 || status === 403) return () => t.mismatch;
+  if (err?.code === "invalid_case_id") return () => t.badCaseId;
+  if (status === 404) return () => t.noCase;
+  const detail = err?.message ?? String(status);
+  return () => t.registryError(detail);
 }
 
 async function loadStatus(caseId: string, secret: string): Promise<void> {
@@ -379,14 +506,14 @@ async function loadStatus(caseId: string, secret: string): Promise<void> {
     const response = await callApi("GET", `/v1/cases/${encodeURIComponent(caseId)}`, secret);
     if (!response.ok) {
       statusView.hidden = true;
-      show(statusError, explain(response.status, await apiError(response)));
+      show(statusError, await explain(response));
       return;
     }
     current = { caseId, secret };
     renderStatus((await response.json()) as CaseStatus);
     statusView.focus();
   } catch {
-    show(statusError, "The registry could not be reached. Check your connection and try again.");
+    show(statusError, () => t.unreachable);
   }
 }
 
@@ -395,7 +522,7 @@ el<HTMLFormElement>("status-form").addEventListener("submit", (e) => {
   const caseId = el<HTMLInputElement>("case-id").value.trim();
   const secret = el<HTMLInputElement>("secret").value.trim();
   if (!caseId || !secret) {
-    show(statusError, "Enter both the case number and the secret.");
+    show(statusError, () => t.enterBoth);
     return;
   }
   void loadStatus(caseId, secret);
@@ -411,11 +538,14 @@ el("confirm-yes").addEventListener("click", async () => {
   try {
     const response = await callApi("POST", `/v1/cases/${encodeURIComponent(caseId)}/withdraw`, secret);
     if (!response.ok) {
-      show(statusError, explain(response.status, await apiError(response)));
+      show(statusError, await explain(response));
       return;
     }
     await loadStatus(caseId, secret);
   } catch {
-    show(statusError, "The registry could not be reached, so the case was not withdrawn. Please try again.");
+    show(statusError, () => t.withdrawUnreachable);
   }
 });
+
+refresh();
+render();
