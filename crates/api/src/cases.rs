@@ -195,6 +195,15 @@ pub struct SyncResponse {
     pub next_cursor: String,
     /// Whether more changes are waiting now.
     pub has_more: bool,
+    /// The registry's audit chain head as this page was read, `SEQ:HASH` as `quell audit
+    /// verify` prints it: members keep the heads they saw, so a registry whose history was
+    /// cut or rewritten cannot pass unnoticed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<String>,
+    /// With `audit_seen=SEQ`: the chain's event at that sequence number, `SEQ:HASH`; absent
+    /// when the chain no longer reaches it (it was cut).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_seen: Option<String>,
 }
 
 /// One hash to match.

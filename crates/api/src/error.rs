@@ -57,6 +57,9 @@ pub enum ErrorCode {
     LowQuality,
     /// 400: a case's MD5 or SHA-256 is the empty file's, which every empty upload matches.
     EmptyFile,
+    /// 400: a case's hash is on (or would match one on) the operator's list of known-benign
+    /// files.
+    KnownBenign,
     /// 400: a case without any hash.
     NoHashes,
     /// 400: a case with more hashes than a case may hold.
@@ -107,7 +110,8 @@ pub enum ErrorCode {
     BodyTooLarge,
     /// 415: the body is not `application/json`.
     UnsupportedMediaType,
-    /// 429: too many requests from this client; the `Retry-After` header says when to retry.
+    /// 429: too many cases opened from one address, or wrong secrets for one credential; the
+    /// `Retry-After` header says when to retry.
     RateLimited,
     /// 500: the server failed; nothing the client sent was at fault.
     Internal,
@@ -115,13 +119,14 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 33] = [
+    pub const ALL: [ErrorCode; 34] = [
         Self::InvalidJson,
         Self::UnreadableBody,
         Self::InvalidQuery,
         Self::InvalidHash,
         Self::LowQuality,
         Self::EmptyFile,
+        Self::KnownBenign,
         Self::NoHashes,
         Self::TooManyHashes,
         Self::EmptyBatch,
@@ -160,6 +165,7 @@ impl ErrorCode {
             Self::InvalidHash => "invalid_hash",
             Self::LowQuality => "low_quality",
             Self::EmptyFile => "empty_file",
+            Self::KnownBenign => "known_benign",
             Self::NoHashes => "no_hashes",
             Self::TooManyHashes => "too_many_hashes",
             Self::EmptyBatch => "empty_batch",

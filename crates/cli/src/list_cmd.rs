@@ -17,7 +17,8 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use quell_hash::MIN_QUALITY;
 use quell_registry::{
-    Actor, CaseId, CaseSecret, NewCase, SecretHasher, Signal, SignalKind, Store, Timestamp,
+    Actor, BenignList, CaseId, CaseSecret, CredentialKind, NewCase, Signal, SignalKind, Store,
+    Timestamp, credential,
 };
 
 use crate::serve_cmd::{StoreArgs, runtime};
@@ -146,10 +147,19 @@ fn read_signals(file: &PathBuf) -> anyhow::Result<Vec<Signal>> {
 
 async fn import(signals: Vec<Signal>, store: &StoreArgs) -> anyhow::Result<ExitCode> {
     let secret = CaseSecret::random();
-    let hash = SecretHasher::default().hash(secret.expose());
+    let hash = credential::digest(CredentialKind::CaseSecret, secret.expose());
     let case = NewCase::bulk(CaseId::random(), hash, signals)
         .map_err(|(i, e)| anyhow::anyhow!("hash {}: {e}", i + 1))?;
     let store = store.open().await?;
+    let signals = case.entries().iter().map(|(_, s)| s);
+    if let Err((i, e)) = BenignList::new(store.benign_hashes().await?).check(signals) {
+        let signal = &case.entries()[i].1;
+        bail!(
+            "{} {}: {e}. Nothing was imported",
+            signal.kind(),
+            signal.value_hex()
+        );
+    }
     store
         .create_case(&case, &Actor::Cli, Timestamp::now())
         .await

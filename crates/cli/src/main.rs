@@ -6,6 +6,7 @@
 //! success.
 
 mod audit_cmd;
+mod benign_cmd;
 mod case_cmd;
 #[cfg(feature = "lab")]
 mod eval_cmd;
@@ -68,6 +69,9 @@ enum Command {
     /// Review quarantined entries: list them with their context, quarantine, release.
     #[command(subcommand)]
     Quarantine(quarantine_cmd::QuarantineCommand),
+    /// The operator's list of known-benign hashes, which no case may register.
+    #[command(subcommand)]
+    Benign(benign_cmd::BenignCommand),
     /// Export or import the hash list in python-threatexchange's file format.
     #[command(subcommand)]
     List(list_cmd::ListCommand),
@@ -90,6 +94,7 @@ fn main() -> ExitCode {
         Command::Member(cmd) => member_cmd::run(&cmd),
         Command::Audit(cmd) => audit_cmd::run(&cmd),
         Command::Quarantine(cmd) => quarantine_cmd::run(&cmd),
+        Command::Benign(cmd) => benign_cmd::run(&cmd),
         Command::List(cmd) => list_cmd::run(&cmd),
         Command::Index(args) => index_cmd::run_index(&args),
         Command::Match(args) => index_cmd::run_match(&args),

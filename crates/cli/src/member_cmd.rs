@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use quell_registry::{Actor, ApiKey, Member, NewMember, Scopes, SecretHasher, Store, Timestamp};
+use quell_registry::{Actor, ApiKey, Member, NewMember, Scopes, Store, Timestamp};
 
 use crate::serve_cmd::{StoreArgs, runtime};
 
@@ -52,7 +52,7 @@ pub(crate) fn run(cmd: &MemberCommand) -> anyhow::Result<ExitCode> {
                 let scopes: Scopes = scopes.parse()?;
                 let member = NewMember::new(name, scopes)?;
                 let key = ApiKey::random();
-                let hash = SecretHasher::default().hash(key.secret());
+                let hash = key.stored_form();
                 let store = store.open().await?;
                 let added = store
                     .add_member(&member, key.id(), &hash, &Actor::Cli, Timestamp::now())
@@ -85,7 +85,7 @@ pub(crate) fn run(cmd: &MemberCommand) -> anyhow::Result<ExitCode> {
             }
             MemberCommand::RotateKey { name, store } => {
                 let key = ApiKey::random();
-                let hash = SecretHasher::default().hash(key.secret());
+                let hash = key.stored_form();
                 let store = store.open_existing().await?;
                 let member = store
                     .rotate_key(name, key.id(), &hash, &Actor::Cli, Timestamp::now())

@@ -95,15 +95,16 @@ pub(crate) struct ServeArgs {
     matcher: crate::matcher_cmd::MatcherArgs,
 }
 
-/// Per-client limits on what needs no API key.
+/// Rate limits: opening cases, per client address; wrong secrets, per credential.
 #[derive(clap::Args, Debug)]
 struct LimitArgs {
     /// Cases one client address may open: `COUNT/PERIOD` (PERIOD like `h`, `10m`, `30s`,
     /// `1d`), or `off`.
     #[arg(long, default_value = "10/h", value_name = "RATE", value_parser = parse_rate)]
     case_open_limit: RateArg,
-    /// Wrong case secrets or API keys one client address may present before its requests with
-    /// credentials are refused (429, before any argon2 work): `COUNT/PERIOD`, or `off`.
+    /// Wrong secrets given for one API key or one case before further wrong ones are answered
+    /// 429 instead of 401 (the right secret is always accepted; nothing counts per address):
+    /// `COUNT/PERIOD`, or `off`.
     #[arg(long, default_value = "20/10m", value_name = "RATE", value_parser = parse_rate)]
     auth_failure_limit: RateArg,
     /// Behind a reverse proxy: the header it appends the client's address to (e.g.

@@ -661,7 +661,7 @@ fn a_webhook_that_fails_twice_gets_the_match_once_by_key_and_signed() {
     .unwrap();
     let hook = format!("http://{}/hook", receiver.addr);
     let data = dir.path().join("matcher");
-    let _matcher = start_matcher(
+    let matcher = start_matcher(
         &registry.server.url(),
         &registry.key_file,
         &data,
@@ -690,6 +690,16 @@ fn a_webhook_that_fails_twice_gets_the_match_once_by_key_and_signed() {
     let seen = receiver.seen.lock().unwrap().clone();
     let statuses: Vec<u16> = seen.iter().map(|(s, _, _)| *s).collect();
     assert_eq!(statuses, [500, 500, 200]);
+    // The matcher's metrics count the deliveries and show nothing left to send.
+    let (_, page) =
+        try_http_text(&matcher.addr, "GET", "/metrics", Some(MATCHER_KEY), None).unwrap();
+    for line in [
+        "quell_webhook_pending 0",
+        "quell_webhook_deliveries_total{result=\"failed\"} 2",
+        "quell_webhook_deliveries_total{result=\"delivered\"} 1",
+    ] {
+        assert!(page.lines().any(|l| l == line), "{line} not in:\n{page}");
+    }
     let header = |h: &[(String, String)], k: &str| {
         h.iter()
             .find(|(n, _)| n == k)
@@ -1054,8 +1064,7 @@ fn a_video_case_matches_a_re_encoded_copy_at_the_registry_and_the_matcher() {
 
 #[test]
 fn a_matcher_whose_syncs_fail_goes_unready_within_its_bound_and_recovers() {
-    // Wrong keys are refused one by one here, without the per-address lockout in the way.
-    let registry = Registry::start_serving(|_| {}, &["--auth-failure-limit", "off"]);
+    let registry = Registry::start_serving(|_| {}, &[]);
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("api-key");
     let good_key = std::fs::read_to_string(&registry.key_file).unwrap();
@@ -1126,4 +1135,104 @@ fn a_matcher_whose_syncs_fail_goes_unready_within_its_bound_and_recovers() {
     assert!(health.get("last_error").is_none(), "{health}");
     let (_, page) = metrics(Some(MATCHER_KEY));
     assert!(page.lines().any(|l| l == "quell_matcher_ready 1"), "{page}");
+}
+
+/// Runs one statement on a test registry's SQLite file, as someone with the disk would.
+fn registry_sql(registry: &Registry, sql: &str) {
+    let path = registry.data.path().join("registry").join("registry.db");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection as _;
+        let url = format!("sqlite:{}", path.display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn quell_sync_keeps_the_audit_heads_it_saw_and_refuses_a_cut_or_rewritten_chain() {
+    let registry = Registry::start();
+    let db = registry.data.path().join("registry");
+    let db_args = ["--data-dir", db.to_str().unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("member");
+    let sync = || {
+        let mut args = vec!["sync".to_owned(), "--once".into()];
+        args.extend(registry.registry_args());
+        args.extend(["--data".into(), data.display().to_string()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        quell(&args, b"")
+    };
+    let registry_head = || {
+        let mut args = vec!["audit", "verify"];
+        args.extend(db_args);
+        let (code, out, err) = quell(&args, b"");
+        assert_eq!(code, 0, "{err}");
+        out.trim().rsplit_once("head ").unwrap().1.to_owned()
+    };
+    let kept = || std::fs::read_to_string(data.join("audit-heads")).unwrap();
+
+    registry.open_case(json!([{ "type": "pdq", "value": "ab".repeat(32), "quality": 90 }]));
+    let (code, _, err) = sync();
+    assert_eq!(code, 0, "{err}");
+    let first = registry_head();
+    assert_eq!(kept(), format!("{first}\n"));
+    registry.open_case(json!([{ "type": "pdq", "value": "cd".repeat(32), "quality": 90 }]));
+    let (code, _, err) = sync();
+    assert_eq!(code, 0, "{err}");
+    let second = registry_head();
+    assert_eq!(kept(), format!("{first}\n{second}\n"));
+    let snapshot = std::fs::read(data.join("snapshot.quell")).unwrap();
+    let (seq, hash) = second.split_once(':').unwrap();
+
+    // The event the member saw rewritten: refused, nothing applied; put back, accepted.
+    registry.open_case(json!([{ "type": "pdq", "value": "ef".repeat(32), "quality": 90 }]));
+    registry_sql(
+        &registry,
+        &format!(
+            "UPDATE audit SET hash = '{}' WHERE seq = {seq}",
+            "00".repeat(32)
+        ),
+    );
+    let (code, _, err) = sync();
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("forks from what this member saw"), "{err}");
+    assert_eq!(
+        std::fs::read(data.join("snapshot.quell")).unwrap(),
+        snapshot
+    );
+    registry_sql(
+        &registry,
+        &format!("UPDATE audit SET hash = '{hash}' WHERE seq = {seq}"),
+    );
+    let (code, _, err) = sync();
+    assert_eq!(code, 0, "{err}");
+    let third = registry_head();
+
+    // The newest events deleted: the chain is valid in itself, and `audit verify` alone says
+    // OK, but the member refuses it, and so does `audit verify` given the member's head.
+    registry_sql(&registry, &format!("DELETE FROM audit WHERE seq > {seq}"));
+    let (code, out, _) = quell(&[&["audit", "verify"][..], &db_args].concat(), b"");
+    assert_eq!(code, 0, "{out}");
+    let (code, _, err) = sync();
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("audit chain is shorter than when this member last synced"),
+        "{err}"
+    );
+    let member_head = kept().lines().last().unwrap().to_owned();
+    assert_eq!(member_head, third);
+    let args = [
+        &["audit", "verify", "--expect-head", &member_head][..],
+        &db_args,
+    ]
+    .concat();
+    let (code, out, _) = quell(&args, b"");
+    assert_eq!(code, 1, "{out}");
 }

@@ -534,3 +534,127 @@ fn quarantine_commands_list_with_context_and_audit_their_reasons() {
         "{audit}"
     );
 }
+
+#[test]
+fn a_thousand_wrong_keys_from_one_address_never_refuse_a_valid_key() {
+    let db = sqlite_db();
+    let key = run_ok(&["member", "add", "acme", "--scopes", "sync,match"], &db)
+        .trim()
+        .to_owned();
+    let old = run_ok(&["member", "add", "old", "--scopes", "sync"], &db)
+        .trim()
+        .to_owned();
+    run_ok(&["member", "rotate-key", "old"], &db);
+    let server = start_server(&db);
+    let addr = server.addr.clone();
+    // From the same address as the valid requests: a member whose rotated key keeps retrying,
+    // random keys, and wrong secret halves of the valid key's own id.
+    let (key_id, _) = key.rsplit_once('_').unwrap();
+    let wrong: Vec<String> = (0..1000u64)
+        .map(|i| match i % 3 {
+            0 => old.clone(),
+            1 => format!("qk_{:016x}_{}", i + 1, "ab".repeat(32)),
+            _ => format!("{key_id}_{:064x}", i),
+        })
+        .collect();
+    let noise = std::thread::spawn(move || {
+        let mut statuses = std::collections::BTreeMap::<u16, u32>::new();
+        for token in &wrong {
+            let (status, _) = try_http(&addr, "GET", "/v1/hashes?limit=1", Some(token), None)
+                .expect("the registry answers");
+            *statuses.entry(status).or_default() += 1;
+        }
+        statuses
+    });
+    let mut valid = Vec::new();
+    while !noise.is_finished() || valid.len() < 200 {
+        let started = Instant::now();
+        let (status, body) =
+            try_http(&server.addr, "GET", "/v1/hashes?limit=1", Some(&key), None).unwrap();
+        valid.push(started.elapsed());
+        assert_eq!(status, 200, "a valid key was refused: {body}");
+    }
+    let statuses = noise.join().unwrap();
+    // Wrong keys are refused (401, or 429 once one real key has had its share of wrong
+    // secrets), and nothing else.
+    assert_eq!(statuses.values().sum::<u32>(), 1000);
+    assert!(
+        statuses.keys().all(|s| [401, 429].contains(s)),
+        "{statuses:?}"
+    );
+    assert!(statuses.get(&429).copied().unwrap_or(0) > 0, "{statuses:?}");
+    valid.sort();
+    let p99 = valid[valid.len() * 99 / 100];
+    eprintln!(
+        "valid requests beside 1,000 wrong keys: {} requests, median {:?}, p99 {p99:?}",
+        valid.len(),
+        valid[valid.len() / 2]
+    );
+}
+
+#[test]
+fn benign_hashes_are_listed_audited_and_refused_at_import() {
+    let db = sqlite_db();
+    let logo = pdq(5);
+    let md5 = "0123456789abcdef0123456789abcdef";
+    let add = [
+        "benign",
+        "add",
+        &format!("pdq:{logo}"),
+        &format!("md5:{}", md5.to_uppercase()),
+        "--reason",
+        "the app's splash screen",
+    ];
+    run_ok(&add, &db);
+    let listed = run_ok(&["benign", "list"], &db);
+    let lines: Vec<Vec<&str>> = listed.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.len(), 2, "{listed}");
+    assert_eq!((lines[0][0], lines[0][1]), ("md5", md5));
+    assert_eq!((lines[1][0], lines[1][1]), ("pdq", logo.as_str()));
+    assert!(lines.iter().all(|l| l[3] == "the app's splash screen"));
+
+    // An import holding one of them (or a PDQ hash within matching distance) is refused whole.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let mut near = logo.clone().into_bytes();
+    near[0] = if near[0] == b'0' { b'1' } else { b'0' };
+    let near = String::from_utf8(near).unwrap();
+    std::fs::write(file.path(), format!("pdq {}\npdq {near}\n", pdq(6))).unwrap();
+    let mut args = vec!["list", "import", file.path().to_str().unwrap()];
+    args.extend(db.args.iter().map(String::as_str));
+    let (code, _, err) = quell(&args, b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("known-benign") && err.contains(&near), "{err}");
+    assert!(run_ok(&["list", "export"], &db).is_empty());
+
+    // Removing takes a reason; each change is in the audit log, which still verifies.
+    let remove = [
+        "benign",
+        "remove",
+        &format!("md5:{md5}"),
+        "--reason",
+        "listed by mistake",
+    ];
+    run_ok(&remove, &db);
+    let mut again: Vec<&str> = remove.to_vec();
+    again.extend(db.args.iter().map(String::as_str));
+    let (code, _, err) = quell(&again, b"");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("is not listed"), "{err}");
+    let audit = run_ok(&["audit", "list"], &db);
+    let actions: Vec<&str> = audit
+        .lines()
+        .map(|l| l.split('\t').nth(3).unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["benign.add", "benign.add", "benign.remove"],
+        "{audit}"
+    );
+    assert!(run_ok(&["audit", "verify"], &db).contains("OK: 3 events"));
+    let mut blank = vec!["benign", "add", "md5:00000000000000000000000000000000"];
+    blank.extend(["--reason", " "]);
+    blank.extend(db.args.iter().map(String::as_str));
+    let (code, _, err) = quell(&blank, b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("--reason"), "{err}");
+}

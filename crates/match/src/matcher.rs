@@ -91,19 +91,21 @@ impl Matcher {
 
     /// Number of entries held (a video counts once).
     pub fn len(&self) -> usize {
-        self.pdq.len()
-            + self.filed.iter().map(|(_, i)| i.len()).sum::<usize>()
-            + self
-                .md5
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .len()
-            + self
-                .sha256
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .len()
-            + self.videos().len()
+        self.counts().iter().map(|&(_, n)| n).sum()
+    }
+
+    /// Entries held by type, as metrics label them: plain PDQ (`pdq`), PDQ filed under a
+    /// profile's parts (`pdq_filed`), `md5`, `sha256`, `vpdq` (a video counts once).
+    pub fn counts(&self) -> [(&'static str, usize); 5] {
+        let md5 = self.md5.read().unwrap_or_else(PoisonError::into_inner);
+        let sha256 = self.sha256.read().unwrap_or_else(PoisonError::into_inner);
+        [
+            ("pdq", self.pdq.len()),
+            ("pdq_filed", self.filed.iter().map(|(_, i)| i.len()).sum()),
+            ("md5", md5.len()),
+            ("sha256", sha256.len()),
+            ("vpdq", self.videos().len()),
+        ]
     }
 
     fn videos(&self) -> std::sync::RwLockReadGuard<'_, VideoIndex> {

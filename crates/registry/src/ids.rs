@@ -133,7 +133,7 @@ impl fmt::Debug for CaseSecret {
     }
 }
 
-/// A member's API key, `qk_<key id>_<secret>`: the key id finds the stored argon2 hash
+/// A member's API key, `qk_<key id>_<secret>`: the key id finds the stored digest
 /// without a scan, the 256-bit secret is what is checked.
 ///
 /// `Debug` does not print the secret.
@@ -156,9 +156,14 @@ impl ApiKey {
         self.id
     }
 
-    /// The secret half, which is hashed with argon2 for storage.
+    /// The secret half, which is what is checked.
     pub fn secret(&self) -> &str {
         &self.full[20..]
+    }
+
+    /// What the registry stores for this key (see [`crate::credential`]).
+    pub fn stored_form(&self) -> String {
+        crate::credential::digest(crate::CredentialKind::ApiKey, self.secret())
     }
 
     /// The whole key, to show once or to send in `Authorization: Bearer`.

@@ -4,7 +4,7 @@
 //!
 //! **Key decision: the domain knows nothing of SQL or HTTP.** Everything a backend or a route
 //! could get wrong on its own (who may do what, which hashes are acceptable, how audit events
-//! chain, how secrets are hashed and checked) is decided here once, so the SQLite and
+//! chain, how credentials are stored and checked) is decided here once, so the SQLite and
 //! PostgreSQL backends and the HTTP layer only move data. Identifiers shown outside the
 //! registry are random, never sequential: an entry id reveals nothing about the case it came
 //! from, and nothing about how many cases exist.
@@ -18,16 +18,19 @@
 //! ```
 
 mod audit;
+mod benign;
+pub mod credential;
 mod ids;
 mod model;
 mod policy;
-mod secret;
 mod store;
 mod vpdq;
 
 pub use crate::audit::{
     AuditEvent, ChainError, ChainHead, ChainVerifier, NewAuditEvent, chain_hash, verify_chain,
 };
+pub use crate::benign::{BenignHash, BenignList};
+pub use crate::credential::{CredentialId, CredentialKind, Verified};
 pub use crate::ids::{ApiKey, CaseId, CaseSecret, EntryId, KeyId, MemberId, ParseIdError};
 pub use crate::model::{
     Actor, CaseOutcome, CaseStatus, Change, ChangeOp, EntryState, Invalid,
@@ -36,6 +39,5 @@ pub use crate::model::{
     is_review_reason,
 };
 pub use crate::policy::{Action, Denied, Principal, authorize};
-pub use crate::secret::{SecretHasher, SecretHasherError};
 pub use crate::store::{ApiKeyRecord, CaseAuth, PAGE_VALUE_BYTES, Store, StoreError};
 pub use crate::vpdq::{MAX_VPDQ_FRAMES, Vpdq};

@@ -251,6 +251,18 @@ pub enum Invalid {
          registered. If the file is not empty, it was not read: hash it again"
     )]
     EmptyFile(SignalKind),
+    /// A hash on the operator's list of known-benign hashes, or one that would match it.
+    #[error(
+        "this {kind} hash is, or would match, one on this registry's list of known-benign \
+         files ({reason}): every upload of that file would match it, so it cannot be \
+         registered"
+    )]
+    KnownBenign {
+        /// The hash's type.
+        kind: SignalKind,
+        /// Why the operator listed the benign hash.
+        reason: String,
+    },
     /// A quality outside 0..=100.
     #[error("PDQ quality must be between 0 and 100, got {0}")]
     QualityOutOfRange(i64),
@@ -730,19 +742,17 @@ impl fmt::Display for Actor {
 }
 
 impl NewCase {
-    /// Opens a case with a fresh id and secret: returns the case to store and the secret to
-    /// show once. Argon2 runs here, so call it off the async executor.
+    /// Opens a case with a fresh id and secret: returns the case to store (holding the
+    /// secret's digest) and the secret to show once.
     ///
     /// # Errors
     /// As [`NewCase::new`].
     pub fn open(
-        hasher: &crate::SecretHasher,
         signals: impl IntoIterator<Item = Signal>,
     ) -> Result<(Self, CaseSecret), (usize, Invalid)> {
-        // Validate before paying for argon2.
-        let mut case = Self::new(CaseId::random(), String::new(), signals)?;
         let secret = CaseSecret::random();
-        case.secret_hash = hasher.hash(secret.expose());
+        let digest = crate::credential::digest(crate::CredentialKind::CaseSecret, secret.expose());
+        let case = Self::new(CaseId::random(), digest, signals)?;
         Ok((case, secret))
     }
 }

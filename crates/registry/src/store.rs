@@ -6,11 +6,13 @@
 
 use std::future::Future;
 
-use crate::audit::AuditEvent;
+use crate::audit::{AuditEvent, ChainHead};
+use crate::benign::BenignHash;
+use crate::credential::CredentialId;
 use crate::ids::{CaseId, EntryId, KeyId, MemberId};
 use crate::model::{
     Actor, CaseStatus, Change, Member, NewCase, NewMember, OutcomeReport, QuarantinedEntry, Signal,
-    Timestamp,
+    SignalKind, Timestamp,
 };
 
 /// A storage failure.
@@ -40,7 +42,7 @@ pub const PAGE_VALUE_BYTES: usize = 16 << 20;
 /// What is needed to check a case holder's secret.
 #[derive(Clone, Debug)]
 pub struct CaseAuth {
-    /// The argon2 hash of the secret.
+    /// The secret's stored form (see [`crate::credential`]).
     pub secret_hash: String,
 }
 
@@ -49,7 +51,7 @@ pub struct CaseAuth {
 pub struct ApiKeyRecord {
     /// The member (check [`Member::disabled`]).
     pub member: Member,
-    /// The argon2 hash of the key's secret half.
+    /// The stored form of the key's secret half (see [`crate::credential`]).
     pub secret_hash: String,
     /// Whether the key was replaced by a rotation.
     pub revoked: bool,
@@ -74,6 +76,15 @@ pub trait Store: Send + Sync {
         &self,
         id: CaseId,
     ) -> impl Future<Output = Result<Option<CaseAuth>, StoreError>> + Send;
+
+    /// Replaces a credential's stored form `from` by `to` (an argon2 string from before
+    /// digests by its digest, after a successful check); nothing if it is no longer `from`.
+    fn replace_credential(
+        &self,
+        credential: CredentialId,
+        from: &str,
+        to: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// A case's status: hash counts and member outcomes.
     ///
@@ -223,6 +234,36 @@ pub trait Store: Send + Sync {
         after: Option<EntryId>,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<QuarantinedEntry>, StoreError>> + Send;
+
+    /// The audit chain's head: its newest event's sequence number and hash, or with `at`, the
+    /// event at that sequence number (`None` if the chain has no such event). An empty chain,
+    /// and `at` 0, give sequence number 0 and a zero hash.
+    fn audit_head(
+        &self,
+        at: Option<i64>,
+    ) -> impl Future<Output = Result<Option<ChainHead>, StoreError>> + Send;
+
+    /// The operator's list of known-benign hashes.
+    fn benign_hashes(&self) -> impl Future<Output = Result<Vec<BenignHash>, StoreError>> + Send;
+
+    /// Lists a known-benign hash, with a `benign.add` audit event; `false` (nothing written)
+    /// if it is listed already.
+    fn add_benign(
+        &self,
+        hash: &BenignHash,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Unlists a known-benign hash (its canonical value), with a `benign.remove` audit event
+    /// and `reason`; `false` (nothing written) if it is not listed.
+    fn remove_benign(
+        &self,
+        kind: SignalKind,
+        value: &str,
+        reason: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Up to `limit` audit events after sequence number `after`, in order.
     fn audit_events(

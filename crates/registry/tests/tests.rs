@@ -1,7 +1,8 @@
 //! The registry's rules through its public API: opening a case, who may do what.
 
 use quell_registry::{
-    Action, ApiKey, CaseSecret, Invalid, NewCase, Principal, Scope, SecretHasher, Signal, authorize,
+    Action, ApiKey, CaseSecret, CredentialKind, Invalid, NewCase, Principal, Scope, Signal,
+    Verified, authorize, credential,
 };
 
 fn pdq(quality: i64) -> Signal {
@@ -14,32 +15,35 @@ fn pdq(quality: i64) -> Signal {
 }
 
 #[test]
-fn opening_a_case_hashes_its_secret_and_gives_fresh_ids() {
-    let hasher = SecretHasher::with_cost(64, 1).unwrap();
-    let (case, secret) = NewCase::open(&hasher, [pdq(80)]).unwrap();
-    assert!(hasher.verify(secret.expose(), case.secret_hash()));
+fn opening_a_case_stores_its_secrets_digest_and_gives_fresh_ids() {
+    let kind = CredentialKind::CaseSecret;
+    let (case, secret) = NewCase::open([pdq(80)]).unwrap();
+    assert_eq!(secret.expose().len(), 32, "128 random bits");
+    let verify = |secret: &str| credential::verify(kind, secret, case.secret_hash());
+    assert_eq!(verify(secret.expose()), Verified::Yes);
     assert!(!case.secret_hash().contains(secret.expose()));
     assert!(!format!("{secret:?}").contains(secret.expose()));
-    let (other, _) = NewCase::open(&hasher, [pdq(80)]).unwrap();
+    let (other, _) = NewCase::open([pdq(80)]).unwrap();
     assert_ne!(case.id(), other.id());
     assert_ne!(case.entries()[0].0, other.entries()[0].0);
-    assert!(!hasher.verify(CaseSecret::random().expose(), case.secret_hash()));
+    assert_eq!(verify(CaseSecret::random().expose()), Verified::No);
 }
 
 #[test]
 fn a_low_quality_hash_is_refused_before_any_secret_is_made() {
-    let hasher = SecretHasher::with_cost(64, 1).unwrap();
-    let (position, why) = NewCase::open(&hasher, [pdq(80), pdq(10)]).unwrap_err();
+    let (position, why) = NewCase::open([pdq(80), pdq(10)]).unwrap_err();
     assert_eq!((position, why), (1, Invalid::LowQuality(10)));
 }
 
 #[test]
-fn api_key_secrets_are_what_gets_hashed() {
-    let hasher = SecretHasher::with_cost(64, 1).unwrap();
+fn api_key_secrets_are_what_gets_stored_as_a_digest() {
     let key = ApiKey::random();
-    let stored = hasher.hash(key.secret());
+    let stored = key.stored_form();
     let presented: ApiKey = key.expose().parse().unwrap();
-    assert!(hasher.verify(presented.secret(), &stored));
+    let check = |kind| credential::verify(kind, presented.secret(), &stored);
+    assert_eq!(check(CredentialKind::ApiKey), Verified::Yes);
+    assert_eq!(check(CredentialKind::CaseSecret), Verified::No);
+    assert!(!stored.contains(key.secret()));
     assert!(
         key.expose()
             .starts_with(&format!("qk_{:016x}_", key.id().get()))

@@ -1,11 +1,18 @@
 //! Who is calling: API keys for members, case secrets for affected people.
 //!
-//! API keys look like `qk_<key id>_<secret>`. The key id finds one stored argon2 hash, so
-//! checking a key costs one argon2 verification, not a scan. Successful verifications are
-//! cached for a short time under the SHA-256 of the whole key (never the key itself), so the
-//! match path does not pay argon2 per request; disabling a member or rotating its key through
-//! the API clears the cache at once, and changes made by the command line take effect when
-//! the cached entry expires.
+//! API keys look like `qk_<key id>_<secret>`. The key id finds one stored digest, so checking
+//! a key is one indexed read and one HMAC (see `quell_registry::credential`), not a scan.
+//! Verified keys are cached for a short time under the SHA-256 of the whole key (never the
+//! key itself), so the match path does not read the database per request; disabling a member
+//! or rotating its key through the API clears the cache at once, and changes made by the
+//! command line take effect when the cached entry expires.
+//!
+//! **Key decision: failures count per credential, after the check.** A check is cheap, so
+//! every presented credential is checked, and a right one is never refused because of anyone
+//! else's mistakes (a shared address, a member whose old key still retries). Wrong secrets
+//! for one existing key or case beyond [`crate::Config::auth_failure_rate`] are answered
+//! `429` with `Retry-After` instead of `401`. That tells a misconfigured client to back off;
+//! the secrets' length, not the limit, is what makes guessing hopeless.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -13,10 +20,12 @@ use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
 use quell_api::ErrorCode;
-use quell_registry::{ApiKey, CaseId, CaseSecret, Principal, SecretHasher, Store};
-use quell_store::AnyStore;
+use quell_registry::{
+    ApiKey, CaseId, CredentialId, CredentialKind, Principal, Store, Verified, credential,
+};
 use sha2::{Digest, Sha256};
 
+use crate::AppState;
 use crate::error::ApiError;
 
 /// Verified keys, by SHA-256 of the full key.
@@ -86,50 +95,93 @@ fn invalid_key() -> ApiError {
     )
 }
 
+/// Checks `secret` against `stored`, the stored form of `id`: moves an old argon2 string off
+/// the executor and replaces it by its digest once it verifies; counts a wrong secret against
+/// `id` and answers `429` once too many came (see the module docs), else `wrong`.
+async fn check(
+    state: &AppState,
+    id: CredentialId,
+    secret: &str,
+    stored: &str,
+    wrong: fn() -> ApiError,
+) -> Result<(), ApiError> {
+    let inner = &state.0;
+    let verified = if credential::is_slow(stored) {
+        let (secret, stored_owned) = (secret.to_owned(), stored.to_owned());
+        tokio::task::spawn_blocking(move || credential::verify(id.kind(), &secret, &stored_owned))
+            .await
+            .map_err(|e| ApiError::internal(&e))?
+    } else {
+        credential::verify(id.kind(), secret, stored)
+    };
+    match verified {
+        Verified::Yes => return Ok(()),
+        Verified::Upgrade(digest) => {
+            inner.store.replace_credential(id, stored, &digest).await?;
+            return Ok(());
+        }
+        Verified::No => {}
+    }
+    let kind = match id.kind() {
+        CredentialKind::ApiKey => "api_key",
+        CredentialKind::CaseSecret => "case_secret",
+    };
+    metrics::counter!("quell_auth_failures_total", "credential" => kind).increment(1);
+    if let Some(limiter) = &inner.auth_failures
+        && let Some(wait) = limiter.take(id)
+    {
+        metrics::counter!("quell_rate_limited_total", "limit" => "auth_failure").increment(1);
+        return Err(crate::limit::too_many(
+            wait,
+            "too many wrong secrets were given for this credential",
+        ));
+    }
+    Err(wrong())
+}
+
 /// Authenticates a member call: no header is `Anonymous`; anything else must be a valid API
 /// key (a case secret is not a credential here, so it is refused like a wrong key).
-pub(crate) async fn member(
-    store: &AnyStore,
-    cache: &KeyCache,
-    hasher: &SecretHasher,
-    headers: &HeaderMap,
-) -> Result<Principal, ApiError> {
+pub(crate) async fn member(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
     let Some(token) = bearer(headers)? else {
         return Ok(Principal::Anonymous);
     };
     let key: ApiKey = token.parse().map_err(|_| invalid_key())?;
     let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-    if let Some(principal) = cache.get(&digest) {
+    let inner = &state.0;
+    if let Some(principal) = inner.keys.get(&digest) {
         return Ok(principal);
     }
-    let record = store.api_key(key.id()).await?.ok_or_else(invalid_key)?;
+    let record = inner
+        .store
+        .api_key(key.id())
+        .await?
+        .ok_or_else(invalid_key)?;
     if record.revoked || record.member.disabled {
         return Err(invalid_key());
     }
-    let hasher = hasher.clone();
-    let secret = key.secret().to_owned();
-    let stored = record.secret_hash.clone();
-    let ok = tokio::task::spawn_blocking(move || hasher.verify(&secret, &stored))
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
-    if !ok {
-        return Err(invalid_key());
-    }
+    let id = CredentialId::ApiKey(key.id());
+    check(state, id, key.secret(), &record.secret_hash, invalid_key).await?;
     let principal = Principal::Member {
         id: record.member.id,
         name: record.member.name,
         scopes: record.member.scopes,
     };
-    cache.put(digest, principal.clone());
+    inner.keys.put(digest, principal.clone());
     Ok(principal)
+}
+
+fn wrong_case_secret() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::UNAUTHORIZED,
+        ErrorCode::InvalidCredentials,
+        "this case id and secret do not match: check both and try again",
+    )
 }
 
 /// Authenticates a call on case `case`: its secret makes the caller its holder; an API key is
 /// authenticated as a member (and refused by the policy); nothing is `Anonymous`.
 pub(crate) async fn case_holder(
-    store: &AnyStore,
-    cache: &KeyCache,
-    hasher: &SecretHasher,
+    state: &AppState,
     headers: &HeaderMap,
     case: CaseId,
 ) -> Result<Principal, ApiError> {
@@ -137,35 +189,16 @@ pub(crate) async fn case_holder(
         return Ok(Principal::Anonymous);
     };
     if token.starts_with("qk_") {
-        return member(store, cache, hasher, headers).await;
+        return member(state, headers).await;
     }
-    let wrong = || {
-        ApiError::new(
-            axum::http::StatusCode::UNAUTHORIZED,
-            ErrorCode::InvalidCredentials,
-            "this case id and secret do not match: check both and try again",
-        )
-    };
     // An unknown case and a wrong secret get the same answer, so the answer does not reveal
-    // which case ids exist; an unknown case still costs one argon2 run so that timing does not
-    // tell either.
-    let auth = store.case_auth(case).await?;
-    let secret = CaseSecret::from_presented(token);
-    let hasher = hasher.clone();
-    let ok = tokio::task::spawn_blocking(move || match auth {
-        Some(auth) => hasher.verify(secret.expose(), &auth.secret_hash),
-        None => {
-            static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-            let dummy = DUMMY.get_or_init(|| hasher.hash("no such case"));
-            let _ = hasher.verify(secret.expose(), dummy);
-            false
-        }
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))?;
-    if ok {
-        Ok(Principal::CaseHolder(case))
-    } else {
-        Err(wrong())
-    }
+    // which case ids exist; an unknown case still costs one digest, so timing does not tell
+    // either.
+    let Some(auth) = state.0.store.case_auth(case).await? else {
+        std::hint::black_box(credential::digest(CredentialKind::CaseSecret, token));
+        return Err(wrong_case_secret());
+    };
+    let id = CredentialId::Case(case);
+    check(state, id, token, &auth.secret_hash, wrong_case_secret).await?;
+    Ok(Principal::CaseHolder(case))
 }

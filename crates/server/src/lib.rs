@@ -35,7 +35,7 @@ use std::time::Duration;
 
 use axum::Router;
 use quell_match::{FloodCounter, Matcher, MatcherBuilder};
-use quell_registry::{ChangeOp, SecretHasher, Store, StoreError};
+use quell_registry::{ChangeOp, CredentialId, Store, StoreError};
 use quell_store::AnyStore;
 
 pub use crate::error::ApiError;
@@ -58,15 +58,13 @@ pub struct Config {
     pub quarantine_after_matches: u32,
     /// The window for [`Config::quarantine_after_matches`].
     pub flood_window: Duration,
-    /// Argon2 settings for new case secrets and API keys.
-    pub secret_hasher: SecretHasher,
     /// How often the index replays changes committed by other processes; `None` only at
     /// startup and on [`AppState::catch_up`].
     pub index_poll: Option<Duration>,
-    /// Cases one client may open (`POST /v1/cases`); `None`: no limit.
+    /// Cases one client address may open (`POST /v1/cases`); `None`: no limit.
     pub case_open_rate: Option<Rate>,
-    /// Wrong credentials (answered `401`) one client may present before its requests with
-    /// credentials are refused, before any argon2 work; `None`: no limit.
+    /// Wrong secrets given for one API key or case before further wrong ones are answered
+    /// `429` instead of `401` (a right one is always accepted); `None`: no limit.
     pub auth_failure_rate: Option<Rate>,
     /// Where a request's client address comes from (the peer, or a reverse proxy's header).
     pub client_address: ClientAddress,
@@ -80,7 +78,6 @@ impl Default for Config {
             quarantine_after_false_positives: 3,
             quarantine_after_matches: 10_000,
             flood_window: Duration::from_secs(3600),
-            secret_hasher: SecretHasher::default(),
             index_poll: Some(Duration::from_secs(1)),
             // A person opens a case or a few; a script flooding the list opens thousands.
             case_open_rate: Some(Rate::per(10, Duration::from_secs(3600))),
@@ -107,8 +104,8 @@ struct Inner {
     replayed: std::sync::atomic::AtomicI64,
     keys: auth::KeyCache,
     floods: FloodCounter,
-    case_opens: Option<limit::Limiter>,
-    auth_failures: Option<limit::Limiter>,
+    case_opens: Option<limit::Limiter<std::net::IpAddr>>,
+    auth_failures: Option<limit::Limiter<CredentialId>>,
     config: Config,
 }
 

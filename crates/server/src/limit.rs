@@ -1,24 +1,25 @@
-//! Per-client rate limits on the two things anyone can do without an API key: opening a case,
-//! and presenting a credential (each check costs an argon2 run).
+//! Token buckets: per client address on opening a case (the one thing anyone can do without a
+//! credential that costs the registry storage), and per credential on wrong secrets (see
+//! [`crate::auth`]).
 //!
-//! **Key decision: count by client address, in a middleware that sees the response.** Opening
-//! a case takes a token before the handler runs. A request with an `Authorization` header is
-//! refused before any argon2 work while its client's failure bucket is empty, and only a
-//! `401` response takes a token, so members with valid keys are never slowed down by this.
-//! The client is the TCP peer (an IPv6 address counts by its /64, which one host usually
-//! owns), or, behind a reverse proxy, the rightmost address of a header the operator names
-//! (the one the proxy appended; anything left of it is the client's to forge).
+//! **Key decision: count case opens by client address, in a middleware.** Opening a case takes
+//! a token before the handler runs. The client is the TCP peer (an IPv6 address counts by its
+//! /64, which one host usually owns), or, behind a reverse proxy, the rightmost address of a
+//! header the operator names (the one the proxy appended; anything left of it is the client's
+//! to forge). Many people behind one address (a shelter's Wi-Fi) share its bucket, so the
+//! default is generous and the operator can change it or turn it off.
 //!
 //! Buckets live in memory, per process, bounded: when the table is full, buckets that have
-//! refilled are dropped; if none can be, a new client is refused rather than the table grown.
+//! refilled are dropped; if none can be, a new key is refused rather than the table grown.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderName, Method, StatusCode, header};
+use axum::http::{HeaderName, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use quell_api::ErrorCode;
@@ -45,8 +46,8 @@ impl Rate {
     }
 }
 
-/// Most clients tracked by one limiter (a bucket is a few dozen bytes).
-const MAX_CLIENTS: usize = 100_000;
+/// Most keys tracked by one limiter (a bucket is a few dozen bytes).
+const MAX_KEYS: usize = 100_000;
 
 #[derive(Debug)]
 struct Bucket {
@@ -54,14 +55,14 @@ struct Bucket {
     at: Instant,
 }
 
-/// Token buckets by client.
+/// Token buckets by key (a client address, a credential).
 #[derive(Debug)]
-pub(crate) struct Limiter {
+pub(crate) struct Limiter<K> {
     rate: Rate,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    buckets: Mutex<HashMap<K, Bucket>>,
 }
 
-impl Limiter {
+impl<K: Hash + Eq> Limiter<K> {
     pub(crate) fn new(rate: Rate) -> Self {
         Self {
             rate,
@@ -74,41 +75,29 @@ impl Limiter {
         (bucket.tokens + gained).min(f64::from(self.rate.burst))
     }
 
-    /// How long `client` must wait before its next request, if it must; takes a token
-    /// when `take` (and one is there).
-    fn wait(&self, client: IpAddr, take: bool) -> Option<Duration> {
+    /// Takes a token for `key`, or says how long it must wait for one.
+    pub(crate) fn take(&self, key: K) -> Option<Duration> {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        if !buckets.contains_key(&client) {
-            if !take {
-                return None;
+        if !buckets.contains_key(&key) && buckets.len() >= MAX_KEYS {
+            let burst = f64::from(self.rate.burst);
+            buckets.retain(|_, b| self.refilled(b, now) < burst);
+            if buckets.len() >= MAX_KEYS {
+                return Some(self.rate.every);
             }
-            if buckets.len() >= MAX_CLIENTS {
-                let burst = f64::from(self.rate.burst);
-                buckets.retain(|_, b| self.refilled(b, now) < burst);
-                if buckets.len() >= MAX_CLIENTS {
-                    return Some(self.rate.every);
-                }
-            }
-            buckets.insert(
-                client,
-                Bucket {
-                    tokens: f64::from(self.rate.burst),
-                    at: now,
-                },
-            );
         }
-        let bucket = buckets.get_mut(&client).expect("inserted above");
+        let bucket = buckets.entry(key).or_insert(Bucket {
+            tokens: f64::from(self.rate.burst),
+            at: now,
+        });
         let tokens = self.refilled(bucket, now);
         if tokens < 1.0 {
             return Some(self.rate.every.mul_f64(1.0 - tokens));
         }
-        if take {
-            *bucket = Bucket {
-                tokens: tokens - 1.0,
-                at: now,
-            };
-        }
+        *bucket = Bucket {
+            tokens: tokens - 1.0,
+            at: now,
+        };
         None
     }
 }
@@ -153,51 +142,30 @@ fn client(request: &Request, source: &ClientAddress) -> Option<IpAddr> {
     })
 }
 
-fn too_many(wait: Duration, what: &str) -> Response {
+/// A `429` saying what was refused and when to try again, with `Retry-After`.
+pub(crate) fn too_many(wait: Duration, what: &str) -> ApiError {
     let seconds = wait.as_secs().max(1);
-    let mut response = ApiError::new(
+    ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::RateLimited,
         format!("{what}; try again in {seconds} s"),
     )
-    .into_response();
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, seconds.into());
-    response
+    .retry_after(seconds)
 }
 
 /// The middleware: see the module docs.
 pub(crate) async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let inner = &state.0;
-    let Some(client) = client(&request, &inner.config.client_address) else {
-        return next.run(request).await;
-    };
     if request.method() == Method::POST
         && request.uri().path() == "/v1/cases"
         && let Some(limiter) = &inner.case_opens
-        && let Some(wait) = limiter.wait(client, true)
+        && let Some(client) = client(&request, &inner.config.client_address)
+        && let Some(wait) = limiter.take(client)
     {
         metrics::counter!("quell_rate_limited_total", "limit" => "case_open").increment(1);
-        return too_many(wait, "too many cases were opened from this address");
+        return too_many(wait, "many cases were opened from this network").into_response();
     }
-    let failures = inner
-        .auth_failures
-        .as_ref()
-        .filter(|_| request.headers().contains_key(header::AUTHORIZATION));
-    if let Some(limiter) = failures
-        && let Some(wait) = limiter.wait(client, false)
-    {
-        metrics::counter!("quell_rate_limited_total", "limit" => "auth_failure").increment(1);
-        return too_many(wait, "too many wrong credentials came from this address");
-    }
-    let response = next.run(request).await;
-    if let Some(limiter) = failures
-        && response.status() == StatusCode::UNAUTHORIZED
-    {
-        let _ = limiter.wait(client, true);
-    }
-    response
+    next.run(request).await
 }
 
 #[cfg(test)]
@@ -213,23 +181,15 @@ mod tests {
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         for _ in 0..3 {
-            assert_eq!(limiter.wait(a, true), None);
+            assert_eq!(limiter.take(a), None);
         }
-        let wait = limiter.wait(a, true).expect("the burst is spent");
+        let wait = limiter.take(a).expect("the burst is spent");
         assert!(wait <= Duration::from_millis(40), "{wait:?}");
-        // Looking does not take a token, and another client has its own bucket.
-        assert!(limiter.wait(a, false).is_some());
-        assert_eq!(limiter.wait(b, true), None);
+        // Another key has its own bucket.
+        assert_eq!(limiter.take(b), None);
         std::thread::sleep(Duration::from_millis(60));
-        assert_eq!(limiter.wait(a, true), None);
-        assert!(limiter.wait(a, true).is_some());
-    }
-
-    #[test]
-    fn looking_at_an_unknown_client_stores_nothing() {
-        let limiter = Limiter::new(Rate::per(1, Duration::from_secs(60)));
-        assert_eq!(limiter.wait("192.0.2.9".parse().unwrap(), false), None);
-        assert!(limiter.buckets.lock().unwrap().is_empty());
+        assert_eq!(limiter.take(a), None);
+        assert!(limiter.take(a).is_some());
     }
 
     #[test]

@@ -29,6 +29,16 @@ pub(crate) fn handle() -> &'static PrometheusHandle {
     })
 }
 
+/// Sets `quell_index_entries` and, by `type`, `quell_index_entries_by_type` from `matcher`.
+pub(crate) fn index_size(matcher: &quell_match::Matcher) {
+    let counts = matcher.counts();
+    let total: usize = counts.iter().map(|&(_, n)| n).sum();
+    metrics::gauge!("quell_index_entries").set(total as f64);
+    for (kind, n) in counts {
+        metrics::gauge!("quell_index_entries_by_type", "type" => kind).set(n as f64);
+    }
+}
+
 /// Middleware: counts and times every request by route template and status.
 pub(crate) async fn track(req: Request, next: Next) -> Response {
     let route = req

@@ -189,7 +189,7 @@ async fn metrics_page(
 ) -> impl axum::response::IntoResponse {
     {
         let health = sidecar.sync_health();
-        metrics::gauge!("quell_index_entries").set(sidecar.indexed_entries() as f64);
+        crate::metrics::index_size(&sidecar.0.matcher);
         metrics::gauge!("quell_matcher_sync_failures").set(health.failures as f64);
         let age = health.last_success.map(|(when, _)| when.elapsed());
         // -1 before the first successful sync: a gauge cannot be absent once set.

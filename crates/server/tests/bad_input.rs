@@ -546,3 +546,56 @@ async fn case_and_admin_routes_refuse_bad_ids_and_bodies() {
         (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
     );
 }
+
+#[tokio::test]
+async fn hashes_on_the_operators_benign_list_are_refused() {
+    use quell_registry::{Actor, BenignHash, Timestamp};
+    let t = TestApp::new().await;
+    let logo = pdq(41);
+    let stock_md5 = "0123456789abcdef0123456789abcdef";
+    let store = t.state.store();
+    for (kind, value, reason) in [
+        ("pdq", logo.as_str(), "the app's logo"),
+        ("md5", stock_md5, "stock photo"),
+    ] {
+        let hash = BenignHash::new(kind, value, reason.into(), Timestamp::now()).unwrap();
+        assert!(store.add_benign(&hash, &Actor::Cli).await.unwrap());
+    }
+    // Within matching distance of the logo's PDQ: refused by name, nothing written.
+    let mut near = u128::from_str_radix(&logo[..32], 16).unwrap();
+    near ^= 0b1011;
+    let near = format!("{near:032x}{}", &logo[32..]);
+    for (hashes, says) in [
+        (
+            json!([pdq_input(&pdq(7), 90), pdq_input(&near, 90)]),
+            "hashes[1]: this pdq hash",
+        ),
+        (
+            json!([{ "type": "md5", "value": stock_md5 }]),
+            "hashes[0]: this md5 hash",
+        ),
+    ] {
+        let before = footprint(&t).await;
+        let (status, body) = t.post("/v1/cases", None, json!({ "hashes": hashes })).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(code(&body), "known_benign", "{body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(says) && message.contains("known-benign"),
+            "{message}"
+        );
+        assert_eq!(footprint(&t).await, before);
+    }
+    // Unlisted again, the same case opens.
+    let md5 = quell_registry::SignalKind::Md5;
+    let removed = store.remove_benign(md5, stock_md5, "mistake", &Actor::Cli, Timestamp::now());
+    assert!(removed.await.unwrap());
+    let (status, body) = t
+        .post(
+            "/v1/cases",
+            None,
+            json!({ "hashes": [{ "type": "md5", "value": stock_md5 }] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}

@@ -1,4 +1,4 @@
-//! Rate limits per client address: opening cases, and wrong credentials (before argon2).
+//! Rate limits: opening cases per client address, wrong secrets per credential.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -105,34 +105,52 @@ async fn a_client_opens_its_burst_of_cases_then_gets_429_with_retry_after() {
 }
 
 #[tokio::test]
-async fn wrong_secrets_are_refused_before_checking_once_a_client_has_spent_its_failures() {
+async fn wrong_secrets_count_per_credential_and_never_keep_out_a_right_one() {
     let a = TestApp::with_config(limited(100, 2)).await;
     let (case_id, secret) = a.open_case(case(1)["hashes"].clone()).await;
+    let (other_case, other_secret) = a.open_case(case(2)["hashes"].clone()).await;
     let path = format!("/v1/cases/{case_id}");
+    let other_path = format!("/v1/cases/{other_case}");
     let key = a.member("acme", "match").await;
+    let shared = "198.51.100.7:1";
     // Right credentials never count.
     for _ in 0..5 {
-        let (status, _) = get_from(&a, "198.51.100.7:1", &path, Some(&secret)).await;
+        let (status, _) = get_from(&a, shared, &path, Some(&secret)).await;
         assert_eq!(status, StatusCode::OK);
     }
     for _ in 0..2 {
-        let (status, _) = get_from(&a, "198.51.100.7:1", &path, Some("not-the-secret")).await;
+        let (status, _) = get_from(&a, shared, &path, Some("not-the-secret")).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    // Now even the right secret waits: the answer no longer depends on the guess.
-    let (status, body) = get_from(&a, "198.51.100.7:1", &path, Some(&secret)).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
-    assert_eq!(body["error"]["code"], "rate_limited");
-    // A wrong API key counts the same way; other clients and anonymous calls go on.
-    let (status, _) = get_from(&a, "198.51.100.8:1", "/v1/hashes", Some("qk_1_wrong")).await;
+    // This case's wrong secrets are now told to wait, from any address...
+    for peer in [shared, "203.0.113.50:1"] {
+        let (status, body) = get_from(&a, peer, &path, Some("not-the-secret")).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        assert_eq!(body["error"]["code"], "rate_limited");
+    }
+    // ...but its right secret still opens it, from the same address, and other cases and
+    // keys from that address are not affected at all.
+    let (status, _) = get_from(&a, shared, &path, Some(&secret)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = get_from(&a, shared, &other_path, Some("not-the-secret")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = get_from(&a, "198.51.100.9:1", &path, Some(&secret)).await;
+    let (status, _) = get_from(&a, shared, &other_path, Some(&other_secret)).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = get_from(&a, "198.51.100.7:1", "/healthz", None).await;
-    assert_eq!(status, StatusCode::OK);
+    // A wrong secret half of a real key counts against that key alone; garbage keys are
+    // refused one by one and count against nothing.
+    let (key_id, _) = key.rsplit_once('_').unwrap();
+    let wrong_half = format!("{key_id}_{}", "0".repeat(64));
+    for expected in [401, 401, 429] {
+        let (status, _) = get_from(&a, shared, "/v1/hashes", Some(&wrong_half)).await;
+        assert_eq!(status.as_u16(), expected);
+    }
+    for _ in 0..50 {
+        let (status, _) = get_from(&a, shared, "/v1/hashes", Some("qk_1_wrong")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
     let (status, _) = match_from(
         &a,
-        "198.51.100.9:1",
+        shared,
         &key,
         json!({ "hashes": [{ "type": "pdq", "value": pdq(1) }] }),
     )

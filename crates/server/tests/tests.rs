@@ -1,6 +1,7 @@
 //! HTTP tests of the registry through `app(state)` and `oneshot`, on real SQLite files.
 
 mod bad_input;
+mod credentials;
 mod end_to_end;
 mod limits;
 mod ops;

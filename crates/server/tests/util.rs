@@ -4,7 +4,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use http_body_util::BodyExt as _;
-use quell_registry::{Actor, ApiKey, NewMember, Scopes, SecretHasher, Store, Timestamp};
+use quell_registry::{Actor, ApiKey, NewMember, Scopes, Store, Timestamp};
 use quell_server::{AppState, Config, app};
 use quell_store::{AnyStore, Location};
 use serde_json::{Value, json};
@@ -13,15 +13,12 @@ use tower::ServiceExt as _;
 pub(crate) struct TestApp {
     pub(crate) app: Router,
     pub(crate) state: AppState,
-    pub(crate) hasher: SecretHasher,
     pub(crate) _dir: tempfile::TempDir,
 }
 
-/// Cheap argon2 so that hundreds of cases and keys take milliseconds; the production cost is
-/// exercised by the registry's unit tests and by the CLI tests.
+/// Small quarantine thresholds, so that tests reach them in a few requests.
 pub(crate) fn config() -> Config {
     Config {
-        secret_hasher: SecretHasher::with_cost(64, 1).unwrap(),
         quarantine_after_false_positives: 2,
         quarantine_after_matches: 5,
         ..Config::default()
@@ -38,12 +35,10 @@ impl TestApp {
         let store = AnyStore::open(&Location::DataDir(dir.path().to_owned()))
             .await
             .unwrap();
-        let hasher = config.secret_hasher.clone();
         let state = AppState::new(store, config).await.unwrap();
         Self {
             app: app(state.clone()),
             state,
-            hasher,
             _dir: dir,
         }
     }
@@ -114,7 +109,7 @@ impl TestApp {
             .add_member(
                 &NewMember::new(name, scopes).unwrap(),
                 key.id(),
-                &self.hasher.hash(key.secret()),
+                &key.stored_form(),
                 &Actor::Cli,
                 Timestamp::now(),
             )

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 
 use quell_registry::{
-    Actor, ApiKeyRecord, AuditEvent, CaseAuth, CaseId, CaseStatus, Change, EntryId, KeyId, Member,
-    MemberId, NewCase, NewMember, OutcomeReport, QuarantinedEntry, Signal, Store, StoreError,
-    Timestamp,
+    Actor, ApiKeyRecord, AuditEvent, BenignHash, CaseAuth, CaseId, CaseStatus, ChainHead, Change,
+    CredentialId, EntryId, KeyId, Member, MemberId, NewCase, NewMember, OutcomeReport,
+    QuarantinedEntry, Signal, SignalKind, Store, StoreError, Timestamp,
 };
 use sqlx::postgres::PgConnectOptions;
 
@@ -119,6 +119,7 @@ macro_rules! delegate {
 delegate! {
     fn create_case(&self, case: &NewCase, actor: &Actor, at: Timestamp) -> ();
     fn case_auth(&self, id: CaseId) -> Option<CaseAuth>;
+    fn replace_credential(&self, credential: CredentialId, from: &str, to: &str) -> ();
     fn case_status(&self, id: CaseId) -> CaseStatus;
     fn withdraw_case(&self, id: CaseId, actor: &Actor, at: Timestamp) -> Vec<(EntryId, Signal)>;
     fn changes(&self, after: i64, limit: u32) -> Vec<Change>;
@@ -135,5 +136,9 @@ delegate! {
     fn quarantine(&self, entry: EntryId, reason: &str, actor: &Actor, at: Timestamp) -> Option<Signal>;
     fn release(&self, entry: EntryId, reason: &str, actor: &Actor, at: Timestamp) -> Option<Signal>;
     fn quarantined(&self, after: Option<EntryId>, limit: u32) -> Vec<QuarantinedEntry>;
+    fn audit_head(&self, at: Option<i64>) -> Option<ChainHead>;
+    fn benign_hashes(&self) -> Vec<BenignHash>;
+    fn add_benign(&self, hash: &BenignHash, actor: &Actor) -> bool;
+    fn remove_benign(&self, kind: SignalKind, value: &str, reason: &str, actor: &Actor, at: Timestamp) -> bool;
     fn audit_events(&self, after: i64, limit: u32) -> Vec<AuditEvent>;
 }

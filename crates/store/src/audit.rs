@@ -1,13 +1,18 @@
 //! The audit chain: every change to a hash list or a member appends one event in the same
 //! transaction, each event's hash covering the previous one's.
 
-use quell_registry::{Actor, AuditEvent, NewAuditEvent, StoreError, Timestamp, chain_hash};
+use quell_registry::{
+    Actor, AuditEvent, ChainHead, NewAuditEvent, StoreError, Timestamp, chain_hash,
+};
 
 use crate::backend::Backend;
 use crate::columns::{hash32, hex32};
 
 /// The newest event's sequence number and hash.
 const LAST: &str = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
+
+/// An event's sequence number and hash, by sequence number.
+const AT: &str = "SELECT seq, hash FROM audit WHERE seq = $1";
 
 /// Appends one event.
 const INSERT: &str = "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash) \
@@ -61,6 +66,33 @@ pub(crate) async fn append<B: Backend>(
         hex32(&hash),
     );
     B::execute(conn, INSERT, row).await
+}
+
+/// The chain's newest event, or the one at `at` (see `Store::audit_head`).
+pub(crate) async fn head<B: Backend>(
+    pool: &sqlx::Pool<B>,
+    at: Option<i64>,
+) -> Result<Option<ChainHead>, StoreError> {
+    let empty = ChainHead {
+        seq: 0,
+        hash: [0; 32],
+    };
+    let mut conn = B::read(pool).await?;
+    let row: Option<(i64, String)> = match at {
+        Some(0) => return Ok(Some(empty)),
+        Some(seq) => B::fetch_optional(&mut *conn, AT, (seq,)).await?,
+        None => match B::fetch_optional(&mut *conn, LAST, ()).await? {
+            None => return Ok(Some(empty)),
+            row => row,
+        },
+    };
+    row.map(|(seq, hash)| {
+        Ok(ChainHead {
+            seq,
+            hash: hash32(&hash)?,
+        })
+    })
+    .transpose()
 }
 
 /// At most `limit` events after `after`, oldest first.

@@ -23,8 +23,10 @@
 mod any;
 mod audit;
 mod backend;
+mod benign;
 mod cases;
 mod columns;
+mod credentials;
 mod feed;
 mod members;
 mod migrate;

@@ -5,9 +5,10 @@
 use sqlx::{Database, Executor, IntoArguments};
 
 /// The steps after version 1, in order: the same SQL text on both backends.
-const STEPS: [&str; 2] = [
+const STEPS: [&str; 3] = [
     include_str!("../migrations/v2.sql"),
     include_str!("../migrations/v3.sql"),
+    include_str!("../migrations/v4.sql"),
 ];
 
 /// Newest schema version this build knows.

@@ -1,13 +1,13 @@
 //! [`SqlStore`]: the [`Store`] trait on either database, each method one area's function.
 
 use quell_registry::{
-    Actor, ApiKeyRecord, AuditEvent, CaseAuth, CaseId, CaseStatus, Change, EntryId, KeyId, Member,
-    MemberId, NewCase, NewMember, OutcomeReport, QuarantinedEntry, Signal, Store, StoreError,
-    Timestamp,
+    Actor, ApiKeyRecord, AuditEvent, BenignHash, CaseAuth, CaseId, CaseStatus, ChainHead, Change,
+    CredentialId, EntryId, KeyId, Member, MemberId, NewCase, NewMember, OutcomeReport,
+    QuarantinedEntry, Signal, SignalKind, Store, StoreError, Timestamp,
 };
 
 use crate::backend::Backend;
-use crate::{audit, cases, feed, members, review};
+use crate::{audit, benign, cases, credentials, feed, members, review};
 
 /// The registry in a SQL database: [`crate::SqliteStore`] or [`crate::PgStore`].
 #[derive(Debug)]
@@ -42,6 +42,15 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn case_auth(&self, id: CaseId) -> Result<Option<CaseAuth>, StoreError> {
         cases::auth(&self.pool, id).await
+    }
+
+    async fn replace_credential(
+        &self,
+        credential: CredentialId,
+        from: &str,
+        to: &str,
+    ) -> Result<(), StoreError> {
+        credentials::replace(&self.pool, credential, from, to).await
     }
 
     async fn case_status(&self, id: CaseId) -> Result<CaseStatus, StoreError> {
@@ -157,6 +166,29 @@ impl<B: Backend> Store for SqlStore<B> {
         limit: u32,
     ) -> Result<Vec<QuarantinedEntry>, StoreError> {
         review::quarantined(&self.pool, after, limit).await
+    }
+
+    async fn benign_hashes(&self) -> Result<Vec<BenignHash>, StoreError> {
+        benign::all(&self.pool).await
+    }
+
+    async fn add_benign(&self, hash: &BenignHash, actor: &Actor) -> Result<bool, StoreError> {
+        benign::add(&self.pool, hash, actor).await
+    }
+
+    async fn remove_benign(
+        &self,
+        kind: SignalKind,
+        value: &str,
+        reason: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        benign::remove(&self.pool, kind, value, reason, actor, at).await
+    }
+
+    async fn audit_head(&self, at: Option<i64>) -> Result<Option<ChainHead>, StoreError> {
+        audit::head(&self.pool, at).await
     }
 
     async fn audit_events(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>, StoreError> {

@@ -114,6 +114,7 @@ on_both!(
     vpdq_entries,
     filed_entries,
     pages_stop_at_the_value_budget,
+    benign_list,
 );
 
 #[tokio::test]

@@ -2,8 +2,8 @@
 
 use quell_hash::{Md5, Pdq, Quality, Sha256};
 use quell_registry::{
-    Actor, ApiKey, CaseId, ChangeOp, EntryId, NewCase, NewMember, Outcome, OutcomeReport, Scope,
-    Scopes, Signal, SignalKind, Store, StoreError, Timestamp, verify_chain,
+    Actor, ApiKey, CaseId, ChangeOp, CredentialId, EntryId, NewCase, NewMember, Outcome,
+    OutcomeReport, Scope, Scopes, Signal, SignalKind, Store, StoreError, Timestamp, verify_chain,
 };
 
 fn t(ms: i64) -> Timestamp {
@@ -67,6 +67,17 @@ pub(crate) async fn case_lifecycle(store: &impl Store) {
         "$argon2id$test"
     );
     assert!(store.case_auth(CaseId::random()).await.unwrap().is_none());
+    let id = CredentialId::Case(case.id());
+    store
+        .replace_credential(id, "$argon2id$test", "hmac-sha256$x")
+        .await
+        .unwrap();
+    let auth = store.case_auth(case.id()).await.unwrap().unwrap();
+    assert_eq!(auth.secret_hash, "hmac-sha256$x");
+    store
+        .replace_credential(id, "hmac-sha256$x", "$argon2id$test")
+        .await
+        .unwrap();
 
     let status = store.case_status(case.id()).await.unwrap();
     assert_eq!(status.opened_at, t(1000));
@@ -212,6 +223,8 @@ pub(crate) async fn sync_hides_withdrawn_hashes_and_resumes(store: &impl Store) 
 }
 
 pub(crate) async fn members_and_keys(store: &impl Store) {
+    let empty = store.audit_head(None).await.unwrap().unwrap();
+    assert_eq!((empty.seq, empty.hash), (0, [0; 32]));
     let scopes: Scopes = [Scope::Sync, Scope::Match].into_iter().collect();
     let member = NewMember::new("acme", scopes.clone()).unwrap();
     let key = ApiKey::random();
@@ -233,6 +246,19 @@ pub(crate) async fn members_and_keys(store: &impl Store) {
     assert_eq!(record.member, added);
     assert_eq!(record.secret_hash, "hash-1");
     assert!(!record.revoked);
+    // A stored form is replaced only if it is still the one that was checked.
+    let id = CredentialId::ApiKey(key.id());
+    store
+        .replace_credential(id, "hash-0", "hash-z")
+        .await
+        .unwrap();
+    store
+        .replace_credential(id, "hash-1", "hash-1b")
+        .await
+        .unwrap();
+    let secret_hash =
+        |k: ApiKey| async move { store.api_key(k.id()).await.unwrap().unwrap().secret_hash };
+    assert_eq!(secret_hash(key.clone()).await, "hash-1b");
     assert!(
         store
             .api_key(ApiKey::random().id())
@@ -293,9 +319,17 @@ pub(crate) async fn members_and_keys(store: &impl Store) {
             ("member.disable", "cli")
         ]
     );
-    // Keys are referred to by id only; no secret or hash reaches the audit log.
+    // Keys are referred to by id only; no secret or hash reaches the audit log, and
+    // replacing a stored form is not a change to audit.
     assert!(events.iter().all(|e| !e.detail.contains("hash-")));
     assert_eq!(chain_ok(store).await, 3);
+    // The chain's head, and its event at a sequence number, as members anchor them.
+    let head = |at| async move { store.audit_head(at).await.unwrap() };
+    let newest = head(None).await.unwrap();
+    assert_eq!((newest.seq, newest.hash), (3, events[2].hash));
+    assert_eq!(head(Some(1)).await.unwrap().hash, events[0].hash);
+    assert_eq!(head(Some(0)).await.unwrap().seq, 0);
+    assert_eq!(head(Some(4)).await, None);
 }
 
 pub(crate) async fn outcomes_all_or_nothing(store: &impl Store) {
@@ -721,4 +755,42 @@ pub(crate) async fn pages_stop_at_the_value_budget(store: &impl Store) {
     let mut expected = case.entries().to_vec();
     expected.sort_by_key(|(id, _)| *id);
     assert_eq!(entries, expected);
+}
+
+pub(crate) async fn benign_list(store: &impl Store) {
+    use quell_registry::BenignHash;
+    assert!(store.benign_hashes().await.unwrap().is_empty());
+    let md5 = BenignHash::new("md5", &"AB".repeat(16), "stock photo".into(), t(5)).unwrap();
+    let pdq = BenignHash::new("pdq", &"f0".repeat(32), "logo".into(), t(6)).unwrap();
+    assert!(store.add_benign(&md5, &Actor::Cli).await.unwrap());
+    assert!(store.add_benign(&pdq, &Actor::Cli).await.unwrap());
+    assert!(!store.add_benign(&md5, &Actor::Cli).await.unwrap());
+    assert_eq!(store.benign_hashes().await.unwrap(), vec![md5.clone(), pdq]);
+    let removed = |value: String| async move {
+        let kind = SignalKind::Md5;
+        store
+            .remove_benign(kind, &value, "mistake", &Actor::Cli, t(7))
+            .await
+            .unwrap()
+    };
+    assert!(removed(md5.value()).await);
+    assert!(!removed(md5.value()).await);
+    assert_eq!(store.benign_hashes().await.unwrap().len(), 1);
+    // Each change to the list, and only those, is audited.
+    let events = store.audit_events(0, 100).await.unwrap();
+    let actions: Vec<(&str, &str, &str)> = events
+        .iter()
+        .map(|e| (e.action.as_str(), e.subject.as_str(), e.detail.as_str()))
+        .collect();
+    let subject = format!("md5:{}", "ab".repeat(16));
+    assert_eq!(actions.len(), 3, "{actions:?}");
+    assert_eq!(
+        actions[0],
+        ("benign.add", subject.as_str(), "reason=stock photo")
+    );
+    assert_eq!(
+        actions[2],
+        ("benign.remove", subject.as_str(), "reason=mistake")
+    );
+    assert_eq!(chain_ok(store).await, 3);
 }

@@ -4,7 +4,8 @@ mod backends;
 mod conformance;
 
 /// A registry database made by a build that knew only schema version 1 opens, gains the
-/// filing column (version 2) and the quarantine indexes (version 3), and keeps its entries.
+/// filing column (version 2), the quarantine indexes (version 3) and the benign list (version
+/// 4), and keeps its entries.
 #[tokio::test]
 async fn a_version_1_sqlite_database_is_upgraded_in_place() {
     use sqlx::Connection as _;
@@ -58,7 +59,7 @@ async fn a_version_1_sqlite_database_is_upgraded_in_place() {
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
 }
 
 /// The same upgrade on PostgreSQL, in a schema of its own.
@@ -69,13 +70,14 @@ async fn a_version_1_postgres_schema_is_upgraded_in_place() {
     use sqlx::Connection as _;
     let (store, schema) = crate::backends::postgres().await;
     store.close().await;
-    // Back to version 1: the v2 step's columns and the v3 step's indexes out, the version
-    // row back to 1.
+    // Back to version 1: the v2 step's columns, the v3 step's indexes and the v4 step's table
+    // out, the version row back to 1.
     let url = crate::backends::postgres_url();
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
     let name = schema.name().to_owned();
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "DROP INDEX {name}.entries_quarantined; DROP INDEX {name}.audit_quarantines; \
+         DROP TABLE {name}.benign_hashes; \
          ALTER TABLE {name}.entries DROP COLUMN filing; \
          ALTER TABLE {name}.changes DROP COLUMN filing; \
          UPDATE {name}.quell_schema SET version = 1; \
@@ -103,7 +105,7 @@ async fn a_version_1_postgres_schema_is_upgraded_in_place() {
     .fetch_one(&mut conn)
     .await
     .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     store.close().await;
 }
 

@@ -81,11 +81,17 @@ impl RegistryClient {
         }
     }
 
-    /// One page of changes after `cursor` (empty: from the beginning).
+    /// One page of changes after `cursor` (empty: from the beginning), with the registry's
+    /// audit event at `audit_seen` (see [`crate::AuditHeads`]).
     ///
     /// # Errors
     /// If the request fails or the registry refuses it.
-    pub fn page(&self, cursor: &str, limit: Option<u32>) -> Result<SyncResponse, ClientError> {
+    pub fn page(
+        &self,
+        cursor: &str,
+        limit: Option<u32>,
+        audit_seen: Option<i64>,
+    ) -> Result<SyncResponse, ClientError> {
         let mut req = self
             .agent
             .get(format!("{}/v1/hashes", self.base))
@@ -95,6 +101,9 @@ impl RegistryClient {
         }
         if let Some(limit) = limit {
             req = req.query("limit", limit.to_string());
+        }
+        if let Some(seq) = audit_seen {
+            req = req.query("audit_seen", seq.to_string());
         }
         // The snapshot and the matcher keep each hash's filing, and search filed hashes only
         // by their profile's plan: so this client takes every profile it knows.
@@ -294,12 +303,14 @@ mod tests {
     fn pages_are_read_up_to_the_cap_and_refused_past_it() {
         // A page of large videos as the registry sends it (values cut at 16 MiB) is read.
         let (url, server) = serve_page_of(24 << 20);
-        let page = RegistryClient::new(&url, "qk_test").page("", None).unwrap();
+        let page = RegistryClient::new(&url, "qk_test")
+            .page("", None, None)
+            .unwrap();
         assert_eq!(page.next_cursor, "x");
         server.join().unwrap();
         // Past the cap the client stops reading instead of buffering it all.
         let (url, server) = serve_page_of(MAX_RESPONSE_BYTES + (1 << 20));
-        match RegistryClient::new(&url, "qk_test").page("", None) {
+        match RegistryClient::new(&url, "qk_test").page("", None, None) {
             Err(ClientError::Transport(_)) => {}
             other => panic!("{other:?}"),
         }

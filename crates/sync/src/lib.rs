@@ -17,18 +17,20 @@
 //!
 //! Hash types are converted in one place for every crate, `quell_api::convert`.
 //!
-//! Errors are typed, one enum per kind of work ([`ClientError`], [`SyncError`],
+//! Errors are typed, one enum per kind of work ([`ClientError`], [`SyncError`], [`AnchorError`],
 //! [`SnapshotError`], [`PageError`], [`StoredFileError`], [`OutboxError`], [`DeliveryError`],
 //! and [`FileError`] for a file that cannot be read or written), and each message is whole:
 //! it names the file, line, entry or URL, what is wrong and the underlying cause, so `{}`
 //! says it all and there is no `source()` chain to walk.
 
+mod anchor;
 mod client;
 mod snapshot;
 mod stored;
 mod syncer;
 mod webhook;
 
+pub use crate::anchor::{AUDIT_HEADS_FILE, AnchorError, AuditHeads};
 pub use crate::client::{CaseClient, ClientError, RegistryClient};
 pub use crate::snapshot::{
     Delta, FileError, PageError, SNAPSHOT_FILE, Snapshot, SnapshotDefect, SnapshotError,

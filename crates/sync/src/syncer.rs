@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::anchor::{AnchorError, AuditHeads};
 use crate::client::{ClientError, RegistryClient};
 use crate::snapshot::{Delta, FileError, PageError, Snapshot};
 
@@ -18,6 +19,10 @@ pub enum SyncError {
     /// The snapshot could not be saved.
     #[error(transparent)]
     Save(#[from] FileError),
+    /// The registry's audit chain is not the one this member saw (or the kept heads cannot
+    /// be read or written); nothing of the page was applied.
+    #[error(transparent)]
+    Audit(#[from] AnchorError),
 }
 
 /// How a sync runs.
@@ -51,7 +56,9 @@ pub struct SyncStats {
 }
 
 /// Fetches and applies pages until the registry has nothing newer, saving the snapshot to
-/// `dir` along the way and at the end. `on_delta` sees each page's changes after they are
+/// `dir` along the way and at the end. Each page's audit chain head is checked against the
+/// heads kept in `dir` before anything of it is applied, and the newest is kept once caught
+/// up (see [`AuditHeads`]). `on_delta` sees each page's changes after they are
 /// applied in memory and before they are saved, so whatever it records durably (webhook
 /// events) is never behind the saved cursor.
 ///
@@ -60,8 +67,9 @@ pub struct SyncStats {
 /// error type (`anyhow::Error` in the CLI).
 ///
 /// # Errors
-/// If the registry cannot be reached or refuses the cursor, a page is malformed, the
-/// snapshot cannot be saved, or `on_delta` fails. What was saved before stays valid.
+/// If the registry cannot be reached or refuses the cursor, its audit chain is shorter than
+/// or forks from what this member saw, a page is malformed, the snapshot cannot be saved,
+/// or `on_delta` fails. What was saved before stays valid.
 pub fn sync_until_caught_up<E: From<SyncError>>(
     client: &RegistryClient,
     snapshot: &mut Snapshot,
@@ -72,10 +80,12 @@ pub fn sync_until_caught_up<E: From<SyncError>>(
     let mut stats = SyncStats::default();
     let mut saved_at = Instant::now();
     let mut unsaved = false;
+    let mut heads = AuditHeads::load(dir).map_err(SyncError::Audit)?;
     loop {
         let page = client
-            .page(snapshot.cursor(), options.page_size)
+            .page(snapshot.cursor(), options.page_size, heads.seen())
             .map_err(SyncError::Fetch)?;
+        let head = heads.check(&page).map_err(SyncError::Audit)?;
         let delta = snapshot.apply(&page.entries).map_err(SyncError::Page)?;
         snapshot.set_cursor(&page.next_cursor);
         stats.pages += 1;
@@ -92,6 +102,9 @@ pub fn sync_until_caught_up<E: From<SyncError>>(
             if !Snapshot::path(dir).exists() {
                 // An empty list is still a completed sync: record it.
                 snapshot.save(dir).map_err(SyncError::Save)?;
+            }
+            if let Some(head) = head {
+                heads.keep(head).map_err(SyncError::Audit)?;
             }
             return Ok(stats);
         }

@@ -231,6 +231,10 @@ impl Webhook {
 
     /// Delivers the outbox until `keep_going` says stop: each event is retried with
     /// exponential backoff and jitter until the receiver accepts it.
+    ///
+    /// Reports through the `metrics` facade (shown on the sidecar's `/metrics`):
+    /// `quell_webhook_pending` (events not yet accepted) and `quell_webhook_deliveries_total`
+    /// by `result` (`delivered`, `failed`).
     pub fn run(&self, outbox: &Outbox, keep_going: &dyn Fn() -> bool) {
         let mut retry: HashMap<String, (u32, Instant)> = HashMap::new();
         while keep_going() {
@@ -241,6 +245,7 @@ impl Webhook {
                     Vec::new()
                 }
             };
+            metrics::gauge!("quell_webhook_pending").set(pending.len() as f64);
             let now = Instant::now();
             for (key, body) in pending {
                 if retry.get(&key).is_some_and(|&(_, at)| at > now) {
@@ -248,12 +253,16 @@ impl Webhook {
                 }
                 match self.post(&key, &body) {
                     Ok(()) => {
+                        metrics::counter!("quell_webhook_deliveries_total", "result" => "delivered")
+                            .increment(1);
                         retry.remove(&key);
                         if let Err(e) = outbox.delivered(&key) {
                             tracing::error!(error = %e, "clearing a delivered event");
                         }
                     }
                     Err(e) => {
+                        metrics::counter!("quell_webhook_deliveries_total", "result" => "failed")
+                            .increment(1);
                         let tries = retry.get(&key).map_or(0, |&(n, _)| n) + 1;
                         let wait = self.backoff(tries);
                         tracing::warn!(key, tries, wait_ms = wait.as_millis() as u64,

@@ -26,16 +26,6 @@ pub(crate) fn member_dto(m: &Member) -> MemberDto {
     }
 }
 
-async fn new_key(state: &AppState) -> Result<(ApiKey, String), ApiError> {
-    let key = ApiKey::random();
-    let hasher = state.0.config.secret_hasher.clone();
-    let secret = key.secret().to_owned();
-    let hash = tokio::task::spawn_blocking(move || hasher.hash(&secret))
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
-    Ok((key, hash))
-}
-
 /// List members.
 #[utoipa::path(
     get, path = "/v1/admin/members", tag = "admin",
@@ -82,7 +72,8 @@ pub(crate) async fn add_member(
         .map_err(|e| ApiError::bad_request(ErrorCode::InvalidScope, e.to_string()))?;
     let member = NewMember::new(&req.name, scopes)
         .map_err(|e| ApiError::bad_request(ErrorCode::InvalidMember, e.to_string()))?;
-    let (key, hash) = new_key(&state).await?;
+    let key = ApiKey::random();
+    let hash = key.stored_form();
     let stored = state
         .store()
         .add_member(
@@ -144,7 +135,8 @@ pub(crate) async fn rotate_key(
     caller: Caller<NeedsMembers>,
     Path(name): Path<String>,
 ) -> Result<Json<MemberKeyResponse>, ApiError> {
-    let (key, hash) = new_key(&state).await?;
+    let key = ApiKey::random();
+    let hash = key.stored_form();
     let member = state
         .store()
         .rotate_key(
@@ -315,6 +307,7 @@ pub(crate) async fn release(
     if let Some(signal) = signal.clone() {
         state.0.matcher.insert(&[(entry, signal)]);
         crate::routes::index_changed(&state);
+        metrics::counter!("quell_entries_released_total").increment(1);
     }
     Ok(Json(EntryStateResponse {
         entry_id: entry.to_string(),

@@ -8,8 +8,8 @@ use quell_api::{
     OpenCaseRequest, OpenCaseResponse, OutcomeKind, WithdrawResponse,
 };
 use quell_registry::{
-    Action, Actor, CaseId, Invalid, MAX_FILED_HASHES_PER_CASE, MAX_HASHES_PER_CASE, NewCase,
-    Outcome, Principal, Signal, SignalKind, Store, Timestamp, authorize,
+    Action, Actor, BenignList, CaseId, Invalid, MAX_FILED_HASHES_PER_CASE, MAX_HASHES_PER_CASE,
+    NewCase, Outcome, Principal, Signal, SignalKind, Store, Timestamp, authorize,
 };
 
 use crate::error::ApiError;
@@ -29,10 +29,12 @@ fn invalid(position: usize, e: &Invalid) -> ApiError {
     let code = match e {
         Invalid::LowQuality(_) | Invalid::LowQualityVideo(_) => ErrorCode::LowQuality,
         Invalid::EmptyFile(_) => ErrorCode::EmptyFile,
+        Invalid::KnownBenign { .. } => ErrorCode::KnownBenign,
         Invalid::NoHashes => ErrorCode::NoHashes,
         Invalid::TooManyHashes(_) | Invalid::TooManyFiledHashes(_) => ErrorCode::TooManyHashes,
         _ => ErrorCode::InvalidHash,
     };
+    metrics::counter!("quell_case_refusals_total", "reason" => code.as_str()).increment(1);
     match e {
         Invalid::NoHashes | Invalid::TooManyHashes(_) | Invalid::TooManyFiledHashes(_) => {
             ApiError::bad_request(code, e.to_string())
@@ -83,11 +85,10 @@ pub(crate) async fn open_case(
         .enumerate()
         .map(|(i, h)| signal_of(i, h))
         .collect::<Result<Vec<_>, _>>()?;
-    let hasher = state.0.config.secret_hasher.clone();
-    let (case, secret) = tokio::task::spawn_blocking(move || NewCase::open(&hasher, signals))
-        .await
-        .map_err(|e| ApiError::internal(&e))?
+    BenignList::new(state.store().benign_hashes().await?)
+        .check(&signals)
         .map_err(|(i, e)| invalid(i, &e))?;
+    let (case, secret) = NewCase::open(signals).map_err(|(i, e)| invalid(i, &e))?;
     let _in_order = state.0.list_writes.lock().await;
     state
         .store()
@@ -115,15 +116,7 @@ async fn authorized_case(
     action: fn(CaseId) -> Action,
 ) -> Result<CaseId, ApiError> {
     let case = parse_case_id(case_id)?;
-    let inner = &state.0;
-    let who = auth::case_holder(
-        &inner.store,
-        &inner.keys,
-        &inner.config.secret_hasher,
-        headers,
-        case,
-    )
-    .await?;
+    let who = auth::case_holder(state, headers, case).await?;
     authorize(&who, &action(case))?;
     Ok(case)
 }
@@ -206,6 +199,9 @@ pub(crate) async fn withdraw_case(
         .await?;
     inner.matcher.remove(&removed);
     crate::routes::index_changed(&state);
+    if !removed.is_empty() {
+        metrics::counter!("quell_cases_withdrawn_total").increment(1);
+    }
     let status = inner.store.case_status(case).await?;
     Ok(Json(WithdrawResponse {
         case_id: case.to_string(),

@@ -147,6 +147,11 @@ pub(crate) async fn report_outcomes(
         .store()
         .record_outcomes(member, &reports, received)
         .await?;
+    for r in &reports {
+        metrics::counter!("quell_outcomes_reported_total", "outcome" => r.outcome.as_str())
+            .increment(1);
+    }
+    metrics::counter!("quell_outcomes_recorded_total").increment(u64::from(recorded));
     let disputed: BTreeSet<EntryId> = reports
         .iter()
         .filter(|r| r.outcome == Outcome::FalsePositive)

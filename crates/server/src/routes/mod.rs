@@ -117,9 +117,9 @@ pub(crate) fn actor(p: &quell_registry::Principal) -> quell_registry::Actor {
     }
 }
 
-/// Publishes the index size after a change.
+/// Publishes the index size after a change, in all and by type.
 pub(crate) fn index_changed(state: &AppState) {
-    metrics::gauge!("quell_index_entries").set(state.0.matcher.len() as f64);
+    crate::metrics::index_size(&state.0.matcher);
 }
 
 /// A member action an extractor checks, as a type so that each handler's signature says what
@@ -164,14 +164,7 @@ impl<N: Needs> axum::extract::FromRequestParts<AppState> for Caller<N> {
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let inner = &state.0;
-        let principal = crate::auth::member(
-            &inner.store,
-            &inner.keys,
-            &inner.config.secret_hasher,
-            &parts.headers,
-        )
-        .await?;
+        let principal = crate::auth::member(state, &parts.headers).await?;
         quell_registry::authorize(&principal, &N::ACTION)?;
         Ok(Self {
             principal,

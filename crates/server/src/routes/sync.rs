@@ -38,6 +38,9 @@ pub(crate) struct SyncParams {
     /// hashes are left out of the page (their tombstones still come): a client that does not
     /// know filings would match a crop's hash as a plain PDQ hash.
     profiles: Option<String>,
+    /// The sequence number of the audit head the member saw last: the answer's `audit_seen`
+    /// is the chain's event there, for the member to check against the hash it kept.
+    audit_seen: Option<u64>,
 }
 
 const CURSOR_PREFIX: &str = "q1:";
@@ -116,6 +119,17 @@ pub(crate) async fn sync(
             ),
         ));
     }
+    // Read before the page, so the head never claims changes the page might not hold yet.
+    let store = state.store();
+    let audit_head = store.audit_head(None).await?.map(|h| h.to_string());
+    let audit_seen = match params.audit_seen {
+        // Past i64::MAX no chain reaches: the member is told so, as for any seq too far.
+        Some(seq) => match i64::try_from(seq) {
+            Ok(seq) => store.audit_head(Some(seq)).await?.map(|h| h.to_string()),
+            Err(_) => None,
+        },
+        None => None,
+    };
     // One extra row says whether another page is waiting.
     let mut changes = state.store().changes(after, limit + 1).await?;
     let mut has_more = changes.len() > limit as usize;
@@ -164,6 +178,8 @@ pub(crate) async fn sync(
         entries,
         next_cursor: encode_cursor(next),
         has_more,
+        audit_head,
+        audit_seen,
     }))
 }
 
