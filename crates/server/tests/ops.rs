@@ -90,3 +90,59 @@ async fn metrics_count_requests_by_route() {
     assert!(text.contains("route=\"/healthz\""), "{text}");
     assert!(text.contains("quell_index_entries"), "{text}");
 }
+
+#[tokio::test]
+async fn metrics_say_what_the_registry_holds_and_did() {
+    let t = TestApp::new().await;
+    let admin = t.member("ops", "admin").await;
+    let member = t.member("acme", "sync,outcomes").await;
+    let (case_id, secret) = t
+        .open_case(json!([
+            { "type": "pdq", "value": pdq(3), "quality": 90 },
+            { "type": "md5", "value": "0123456789abcdef0123456789abcdef" },
+        ]))
+        .await;
+    let (status, _) = t
+        .post(
+            "/v1/cases",
+            None,
+            json!({ "hashes": [{ "type": "pdq", "value": pdq(4), "quality": 10 }] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, page) = t.get("/v1/hashes", Some(&member)).await;
+    let entry = page["entries"][0]["entry_id"].as_str().unwrap().to_owned();
+    let outcome = json!({ "outcomes": [{ "entry_id": entry, "outcome": "blocked", "at": "2026-03-04T05:06:07Z" }] });
+    let (status, _) = t.post("/v1/outcomes", Some(&member), outcome).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = t
+        .post(
+            &format!("/v1/cases/{case_id}/withdraw"),
+            Some(&secret),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let req = Request::get("/metrics")
+        .header("authorization", format!("Bearer {admin}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = t.app.clone().oneshot(req).await.unwrap();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    // The recorder is shared by every test in this process: names and labels, not values.
+    for series in [
+        "quell_index_entries_by_type{type=\"md5\"}",
+        "quell_index_entries_by_type{type=\"pdq_filed\"}",
+        "quell_cases_opened_total",
+        "quell_cases_withdrawn_total",
+        "quell_case_refusals_total{reason=\"low_quality\"}",
+        "quell_outcomes_reported_total{outcome=\"blocked\"}",
+        "quell_outcomes_recorded_total",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(series)),
+            "{series} not in:\n{text}"
+        );
+    }
+}
