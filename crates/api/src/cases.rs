@@ -138,6 +138,10 @@ pub struct CaseStatusResponse {
     /// as matching something else): not matched until they are released.
     #[serde(default)]
     pub paused: u32,
+    /// The registry's audit chain head as this status was read (`SEQ:HASH`): a report that
+    /// quotes it can later be checked against the registry's history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<String>,
 }
 
 /// `POST /v1/cases/{case_id}/withdraw`.

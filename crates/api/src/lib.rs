@@ -8,6 +8,7 @@
 //!
 //! This is the only crate whose types cross the process boundary as JSON.
 
+mod about;
 mod admin;
 mod cases;
 #[cfg(feature = "registry")]
@@ -15,6 +16,7 @@ pub mod convert;
 mod error;
 mod members;
 
+pub use crate::about::{DEFAULT_ACTION_TARGET_HOURS, HelpResource, RegistryAbout};
 pub use crate::admin::{
     AuditEventDto, AuditResponse, EntryReportDto, EntryStateResponse, QuarantineListResponse,
     QuarantineRequest, QuarantinedEntryDto,

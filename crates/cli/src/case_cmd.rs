@@ -40,6 +40,10 @@ pub(crate) enum CaseCommand {
     Status(StatusArgs),
     /// Withdraw a case: platforms stop looking for its fingerprints.
     Withdraw(WithdrawArgs),
+    /// A record of the case to take to the police or a lawyer: a printable HTML page (save it
+    /// as PDF from a browser) or JSON, with every platform's outcome and time to action and
+    /// the registry's audit head. Never the secret, never any image.
+    Report(crate::case_report::ReportArgs),
 }
 
 /// Arguments of `quell case open`.
@@ -109,6 +113,7 @@ pub(crate) fn run(cmd: &CaseCommand) -> anyhow::Result<ExitCode> {
         CaseCommand::Open(args) => open(args),
         CaseCommand::Status(args) => status(args),
         CaseCommand::Withdraw(args) => withdraw(args),
+        CaseCommand::Report(args) => crate::case_report::run(args),
     }
 }
 
@@ -513,14 +518,14 @@ fn codes_text(registry: &str, case_id: &str, secret: &str) -> String {
 }
 
 /// A case, its secret and its registry, resolved from the arguments.
-struct Resolved {
-    client: CaseClient,
-    case_id: String,
-    secret: String,
+pub(crate) struct Resolved {
+    pub(crate) client: CaseClient,
+    pub(crate) case_id: String,
+    pub(crate) secret: String,
 }
 
 impl CaseRef {
-    fn resolve(&self) -> anyhow::Result<Resolved> {
+    pub(crate) fn resolve(&self) -> anyhow::Result<Resolved> {
         let (file_registry, case_id, secret) = match &self.case_file {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -581,7 +586,7 @@ impl CaseRef {
 }
 
 /// A registry error in plain words, with the registry's own message when it sent one.
-fn explain(e: &ClientError, client: &CaseClient) -> String {
+pub(crate) fn explain(e: &ClientError, client: &CaseClient) -> String {
     match e {
         ClientError::Transport(detail) => {
             format!(

@@ -8,6 +8,7 @@
 mod audit_cmd;
 mod benign_cmd;
 mod case_cmd;
+mod case_report;
 #[cfg(feature = "lab")]
 mod eval_cmd;
 mod hash;

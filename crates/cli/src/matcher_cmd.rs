@@ -19,13 +19,14 @@ use crate::sync_cmd::LocalSyncArgs;
 /// The ids of `quell serve`'s flags that only the registry uses (`StoreArgs` and
 /// `LimitArgs` in `serve_cmd`): the matcher has no database and no unauthenticated
 /// endpoints to rate-limit.
-const REGISTRY_ONLY: [&str; 6] = [
+const REGISTRY_ONLY: [&str; 7] = [
     "data_dir",
     "database_url",
     "case_open_limit",
     "auth_failure_limit",
     "client_ip_header",
     "quarantine_after",
+    "about",
 ];
 
 /// The flags of `serve --matcher`.

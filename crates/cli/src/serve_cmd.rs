@@ -1,7 +1,7 @@
 //! `quell serve`: the registry over HTTP, on SQLite in a data directory or on PostgreSQL.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -91,8 +91,26 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "MEMBERS", default_value_t = Config::default().quarantine_after_false_positives,
           value_parser = clap::value_parser!(u32).range(1..))]
     quarantine_after: u32,
+    /// A JSON file saying who runs this registry, where a person can get help (by country,
+    /// and for under-18s), which platforms take part and the hours they are expected to act
+    /// in (`action_target_hours`, 48 if not given): served at `GET /v1/registry` and shown on
+    /// the page. See docs/operator.md.
+    #[arg(long, value_name = "FILE")]
+    about: Option<PathBuf>,
     #[command(flatten)]
     matcher: crate::matcher_cmd::MatcherArgs,
+}
+
+/// Reads and checks `--about`.
+fn read_about(path: &Path) -> anyhow::Result<quell_api::RegistryAbout> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the --about file {}", path.display()))?;
+    let about: quell_api::RegistryAbout = serde_json::from_str(&text)
+        .with_context(|| format!("the --about file {} is not valid", path.display()))?;
+    about
+        .validate()
+        .map_err(|e| anyhow::anyhow!("the --about file {}: {e}", path.display()))?;
+    Ok(about)
 }
 
 /// Rate limits: opening cases, per client address; wrong secrets, per credential.
@@ -180,6 +198,7 @@ fn init_logging(format: LogFormat) {
 }
 
 async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    let about = args.about.as_deref().map(read_about).transpose()?;
     let store = args.store.open().await?;
     let config = Config {
         case_open_rate: args.limits.case_open_limit.0,
@@ -190,6 +209,7 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             .client_ip_header
             .clone()
             .map_or(ClientAddress::Peer, ClientAddress::Header),
+        about: about.unwrap_or_default(),
         ..Config::default()
     };
     let state = AppState::new(store.clone(), config)

@@ -1236,3 +1236,83 @@ fn quell_sync_keeps_the_audit_heads_it_saw_and_refuses_a_cut_or_rewritten_chain(
     let (code, out, _) = quell(&args, b"");
     assert_eq!(code, 1, "{out}");
 }
+
+#[test]
+fn case_report_records_outcomes_times_and_the_audit_head_without_the_secret() {
+    let registry = Registry::start();
+    let (case, secret) =
+        registry.open_case(json!([{ "type": "pdq", "value": "ab".repeat(32), "quality": 90 }]));
+    let (_, page) = http(
+        &registry.server.addr,
+        "GET",
+        "/v1/hashes",
+        Some(&registry.key()),
+        None,
+    );
+    let entry = page["entries"][0]["entry_id"].as_str().unwrap().to_owned();
+    let now = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let outcome = json!({ "outcomes": [{ "entry_id": entry, "outcome": "blocked", "at": now }] });
+    let (status, body) = http(
+        &registry.server.addr,
+        "POST",
+        "/v1/outcomes",
+        Some(&registry.key()),
+        Some(&outcome),
+    );
+    assert_eq!(status, 200, "{body}");
+    let dir = tempfile::tempdir().unwrap();
+    let codes = dir.path().join("codes.txt");
+    std::fs::write(
+        &codes,
+        format!(
+            "Quell case\nRegistry: {}\nCase number: {case}\nSecret: {secret}\n",
+            registry.server.url()
+        ),
+    )
+    .unwrap();
+    let report = |extra: &[&str]| {
+        let mut args = vec!["case", "report", "--case-file", codes.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let (code, out, err) = quell(&args, b"");
+        assert_eq!(code, 0, "{err}");
+        assert!(!out.contains(&secret), "the record holds the secret");
+        out
+    };
+    let record: Value = serde_json::from_str(&report(&["--json"])).unwrap();
+    assert_eq!(record["report"], "quell-case-record-v1");
+    assert_eq!(record["registry"], registry.server.url());
+    assert_eq!(record["action_target_hours"], 48);
+    assert_eq!(record["status"]["case_id"], case.as_str());
+    assert_eq!(record["status"]["outcomes"][0]["outcome"], "blocked");
+    let head = record["status"]["audit_head"].as_str().unwrap().to_owned();
+    // The head quoted is the registry's own, checkable later with `audit verify`.
+    let db = registry.data.path().join("registry");
+    let args = [
+        "audit",
+        "verify",
+        "--expect-head",
+        &head,
+        "--data-dir",
+        db.to_str().unwrap(),
+    ];
+    let (code, out, err) = quell(&args, b"");
+    assert_eq!(code, 0, "{out}{err}");
+
+    let html = report(&[]);
+    assert!(html.starts_with("<!doctype html>"), "{html}");
+    for want in [
+        format!("Record of case {case}"),
+        "found a copy and removed or blocked it".to_owned(),
+        "minute after the case was opened".to_owned(),
+        "within the expected time".to_owned(),
+        head,
+    ] {
+        assert!(html.contains(&want), "{want} not in the record:\n{html}");
+    }
+    assert!(
+        !html.contains("<img") && !html.contains("<script"),
+        "{html}"
+    );
+}

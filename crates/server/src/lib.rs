@@ -68,6 +68,8 @@ pub struct Config {
     pub auth_failure_rate: Option<Rate>,
     /// Where a request's client address comes from (the peer, or a reverse proxy's header).
     pub client_address: ClientAddress,
+    /// Who runs the registry and where to get help (`GET /v1/registry`); empty by default.
+    pub about: quell_api::RegistryAbout,
 }
 
 impl Default for Config {
@@ -84,6 +86,7 @@ impl Default for Config {
             // Mistyping a secret a few times is human; guessing is not.
             auth_failure_rate: Some(Rate::per(20, Duration::from_secs(600))),
             client_address: ClientAddress::Peer,
+            about: quell_api::RegistryAbout::default(),
         }
     }
 }

@@ -46,6 +46,7 @@ async fn openapi_document_describes_every_route() {
         ("/v1/admin/quarantine", "get"),
         ("/healthz", "get"),
         ("/metrics", "get"),
+        ("/v1/registry", "get"),
         ("/openapi.json", "get"),
     ] {
         assert!(
@@ -145,4 +146,35 @@ async fn metrics_say_what_the_registry_holds_and_did() {
             "{series} not in:\n{text}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_registry_says_who_runs_it_and_where_to_get_help() {
+    let t = TestApp::new().await;
+    let (status, body) = t.get("/v1/registry", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body,
+        json!({ "name": "", "operator": "", "contact": "", "help": [],
+                             "under_18": [], "platforms": [], "action_target_hours": 48 })
+    );
+    let about: quell_api::RegistryAbout = serde_json::from_value(json!({
+        "name": "Example Registry",
+        "operator": "Example Foundation",
+        "help": [{ "country": "US", "name": "Example Helpline", "url": "https://help.example" }],
+        "platforms": ["PhotoSite"],
+        "action_target_hours": 24,
+    }))
+    .unwrap();
+    let t = TestApp::with_config(quell_server::Config {
+        about: about.clone(),
+        ..crate::util::config()
+    })
+    .await;
+    let (status, body) = t.get("/v1/registry", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_value::<quell_api::RegistryAbout>(body).unwrap(),
+        about
+    );
 }

@@ -125,6 +125,11 @@ const ENDPOINTS: &[Endpoint] = &[
         ok: StatusCode::OK,
     },
     Endpoint {
+        name: "registry_about",
+        access: Access::Public,
+        ok: StatusCode::OK,
+    },
+    Endpoint {
         name: "openapi",
         access: Access::Public,
         ok: StatusCode::OK,
@@ -233,6 +238,7 @@ async fn every_endpoint_by_every_role() {
                 "quarantined" => (Method::GET, "/v1/admin/quarantine".into(), None),
                 "metrics" => (Method::GET, "/metrics".into(), None),
                 "healthz" => (Method::GET, "/healthz".into(), None),
+                "registry_about" => (Method::GET, "/v1/registry".into(), None),
                 "openapi" => (Method::GET, "/openapi.json".into(), None),
                 "page" => (Method::GET, "/".into(), None),
                 "page_script" => (Method::GET, "/assets/index.js".into(), None),

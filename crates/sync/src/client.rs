@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use quell_api::{
     CaseStatusResponse, ErrorBody, ErrorCode, OpenCaseRequest, OpenCaseResponse, OutcomesRequest,
-    OutcomesResponse, SyncResponse, WithdrawResponse,
+    OutcomesResponse, RegistryAbout, SyncResponse, WithdrawResponse,
 };
 use serde::de::DeserializeOwned;
 
@@ -172,6 +172,16 @@ impl CaseClient {
                 .header("Content-Type", "application/json")
                 .send(&body[..]),
         )
+    }
+
+    /// `GET /v1/registry`: who runs the registry and the hours platforms are expected to act
+    /// in.
+    ///
+    /// # Errors
+    /// If the request fails or the registry refuses it (a registry older than this endpoint
+    /// answers 404).
+    pub fn about(&self) -> Result<RegistryAbout, ClientError> {
+        read(self.agent.get(format!("{}/v1/registry", self.base)).call())
     }
 
     /// `GET /v1/cases/{case_id}` with the case secret.

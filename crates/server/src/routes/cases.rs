@@ -143,6 +143,7 @@ pub(crate) async fn case_status(
     let case = authorized_case(&state, &case_id, &headers, Action::ReadCase).await?;
     let inner = &state.0;
     let status = inner.store.case_status(case).await?;
+    let audit_head = inner.store.audit_head(None).await?.map(|h| h.to_string());
     let mut hashes = HashCounts {
         pdq_filed: status.filed,
         ..HashCounts::default()
@@ -170,6 +171,7 @@ pub(crate) async fn case_status(
             })
             .collect(),
         paused: status.paused,
+        audit_head,
     }))
 }
 

@@ -68,6 +68,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::release))
         .routes(routes!(admin::quarantined))
         .routes(routes!(ops::healthz))
+        .routes(routes!(ops::about))
         .routes(routes!(ops::metrics))
         .routes(routes!(ops::openapi_json))
 }

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::IntoResponse;
-use quell_api::{ErrorBody, Health};
+use quell_api::{ErrorBody, Health, RegistryAbout};
 
 use crate::AppState;
 use crate::routes::{Caller, NeedsMetrics};
@@ -18,6 +18,17 @@ pub(crate) async fn healthz(State(state): State<AppState>) -> Json<Health> {
         status: "ok".to_owned(),
         indexed_entries: state.indexed_entries() as u64,
     })
+}
+
+/// Who runs this registry, where a person can get help, the platforms that take part and the
+/// hours they are expected to act in, as the operator wrote them (`quell serve --about`).
+/// Needs no credentials.
+#[utoipa::path(
+    get, path = "/v1/registry", tag = "ops",
+    responses((status = 200, description = "About this registry", body = RegistryAbout))
+)]
+pub(crate) async fn about(State(state): State<AppState>) -> Json<RegistryAbout> {
+    Json(state.0.config.about.clone())
 }
 
 /// Prometheus metrics (text exposition format). Needs an admin key.
