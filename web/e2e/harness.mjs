@@ -2,7 +2,7 @@
 // Chromium driven by playwright-core with a fresh profile. Everything started here is stopped
 // by `stop()`, which the tests call in `after` hooks so it runs even when a test fails.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,6 +27,28 @@ export function quellBinary() {
   const target = process.env.CARGO_TARGET_DIR ?? join(repoRoot, "target");
   return join(target, "debug", "quell");
 }
+
+/**
+ * A registry's description as an operator writes it for `quell serve --about FILE`: help in two
+ * countries and everywhere, services for under-18s, and the platforms that take part.
+ */
+export const EXAMPLE_ABOUT = {
+  name: "Quell Test Registry",
+  operator: "Example Support Org",
+  contact: "help@registry.example",
+  privacy_notice: "https://registry.example/privacy",
+  help: [
+    { country: "US", name: "US Helpline", contact: "+1 800 555 0100", url: "https://us-help.example/" },
+    { country: "ES", name: "Línea de ayuda ES", contact: "016", url: "https://es-help.example/" },
+    { country: "", name: "Worldwide Chat", contact: "https://chat.example/" },
+  ],
+  under_18: [
+    { country: "ES", name: "Ayuda Menores ES", contact: "116 111" },
+    { country: "US", name: "US Youth Line", contact: "youth@us-help.example" },
+  ],
+  platforms: ["PhotoSite", "VideoSite"],
+  action_target_hours: 48,
+};
 
 /** Resolves with the base URL once the server prints its bound address (it was given port 0). */
 function listeningAddress(child, log) {
@@ -64,10 +86,11 @@ async function waitHealthy(base, child, log) {
 }
 
 /**
- * Starts the server and the browser; returns `{ base, bin, context, page, stop }`. `contextOptions`
- * are added to the browser context's (e.g. `{ locale: "es-ES" }`).
+ * Starts the server and the browser; returns `{ base, bin, context, page, stop }`. `about`, if
+ * given, is what the registry says about itself (`quell serve --about FILE`, served at
+ * `/v1/registry`); the other options are added to the browser context's (e.g. `{ locale: "es-ES" }`).
  */
-export async function start(contextOptions = {}) {
+export async function start({ about, ...contextOptions } = {}) {
   const cleanups = [];
   const stop = async () => {
     for (const f of cleanups.reverse()) {
@@ -84,7 +107,13 @@ export async function start(contextOptions = {}) {
     const dataDir = mkdtempSync(join(tmpdir(), "quell-e2e-data-"));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const log = [];
-    const child = spawn(bin, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "text"], {
+    const args = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "text"];
+    if (about !== undefined) {
+      const file = join(dataDir, "about.json");
+      writeFileSync(file, JSON.stringify(about));
+      args.push("--about", file);
+    }
+    const child = spawn(bin, args, {
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout.on("data", (d) => log.push(String(d)));

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { start, vectorsDir } from "./harness.mjs";
+import { EXAMPLE_ABOUT, start, vectorsDir } from "./harness.mjs";
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const images = join(vectorsDir(), "pdq", "images");
@@ -20,7 +20,8 @@ const shots = process.env.QUELL_SHOTS;
 describe("every screen, in every language, for axe-core and for the eye", () => {
   let env;
   before(async () => {
-    env = await start();
+    // With a description of the registry, so the help section is on every screen.
+    env = await start({ about: EXAMPLE_ABOUT });
     if (shots) mkdirSync(shots, { recursive: true });
   });
   after(async () => {
@@ -49,10 +50,12 @@ describe("every screen, in every language, for axe-core and for the eye", () => 
   }
 
   for (const lang of ["en", "es"]) {
-    test(`${lang}: start, files chosen, codes, status with outcomes, withdrawn`, async () => {
+    test(`${lang}: start, files chosen, codes, status with outcomes, the case record, withdrawn`, async () => {
       const { page, base } = env;
       await page.goto(`${base}/`);
       await page.selectOption("#language", lang);
+      await page.waitForSelector("#help:not([hidden])");
+      await page.click("#help details summary");
       await check(lang, "1-start");
 
       await page.setInputFiles("#files", files);
@@ -89,6 +92,8 @@ describe("every screen, in every language, for axe-core and for the eye", () => 
               { member: "VideoSite", outcome: "under_review", at: "2026-05-03T10:00:00Z" },
               { member: "ChatSite", outcome: "not_actioned", at: "2026-05-04T10:00:00Z" },
             ],
+            paused: 1,
+            audit_head: `41:${"ab".repeat(32)}`,
           }),
         }),
       );
@@ -96,6 +101,15 @@ describe("every screen, in every language, for axe-core and for the eye", () => 
       await page.click("#show-status");
       await page.waitForSelector("#status-outcomes .next");
       await check(lang, "5-outcomes");
+
+      // The printable record, as it shows on the screen (the print dialog itself is not opened).
+      await page.evaluate(() => {
+        window.print = () => {};
+      });
+      await page.click("#print-record");
+      await page.waitForSelector("#report:not([hidden])");
+      await check(lang, "6-record");
+      await page.click("#report-back");
       await page.unroute(`${base}/v1/cases/c_example`);
 
       await page.fill("#case-id", caseId);
@@ -103,10 +117,10 @@ describe("every screen, in every language, for axe-core and for the eye", () => 
       await page.waitForFunction((id) => document.getElementById("status-state").textContent.includes(id), caseId);
       await page.click("#withdraw");
       await page.waitForSelector("#confirm-withdraw[open]");
-      await check(lang, "6-confirm");
+      await check(lang, "7-confirm");
       await page.click("#confirm-yes");
       await page.waitForSelector("#status-state[data-state='withdrawn']");
-      await check(lang, "7-withdrawn");
+      await check(lang, "8-withdrawn");
     });
   }
 });

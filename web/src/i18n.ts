@@ -18,8 +18,39 @@ export function roughWait(seconds: number): Wait {
   return { unit: "hours", n: Math.round(seconds / 3600) };
 }
 
+/**
+ * A time span as a person says it: to the minute under three days ("5 hours and 3 minutes"),
+ * to the hour beyond ("4 days and 2 hours"). Whole units only, rounded down, so that a judgement
+ * made on it (`durationHours`) always agrees with the words shown.
+ */
+export type Duration = { days: number; hours: number; minutes: number };
+
+export function humanDuration(ms: number): Duration {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  if (minutes < 72 * 60) return { days: 0, hours: Math.floor(minutes / 60), minutes: minutes % 60 };
+  const hours = Math.floor(minutes / 60);
+  return { days: Math.floor(hours / 24), hours: hours % 24, minutes: 0 };
+}
+
+export function durationHours(d: Duration): number {
+  return d.days * 24 + d.hours + d.minutes / 60;
+}
+
 /** What a platform reported about a possible copy (the registry's outcome codes). */
 export type Outcome = "blocked" | "under_review" | "not_actioned";
+
+/** A duration in words from its units' names, singular and plural, and the word for "and". */
+function sayDuration(d: Duration, names: Record<keyof Duration, [string, string]>, and: string, underMinute: string): string {
+  const parts = (["days", "hours", "minutes"] as const)
+    .filter((unit) => d[unit] > 0)
+    .map((unit) => `${d[unit]} ${names[unit][d[unit] === 1 ? 0 : 1]}`);
+  return parts.length === 0 ? underMinute : parts.join(` ${and} `);
+}
+
+const enDuration = (d: Duration) =>
+  sayDuration(d, { days: ["day", "days"], hours: ["hour", "hours"], minutes: ["minute", "minutes"] }, "and", "less than a minute");
+const esDuration = (d: Duration) =>
+  sayDuration(d, { days: ["día", "días"], hours: ["hora", "horas"], minutes: ["minuto", "minutos"] }, "y", "menos de un minuto");
 
 const en = {
   languageName: "English",
@@ -104,12 +135,24 @@ const en = {
   noOutcomes: "No platform has reported finding a copy yet. That is normal: they report only when a copy is uploaded.",
   noOutcomesNext: "You can check again at any time.",
   noOutcomesWithdrawn: "No platform reported finding a copy.",
-  outcome: (member: string, outcome: Outcome, date: string) =>
-    ({
-      blocked: `${member} found a copy and removed or blocked it (${date}).`,
-      under_review: `${member} found a possible copy and is reviewing it (${date}).`,
-      not_actioned: `${member} reviewed a possible copy and did not act on it (${date}).`,
-    })[outcome],
+  duration: enDuration,
+  outcome: (member: string, outcome: Outcome, date: string, after: Duration | null) => {
+    if (after === null) {
+      return {
+        blocked: `${member} found a copy and removed or blocked it (${date}).`,
+        under_review: `${member} found a possible copy and is reviewing it (${date}).`,
+        not_actioned: `${member} reviewed a possible copy and did not act on it (${date}).`,
+      }[outcome];
+    }
+    const a = enDuration(after);
+    return {
+      blocked: `${member} found a copy and removed or blocked it, ${a} after you opened your case (${date}).`,
+      under_review: `${member} found a possible copy, ${a} after you opened your case, and is reviewing it (${date}).`,
+      not_actioned: `${member} reviewed a possible copy and did not act on it, ${a} after you opened your case (${date}).`,
+    }[outcome];
+  },
+  outcomeTarget: (within: boolean, hours: number) =>
+    `That is ${within ? "within" : "later than"} the ${hours === 1 ? "hour" : `${hours} hours`} platforms are expected to act in.`,
   outcomeNext: (outcome: Outcome) =>
     ({
       blocked: "Nothing more is needed from you for this copy.",
@@ -119,6 +162,47 @@ const en = {
     })[outcome],
   outcomeOther: (member: string, code: string, date: string) => `${member} reported “${code}” (${date}).`,
   outcomeOtherNext: "If this is unclear, you can ask that platform directly and keep this record.",
+
+  recordTitle: "Keep a record",
+  recordIntro:
+    "A record of your case, to keep or to take to the police or a lawyer. It has the case number but not the " +
+    "secret, and no photos or videos.",
+  recordPrint: "Print or save as PDF",
+  recordDownload: "Download the record (JSON)",
+  recordDownloaded: "Downloaded. Keep the file somewhere private.",
+  reportTitle: "Record of a case",
+  reportBack: "Back to your case",
+  reportRegistry: "Registry",
+  reportMade: "Record made",
+  reportOpened: "Case opened",
+  reportWithdrawn: "Case withdrawn",
+  reportRegisteredTitle: "What was registered",
+  reportPdq: "Photo fingerprints (PDQ)",
+  reportMd5: "Exact-copy fingerprints (MD5)",
+  reportSha256: "Exact-copy fingerprints (SHA-256)",
+  reportVpdq: "Video fingerprints (vPDQ)",
+  reportPdqFiled: "Extra fingerprints for edited copies (PDQ)",
+  reportPaused: "Fingerprints paused while the registry checks them",
+  reportOutcomesTitle: "What platforms reported",
+  reportNoOutcomes: "No platform has reported finding a copy.",
+  reportPlatform: "Platform",
+  reportOutcome: "What it reported",
+  reportWhen: "When",
+  reportAfter: "Time after the case was opened",
+  reportOutcomeText: (outcome: Outcome) =>
+    ({
+      blocked: "Found a copy and removed or blocked it",
+      under_review: "Found a possible copy and is reviewing it",
+      not_actioned: "Reviewed a possible copy and did not act on it",
+    })[outcome],
+  reportTarget: (hours: number) =>
+    `Platforms that take part are expected to act within ${hours === 1 ? "1 hour" : `${hours} hours`} after a case is opened.`,
+  reportAuditTitle: "The registry's audit chain",
+  reportAuditHead: "Audit chain head",
+  reportAuditNote:
+    "This code lets the registry's history be checked later: it fixes what the registry had recorded when this " +
+    "record was made.",
+  reportNoSecret: "This record has no photos or videos, and not the case's secret.",
   withdraw: "Withdraw this case…",
   confirmTitle: "Withdraw this case?",
   confirmText:
@@ -150,6 +234,17 @@ const en = {
     "second of video), MD5 and SHA-256. For a photo too plain or too small for a reliable PDQ, and for any other " +
     "video or file: MD5 and SHA-256 only.",
   helpTitle: "Who runs this, and where to get help",
+  helpWho: "Who runs this registry",
+  helpRunBy: (name: string, operator: string) =>
+    name && operator ? `${name} is run by ${operator}.` : name ? `This registry is ${name}.` : `This registry is run by ${operator}.`,
+  helpContact: "Contact:",
+  helpPrivacy: "How they handle information: the privacy notice",
+  helpTalkTitle: "If you need to talk to someone",
+  helpTalkIntro: "What is happening is not your fault, and you do not have to face it alone. These services can help.",
+  helpOtherCountries: "Other countries",
+  helpUnder18Title: "If you are under 18",
+  helpUnder18Intro: "These services are for people under 18, and can help you.",
+  helpPlatformsTitle: "Platforms that take part",
 };
 
 export type Catalog = typeof en;
@@ -250,21 +345,76 @@ const es: Catalog = {
     "Ninguna plataforma ha encontrado una copia todavía. Es lo normal: solo avisan cuando alguien sube una copia.",
   noOutcomesNext: "Puedes volver a consultarlo cuando quieras.",
   noOutcomesWithdrawn: "Ninguna plataforma avisó de haber encontrado una copia.",
-  outcome: (member: string, outcome: Outcome, date: string) =>
-    ({
-      blocked: `${member} encontró una copia y la eliminó o bloqueó (${date}).`,
-      under_review: `${member} encontró una posible copia y la está revisando (${date}).`,
-      not_actioned: `${member} revisó una posible copia y no hizo nada con ella (${date}).`,
-    })[outcome],
+  duration: esDuration,
+  outcome: (member: string, outcome: Outcome, date: string, after: Duration | null) => {
+    if (after === null) {
+      return {
+        blocked: `${member} encontró una copia y la eliminó o bloqueó (${date}).`,
+        under_review: `${member} encontró una posible copia y la está revisando (${date}).`,
+        not_actioned: `${member} revisó una posible copia y no hizo nada con ella (${date}).`,
+      }[outcome];
+    }
+    const a = `${esDuration(after)} después de que abrieras tu caso`;
+    return {
+      blocked: `${member} encontró una copia y la eliminó o bloqueó ${a} (${date}).`,
+      under_review: `${member} encontró una posible copia ${a} y la está revisando (${date}).`,
+      not_actioned: `${member} revisó una posible copia ${a} y no hizo nada con ella (${date}).`,
+    }[outcome];
+  },
+  outcomeTarget: (within: boolean, hours: number) =>
+    `${within ? "Está dentro del" : "Fue después del"} plazo de ${hours} ${hours === 1 ? "hora" : "horas"} en el que ` +
+    "se espera que actúen las plataformas.",
   outcomeNext: (outcome: Outcome) =>
     ({
       blocked: "No necesitas hacer nada más con esta copia.",
       under_review: "Ahora no necesitas hacer nada. Vuelve a consultarlo en unos días.",
       not_actioned:
-        "Si crees que es tu foto, puedes denunciarlo directamente a esa plataforma y guardar este registro.",
+        "Si crees que es tu foto, puedes denunciarlo directamente a esa plataforma y guardar un informe del caso.",
     })[outcome],
   outcomeOther: (member: string, code: string, date: string) => `${member} informó «${code}» (${date}).`,
-  outcomeOtherNext: "Si no está claro, puedes preguntar directamente a esa plataforma y guardar este registro.",
+  outcomeOtherNext: "Si no está claro, puedes preguntar directamente a esa plataforma y guardar un informe del caso.",
+
+  recordTitle: "Guarda un informe",
+  recordIntro:
+    "Un informe de tu caso, para guardarlo o llevarlo a la policía o a un abogado. Incluye el número de caso, " +
+    "pero no la clave secreta ni fotos ni vídeos.",
+  recordPrint: "Imprimir o guardar como PDF",
+  recordDownload: "Descargar el informe (JSON)",
+  recordDownloaded: "Descargado. Guarda el archivo en un lugar privado.",
+  reportTitle: "Informe de un caso",
+  reportBack: "Volver a tu caso",
+  reportRegistry: "Registro",
+  reportMade: "Fecha del informe",
+  reportOpened: "Caso abierto",
+  reportWithdrawn: "Caso retirado",
+  reportRegisteredTitle: "Qué se registró",
+  reportPdq: "Huellas de fotos (PDQ)",
+  reportMd5: "Huellas de copias exactas (MD5)",
+  reportSha256: "Huellas de copias exactas (SHA-256)",
+  reportVpdq: "Huellas de vídeos (vPDQ)",
+  reportPdqFiled: "Huellas adicionales para copias retocadas (PDQ)",
+  reportPaused: "Huellas en pausa mientras el registro las revisa",
+  reportOutcomesTitle: "Qué informaron las plataformas",
+  reportNoOutcomes: "Ninguna plataforma ha informado de haber encontrado una copia.",
+  reportPlatform: "Plataforma",
+  reportOutcome: "Qué informó",
+  reportWhen: "Cuándo",
+  reportAfter: "Tiempo desde que se abrió el caso",
+  reportOutcomeText: (outcome: Outcome) =>
+    ({
+      blocked: "Encontró una copia y la eliminó o bloqueó",
+      under_review: "Encontró una posible copia y la está revisando",
+      not_actioned: "Revisó una posible copia y no hizo nada con ella",
+    })[outcome],
+  reportTarget: (hours: number) =>
+    `Se espera que las plataformas que participan actúen en un plazo de ${hours} ${hours === 1 ? "hora" : "horas"} ` +
+    "desde que se abre un caso.",
+  reportAuditTitle: "La cadena de auditoría del registro",
+  reportAuditHead: "Cabeza de la cadena de auditoría",
+  reportAuditNote:
+    "Este código permite comprobar más adelante el historial del registro: fija lo que el registro tenía anotado " +
+    "cuando se hizo este informe.",
+  reportNoSecret: "Este informe no contiene fotos ni vídeos, ni la clave secreta del caso.",
   withdraw: "Retirar este caso…",
   confirmTitle: "¿Retirar este caso?",
   confirmText:
@@ -299,6 +449,17 @@ const es: Catalog = {
     "huella vPDQ (una PDQ por cada segundo de vídeo), MD5 y SHA-256. Para una foto demasiado uniforme o pequeña " +
     "para una PDQ fiable, y para cualquier otro vídeo o archivo: solo MD5 y SHA-256.",
   helpTitle: "Quién gestiona este servicio y dónde pedir ayuda",
+  helpWho: "Quién gestiona este registro",
+  helpRunBy: (name: string, operator: string) =>
+    name && operator ? `${name} lo gestiona ${operator}.` : name ? `Este registro es ${name}.` : `Este registro lo gestiona ${operator}.`,
+  helpContact: "Contacto:",
+  helpPrivacy: "Cómo tratan la información: el aviso de privacidad",
+  helpTalkTitle: "Si necesitas hablar con alguien",
+  helpTalkIntro: "Lo que está pasando no es culpa tuya, y no tienes que enfrentarlo sola ni solo. Estos servicios pueden ayudarte.",
+  helpOtherCountries: "Otros países",
+  helpUnder18Title: "Si tienes menos de 18 años",
+  helpUnder18Intro: "Estos servicios son para menores de 18 años y pueden ayudarte.",
+  helpPlatformsTitle: "Plataformas que participan",
 };
 
 /** The page's languages, by their code; the first is the fallback. */

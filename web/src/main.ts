@@ -7,7 +7,10 @@
  * Videos the browser decodes (MP4/MOV with H.264, through WebCodecs) are sent as their vPDQ,
  * MD5 and SHA-256; other videos and files the page cannot decode as their MD5 and SHA-256 (exact
  * copies), and the page says so.
- * The secret is kept in memory and sent only as an `Authorization` header, never in a URL.
+ * The secret is kept in memory and sent only as an `Authorization` header, never in a URL, and
+ * is never part of the case record the person can print or download.
+ * What the registry says about itself (who runs it, where to get help, the platforms' expected
+ * time to act) is fetched once at load and shown only as text and checked links.
  *
  * Every text shown comes from the catalog of the chosen language (`i18n.ts`); a text that
  * depends on the page's state is set with `say`, which keeps how to make it so that a change of
@@ -15,8 +18,30 @@
  */
 
 import "./style.css";
-import { catalogs, pickLanguage, roughWait, type Catalog, type Lang, type Outcome, type StaticKey } from "./i18n";
+import {
+  catalogs,
+  durationHours,
+  humanDuration,
+  pickLanguage,
+  roughWait,
+  type Catalog,
+  type Duration,
+  type Lang,
+  type Outcome,
+  type StaticKey,
+} from "./i18n";
 import { MIN_QUALITY, vpdqSignal, type ExactOnly, type FileHashes, type HashReply, type WorkerMessage } from "./protocol";
+import {
+  caseRecord,
+  contactHref,
+  isSafeLink,
+  parseAbout,
+  regionOf,
+  splitByRegion,
+  type CaseStatus,
+  type HelpResource,
+  type RegistryAbout,
+} from "./registry";
 
 function el<T extends HTMLElement = HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -401,37 +426,134 @@ document.addEventListener("copy", () => {
   if (sel && sel.rangeCount > 0 && codes.contains(sel.getRangeAt(0).commonAncestorContainer)) codesUnsaved = false;
 });
 
-el("download-codes").addEventListener("click", () => {
-  if (!opened) return;
-  const url = URL.createObjectURL(new Blob([codesText()], { type: "text/plain" }));
+function saveFile(name: string, type: string, content: string): void {
+  const url = URL.createObjectURL(new Blob([content], { type }));
   const a = document.createElement("a");
   a.href = url;
-  a.download = `quell-case-${opened.caseId}.txt`;
+  a.download = name;
   document.body.append(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+el("download-codes").addEventListener("click", () => {
+  if (!opened) return;
+  saveFile(`quell-case-${opened.caseId}.txt`, "text/plain", codesText());
   codesUnsaved = false;
   say(el("copy-result"), () => t.downloaded);
 });
 
-function formatDate(iso: string): string {
+/**
+ * A time as the page shows it; `exact` adds the seconds and the time zone, for the case record,
+ * which may be read far from where it was made.
+ */
+function formatDate(iso: string, exact = false): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(lang, { dateStyle: "long", timeStyle: "short" });
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(lang, { dateStyle: "long", timeStyle: exact ? "long" : "short" });
 }
 
-type CaseStatus = {
-  case_id: string;
-  opened_at: string;
-  withdrawn_at?: string;
-  hashes: { pdq: number; md5: number; sha256: number; vpdq?: number; pdq_filed?: number };
-  outcomes: { member: string; outcome: string; at: string }[];
-  paused?: number;
-};
+/** How long after `from` the time `to` came, or null if either is unreadable or `to` is earlier. */
+function timeAfter(from: string, to: string): Duration | null {
+  const ms = Date.parse(to) - Date.parse(from);
+  return Number.isFinite(ms) && ms >= 0 ? humanDuration(ms) : null;
+}
+
+// What the registry says about itself. The case status waits for it (for the platforms'
+// expected time to act); when it cannot be read, the page does without.
+let about: RegistryAbout | null = null;
+const aboutLoaded: Promise<void> = callApi("GET", "/v1/registry", null)
+  .then(async (response) => {
+    if (!response.ok) return;
+    about = parseAbout(await response.json());
+    renderHelp(about);
+  })
+  .catch(() => undefined);
+
+/** A link the page made from the registry's words, or plain text when its address is not one the page links to. */
+function link(href: string | null, text: () => string): HTMLElement {
+  if (href === null || !isSafeLink(href)) {
+    const span = document.createElement("span");
+    say(span, text);
+    return span;
+  }
+  const a = document.createElement("a");
+  a.href = href;
+  // In a new tab, so that leaving for help never loses the case codes on this page; without
+  // an opener or a referrer, so the other site learns nothing of this one.
+  a.target = "_blank";
+  a.rel = "noopener noreferrer";
+  say(a, text);
+  return a;
+}
+
+function node<K extends keyof HTMLElementTagNameMap>(tag: K, text: (() => string) | null, ...children: (Node | string)[]) {
+  const n = document.createElement(tag);
+  if (text) say(n, text);
+  n.append(...children);
+  return n;
+}
+
+function countryName(code: string): string {
+  try {
+    return new Intl.DisplayNames([lang], { type: "region" }).of(code) ?? code;
+  } catch {
+    return code; // not a region code the browser knows: as the operator wrote it
+  }
+}
+
+function resourceList(list: HelpResource[]): HTMLUListElement {
+  const ul = document.createElement("ul");
+  ul.className = "resources";
+  for (const r of list) {
+    const li = document.createElement("li");
+    li.append(link(r.url, () => r.name));
+    if (r.country) li.append(node("span", () => ` (${countryName(r.country)})`));
+    if (r.contact) li.append(": ", link(contactHref(r.contact), () => r.contact));
+    ul.append(li);
+  }
+  return ul;
+}
+
+/** A list of services, those for the person's region in sight and the others behind a disclosure. */
+function resourcesPart(title: StaticKey, intro: StaticKey, list: HelpResource[]): HTMLElement[] {
+  const { near, other } = splitByRegion(list, regionOf(navigator.language));
+  const part: HTMLElement[] = [node("h3", () => t[title]), node("p", () => t[intro]), resourceList(near)];
+  if (other.length > 0) {
+    const details = node("details", null, node("summary", () => t.helpOtherCountries), resourceList(other));
+    details.className = "more";
+    part.push(details);
+  }
+  return part;
+}
+
+/** Fills the help section with the parts the operator filled in; with none, it stays hidden. */
+function renderHelp(a: RegistryAbout): void {
+  const parts: HTMLElement[] = [];
+  if (a.name || a.operator || a.contact || a.privacyNotice) {
+    parts.push(node("h3", () => t.helpWho));
+    if (a.name || a.operator) parts.push(node("p", () => t.helpRunBy(a.name, a.operator)));
+    if (a.contact) {
+      parts.push(node("p", null, node("span", () => t.helpContact), " ", link(contactHref(a.contact), () => a.contact)));
+    }
+    if (a.privacyNotice) parts.push(node("p", null, link(a.privacyNotice, () => t.helpPrivacy)));
+  }
+  if (a.help.length > 0) parts.push(...resourcesPart("helpTalkTitle", "helpTalkIntro", a.help));
+  if (a.under18.length > 0) parts.push(...resourcesPart("helpUnder18Title", "helpUnder18Intro", a.under18));
+  if (a.platforms.length > 0) {
+    const ul = document.createElement("ul");
+    ul.append(...a.platforms.map((p) => node("li", () => p)));
+    parts.push(node("h3", () => t.helpPlatformsTitle), ul);
+  }
+  el("help-body").replaceChildren(...parts);
+  el("help").hidden = parts.length === 0;
+}
 
 const OUTCOMES: readonly string[] = ["blocked", "under_review", "not_actioned"] satisfies Outcome[];
 
 let current: { caseId: string; secret: string } | null = null;
+/** The status last shown, as the registry sent it: what the downloaded record carries. */
+let shown: { status: CaseStatus; raw: unknown } | null = null;
 const statusError = el("status-error");
 const statusView = el("status-view");
 
@@ -468,13 +590,26 @@ function renderStatus(s: CaseStatus): void {
       withdrawn ? outcomeItem(() => t.noOutcomesWithdrawn, null) : outcomeItem(() => t.noOutcomes, () => t.noOutcomesNext),
     );
   }
+  const target = about?.actionTargetHours ?? null;
   for (const o of s.outcomes) {
-    const date = formatDate(o.at);
     const known = OUTCOMES.includes(o.outcome) ? (o.outcome as Outcome) : null;
+    const after = timeAfter(s.opened_at, o.at);
+    // Only a removal is measured against the expected time: it is the action the time is for,
+    // and a review still under way or a refusal is not made better or worse by its speed.
+    const judged = known === "blocked" && after !== null && target !== null;
     outcomes.append(
       known
-        ? outcomeItem(() => t.outcome(o.member, known, date), () => t.outcomeNext(known))
-        : outcomeItem(() => t.outcomeOther(o.member, o.outcome, date), () => t.outcomeOtherNext),
+        ? outcomeItem(
+            () =>
+              [
+                t.outcome(o.member, known, formatDate(o.at), after),
+                judged ? t.outcomeTarget(durationHours(after) <= target, target) : "",
+              ]
+                .join(" ")
+                .trim(),
+            () => t.outcomeNext(known),
+          )
+        : outcomeItem(() => t.outcomeOther(o.member, o.outcome, formatDate(o.at)), () => t.outcomeOtherNext),
     );
   }
   el("withdraw-box").hidden = Boolean(withdrawn);
@@ -486,8 +621,95 @@ function renderStatus(s: CaseStatus): void {
     el("choose").hidden = false;
     el("send").hidden = false;
   }
+  renderReport(s);
   statusView.hidden = false;
 }
+
+/** One `label: value` line of the report. */
+function fact(list: HTMLElement, label: () => string, value: () => string): void {
+  list.append(node("dt", label), node("dd", value));
+}
+
+/** The printable case record: the status in full, with nothing that is not in the downloaded one. */
+function renderReport(s: CaseStatus): void {
+  const made = new Date().toISOString();
+  const facts = el("report-facts");
+  facts.replaceChildren();
+  fact(facts, () => t.reportRegistry, () => {
+    const who = about && (about.name || about.operator) ? ` (${t.helpRunBy(about.name, about.operator)})` : "";
+    return `${location.origin}${who}`;
+  });
+  fact(facts, () => t.reportMade, () => formatDate(made, true));
+  fact(facts, () => t.caseNumber, () => s.case_id);
+  fact(facts, () => t.reportOpened, () => formatDate(s.opened_at, true));
+  if (s.withdrawn_at) {
+    const withdrawn = s.withdrawn_at;
+    fact(facts, () => t.reportWithdrawn, () => formatDate(withdrawn, true));
+  }
+
+  const counts = el("report-counts");
+  counts.replaceChildren();
+  const h = s.hashes;
+  const rows: [StaticKey, number][] = [
+    ["reportPdq", h.pdq],
+    ["reportMd5", h.md5],
+    ["reportSha256", h.sha256],
+    ["reportVpdq", h.vpdq ?? 0],
+    ["reportPdqFiled", h.pdq_filed ?? 0],
+    ["reportPaused", s.paused ?? 0],
+  ];
+  for (const [key, n] of rows) fact(counts, () => t[key], () => String(n));
+
+  const target = about?.actionTargetHours ?? null;
+  show(el("report-target"), target === null ? null : () => t.reportTarget(target));
+  el("report-no-outcomes").hidden = s.outcomes.length > 0;
+  const table = el("report-outcomes");
+  table.hidden = s.outcomes.length === 0;
+  const body = table.querySelector("tbody") as HTMLTableSectionElement;
+  body.replaceChildren(
+    ...s.outcomes.map((o) => {
+      const known = OUTCOMES.includes(o.outcome) ? (o.outcome as Outcome) : null;
+      const after = timeAfter(s.opened_at, o.at);
+      return node(
+        "tr",
+        null,
+        node("td", () => o.member),
+        node("td", () => (known ? t.reportOutcomeText(known) : `“${o.outcome}”`)),
+        node("td", () => formatDate(o.at, true)),
+        node("td", () => (after ? t.duration(after) : "")),
+      );
+    }),
+  );
+
+  el("report-audit").hidden = !s.audit_head;
+  el("report-audit-head").textContent = s.audit_head ?? "";
+}
+
+const report = el("report");
+
+function closeReport(): void {
+  report.hidden = true;
+  document.body.classList.remove("report-open");
+}
+
+el("print-record").addEventListener("click", () => {
+  report.hidden = false;
+  // The print stylesheet leaves only the report on paper while it is open.
+  document.body.classList.add("report-open");
+  report.focus();
+  window.print();
+});
+el("report-back").addEventListener("click", () => {
+  closeReport();
+  el("print-record").focus();
+});
+
+el("download-record").addEventListener("click", () => {
+  if (!shown) return;
+  const record = caseRecord(shown.raw, about, location.origin, new Date());
+  saveFile(`quell-case-record-${shown.status.case_id}.json`, "application/json", `${JSON.stringify(record, null, 2)}\n`);
+  say(el("record-result"), () => t.recordDownloaded);
+});
 
 async function explain(response: Response): Promise<() => string> {
   const { status } = response;
@@ -506,11 +728,17 @@ async function loadStatus(caseId: string, secret: string): Promise<void> {
     const response = await callApi("GET", `/v1/cases/${encodeURIComponent(caseId)}`, secret);
     if (!response.ok) {
       statusView.hidden = true;
+      closeReport();
+      shown = null;
       show(statusError, await explain(response));
       return;
     }
+    const raw: unknown = await response.json();
+    await aboutLoaded;
     current = { caseId, secret };
-    renderStatus((await response.json()) as CaseStatus);
+    shown = { status: raw as CaseStatus, raw };
+    say(el("record-result"), null);
+    renderStatus(shown.status);
     statusView.focus();
   } catch {
     show(statusError, () => t.unreachable);

@@ -2,7 +2,7 @@
 // markup names only texts that exist.
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { catalogs, pickLanguage, roughWait, type Catalog } from "../src/i18n";
+import { catalogs, durationHours, humanDuration, pickLanguage, roughWait, type Catalog } from "../src/i18n";
 
 type FnKey = { [K in keyof Catalog]: Catalog[K] extends string ? never : K }[keyof Catalog];
 
@@ -18,8 +18,16 @@ const samples: { [K in FnKey]: Parameters<Catalog[K]>[] } = {
   statusOpen: [["c_abc", "5 May 2026", 3]],
   statusWithdrawn: [["c_abc", "5 May 2026"]],
   paused: [[1], [2]],
-  outcome: (["blocked", "under_review", "not_actioned"] as const).map((o) => ["ExampleSocial", o, "5 May 2026"]),
+  outcome: (["blocked", "under_review", "not_actioned"] as const).flatMap((o) => [
+    ["ExampleSocial", o, "5 May 2026", null],
+    ["ExampleSocial", o, "5 May 2026", { days: 0, hours: 5, minutes: 0 }],
+  ]),
   outcomeNext: [["blocked"], ["under_review"], ["not_actioned"]],
+  outcomeTarget: [[true, 48], [false, 48], [true, 1]],
+  duration: [[{ days: 0, hours: 0, minutes: 0 }], [{ days: 3, hours: 1, minutes: 0 }]],
+  reportOutcomeText: [["blocked"], ["under_review"], ["not_actioned"]],
+  reportTarget: [[48], [1]],
+  helpRunBy: [["Quell Registry", "Example Org"], ["Quell Registry", ""], ["", "Example Org"]],
   outcomeOther: [["ExampleSocial", "escalated", "5 May 2026"]],
   rateLimited: [[{ unit: "minute" }], [{ unit: "minutes", n: 6 }], [{ unit: "hours", n: 2 }]],
   registryError: [["500 internal"]],
@@ -73,5 +81,43 @@ describe("language and waits", () => {
       "Many requests came from this network. Please try again in about 6 minutes.",
     );
     expect(catalogs.es.rateLimited(roughWait(344))).toContain("en unos 6 minutos");
+  });
+
+  test("a time after the case's opening is said in minutes, hours or days, rounded down", () => {
+    const minute = 60_000;
+    const hour = 60 * minute;
+    const cases: [number, string, string][] = [
+      [30_000, "less than a minute", "menos de un minuto"],
+      [minute, "1 minute", "1 minuto"],
+      [42 * minute + 59_000, "42 minutes", "42 minutos"],
+      [hour, "1 hour", "1 hora"],
+      [5 * hour, "5 hours", "5 horas"],
+      [5 * hour + 3 * minute, "5 hours and 3 minutes", "5 horas y 3 minutos"],
+      [48 * hour + 20 * minute, "48 hours and 20 minutes", "48 horas y 20 minutos"],
+      [72 * hour, "3 days", "3 días"],
+      [4 * 24 * hour + hour + 59 * minute, "4 days and 1 hour", "4 días y 1 hora"],
+      [31 * 24 * hour, "31 days", "31 días"],
+    ];
+    for (const [ms, en, es] of cases) {
+      expect(catalogs.en.duration(humanDuration(ms)), `${ms} ms`).toBe(en);
+      expect(catalogs.es.duration(humanDuration(ms)), `${ms} ms`).toBe(es);
+    }
+    expect(humanDuration(-5 * hour)).toEqual({ days: 0, hours: 0, minutes: 0 });
+  });
+
+  test("whether a platform acted in the expected time agrees with the time shown", () => {
+    const hour = 3_600_000;
+    // Just over 48 hours is said to the minute, so "later than 48 hours" is never said beside "48 hours".
+    expect(durationHours(humanDuration(48 * hour + 60_000))).toBeGreaterThan(48);
+    expect(durationHours(humanDuration(48 * hour + 59_000))).toBe(48);
+    expect(durationHours(humanDuration(5 * hour))).toBe(5);
+    expect(catalogs.en.outcome("PhotoSite", "blocked", "2 May 2026", humanDuration(5 * hour))).toBe(
+      "PhotoSite found a copy and removed or blocked it, 5 hours after you opened your case (2 May 2026).",
+    );
+    expect(catalogs.en.outcomeTarget(true, 48)).toBe("That is within the 48 hours platforms are expected to act in.");
+    expect(catalogs.en.outcomeTarget(false, 48)).toBe("That is later than the 48 hours platforms are expected to act in.");
+    expect(catalogs.es.outcome("PhotoSite", "blocked", "2 de mayo de 2026", humanDuration(2 * 24 * hour))).toBe(
+      "PhotoSite encontró una copia y la eliminó o bloqueó 48 horas después de que abrieras tu caso (2 de mayo de 2026).",
+    );
   });
 });

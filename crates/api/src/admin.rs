@@ -29,6 +29,33 @@ pub struct AuditResponse {
     pub events: Vec<AuditEventDto>,
 }
 
+/// `GET /v1/admin/action-times?since_days=N`: each member's time from a case's opening to
+/// reporting a removal, against the registry's target.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq)]
+pub struct ActionTimesResponse {
+    /// The registry's target (`action_target_hours`).
+    pub target_hours: u32,
+    /// Cases opened since this time are counted (RFC 3339).
+    pub since: String,
+    /// Members that reported a removal, by name.
+    pub members: Vec<MemberActionTimesDto>,
+}
+
+/// One member's removals.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq)]
+pub struct MemberActionTimesDto {
+    /// The member's name.
+    pub member: String,
+    /// Entries it reported removing (its first report on each).
+    pub removals: u32,
+    /// Median hours from a case's opening to the removal report.
+    pub median_hours: f64,
+    /// The slowest, in hours.
+    pub slowest_hours: f64,
+    /// Removals reported later than the target.
+    pub late: u32,
+}
+
 /// `POST /v1/admin/entries/{entry_id}/quarantine` and `…/release`.
 #[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]

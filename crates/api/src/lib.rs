@@ -18,8 +18,8 @@ mod members;
 
 pub use crate::about::{DEFAULT_ACTION_TARGET_HOURS, HelpResource, RegistryAbout};
 pub use crate::admin::{
-    AuditEventDto, AuditResponse, EntryReportDto, EntryStateResponse, QuarantineListResponse,
-    QuarantineRequest, QuarantinedEntryDto,
+    ActionTimesResponse, AuditEventDto, AuditResponse, EntryReportDto, EntryStateResponse,
+    MemberActionTimesDto, QuarantineListResponse, QuarantineRequest, QuarantinedEntryDto,
 };
 pub use crate::cases::{
     CaseOutcomeDto, CaseStatusResponse, HashCounts, HashInput, HashType, MatchHit, MatchQuery,

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use quell_registry::{Actor, ApiKey, Member, NewMember, Scopes, Store, Timestamp};
+use quell_registry::{Actor, ApiKey, Member, NewMember, Scopes, Store, Timestamp, action_times};
 
 use crate::serve_cmd::{StoreArgs, runtime};
 
@@ -39,6 +39,21 @@ pub(crate) enum MemberCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Each member's time to action, as tab-separated lines: member, removals reported, median
+    /// and slowest hours from a case's opening to the removal report, and how many took longer
+    /// than the target.
+    ActionTimes {
+        /// Count cases opened in this many past days.
+        #[arg(long, default_value_t = 90, value_name = "DAYS",
+              value_parser = clap::value_parser!(u32).range(1..=3660))]
+        since_days: u32,
+        /// The target, in hours (the registry's `action_target_hours`).
+        #[arg(long, default_value_t = quell_api::DEFAULT_ACTION_TARGET_HOURS, value_name = "HOURS",
+              value_parser = clap::value_parser!(u32).range(1..))]
+        target_hours: u32,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 pub(crate) fn run(cmd: &MemberCommand) -> anyhow::Result<ExitCode> {
@@ -59,6 +74,29 @@ pub(crate) fn run(cmd: &MemberCommand) -> anyhow::Result<ExitCode> {
                     .await
                     .with_context(|| format!("adding member {name}"))?;
                 print_key(&added, &key);
+                store.close().await;
+            }
+            MemberCommand::ActionTimes {
+                since_days,
+                target_hours,
+                store,
+            } => {
+                let store = store.open_existing().await?;
+                let days = i64::from(*since_days);
+                let since = Timestamp::from_millis(Timestamp::now().millis() - days * 86_400_000);
+                let removals = store.removals(since).await?;
+                let hours = |ms: i64| ms as f64 / 3_600_000.0;
+                let target = i64::from(*target_hours) * 3_600_000;
+                for m in action_times(&removals, target) {
+                    println!(
+                        "{}\t{}\t{:.1}\t{:.1}\t{}",
+                        m.member,
+                        m.removals,
+                        hours(m.median_ms),
+                        hours(m.slowest_ms),
+                        m.late
+                    );
+                }
                 store.close().await;
             }
             MemberCommand::List { store } => {

@@ -1299,6 +1299,11 @@ fn case_report_records_outcomes_times_and_the_audit_head_without_the_secret() {
     ];
     let (code, out, err) = quell(&args, b"");
     assert_eq!(code, 0, "{out}{err}");
+    // The operator sees the same removal in the members' times to action.
+    let args = ["member", "action-times", "--data-dir", db.to_str().unwrap()];
+    let (code, out, err) = quell(&args, b"");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "acme\t1\t0.0\t0.0\t0\n");
 
     let html = report(&[]);
     assert!(html.starts_with("<!doctype html>"), "{html}");

@@ -17,6 +17,7 @@
 //! assert!(authorize(&matcher, &Action::Sync).is_err());
 //! ```
 
+mod action;
 mod audit;
 mod benign;
 pub mod credential;
@@ -26,6 +27,7 @@ mod policy;
 mod store;
 mod vpdq;
 
+pub use crate::action::{MemberActionTimes, Removal, action_times};
 pub use crate::audit::{
     AuditEvent, ChainError, ChainHead, ChainVerifier, NewAuditEvent, chain_hash, verify_chain,
 };

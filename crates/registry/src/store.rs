@@ -6,6 +6,7 @@
 
 use std::future::Future;
 
+use crate::action::Removal;
 use crate::audit::{AuditEvent, ChainHead};
 use crate::benign::BenignHash;
 use crate::credential::CredentialId;
@@ -242,6 +243,13 @@ pub trait Store: Send + Sync {
         &self,
         at: Option<i64>,
     ) -> impl Future<Output = Result<Option<ChainHead>, StoreError>> + Send;
+
+    /// Each member's first removal report per entry, for entries of cases opened at or after
+    /// `since` (time to action, see [`crate::action_times`]).
+    fn removals(
+        &self,
+        since: Timestamp,
+    ) -> impl Future<Output = Result<Vec<Removal>, StoreError>> + Send;
 
     /// The operator's list of known-benign hashes.
     fn benign_hashes(&self) -> impl Future<Output = Result<Vec<BenignHash>, StoreError>> + Send;

@@ -47,6 +47,7 @@ async fn openapi_document_describes_every_route() {
         ("/healthz", "get"),
         ("/metrics", "get"),
         ("/v1/registry", "get"),
+        ("/v1/admin/action-times", "get"),
         ("/openapi.json", "get"),
     ] {
         assert!(

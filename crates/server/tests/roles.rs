@@ -115,6 +115,11 @@ const ENDPOINTS: &[Endpoint] = &[
         ok: StatusCode::OK,
     },
     Endpoint {
+        name: "action_times",
+        access: Access::Scope("admin"),
+        ok: StatusCode::OK,
+    },
+    Endpoint {
         name: "metrics",
         access: Access::Scope("admin"),
         ok: StatusCode::OK,
@@ -237,6 +242,7 @@ async fn every_endpoint_by_every_role() {
                 ),
                 "quarantined" => (Method::GET, "/v1/admin/quarantine".into(), None),
                 "metrics" => (Method::GET, "/metrics".into(), None),
+                "action_times" => (Method::GET, "/v1/admin/action-times".into(), None),
                 "healthz" => (Method::GET, "/healthz".into(), None),
                 "registry_about" => (Method::GET, "/v1/registry".into(), None),
                 "openapi" => (Method::GET, "/openapi.json".into(), None),

@@ -6,7 +6,7 @@ use std::str::FromStr as _;
 use quell_registry::{
     Actor, ApiKeyRecord, AuditEvent, BenignHash, CaseAuth, CaseId, CaseStatus, ChainHead, Change,
     CredentialId, EntryId, KeyId, Member, MemberId, NewCase, NewMember, OutcomeReport,
-    QuarantinedEntry, Signal, SignalKind, Store, StoreError, Timestamp,
+    QuarantinedEntry, Removal, Signal, SignalKind, Store, StoreError, Timestamp,
 };
 use sqlx::postgres::PgConnectOptions;
 
@@ -137,6 +137,7 @@ delegate! {
     fn release(&self, entry: EntryId, reason: &str, actor: &Actor, at: Timestamp) -> Option<Signal>;
     fn quarantined(&self, after: Option<EntryId>, limit: u32) -> Vec<QuarantinedEntry>;
     fn audit_head(&self, at: Option<i64>) -> Option<ChainHead>;
+    fn removals(&self, since: Timestamp) -> Vec<Removal>;
     fn benign_hashes(&self) -> Vec<BenignHash>;
     fn add_benign(&self, hash: &BenignHash, actor: &Actor) -> bool;
     fn remove_benign(&self, kind: SignalKind, value: &str, reason: &str, actor: &Actor, at: Timestamp) -> bool;

@@ -3,8 +3,8 @@
 //! follows) until it is released.
 
 use quell_registry::{
-    Actor, CaseId, EntryId, MemberId, NewAuditEvent, OutcomeReport, QuarantinedEntry, Signal,
-    SignalKind, StoreError, Timestamp,
+    Actor, CaseId, EntryId, MemberId, NewAuditEvent, OutcomeReport, QuarantinedEntry, Removal,
+    Signal, SignalKind, StoreError, Timestamp,
 };
 
 use crate::backend::Backend;
@@ -39,6 +39,13 @@ const QUARANTINED_PAGE: &str = "SELECT id, case_id, kind, filing FROM entries \
 /// When and why an entry (`$1`, its id's text) was last quarantined.
 const QUARANTINE_EVENT: &str = "SELECT at, detail FROM audit \
      WHERE action = 'entry.quarantine' AND subject = $1 ORDER BY seq DESC LIMIT 1";
+
+/// Each member's first removal report per entry of a case opened since `$1`.
+const REMOVALS: &str = "SELECT m.name, c.opened_at, MIN(o.reported_at) FROM outcomes o \
+     JOIN members m ON m.id = o.member_id JOIN entries e ON e.id = o.entry_id \
+     JOIN cases c ON c.id = e.case_id \
+     WHERE o.outcome = 'blocked' AND c.opened_at >= $1 \
+     GROUP BY m.name, o.entry_id, c.opened_at";
 
 /// What members reported on an entry, oldest first.
 const REPORTS: &str = "SELECT m.name, o.outcome, o.reported_at FROM outcomes o \
@@ -207,4 +214,22 @@ pub(crate) async fn quarantined<B: Backend>(
         });
     }
     Ok(page)
+}
+
+/// Each member's first removal report per entry, for cases opened at or after `since`.
+pub(crate) async fn removals<B: Backend>(
+    pool: &sqlx::Pool<B>,
+    since: Timestamp,
+) -> Result<Vec<Removal>, StoreError> {
+    let mut conn = B::read(pool).await?;
+    let rows: Vec<(String, i64, i64)> =
+        B::fetch_all(&mut *conn, REMOVALS, (since.millis(),)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(member, opened, removed)| Removal {
+            member,
+            opened_at: Timestamp::from_millis(opened),
+            removed_at: Timestamp::from_millis(removed),
+        })
+        .collect())
 }

@@ -3,7 +3,7 @@
 use quell_registry::{
     Actor, ApiKeyRecord, AuditEvent, BenignHash, CaseAuth, CaseId, CaseStatus, ChainHead, Change,
     CredentialId, EntryId, KeyId, Member, MemberId, NewCase, NewMember, OutcomeReport,
-    QuarantinedEntry, Signal, SignalKind, Store, StoreError, Timestamp,
+    QuarantinedEntry, Removal, Signal, SignalKind, Store, StoreError, Timestamp,
 };
 
 use crate::backend::Backend;
@@ -166,6 +166,10 @@ impl<B: Backend> Store for SqlStore<B> {
         limit: u32,
     ) -> Result<Vec<QuarantinedEntry>, StoreError> {
         review::quarantined(&self.pool, after, limit).await
+    }
+
+    async fn removals(&self, since: Timestamp) -> Result<Vec<Removal>, StoreError> {
+        review::removals(&self.pool, since).await
     }
 
     async fn benign_hashes(&self) -> Result<Vec<BenignHash>, StoreError> {

@@ -115,6 +115,7 @@ on_both!(
     filed_entries,
     pages_stop_at_the_value_budget,
     benign_list,
+    removals_for_time_to_action,
 );
 
 #[tokio::test]

@@ -794,3 +794,66 @@ pub(crate) async fn benign_list(store: &impl Store) {
     );
     assert_eq!(chain_ok(store).await, 3);
 }
+
+pub(crate) async fn removals_for_time_to_action(store: &impl Store) {
+    use quell_registry::Removal;
+    let (old, new) = (new_case(1), new_case(2));
+    for (case, at) in [(&old, 10), (&new, 1_000)] {
+        store
+            .create_case(case, &Actor::Case(case.id()), t(at))
+            .await
+            .unwrap();
+    }
+    let mut members = Vec::new();
+    for name in ["a", "b"] {
+        let m = NewMember::new(name, [Scope::Outcomes].into_iter().collect()).unwrap();
+        let key = ApiKey::random().id();
+        members.push(
+            store
+                .add_member(&m, key, "h", &Actor::Cli, t(2))
+                .await
+                .unwrap(),
+        );
+    }
+    let report = |entry, outcome, at| OutcomeReport {
+        entry,
+        outcome,
+        at: t(at),
+    };
+    let (e0, e1) = (new.entries()[0].0, new.entries()[1].0);
+    let a = [
+        report(e0, Outcome::UnderReview, 1_100),
+        report(e0, Outcome::Blocked, 1_500),
+        report(e1, Outcome::Blocked, 1_200),
+        report(old.entries()[0].0, Outcome::Blocked, 50),
+    ];
+    let b = [
+        report(e0, Outcome::Blocked, 9_000),
+        report(e1, Outcome::NotActioned, 2_000),
+    ];
+    store
+        .record_outcomes(members[0].id, &a, t(9_999))
+        .await
+        .unwrap();
+    store
+        .record_outcomes(members[1].id, &b, t(9_999))
+        .await
+        .unwrap();
+    let mut removals = store.removals(t(1_000)).await.unwrap();
+    removals.sort_by_key(|r| (r.member.clone(), r.removed_at.millis()));
+    let removal = |member: &str, removed| Removal {
+        member: member.into(),
+        opened_at: t(1_000),
+        removed_at: t(removed),
+    };
+    // Removals only, once per member and entry, of cases opened since the bound.
+    assert_eq!(
+        removals,
+        [
+            removal("a", 1_200),
+            removal("a", 1_500),
+            removal("b", 9_000)
+        ]
+    );
+    assert_eq!(store.removals(t(0)).await.unwrap().len(), 4);
+}

@@ -4,9 +4,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use quell_api::{
-    AuditEventDto, AuditResponse, EntryReportDto, EntryStateResponse, ErrorBody, ErrorCode,
-    MemberDto, MemberKeyResponse, MembersResponse, NewMemberRequest, QuarantineListResponse,
-    QuarantineRequest, QuarantinedEntryDto,
+    ActionTimesResponse, AuditEventDto, AuditResponse, EntryReportDto, EntryStateResponse,
+    ErrorBody, ErrorCode, MemberActionTimesDto, MemberDto, MemberKeyResponse, MembersResponse,
+    NewMemberRequest, QuarantineListResponse, QuarantineRequest, QuarantinedEntryDto,
 };
 use quell_registry::{ApiKey, EntryId, Member, NewMember, Scope, Scopes, Store, Timestamp};
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::routes::{Caller, NeedsAudit, NeedsMembers, NeedsReview, actor};
+use crate::routes::{Caller, NeedsAudit, NeedsMembers, NeedsMetrics, NeedsReview, actor};
 
 pub(crate) fn member_dto(m: &Member) -> MemberDto {
     MemberDto {
@@ -163,6 +163,62 @@ pub(crate) struct AuditParams {
     after: Option<i64>,
     /// Events per page, 1–1000 (default 100).
     limit: Option<u32>,
+}
+
+/// Query parameters of `GET /v1/admin/action-times`.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ActionTimesParams {
+    /// Count cases opened in this many past days, 1–3660 (default 90).
+    since_days: Option<u32>,
+}
+
+/// Each member's time to action: from a case's opening to its first report of removing or
+/// blocking a copy of each entry, with the median, the slowest and how many took longer than
+/// the registry's target (`action_target_hours`).
+#[utoipa::path(
+    get, path = "/v1/admin/action-times", tag = "admin",
+    params(ActionTimesParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Members' times to action", body = ActionTimesResponse),
+        (status = 400, description = "Bad parameters", body = ErrorBody),
+        (status = 401, description = "Missing or invalid key", body = ErrorBody),
+        (status = 403, description = "Key lacks the admin scope", body = ErrorBody),
+    )
+)]
+pub(crate) async fn action_times(
+    State(state): State<AppState>,
+    _caller: Caller<NeedsMetrics>,
+    ApiQuery(params): ApiQuery<ActionTimesParams>,
+) -> Result<Json<ActionTimesResponse>, ApiError> {
+    let days = params.since_days.unwrap_or(90);
+    if !(1..=3660).contains(&days) {
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidLimit,
+            format!("since_days must be between 1 and 3660, got {days}"),
+        ));
+    }
+    let since = Timestamp::from_millis(Timestamp::now().millis() - i64::from(days) * 86_400_000);
+    let target_hours = state.0.config.about.action_target_hours;
+    let removals = state.store().removals(since).await?;
+    let hours = |ms: i64| ms as f64 / 3_600_000.0;
+    let members = quell_registry::action_times(&removals, i64::from(target_hours) * 3_600_000)
+        .into_iter()
+        .map(|m| MemberActionTimesDto {
+            member: m.member,
+            removals: m.removals,
+            median_hours: hours(m.median_ms),
+            slowest_hours: hours(m.slowest_ms),
+            late: m.late,
+        })
+        .collect();
+    Ok(Json(ActionTimesResponse {
+        target_hours,
+        since: crate::time::format(since),
+        members,
+    }))
 }
 
 /// Read the audit log, oldest first.

@@ -64,6 +64,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::disable_member))
         .routes(routes!(admin::rotate_key))
         .routes(routes!(admin::audit))
+        .routes(routes!(admin::action_times))
         .routes(routes!(admin::quarantine))
         .routes(routes!(admin::release))
         .routes(routes!(admin::quarantined))
