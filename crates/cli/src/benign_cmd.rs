@@ -41,23 +41,25 @@ pub(crate) enum BenignCommand {
     },
 }
 
-/// Parses `TYPE:VALUE` into a benign hash with `reason`.
-fn parse(text: &str, reason: &str) -> anyhow::Result<BenignHash> {
-    let Some((kind, value)) = text.split_once(':') else {
-        bail!("{text:?} is not TYPE:VALUE (e.g. md5:0123…)");
-    };
-    BenignHash::new(kind, value, reason.to_owned(), Timestamp::now())
-        .with_context(|| format!("{text:?}"))
+/// Parses each `TYPE:VALUE` into a benign hash with `reason`, after checking the reason.
+fn parse(texts: &[String], reason: &str) -> anyhow::Result<Vec<BenignHash>> {
+    anyhow::ensure!(
+        is_review_reason(reason),
+        "--reason must say why, in 1 to 500 characters"
+    );
+    texts
+        .iter()
+        .map(|text| {
+            let Some((kind, value)) = text.split_once(':') else {
+                bail!("{text:?} is not TYPE:VALUE (e.g. md5:0123…)");
+            };
+            BenignHash::new(kind, value, reason.to_owned(), Timestamp::now())
+                .with_context(|| format!("{text:?}"))
+        })
+        .collect()
 }
 
 pub(crate) fn run(cmd: &BenignCommand) -> anyhow::Result<ExitCode> {
-    let reason_ok = |reason: &str| {
-        anyhow::ensure!(
-            is_review_reason(reason),
-            "--reason must say why, in 1 to 500 characters"
-        );
-        Ok(())
-    };
     runtime()?.block_on(async {
         match cmd {
             BenignCommand::List { store } => {
@@ -73,11 +75,7 @@ pub(crate) fn run(cmd: &BenignCommand) -> anyhow::Result<ExitCode> {
                 reason,
                 store,
             } => {
-                reason_ok(reason)?;
-                let hashes = hashes
-                    .iter()
-                    .map(|h| parse(h, reason))
-                    .collect::<anyhow::Result<Vec<_>>>()?;
+                let hashes = parse(hashes, reason)?;
                 let store = store.open().await?;
                 for h in &hashes {
                     let added = store.add_benign(h, &Actor::Cli).await?;
@@ -91,11 +89,7 @@ pub(crate) fn run(cmd: &BenignCommand) -> anyhow::Result<ExitCode> {
                 reason,
                 store,
             } => {
-                reason_ok(reason)?;
-                let hashes = hashes
-                    .iter()
-                    .map(|h| parse(h, reason))
-                    .collect::<anyhow::Result<Vec<_>>>()?;
+                let hashes = parse(hashes, reason)?;
                 let store = store.open_existing().await?;
                 let mut missing = 0;
                 for h in &hashes {

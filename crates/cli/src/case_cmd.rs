@@ -674,7 +674,10 @@ fn status_text(s: &CaseStatusResponse) -> String {
             // The registry does not show these to the case holder; worded in case it does.
             OutcomeKind::FalsePositive => "reported a match that was not a copy",
         };
-        out.push_str(&format!("- {} {what} ({}).\n", o.member, o.at));
+        let after = crate::case_report::duration_words(&s.opened_at, &o.at)
+            .map(|d| format!(", {d} after the case was opened"))
+            .unwrap_or_default();
+        out.push_str(&format!("- {} {what} ({}{after}).\n", o.member, o.at));
     }
     out
 }
@@ -745,5 +748,22 @@ mod tests {
         );
         assert!(status_text(&status_with(3, false)).contains("3 of them are paused"));
         assert!(!status_text(&status_with(3, true)).contains("paused"));
+    }
+
+    #[test]
+    fn each_outcome_says_how_long_after_the_opening_it_came() {
+        let mut s = status_with(0, false);
+        s.outcomes = serde_json::from_value(serde_json::json!([
+            { "member": "PhotoSite", "outcome": "blocked", "at": "2026-12-01T05:00:00Z" },
+        ]))
+        .unwrap();
+        assert!(
+            status_text(&s).contains(
+                "- PhotoSite found a copy and removed or blocked it (2026-12-01T05:00:00Z, \
+                 5 hours after the case was opened)."
+            ),
+            "{}",
+            status_text(&s)
+        );
     }
 }

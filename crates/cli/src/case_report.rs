@@ -89,7 +89,7 @@ fn escape(text: &str) -> String {
 }
 
 /// How long from `from` to `to` in words a person uses: minutes, hours, then days.
-fn duration_words(from: &str, to: &str) -> Option<String> {
+pub(crate) fn duration_words(from: &str, to: &str) -> Option<String> {
     let from = OffsetDateTime::parse(from, &Rfc3339).ok()?;
     let to = OffsetDateTime::parse(to, &Rfc3339).ok()?;
     let minutes = (to - from).whole_minutes().max(0);

@@ -1140,16 +1140,9 @@ fn a_matcher_whose_syncs_fail_goes_unready_within_its_bound_and_recovers() {
 /// Runs one statement on a test registry's SQLite file, as someone with the disk would.
 fn registry_sql(registry: &Registry, sql: &str) {
     let path = registry.data.path().join("registry").join("registry.db");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        use sqlx::Connection as _;
-        let url = format!("sqlite:{}", path.display());
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    crate::util::with_sqlite_file(&path, async |conn| {
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-            .execute(&mut conn)
+            .execute(conn)
             .await
             .unwrap();
     });

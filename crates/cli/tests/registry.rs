@@ -209,17 +209,7 @@ fn kill_9_loses_no_acknowledged_case_on_postgres() {
 
 /// Runs `work` on the registry's SQLite file directly, as someone with the disk would.
 fn with_sqlite<T>(db: &Db, work: impl AsyncFnOnce(&mut sqlx::SqliteConnection) -> T) -> T {
-    let path = Path::new(&db.args[1]).join("registry.db");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        use sqlx::Connection as _;
-        let url = format!("sqlite:{}", path.display());
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        work(&mut conn).await
-    })
+    crate::util::with_sqlite_file(&Path::new(&db.args[1]).join("registry.db"), work)
 }
 
 #[test]

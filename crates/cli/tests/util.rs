@@ -3,7 +3,7 @@
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
@@ -149,4 +149,21 @@ pub(crate) fn http(
 /// `POST /v1/match` with `body`, to a server that must answer.
 pub(crate) fn post_match(addr: &str, bearer: Option<&str>, body: &Value) -> (u16, Value) {
     http(addr, "POST", "/v1/match", bearer, Some(body))
+}
+
+/// Runs `work` on the SQLite file at `path` directly, as someone with the disk would.
+pub(crate) fn with_sqlite_file<T>(
+    path: &Path,
+    work: impl AsyncFnOnce(&mut sqlx::SqliteConnection) -> T,
+) -> T {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection as _;
+        let url = format!("sqlite:{}", path.display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        work(&mut conn).await
+    })
 }

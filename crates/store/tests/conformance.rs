@@ -332,6 +332,31 @@ pub(crate) async fn members_and_keys(store: &impl Store) {
     assert_eq!(head(Some(4)).await, None);
 }
 
+/// Members `a` and `b`, who may report outcomes.
+async fn reporters(store: &impl Store) -> Vec<quell_registry::Member> {
+    let mut members = Vec::new();
+    for name in ["a", "b"] {
+        let m = NewMember::new(name, [Scope::Outcomes].into_iter().collect()).unwrap();
+        let key = ApiKey::random().id();
+        members.push(
+            store
+                .add_member(&m, key, "h", &Actor::Cli, t(2))
+                .await
+                .unwrap(),
+        );
+    }
+    members
+}
+
+/// An outcome report at `at` (ms).
+fn report(entry: EntryId, outcome: Outcome, at: i64) -> OutcomeReport {
+    OutcomeReport {
+        entry,
+        outcome,
+        at: t(at),
+    }
+}
+
 pub(crate) async fn outcomes_all_or_nothing(store: &impl Store) {
     let case = new_case(2);
     store
@@ -339,21 +364,7 @@ pub(crate) async fn outcomes_all_or_nothing(store: &impl Store) {
         .await
         .unwrap();
     let (e0, e1) = (case.entries()[0].0, case.entries()[1].0);
-    let mut members = Vec::new();
-    for name in ["a", "b"] {
-        let m = NewMember::new(name, [Scope::Outcomes].into_iter().collect()).unwrap();
-        members.push(
-            store
-                .add_member(&m, ApiKey::random().id(), "h", &Actor::Cli, t(2))
-                .await
-                .unwrap(),
-        );
-    }
-    let report = |entry, outcome, at| OutcomeReport {
-        entry,
-        outcome,
-        at: t(at),
-    };
+    let members = reporters(store).await;
     // One unknown entry: nothing from the batch is stored.
     let bad = [
         report(e0, Outcome::Blocked, 100),
@@ -804,22 +815,7 @@ pub(crate) async fn removals_for_time_to_action(store: &impl Store) {
             .await
             .unwrap();
     }
-    let mut members = Vec::new();
-    for name in ["a", "b"] {
-        let m = NewMember::new(name, [Scope::Outcomes].into_iter().collect()).unwrap();
-        let key = ApiKey::random().id();
-        members.push(
-            store
-                .add_member(&m, key, "h", &Actor::Cli, t(2))
-                .await
-                .unwrap(),
-        );
-    }
-    let report = |entry, outcome, at| OutcomeReport {
-        entry,
-        outcome,
-        at: t(at),
-    };
+    let members = reporters(store).await;
     let (e0, e1) = (new.entries()[0].0, new.entries()[1].0);
     let a = [
         report(e0, Outcome::UnderReview, 1_100),
