@@ -222,6 +222,7 @@ describe("the page for a person in distress", () => {
     assert.match(lines[2], /^ChatSite found a possible copy, 42 minutes after you opened your case, and is reviewing it \(.+\)\.$/);
     // This registry says nothing about itself: the help section stays hidden, with nothing in it.
     assert.equal(await page.isHidden("#help"), true);
+    assert.equal(await page.isHidden("#help-link"), true);
     assert.equal(await page.$eval("#help-body", (n) => n.childElementCount), 0);
 
     // The printable record, with every outcome and the audit chain head, and never the secret.
@@ -306,6 +307,10 @@ describe("who runs the registry, and where to get help", () => {
     await page.goto(`${base}/`);
     await page.waitForSelector("#help:not([hidden])");
     const help = await page.textContent("#help");
+    // Help is one step from the top of the page, in the person's language.
+    assert.equal(await page.textContent("#help-link a"), "¿Necesitas hablar con alguien? Mira dónde pedir ayuda.");
+    await page.click("#help-link a");
+    assert.equal(await page.evaluate(() => location.hash), "#help");
     assert.match(help, /Quell Test Registry lo gestiona Example Support Org\./);
     assert.equal(await page.getAttribute("#help a[href^='mailto:']", "href"), "mailto:help@registry.example");
     assert.equal(await page.getAttribute("#help a[href='https://registry.example/privacy']", "rel"), "noopener noreferrer");

@@ -234,6 +234,7 @@ const en = {
     "second of video), MD5 and SHA-256. For a photo too plain or too small for a reliable PDQ, and for any other " +
     "video or file: MD5 and SHA-256 only.",
   helpTitle: "Who runs this, and where to get help",
+  helpLink: "Need to talk to someone? See where to get help.",
   helpWho: "Who runs this registry",
   helpRunBy: (name: string, operator: string) =>
     name && operator ? `${name} is run by ${operator}.` : name ? `This registry is ${name}.` : `This registry is run by ${operator}.`,
@@ -449,6 +450,7 @@ const es: Catalog = {
     "huella vPDQ (una PDQ por cada segundo de vídeo), MD5 y SHA-256. Para una foto demasiado uniforme o pequeña " +
     "para una PDQ fiable, y para cualquier otro vídeo o archivo: solo MD5 y SHA-256.",
   helpTitle: "Quién gestiona este servicio y dónde pedir ayuda",
+  helpLink: "¿Necesitas hablar con alguien? Mira dónde pedir ayuda.",
   helpWho: "Quién gestiona este registro",
   helpRunBy: (name: string, operator: string) =>
     name && operator ? `${name} lo gestiona ${operator}.` : name ? `Este registro es ${name}.` : `Este registro lo gestiona ${operator}.`,

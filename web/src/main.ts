@@ -547,6 +547,7 @@ function renderHelp(a: RegistryAbout): void {
   }
   el("help-body").replaceChildren(...parts);
   el("help").hidden = parts.length === 0;
+  el("help-link").hidden = a.help.length === 0 && a.under18.length === 0;
 }
 
 const OUTCOMES: readonly string[] = ["blocked", "under_review", "not_actioned"] satisfies Outcome[];
