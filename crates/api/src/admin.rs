@@ -48,7 +48,7 @@ pub struct MemberActionTimesDto {
     pub member: String,
     /// Entries it reported removing (its first report on each).
     pub removals: u32,
-    /// Median hours from a case's opening to the removal report.
+    /// Median hours from a case's opening to the registry receiving the removal report.
     pub median_hours: f64,
     /// The slowest, in hours.
     pub slowest_hours: f64,

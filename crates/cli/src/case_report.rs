@@ -10,9 +10,10 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use clap::Args;
 use quell_api::{CaseStatusResponse, OutcomeKind, RegistryAbout};
+use quell_sync::ClientError;
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -49,9 +50,17 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         .client
         .status(&r.case_id, &r.secret)
         .map_err(|e| anyhow::anyhow!("the case could not be read: {}", explain(&e, &r.client)))?;
-    // A registry without `GET /v1/registry` (older) still gets a record, with the default
-    // target and no name.
-    let about = r.client.about().unwrap_or_default();
+    // A registry without `GET /v1/registry` (older, 404) still gets a record, with the
+    // default target and no name; any other failure stops it, rather than let the record
+    // state an expected time the registry did not set.
+    let about = match r.client.about() {
+        Ok(about) => about,
+        Err(ClientError::Status { status: 404, .. }) => RegistryAbout::default(),
+        Err(e) => bail!(
+            "the registry's description could not be read: {}",
+            explain(&e, &r.client)
+        ),
+    };
     let record = CaseRecord {
         report: FORMAT,
         registry: r.client.base().to_owned(),
@@ -171,10 +180,15 @@ fn html(record: &CaseRecord, about: &RegistryAbout) -> String {
         let after = duration_words(&s.opened_at, &o.at)
             .map(|d| format!("{d} after the case was opened"))
             .unwrap_or_default();
-        let target = match within(&s.opened_at, &o.at, record.action_target_hours) {
-            Some(true) => "within the expected time",
-            Some(false) => "later than the expected time",
-            None => "",
+        // Only a removal is judged against the target: a review under way or a decision not
+        // to act is not better or worse for being fast.
+        let target = match (
+            o.outcome,
+            within(&s.opened_at, &o.at, record.action_target_hours),
+        ) {
+            (OutcomeKind::Blocked, Some(true)) => "within the expected time",
+            (OutcomeKind::Blocked, Some(false)) => "later than the expected time",
+            _ => "",
         };
         outcomes.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",

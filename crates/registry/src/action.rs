@@ -2,10 +2,12 @@
 //! that it removed or blocked a copy, measured against the registry's target (the TAKE IT DOWN
 //! Act's 48 hours unless the operator sets another).
 //!
-//! **Key decision: one removal per member and entry, timed by its first report.** A member
-//! that reports the same removal again, or removes several copies of one photo, took the time
-//! of its first report for that photo's entry; the clock starts when the case was opened,
-//! since that is when the member could first have matched it.
+//! **Key decision: one removal per member and entry, timed by when the registry received its
+//! first report.** A member that reports the same removal again, or removes several copies of
+//! one photo, took the time of its first report for that photo's entry. The clock starts when
+//! the case was opened, since that is when the member could first have matched it, and stops
+//! when the registry received the report, a time the member cannot set back (the `at` it
+//! claims is what the person sees, and only refused when in the future).
 
 use std::collections::BTreeMap;
 
@@ -18,7 +20,7 @@ pub struct Removal {
     pub member: String,
     /// When the entry's case was opened.
     pub opened_at: Timestamp,
-    /// When the member first reported removing or blocking a copy of it.
+    /// When the registry received the member's first report of removing or blocking a copy.
     pub removed_at: Timestamp,
 }
 

@@ -5,7 +5,9 @@
 //! **Key decision: a PDQ hash is refused when it would match a benign one, not only when it
 //! equals it.** A registered PDQ hash within [`MATCH_DISTANCE`] of a benign image's hash
 //! matches that image's uploads as surely as the benign hash itself would, so the rule is the
-//! matcher's own distance. Digests and vPDQ hashes are refused when equal. The list is checked
+//! matcher's own distance. Digests are refused when equal. A video's vPDQ is not listed (the
+//! same vPDQ rarely recurs, since every re-encoding changes it; list the video's digests, or
+//! quarantine what matches). The list is checked
 //! when a case is opened or a list imported; adding a benign hash does not remove entries
 //! registered before it (an operator quarantines those, with a reason).
 
@@ -29,7 +31,7 @@ impl BenignHash {
     /// A benign hash from its type and value (a PDQ hash needs no quality here).
     ///
     /// # Errors
-    /// If the type is unknown or the value malformed.
+    /// If the type is unknown or `vpdq`, or the value malformed.
     pub fn new(
         kind: &str,
         value: &str,
@@ -38,6 +40,13 @@ impl BenignHash {
     ) -> Result<Self, Invalid> {
         // The quality is only a stand-in to parse with: a benign hash is compared, never
         // matched on its own.
+        if kind == SignalKind::Vpdq.as_str() {
+            return Err(Invalid::Hash(
+                "a video's vPDQ cannot be listed as benign (every re-encoding changes it): list \
+                 the video's md5 and sha256"
+                    .to_owned(),
+            ));
+        }
         let quality = (kind == SignalKind::Pdq.as_str()).then_some(100);
         let signal = Signal::from_parts(kind, value.trim(), quality)?;
         Ok(Self {
@@ -170,5 +179,7 @@ mod tests {
         let filed = near.filed(Some("pdq-robust-v5"), Some("cut")).unwrap();
         assert!(list.check([&filed]).is_err());
         assert!(BenignHash::new("pdq", "zz", String::new(), at).is_err());
+        let video = BenignHash::new("vpdq", "[]", String::new(), at).unwrap_err();
+        assert!(video.to_string().contains("md5 and sha256"), "{video}");
     }
 }

@@ -10,9 +10,12 @@
 //! **Key decision: failures count per credential, after the check.** A check is cheap, so
 //! every presented credential is checked, and a right one is never refused because of anyone
 //! else's mistakes (a shared address, a member whose old key still retries). Wrong secrets
-//! for one existing key or case beyond [`crate::Config::auth_failure_rate`] are answered
-//! `429` with `Retry-After` instead of `401`. That tells a misconfigured client to back off;
-//! the secrets' length, not the limit, is what makes guessing hopeless.
+//! for one key id or case id beyond [`crate::Config::auth_failure_rate`] are answered `429`
+//! with `Retry-After` instead of `401`, whether that id exists or not, so the answer never
+//! tells which do. That tells a misconfigured client to back off; the secrets' length, not
+//! the limit, is what makes guessing hopeless. Credentials still stored as argon2 by older
+//! versions are checked at most two at a time, so wrong secrets for them cannot exhaust the
+//! machine.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -29,30 +32,51 @@ use crate::AppState;
 use crate::error::ApiError;
 
 /// Verified keys, by SHA-256 of the full key.
+///
+/// A generation counter, bumped by every [`KeyCache::clear`], keeps a request that read a key's
+/// record before a disable or rotation from caching what it read after the clear.
 #[derive(Debug)]
 pub(crate) struct KeyCache {
     ttl: Duration,
-    entries: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
+    entries: Mutex<(u64, Verifications)>,
 }
+
+/// Principals by the SHA-256 of the key that proved them, with when.
+type Verifications = HashMap<[u8; 32], (Principal, Instant)>;
 
 impl KeyCache {
     pub(crate) fn new(ttl: Duration) -> Self {
         Self {
             ttl,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new((0, HashMap::new())),
         }
+    }
+
+    /// The current generation, to read before the key's record and hand to [`Self::put`].
+    fn generation(&self) -> u64 {
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .0
     }
 
     fn get(&self, digest: &[u8; 32]) -> Option<Principal> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries
+            .1
             .get(digest)
             .filter(|(_, at)| at.elapsed() < self.ttl)
             .map(|(p, _)| p.clone())
     }
 
-    fn put(&self, digest: [u8; 32], principal: Principal) {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+    /// Caches a verification made from a record read at `generation`, unless the cache was
+    /// cleared since.
+    fn put(&self, digest: [u8; 32], principal: Principal, generation: u64) {
+        let mut guard = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let (current, entries) = &mut *guard;
+        if *current != generation {
+            return;
+        }
         // Expired entries are dropped whenever the map grows large, so it stays bounded by the
         // number of keys seen within one time-to-live.
         if entries.len() >= 10_000 {
@@ -64,10 +88,9 @@ impl KeyCache {
 
     /// Forgets every verification (after a member is disabled or a key rotated).
     pub(crate) fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        let mut guard = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        guard.0 += 1;
+        guard.1.clear();
     }
 }
 
@@ -95,9 +118,13 @@ fn invalid_key() -> ApiError {
     )
 }
 
+/// Argon2 checks of credentials stored by older versions that may run at once: each takes
+/// about 19 MiB and tens of milliseconds, and wrong secrets are checked too.
+pub(crate) const SLOW_CHECKS: usize = 2;
+
 /// Checks `secret` against `stored`, the stored form of `id`: moves an old argon2 string off
-/// the executor and replaces it by its digest once it verifies; counts a wrong secret against
-/// `id` and answers `429` once too many came (see the module docs), else `wrong`.
+/// the executor (at most [`SLOW_CHECKS`] at once) and replaces it by its digest once it
+/// verifies; a wrong secret is [`refused`].
 async fn check(
     state: &AppState,
     id: CredentialId,
@@ -107,6 +134,11 @@ async fn check(
 ) -> Result<(), ApiError> {
     let inner = &state.0;
     let verified = if credential::is_slow(stored) {
+        let _permit = inner
+            .slow_checks
+            .acquire()
+            .await
+            .map_err(|e| ApiError::internal(&e))?;
         let (secret, stored_owned) = (secret.to_owned(), stored.to_owned());
         tokio::task::spawn_blocking(move || credential::verify(id.kind(), &secret, &stored_owned))
             .await
@@ -115,13 +147,22 @@ async fn check(
         credential::verify(id.kind(), secret, stored)
     };
     match verified {
-        Verified::Yes => return Ok(()),
+        Verified::Yes => Ok(()),
         Verified::Upgrade(digest) => {
-            inner.store.replace_credential(id, stored, &digest).await?;
-            return Ok(());
+            // The secret is right: a failed upgrade is retried on its next use, not refused.
+            if let Err(e) = inner.store.replace_credential(id, stored, &digest).await {
+                tracing::warn!(error = %e, "replacing an argon2 credential by its digest");
+            }
+            Ok(())
         }
-        Verified::No => {}
+        Verified::No => Err(refused(state, id, wrong)),
     }
+}
+
+/// The answer to a wrong secret for `id`, whether or not `id` exists (so the answer does not
+/// tell): counted against `id`, `429` once too many came (see the module docs), else `wrong`.
+fn refused(state: &AppState, id: CredentialId, wrong: fn() -> ApiError) -> ApiError {
+    let inner = &state.0;
     let kind = match id.kind() {
         CredentialKind::ApiKey => "api_key",
         CredentialKind::CaseSecret => "case_secret",
@@ -131,12 +172,12 @@ async fn check(
         && let Some(wait) = limiter.take(id)
     {
         metrics::counter!("quell_rate_limited_total", "limit" => "auth_failure").increment(1);
-        return Err(crate::limit::too_many(
+        return crate::limit::too_many(
             wait,
             "too many wrong secrets were given for this credential",
-        ));
+        );
     }
-    Err(wrong())
+    wrong()
 }
 
 /// Authenticates a member call: no header is `Anonymous`; anything else must be a valid API
@@ -151,22 +192,19 @@ pub(crate) async fn member(state: &AppState, headers: &HeaderMap) -> Result<Prin
     if let Some(principal) = inner.keys.get(&digest) {
         return Ok(principal);
     }
-    let record = inner
-        .store
-        .api_key(key.id())
-        .await?
-        .ok_or_else(invalid_key)?;
-    if record.revoked || record.member.disabled {
-        return Err(invalid_key());
-    }
+    let generation = inner.keys.generation();
     let id = CredentialId::ApiKey(key.id());
+    let record = match inner.store.api_key(key.id()).await? {
+        Some(r) if !r.revoked && !r.member.disabled => r,
+        _ => return Err(refused(state, id, invalid_key)),
+    };
     check(state, id, key.secret(), &record.secret_hash, invalid_key).await?;
     let principal = Principal::Member {
         id: record.member.id,
         name: record.member.name,
         scopes: record.member.scopes,
     };
-    inner.keys.put(digest, principal.clone());
+    inner.keys.put(digest, principal.clone(), generation);
     Ok(principal)
 }
 
@@ -194,11 +232,11 @@ pub(crate) async fn case_holder(
     // An unknown case and a wrong secret get the same answer, so the answer does not reveal
     // which case ids exist; an unknown case still costs one digest, so timing does not tell
     // either.
+    let id = CredentialId::Case(case);
     let Some(auth) = state.0.store.case_auth(case).await? else {
         std::hint::black_box(credential::digest(CredentialKind::CaseSecret, token));
-        return Err(wrong_case_secret());
+        return Err(refused(state, id, wrong_case_secret));
     };
-    let id = CredentialId::Case(case);
     check(state, id, token, &auth.secret_hash, wrong_case_secret).await?;
     Ok(Principal::CaseHolder(case))
 }

@@ -109,6 +109,8 @@ struct Inner {
     floods: FloodCounter,
     case_opens: Option<limit::Limiter<std::net::IpAddr>>,
     auth_failures: Option<limit::Limiter<CredentialId>>,
+    /// Permits for argon2 checks of credentials stored by older versions.
+    slow_checks: tokio::sync::Semaphore,
     config: Config,
 }
 
@@ -133,6 +135,7 @@ impl AppState {
             replayed: std::sync::atomic::AtomicI64::new(start),
             case_opens: config.case_open_rate.map(limit::Limiter::new),
             auth_failures: config.auth_failure_rate.map(limit::Limiter::new),
+            slow_checks: tokio::sync::Semaphore::new(auth::SLOW_CHECKS),
             config,
         }));
         state.catch_up().await?;

@@ -136,8 +136,15 @@ async fn wrong_secrets_count_per_credential_and_never_keep_out_a_right_one() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _) = get_from(&a, shared, &other_path, Some(&other_secret)).await;
     assert_eq!(status, StatusCode::OK);
-    // A wrong secret half of a real key counts against that key alone; garbage keys are
-    // refused one by one and count against nothing.
+    // A case id that does not exist is answered the same way, so the answers do not tell
+    // which case ids exist.
+    let unknown = format!("/v1/cases/{}", quell_registry::CaseId::random());
+    for expected in [401, 401, 429] {
+        let (status, _) = get_from(&a, shared, &unknown, Some("not-the-secret")).await;
+        assert_eq!(status.as_u16(), expected);
+    }
+    // A wrong secret half of a real key counts against that key alone; tokens that are not
+    // keys at all are refused one by one.
     let (key_id, _) = key.rsplit_once('_').unwrap();
     let wrong_half = format!("{key_id}_{}", "0".repeat(64));
     for expected in [401, 401, 429] {

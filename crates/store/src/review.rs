@@ -40,8 +40,9 @@ const QUARANTINED_PAGE: &str = "SELECT id, case_id, kind, filing FROM entries \
 const QUARANTINE_EVENT: &str = "SELECT at, detail FROM audit \
      WHERE action = 'entry.quarantine' AND subject = $1 ORDER BY seq DESC LIMIT 1";
 
-/// Each member's first removal report per entry of a case opened since `$1`.
-const REMOVALS: &str = "SELECT m.name, c.opened_at, MIN(o.reported_at) FROM outcomes o \
+/// Each member's first removal report per entry of a case opened since `$1`, timed by when
+/// the registry received it (a member's own `at` could be set back).
+const REMOVALS: &str = "SELECT m.name, c.opened_at, MIN(o.received_at) FROM outcomes o \
      JOIN members m ON m.id = o.member_id JOIN entries e ON e.id = o.entry_id \
      JOIN cases c ON c.id = e.case_id \
      WHERE o.outcome = 'blocked' AND c.opened_at >= $1 \

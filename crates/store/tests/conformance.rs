@@ -817,24 +817,22 @@ pub(crate) async fn removals_for_time_to_action(store: &impl Store) {
     }
     let members = reporters(store).await;
     let (e0, e1) = (new.entries()[0].0, new.entries()[1].0);
-    let a = [
-        report(e0, Outcome::UnderReview, 1_100),
-        report(e0, Outcome::Blocked, 1_500),
-        report(e1, Outcome::Blocked, 1_200),
-        report(old.entries()[0].0, Outcome::Blocked, 50),
-    ];
-    let b = [
-        report(e0, Outcome::Blocked, 9_000),
-        report(e1, Outcome::NotActioned, 2_000),
-    ];
-    store
-        .record_outcomes(members[0].id, &a, t(9_999))
-        .await
-        .unwrap();
-    store
-        .record_outcomes(members[1].id, &b, t(9_999))
-        .await
-        .unwrap();
+    // Each report reaches the registry 100 ms after the time it claims, but for b's removal,
+    // which claims a time before the case was opened and arrives at 9,100.
+    let (a, b) = (members[0].id, members[1].id);
+    for (member, r, received) in [
+        (a, report(e0, Outcome::UnderReview, 1_100), 1_200),
+        (a, report(e0, Outcome::Blocked, 1_500), 1_600),
+        (a, report(e1, Outcome::Blocked, 1_200), 1_300),
+        (a, report(old.entries()[0].0, Outcome::Blocked, 50), 150),
+        (b, report(e0, Outcome::Blocked, 0), 9_100),
+        (b, report(e1, Outcome::NotActioned, 2_000), 2_100),
+    ] {
+        store
+            .record_outcomes(member, &[r], t(received))
+            .await
+            .unwrap();
+    }
     let mut removals = store.removals(t(1_000)).await.unwrap();
     removals.sort_by_key(|r| (r.member.clone(), r.removed_at.millis()));
     let removal = |member: &str, removed| Removal {
@@ -842,13 +840,14 @@ pub(crate) async fn removals_for_time_to_action(store: &impl Store) {
         opened_at: t(1_000),
         removed_at: t(removed),
     };
-    // Removals only, once per member and entry, of cases opened since the bound.
+    // Removals only, once per member and entry, of cases opened since the bound, timed by
+    // their receipt.
     assert_eq!(
         removals,
         [
-            removal("a", 1_200),
-            removal("a", 1_500),
-            removal("b", 9_000)
+            removal("a", 1_300),
+            removal("a", 1_600),
+            removal("b", 9_100)
         ]
     );
     assert_eq!(store.removals(t(0)).await.unwrap().len(), 4);

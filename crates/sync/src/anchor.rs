@@ -96,6 +96,9 @@ pub enum AnchorError {
 pub struct AuditHeads {
     path: PathBuf,
     last: Option<ChainHead>,
+    /// The file's length up to its last newline: a torn line past it is cut before the next
+    /// head is appended, so it never becomes part of a line.
+    complete_len: u64,
 }
 
 impl AuditHeads {
@@ -113,6 +116,7 @@ impl AuditHeads {
         let mut last = None;
         // Only lines ended by a newline count: a final line without one was cut by a crash.
         let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+        let complete_len = text.rfind('\n').map_or(0, |end| end as u64 + 1);
         for (i, line) in complete.split('\n').enumerate() {
             if line.is_empty() {
                 continue;
@@ -123,7 +127,11 @@ impl AuditHeads {
                 cause,
             })?);
         }
-        Ok(Self { path, last })
+        Ok(Self {
+            path,
+            last,
+            complete_len,
+        })
     }
 
     /// The sequence number to ask the registry about (`audit_seen`), once a head is kept.
@@ -191,9 +199,12 @@ impl AuditHeads {
             .append(true)
             .open(&self.path)
             .map_err(FileError::at("opening", &self.path))?;
-        file.write_all(format!("{head}\n").as_bytes())
+        let line = format!("{head}\n");
+        file.set_len(self.complete_len)
+            .and_then(|()| file.write_all(line.as_bytes()))
             .and_then(|()| file.sync_all())
             .map_err(FileError::at("writing", &self.path))?;
+        self.complete_len += line.len() as u64;
         self.last = Some(head);
         Ok(())
     }
@@ -254,10 +265,15 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 2, "{text}");
         std::fs::write(&path, format!("{text}12:ab")).unwrap();
+        let mut torn = AuditHeads::load(dir.path()).unwrap();
+        assert_eq!(torn.last(), Some(head(9, 2)));
+        // The next head replaces the torn line instead of running on from it.
+        torn.keep(head(12, 4)).unwrap();
         assert_eq!(
             AuditHeads::load(dir.path()).unwrap().last(),
-            Some(head(9, 2))
+            Some(head(12, 4))
         );
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 3);
         std::fs::write(&path, format!("{text}garbage\n")).unwrap();
         let err = AuditHeads::load(dir.path()).unwrap_err().to_string();
         assert!(err.contains("line 3"), "{err}");

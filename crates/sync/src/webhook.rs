@@ -239,13 +239,15 @@ impl Webhook {
         let mut retry: HashMap<String, (u32, Instant)> = HashMap::new();
         while keep_going() {
             let pending = match outbox.pending() {
-                Ok(p) => p,
+                Ok(p) => {
+                    metrics::gauge!("quell_webhook_pending").set(p.len() as f64);
+                    p
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "reading the webhook outbox");
                     Vec::new()
                 }
             };
-            metrics::gauge!("quell_webhook_pending").set(pending.len() as f64);
             let now = Instant::now();
             for (key, body) in pending {
                 if retry.get(&key).is_some_and(|&(_, at)| at > now) {

@@ -119,8 +119,11 @@ pub(crate) async fn sync(
             ),
         ));
     }
-    // Read before the page, so the head never claims changes the page might not hold yet.
+    // One extra row says whether another page is waiting.
     let store = state.store();
+    let mut changes = store.changes(after, limit + 1).await?;
+    // Read after the page: every change in it was committed with its audit event, so the
+    // head the member keeps covers all it applies, and a later cut of any of them shows.
     let audit_head = store.audit_head(None).await?.map(|h| h.to_string());
     let audit_seen = match params.audit_seen {
         // Past i64::MAX no chain reaches: the member is told so, as for any seq too far.
@@ -130,8 +133,6 @@ pub(crate) async fn sync(
         },
         None => None,
     };
-    // One extra row says whether another page is waiting.
-    let mut changes = state.store().changes(after, limit + 1).await?;
     let mut has_more = changes.len() > limit as usize;
     changes.truncate(limit as usize);
     let (fits, over_budget) = fitting_in_budget(&changes);
