@@ -85,6 +85,21 @@ async function waitHealthy(base, child, log) {
   throw new Error(`quell serve did not become healthy within 30 s:\n${log.join("")}`);
 }
 
+/** One outcome of each kind a case's holder sees, a day apart from May 2, 2026. */
+export const EXAMPLE_OUTCOMES = [
+  { member: "PhotoSite", outcome: "blocked", at: "2026-05-02T10:00:00Z" },
+  { member: "VideoSite", outcome: "under_review", at: "2026-05-03T10:00:00Z" },
+  { member: "ChatSite", outcome: "not_actioned", at: "2026-05-04T10:00:00Z" },
+];
+
+/** Makes `page` receive `body` as JSON with `status` (and `headers`) for requests to `url`:
+ * what the registry would answer where a real answer needs a member or a refusal. */
+export function answerWith(page, url, status, body, headers = {}) {
+  return page.route(url, (route) =>
+    route.fulfill({ status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) }),
+  );
+}
+
 /**
  * Starts the server and the browser; returns `{ base, bin, context, page, stop }`. `about`, if
  * given, is what the registry says about itself (`quell serve --about FILE`, served at

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { EXAMPLE_ABOUT, start, vectorsDir } from "./harness.mjs";
+import { EXAMPLE_ABOUT, EXAMPLE_OUTCOMES, answerWith, start, vectorsDir } from "./harness.mjs";
 
 const images = join(vectorsDir(), "pdq", "images");
 const bridge = { name: "bridge.jpg", mimeType: "image/jpeg", buffer: readFileSync(join(images, "reg-test-input/dih/bridge-1-original.jpg")) };
@@ -130,13 +130,7 @@ describe("the page for a person in distress", () => {
     const page = await context.newPage();
     await page.goto(`${base}/`);
     // The registry's own 429 for case opening, as `quell serve` sends it.
-    await page.route(`${base}/v1/cases`, (route) =>
-      route.fulfill({
-        status: 429,
-        headers: { "content-type": "application/json", "retry-after": "344" },
-        body: JSON.stringify({ error: { code: "rate_limited", message: "too many cases were opened from this address; try again in 344 s" } }),
-      }),
-    );
+    await answerWith(page, `${base}/v1/cases`, 429, { error: { code: "rate_limited", message: "too many cases were opened from this address; try again in 344 s" } }, { "retry-after": "344" });
     await page.setInputFiles("#files", [bridge]);
     await page.waitForSelector("#submit:not([disabled])");
     await page.click("#submit");
@@ -151,26 +145,13 @@ describe("the page for a person in distress", () => {
     const page = await context.newPage();
     await page.goto(`${base}/`);
     // A status with one outcome of each kind (members' reports need a member; the wording is the page's).
-    await page.route(`${base}/v1/cases/c_example`, (route) =>
-      route.fulfill({
-        status: 200,
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          case_id: "c_example",
-          opened_at: "2026-05-01T10:00:00Z",
-          hashes: { pdq: 1, md5: 1, sha256: 1 },
-          outcomes: [
-            { member: "PhotoSite", outcome: "blocked", at: "2026-05-02T10:00:00Z" },
-            { member: "VideoSite", outcome: "under_review", at: "2026-05-03T10:00:00Z" },
-            { member: "ChatSite", outcome: "not_actioned", at: "2026-05-04T10:00:00Z" },
-          ],
-        }),
-      }),
-    );
-    await page.fill("#case-id", "c_example");
-    await page.fill("#secret", "s_example");
-    await page.click("#show-status");
-    await page.waitForSelector("#status-view:not([hidden])");
+    await answerWith(page, `${base}/v1/cases/c_example`, 200, {
+      case_id: "c_example",
+      opened_at: "2026-05-01T10:00:00Z",
+      hashes: { pdq: 1, md5: 1, sha256: 1 },
+      outcomes: EXAMPLE_OUTCOMES,
+    });
+    await showStatus(page, "c_example", "s_example");
     const lines = await page.$$eval("#status-outcomes li", (items) =>
       items.map((li) => ({ text: li.textContent, next: li.querySelector(".next")?.textContent ?? "" })),
     );
@@ -191,24 +172,18 @@ describe("the page for a person in distress", () => {
     await page.goto(`${base}/`);
     await stubPrint(page);
     const auditHead = `41:${"ab".repeat(32)}`;
-    await page.route(`${base}/v1/cases/c_example`, (route) =>
-      route.fulfill({
-        status: 200,
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          case_id: "c_example",
-          opened_at: "2026-05-01T10:00:00Z",
-          hashes: { pdq: 2, md5: 3, sha256: 3, vpdq: 1, pdq_filed: 12 },
-          outcomes: [
-            { member: "PhotoSite", outcome: "blocked", at: "2026-05-01T15:00:00Z" },
-            { member: "VideoSite", outcome: "blocked", at: "2026-05-04T12:00:00Z" },
-            { member: "ChatSite", outcome: "under_review", at: "2026-05-01T10:42:30Z" },
-          ],
-          paused: 1,
-          audit_head: auditHead,
-        }),
-      }),
-    );
+    await answerWith(page, `${base}/v1/cases/c_example`, 200, {
+      case_id: "c_example",
+      opened_at: "2026-05-01T10:00:00Z",
+      hashes: { pdq: 2, md5: 3, sha256: 3, vpdq: 1, pdq_filed: 12 },
+      outcomes: [
+        { member: "PhotoSite", outcome: "blocked", at: "2026-05-01T15:00:00Z" },
+        { member: "VideoSite", outcome: "blocked", at: "2026-05-04T12:00:00Z" },
+        { member: "ChatSite", outcome: "under_review", at: "2026-05-01T10:42:30Z" },
+      ],
+      paused: 1,
+      audit_head: auditHead,
+    });
     await showStatus(page, "c_example", "s_example");
     const lines = await page.$$eval("#status-outcomes li > span:not(.next)", (spans) => spans.map((s) => s.textContent));
     assert.match(
@@ -347,22 +322,16 @@ describe("who runs the registry, and where to get help", () => {
     const { context, base } = env;
     const page = await context.newPage();
     // Not what `quell serve` sends (it refuses such addresses): the page checks again.
-    await page.route(`${base}/v1/registry`, (route) =>
-      route.fulfill({
-        status: 200,
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          name: "<img src=x onerror=alert(1)>",
-          operator: "",
-          contact: "javascript:alert(1)",
-          privacy_notice: "javascript:alert(1)",
-          help: [{ country: "", name: "Line", contact: "", url: "JavaScript:alert(1)" }],
-          under_18: [],
-          platforms: [],
-          action_target_hours: 48,
-        }),
-      }),
-    );
+    await answerWith(page, `${base}/v1/registry`, 200, {
+      name: "<img src=x onerror=alert(1)>",
+      operator: "",
+      contact: "javascript:alert(1)",
+      privacy_notice: "javascript:alert(1)",
+      help: [{ country: "", name: "Line", contact: "", url: "JavaScript:alert(1)" }],
+      under_18: [],
+      platforms: [],
+      action_target_hours: 48,
+    });
     await page.goto(`${base}/`);
     await page.waitForSelector("#help:not([hidden])");
     assert.match(await page.textContent("#help"), /<img src=x onerror=alert\(1\)>/);

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { EXAMPLE_ABOUT, start, vectorsDir } from "./harness.mjs";
+import { EXAMPLE_ABOUT, EXAMPLE_OUTCOMES, answerWith, start, vectorsDir } from "./harness.mjs";
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const images = join(vectorsDir(), "pdq", "images");
@@ -79,24 +79,14 @@ describe("every screen, in every language, for axe-core and for the eye", () => 
       await check(lang, "4-status");
 
       // How reported outcomes look (a member's reports need a member; the wording is the page's).
-      await page.route(`${base}/v1/cases/c_example`, (route) =>
-        route.fulfill({
-          status: 200,
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            case_id: "c_example",
-            opened_at: "2026-05-01T10:00:00Z",
-            hashes: { pdq: 1, md5: 3, sha256: 3 },
-            outcomes: [
-              { member: "PhotoSite", outcome: "blocked", at: "2026-05-02T10:00:00Z" },
-              { member: "VideoSite", outcome: "under_review", at: "2026-05-03T10:00:00Z" },
-              { member: "ChatSite", outcome: "not_actioned", at: "2026-05-04T10:00:00Z" },
-            ],
-            paused: 1,
-            audit_head: `41:${"ab".repeat(32)}`,
-          }),
-        }),
-      );
+      await answerWith(page, `${base}/v1/cases/c_example`, 200, {
+        case_id: "c_example",
+        opened_at: "2026-05-01T10:00:00Z",
+        hashes: { pdq: 1, md5: 3, sha256: 3 },
+        outcomes: EXAMPLE_OUTCOMES,
+        paused: 1,
+        audit_head: `41:${"ab".repeat(32)}`,
+      });
       await page.fill("#case-id", "c_example");
       await page.click("#show-status");
       await page.waitForSelector("#status-outcomes .next");

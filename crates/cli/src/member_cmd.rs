@@ -4,7 +4,9 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use quell_registry::{Actor, ApiKey, Member, NewMember, Scopes, Store, Timestamp, action_times};
+use quell_registry::{
+    Actor, ApiKey, Member, NewMember, Scopes, Store, Timestamp, action_times, days_before,
+};
 
 use crate::serve_cmd::{StoreArgs, runtime};
 
@@ -82,18 +84,16 @@ pub(crate) fn run(cmd: &MemberCommand) -> anyhow::Result<ExitCode> {
                 store,
             } => {
                 let store = store.open_existing().await?;
-                let days = i64::from(*since_days);
-                let since = Timestamp::from_millis(Timestamp::now().millis() - days * 86_400_000);
-                let removals = store.removals(since).await?;
-                let hours = |ms: i64| ms as f64 / 3_600_000.0;
-                let target = i64::from(*target_hours) * 3_600_000;
-                for m in action_times(&removals, target) {
+                let removals = store
+                    .removals(days_before(Timestamp::now(), *since_days))
+                    .await?;
+                for m in action_times(&removals, *target_hours) {
                     println!(
                         "{}\t{}\t{:.1}\t{:.1}\t{}",
                         m.member,
                         m.removals,
-                        hours(m.median_ms),
-                        hours(m.slowest_ms),
+                        m.median_hours(),
+                        m.slowest_hours(),
                         m.late
                     );
                 }

@@ -31,6 +31,14 @@ impl Removal {
     }
 }
 
+/// Milliseconds in an hour.
+const HOUR_MS: i64 = 3_600_000;
+
+/// The start of the last `days` days before `now`: the cases an action-times listing covers.
+pub fn days_before(now: Timestamp, days: u32) -> Timestamp {
+    Timestamp::from_millis(now.millis() - i64::from(days) * 24 * HOUR_MS)
+}
+
 /// One member's removals, summarised.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemberActionTimes {
@@ -46,8 +54,21 @@ pub struct MemberActionTimes {
     pub late: u32,
 }
 
-/// Each member's time to removal against `target_ms`, by member name.
-pub fn action_times(removals: &[Removal], target_ms: i64) -> Vec<MemberActionTimes> {
+impl MemberActionTimes {
+    /// [`Self::median_ms`] in hours.
+    pub fn median_hours(&self) -> f64 {
+        self.median_ms as f64 / HOUR_MS as f64
+    }
+
+    /// [`Self::slowest_ms`] in hours.
+    pub fn slowest_hours(&self) -> f64 {
+        self.slowest_ms as f64 / HOUR_MS as f64
+    }
+}
+
+/// Each member's time to removal against `target_hours`, by member name.
+pub fn action_times(removals: &[Removal], target_hours: u32) -> Vec<MemberActionTimes> {
+    let target_ms = i64::from(target_hours) * HOUR_MS;
     let mut by_member: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
     for r in removals {
         by_member.entry(&r.member).or_default().push(r.millis());
@@ -74,7 +95,7 @@ mod tests {
 
     #[test]
     fn each_member_gets_its_median_slowest_and_late_removals() {
-        const HOUR: i64 = 3_600_000;
+        const HOUR: i64 = HOUR_MS;
         let removal = |member: &str, opened: i64, hours: i64| Removal {
             member: member.into(),
             opened_at: Timestamp::from_millis(opened),
@@ -87,7 +108,7 @@ mod tests {
             removal("a", 30, 3),
             removal("b", 0, -1),
         ];
-        let times = action_times(&removals, 48 * HOUR);
+        let times = action_times(&removals, 48);
         assert_eq!(
             times,
             [
@@ -107,6 +128,7 @@ mod tests {
                 },
             ]
         );
-        assert!(action_times(&[], HOUR).is_empty());
+        assert!(action_times(&[], 1).is_empty());
+        assert_eq!(times[0].median_hours(), 3.0);
     }
 }

@@ -82,13 +82,9 @@ impl Verified {
 
 /// The stored form of `secret`.
 pub fn digest(kind: CredentialKind, secret: &str) -> String {
-    let bytes = kind.mac(secret).finalize().into_bytes();
-    let mut out = String::with_capacity(PREFIX.len() + 64);
-    out.push_str(PREFIX);
-    for b in bytes {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    // The same 64 lowercase hex digits as a SHA-256 digest anywhere else in Quell.
+    let mac: [u8; 32] = kind.mac(secret).finalize().into_bytes().into();
+    format!("{PREFIX}{}", quell_hash::Sha256::from_bytes(mac))
 }
 
 /// Whether checking against `stored` is slow (an argon2 string from before digests), so the
@@ -100,10 +96,10 @@ pub fn is_slow(stored: &str) -> bool {
 /// Checks `secret` against its stored form.
 pub fn verify(kind: CredentialKind, secret: &str, stored: &str) -> Verified {
     if let Some(hex) = stored.strip_prefix(PREFIX) {
-        let Some(expected) = decode_hex32(hex) else {
+        let Ok(expected) = hex.parse::<quell_hash::Sha256>() else {
             return Verified::No;
         };
-        return match kind.mac(secret).verify_slice(&expected) {
+        return match kind.mac(secret).verify_slice(expected.as_bytes()) {
             Ok(()) => Verified::Yes,
             Err(_) => Verified::No,
         };
@@ -116,19 +112,6 @@ pub fn verify(kind: CredentialKind, secret: &str, stored: &str) -> Verified {
         return Verified::Upgrade(digest(kind, secret));
     }
     Verified::No
-}
-
-fn decode_hex32(hex: &str) -> Option<[u8; 32]> {
-    let bytes = hex.as_bytes();
-    if bytes.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-        let text = std::str::from_utf8(pair).ok()?;
-        *o = u8::from_str_radix(text, 16).ok()?;
-    }
-    Some(out)
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ mod policy;
 mod store;
 mod vpdq;
 
-pub use crate::action::{MemberActionTimes, Removal, action_times};
+pub use crate::action::{MemberActionTimes, Removal, action_times, days_before};
 pub use crate::audit::{
     AuditEvent, ChainError, ChainHead, ChainVerifier, NewAuditEvent, chain_hash, verify_chain,
 };

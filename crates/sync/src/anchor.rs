@@ -115,8 +115,9 @@ impl AuditHeads {
         };
         let mut last = None;
         // Only lines ended by a newline count: a final line without one was cut by a crash.
-        let complete = text.rfind('\n').map_or("", |end| &text[..end]);
-        let complete_len = text.rfind('\n').map_or(0, |end| end as u64 + 1);
+        let last_newline = text.rfind('\n');
+        let complete = last_newline.map_or("", |end| &text[..end]);
+        let complete_len = last_newline.map_or(0, |end| end as u64 + 1);
         for (i, line) in complete.split('\n').enumerate() {
             if line.is_empty() {
                 continue;

@@ -200,17 +200,16 @@ pub(crate) async fn action_times(
             format!("since_days must be between 1 and 3660, got {days}"),
         ));
     }
-    let since = Timestamp::from_millis(Timestamp::now().millis() - i64::from(days) * 86_400_000);
+    let since = quell_registry::days_before(Timestamp::now(), days);
     let target_hours = state.0.config.about.action_target_hours;
     let removals = state.store().removals(since).await?;
-    let hours = |ms: i64| ms as f64 / 3_600_000.0;
-    let members = quell_registry::action_times(&removals, i64::from(target_hours) * 3_600_000)
+    let members = quell_registry::action_times(&removals, target_hours)
         .into_iter()
         .map(|m| MemberActionTimesDto {
+            median_hours: m.median_hours(),
+            slowest_hours: m.slowest_hours(),
             member: m.member,
             removals: m.removals,
-            median_hours: hours(m.median_ms),
-            slowest_hours: hours(m.slowest_ms),
             late: m.late,
         })
         .collect();
