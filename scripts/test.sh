@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: the Rust workspace, then the page's TypeScript unit tests and its
-# browser tests (real Chromium against a real `quell serve`). Installs what is missing first
+# browser tests (real Chromium against a real `quell serve`), then the python-threatexchange
+# exchange against the real pytx and a real `quell serve`. Installs what is missing first
 # (ffmpeg and Chromium from Debian, the page's pinned npm packages), so it runs on a fresh
 # machine. Ends with one line counting every test: `tests: N passed, N failed`.
 set -euo pipefail
@@ -25,6 +26,9 @@ else
   echo "the quell binary did not build: browser tests not run"
   status=1
 fi
+
+echo "== python-threatexchange: the Quell exchange, pytx from PyPI, real quell serve"
+QUELL_BIN="$PWD/target/debug/quell" bash integrations/threatexchange/test.sh 2>&1 | tee -a "$log" || status=1
 
 # cargo: `test result: ok. N passed; M failed`; vitest: `Tests  N passed | M failed (T)`;
 # node --test: `# pass N` and `# fail M`.

@@ -188,6 +188,10 @@ pub struct SyncEntry {
     /// Its part (upserts only; see [`HashInput::part`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
+    /// When the person registered it (RFC 3339; upserts only): the clock a removal request
+    /// runs on (48 hours under the US TAKE IT DOWN Act), for a member's queue to order by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_at: Option<String>,
 }
 
 /// `GET /v1/hashes?cursor=…`: a page of changes.
@@ -275,6 +279,10 @@ pub struct MatchHit {
     /// tilts and framed trims) or `cut` (the image or a trim without a quarter of one side).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
+    /// When the person registered this entry (RFC 3339), as sync reports it: the clock a
+    /// removal request runs on, for a member's queue to order by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_at: Option<String>,
 }
 
 /// Matches for one query hash.

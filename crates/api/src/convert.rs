@@ -1,7 +1,10 @@
-//! Wire hash types ↔ the registry's signal kinds (feature `registry`): the one place they
-//! meet, used by the registry's routes, the member-side sync and the sidecar alike.
+//! Wire hash types ↔ the registry's signal kinds, and wire times ↔ the registry's timestamps
+//! (feature `registry`): the one place they meet, used by the registry's routes, the
+//! member-side sync and the sidecar alike.
 
-use quell_registry::{Invalid, Signal, SignalKind};
+use quell_registry::{Invalid, Signal, SignalKind, Timestamp};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::HashType;
 
@@ -54,6 +57,24 @@ pub fn filing_of(signal: &Signal) -> (Option<String>, Option<String>) {
     })
 }
 
+/// A time as the wire writes it: RFC 3339, UTC, to the millisecond
+/// (`2026-11-25T01:02:03.456Z`).
+pub fn time_to_wire(t: Timestamp) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(t.millis()) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| t.millis().to_string())
+}
+
+/// A wire time (any RFC 3339 time, any offset), to the millisecond; `None` if it is not one
+/// or is out of range.
+pub fn time_of_wire(s: &str) -> Option<Timestamp> {
+    let t = OffsetDateTime::parse(s, &Rfc3339).ok()?;
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000)
+        .ok()
+        .map(Timestamp::from_millis)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +86,17 @@ mod tests {
             assert_eq!(SignalKind::from(wire), kind);
             let json = serde_json::to_value(wire).unwrap();
             assert_eq!(json, kind.as_str());
+        }
+    }
+
+    #[test]
+    fn wire_times_round_trip_to_the_millisecond() {
+        let t = Timestamp::from_millis(1_779_184_800_250);
+        assert_eq!(time_to_wire(t), "2026-05-19T10:00:00.25Z");
+        assert_eq!(time_of_wire(&time_to_wire(t)), Some(t));
+        assert_eq!(time_of_wire("2026-05-19T12:00:00.250+02:00"), Some(t));
+        for bad in ["", "2026-05-19", "yesterday", "2026-05-19T10:00:00"] {
+            assert_eq!(time_of_wire(bad), None, "{bad}");
         }
     }
 }

@@ -31,6 +31,7 @@ fn tombstones_carry_no_hash_on_the_wire() {
         quality: None,
         profile: None,
         part: None,
+        registered_at: None,
     };
     assert_eq!(
         serde_json::to_value(&t).unwrap(),

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use quell_api::convert::time_to_wire;
 use quell_match::{Matcher, StoredHashes};
+use quell_registry::Timestamp;
 use quell_server::Sidecar;
 use quell_sync::{
     Delta, MatchEvent, Outbox, Snapshot, Webhook, load_stored_hashes, sync_until_caught_up,
@@ -144,6 +146,12 @@ pub(crate) async fn serve(args: &MatcherArgs, listen: std::net::SocketAddr) -> a
         .collect();
     let matcher = tokio::task::spawn_blocking(move || Matcher::from_entries(entries)).await?;
     let sidecar = Sidecar::with_stale_after(matcher, &local_key, stale_after);
+    let registered: Vec<_> = snapshot
+        .registered()
+        .iter()
+        .map(|(&id, &at)| (id, at))
+        .collect();
+    sidecar.apply(&[], &[], &registered);
 
     if let Some((webhook, outbox)) = webhook.clone() {
         std::thread::spawn(move || webhook.run(&outbox, &|| true));
@@ -153,7 +161,7 @@ pub(crate) async fn serve(args: &MatcherArgs, listen: std::net::SocketAddr) -> a
     let stored = stored.map(Arc::new);
     std::thread::spawn(move || {
         let mut on_delta = |delta: &Delta| -> anyhow::Result<()> {
-            background.apply(&delta.removed, &delta.upserted);
+            background.apply(&delta.removed, &delta.upserted, &delta.registered);
             if let (Some(stored), Some(outbox)) = (&stored, &outbox) {
                 report_matches(stored, outbox, delta)?;
             }
@@ -205,8 +213,8 @@ fn report_matches(stored: &StoredHashes, outbox: &Outbox, delta: &Delta) -> anyh
     if found.is_empty() {
         return Ok(());
     }
-    let now =
-        time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?;
+    let now = time_to_wire(Timestamp::now());
+    let registered: std::collections::HashMap<_, _> = delta.registered.iter().copied().collect();
     for m in found {
         let percentages = m.closeness.video();
         outbox.enqueue(&MatchEvent {
@@ -218,6 +226,7 @@ fn report_matches(stored: &StoredHashes, outbox: &Outbox, delta: &Delta) -> anyh
             compared_match_percent: percentages.map(|p| p.compared_match_pct),
             kind: m.kind,
             matched_at: now.clone(),
+            registered_at: registered.get(&m.entry).map(|&t| time_to_wire(t)),
         })?;
     }
     Ok(())

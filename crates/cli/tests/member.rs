@@ -296,6 +296,25 @@ fn submissions_and_withdrawals_reach_the_matcher_which_answers_as_the_registry()
         post_match(&matcher.addr, Some(MATCHER_KEY), &query).1 == want
     });
     eprintln!("submission reached the matcher in {:?}", started.elapsed());
+    // Hits say when the person registered the entry, at the registry and the matcher alike,
+    // and a matcher restarted from its snapshot still knows (nothing new to sync then).
+    let (_, status) = http(
+        &registry.server.addr,
+        "GET",
+        &format!("/v1/cases/{case}"),
+        Some(&secret),
+        None,
+    );
+    assert_eq!(
+        want["results"][1]["matches"][0]["registered_at"], status["opened_at"],
+        "{want}"
+    );
+    drop(matcher);
+    let matcher = start_matcher(&registry.server.url(), &registry.key_file, &data, &[]);
+    wait_for("the restarted matcher's sync", 10, || {
+        http(&matcher.addr, "GET", "/readyz", None, None).0 == 200
+    });
+    assert_eq!(post_match(&matcher.addr, Some(MATCHER_KEY), &query).1, want);
 
     // Retroactive scan of stored media against the synced copy: every vector image within
     // the match distance of the registered hash, at its distance, and nothing else.
@@ -732,6 +751,11 @@ fn a_webhook_that_fails_twice_gets_the_match_once_by_key_and_signed() {
         assert_eq!(event["distance"], 3);
         assert_eq!(event["type"], "pdq");
         assert!(event["entry_id"].as_str().unwrap().starts_with("e_"));
+        // When the person asked, for the member's queue: the case's opening.
+        assert!(
+            quell_api::convert::time_of_wire(event["registered_at"].as_str().unwrap()).is_some(),
+            "{event}"
+        );
     }
     assert_eq!(
         std::fs::read_dir(data.join("outbox")).unwrap().count(),

@@ -511,9 +511,13 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
         .filter(|(_, h)| h.quality.is_matchable())
         .map(|(part, h)| format!("{} {} pdq-robust-v5/{part}", h.hash, h.quality.get()))
         .collect();
+    // `<id> pdq <hash> <quality> <filing> <registered ms>`: the hash, quality and filing.
     let synced: std::collections::BTreeSet<String> = filed
         .iter()
-        .map(|l| l.split_once(" pdq ").unwrap().1.to_owned())
+        .map(|l| {
+            let rest = l.split_once(" pdq ").unwrap().1;
+            rest.rsplit_once(' ').unwrap().0.to_owned()
+        })
         .collect();
     assert_eq!(synced, kept);
     assert_eq!(lines.len(), filed.len() + 3, "{lines:?}");

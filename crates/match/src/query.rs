@@ -287,7 +287,13 @@ fn frame_budget(queries: &[Query]) -> Result<(), RequestError> {
 }
 
 /// The wire form of a request's hits, one result per query in request order.
-pub fn response_of(results: Vec<Vec<Hit>>) -> MatchResponse {
+///
+/// `registered_at` gives each hit's registration time as the wire writes it (RFC 3339), or
+/// `None` where it is not known.
+pub fn response_of(
+    results: Vec<Vec<Hit>>,
+    registered_at: impl Fn(EntryId) -> Option<String>,
+) -> MatchResponse {
     MatchResponse {
         results: results
             .into_iter()
@@ -302,6 +308,7 @@ pub fn response_of(results: Vec<Vec<Hit>>) -> MatchResponse {
                             query_match_percent: video.map(|p| p.query_match_pct),
                             compared_match_percent: video.map(|p| p.compared_match_pct),
                             part: part.map(|p| p.name().to_owned()),
+                            registered_at: registered_at(entry),
                         }
                     })
                     .collect(),

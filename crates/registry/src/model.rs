@@ -443,6 +443,9 @@ pub struct Change {
     pub entry: EntryId,
     /// What happened to it.
     pub op: ChangeOp,
+    /// When the entry was registered: the time members order their review queues by (how
+    /// long ago the person asked), whatever later change this is.
+    pub registered_at: Timestamp,
 }
 
 /// What a member reported doing about a match.

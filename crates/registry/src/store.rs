@@ -129,6 +129,13 @@ pub trait Store: Send + Sync {
         entry: EntryId,
     ) -> impl Future<Output = Result<Option<Signal>, StoreError>> + Send;
 
+    /// When each of `entries` was registered (entries that do not exist are left out): what a
+    /// match answer tells members, so their queues can order by how long ago it was asked.
+    fn registered_at(
+        &self,
+        entries: &[EntryId],
+    ) -> impl Future<Output = Result<Vec<(EntryId, Timestamp)>, StoreError>> + Send;
+
     /// Up to `limit` active entries with ids above `after`, by id: what the match index holds.
     /// Fewer once their values pass [`PAGE_VALUE_BYTES`] (at least one if any).
     fn active_entries(

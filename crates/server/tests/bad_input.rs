@@ -420,10 +420,50 @@ async fn sync_refuses_bad_cursors_and_limits() {
         ("limit=50001", "invalid_limit"),
         ("limit=ten", "invalid_query"),
         ("since=0", "invalid_query"),
+        ("audit_seen=-1", "invalid_query"),
+        ("audit_seen=head", "invalid_query"),
+        ("audit_seen=18446744073709551616", "invalid_query"),
+        ("profiles=pdq-robust-v0", "invalid_profiles"),
     ] {
         let (status, body) = t.get(&format!("/v1/hashes?{query}"), Some(&key)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
         assert_eq!(code(&body), want, "{query}: {body}");
+    }
+    // A sequence number the chain never reached (or that no chain can) is answered with no
+    // `audit_seen`, which a member reads as a cut chain; never a server error.
+    for seen in ["999999", &u64::MAX.to_string()] {
+        let (status, body) = t
+            .get(&format!("/v1/hashes?audit_seen={seen}"), Some(&key))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{seen}: {body}");
+        assert!(body.get("audit_seen").is_none(), "{seen}: {body}");
+        assert!(body["audit_head"].is_string(), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn action_times_refuse_bad_day_counts() {
+    let t = TestApp::new().await;
+    let admin = t.member("ops", "admin").await;
+    for (query, want) in [
+        ("since_days=0", "invalid_limit"),
+        ("since_days=3661", "invalid_limit"),
+        ("since_days=-1", "invalid_query"),
+        ("since_days=ninety", "invalid_query"),
+        ("since_days=4294967296", "invalid_query"),
+        ("days=7", "invalid_query"),
+    ] {
+        let (status, body) = t
+            .get(&format!("/v1/admin/action-times?{query}"), Some(&admin))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(code(&body), want, "{query}: {body}");
+    }
+    for ok in ["since_days=1", "since_days=3660", ""] {
+        let (status, body) = t
+            .get(&format!("/v1/admin/action-times?{ok}"), Some(&admin))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{ok}: {body}");
     }
 }
 

@@ -69,10 +69,22 @@ async fn submit_sync_match_outcome_status_withdraw() {
     let text = serde_json::to_string(&entries).unwrap();
     assert!(!text.contains(&case_id) && !text.contains(&case_id[2..]));
     let pdq_entry = entries[0]["entry_id"].as_str().unwrap().to_owned();
+    // Every upsert says when the person registered it: when the case was opened.
+    let (_, opened) = t.get(&format!("/v1/cases/{case_id}"), Some(&secret)).await;
+    let registered = &opened["opened_at"];
+    assert!(registered.is_string(), "{opened}");
+    assert!(
+        entries.iter().all(|e| e["registered_at"] == *registered),
+        "{entries:?}"
+    );
 
-    // Match: the PDQ within 31 bits, not at 32; digests exactly.
+    // Match: the PDQ within 31 bits, not at 32; digests exactly. Hits carry the entry's
+    // registration time, for the member's queue to order by.
     let hits = match_one(&t, &member, "pdq", &near(&image, 31)).await;
-    assert_eq!(hits, vec![json!({ "entry_id": pdq_entry, "distance": 31 })]);
+    assert_eq!(
+        hits,
+        vec![json!({ "entry_id": pdq_entry, "distance": 31, "registered_at": registered })]
+    );
     assert!(
         match_one(&t, &member, "pdq", &near(&image, 32))
             .await
@@ -130,11 +142,9 @@ async fn submit_sync_match_outcome_status_withdraw() {
     assert_eq!(body["withdrawn_hashes"], 3);
     let (tombstones, _) = sync_all(&t, &member, Some(&cursor)).await;
     assert_eq!(tombstones.len(), 3);
-    assert!(
-        tombstones
-            .iter()
-            .all(|e| e["op"] == "tombstone" && e.get("value").is_none())
-    );
+    assert!(tombstones.iter().all(|e| e["op"] == "tombstone"
+        && e.get("value").is_none()
+        && e.get("registered_at").is_none()));
     let ids = |list: &[Value]| {
         let mut ids: Vec<String> = list.iter().map(|e| e["entry_id"].to_string()).collect();
         ids.sort();

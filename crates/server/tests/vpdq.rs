@@ -93,6 +93,7 @@ async fn a_registered_video_matches_its_variants_until_withdrawn() {
             "entry_id": entry,
             "query_match_percent": want.query_match_pct,
             "compared_match_percent": want.compared_match_pct,
+            "registered_at": upsert["registered_at"],
         }])
     );
     let unrelated = sample("pattern-hd-no-bar");

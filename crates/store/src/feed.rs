@@ -32,9 +32,11 @@ const CHANGES_END: &str = "SELECT MAX(seq) FROM (\
          WHERE seq > $1 ORDER BY seq LIMIT $2) AS page) AS sized \
      WHERE bytes_before <= $3";
 
-/// A page of changes up to the end [`CHANGES_END`] found.
-const CHANGES: &str = "SELECT seq, entry_id, op, kind, value, quality, filing FROM changes \
-     WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
+/// A page of changes up to the end [`CHANGES_END`] found, with each entry's registration
+/// time (entries are never deleted, so the join never drops a change).
+const CHANGES: &str = "SELECT c.seq, c.entry_id, c.op, c.kind, c.value, c.quality, c.filing, \
+       e.created_at FROM changes c JOIN entries e ON e.id = c.entry_id \
+     WHERE c.seq > $1 AND c.seq <= $2 ORDER BY c.seq LIMIT $3";
 
 /// Where a page of active entries ends by the byte budget (see [`page`]).
 const ACTIVE_END: &str = "SELECT MAX(id) FROM (\
@@ -46,6 +48,9 @@ const ACTIVE_END: &str = "SELECT MAX(id) FROM (\
 /// A page of active entries up to the end [`ACTIVE_END`] found.
 const ACTIVE: &str = "SELECT id, kind, value, quality, filing FROM entries \
      WHERE state = 'active' AND id > $1 AND id <= $2 ORDER BY id LIMIT $3";
+
+/// When one entry was registered.
+const REGISTERED: &str = "SELECT created_at FROM entries WHERE id = $1";
 
 /// One entry's hash.
 const ENTRY: &str = "SELECT kind, value, quality, filing FROM entries WHERE id = $1";
@@ -134,29 +139,33 @@ pub(crate) async fn changes<B: Backend>(
         Option<String>,
         Option<i64>,
         Option<String>,
+        i64,
     );
     let rows: Vec<Columns> = page(pool, CHANGES_END, CHANGES, after, limit).await?;
     rows.into_iter()
-        .map(|(seq, entry, op, kind, value, quality, filing)| {
-            let op = match op.as_str() {
-                "upsert" => ChangeOp::Upsert(signal(
-                    &kind,
-                    value.as_deref().unwrap_or_default(),
-                    quality,
-                    filing.as_deref(),
-                )?),
-                "tombstone" => ChangeOp::Tombstone(
-                    kind.parse()
-                        .map_err(|e| StoreError::Corrupt(format!("entry kind: {e}")))?,
-                ),
-                other => return Err(StoreError::Corrupt(format!("change op {other:?}"))),
-            };
-            Ok(Change {
-                seq,
-                entry: EntryId::from_i64(entry),
-                op,
-            })
-        })
+        .map(
+            |(seq, entry, op, kind, value, quality, filing, registered)| {
+                let op = match op.as_str() {
+                    "upsert" => ChangeOp::Upsert(signal(
+                        &kind,
+                        value.as_deref().unwrap_or_default(),
+                        quality,
+                        filing.as_deref(),
+                    )?),
+                    "tombstone" => ChangeOp::Tombstone(
+                        kind.parse()
+                            .map_err(|e| StoreError::Corrupt(format!("entry kind: {e}")))?,
+                    ),
+                    other => return Err(StoreError::Corrupt(format!("change op {other:?}"))),
+                };
+                Ok(Change {
+                    seq,
+                    entry: EntryId::from_i64(entry),
+                    op,
+                    registered_at: Timestamp::from_millis(registered),
+                })
+            },
+        )
         .collect()
 }
 
@@ -177,6 +186,23 @@ pub(crate) async fn entry_signal<B: Backend>(
         B::fetch_optional(&mut *conn, ENTRY, (entry.get(),)).await?;
     row.map(|(kind, value, quality, filing)| signal(&kind, &value, quality, filing.as_deref()))
         .transpose()
+}
+
+/// When each of `entries` that exists was registered, in their order: one indexed read each
+/// on one connection, for the few entries a match answer names.
+pub(crate) async fn registered_at<B: Backend>(
+    pool: &sqlx::Pool<B>,
+    entries: &[EntryId],
+) -> Result<Vec<(EntryId, Timestamp)>, StoreError> {
+    let mut conn = B::read(pool).await?;
+    let mut times = Vec::with_capacity(entries.len());
+    for &entry in entries {
+        let row: Option<(i64,)> = B::fetch_optional(&mut *conn, REGISTERED, (entry.get(),)).await?;
+        if let Some((at,)) = row {
+            times.push((entry, Timestamp::from_millis(at)));
+        }
+    }
+    Ok(times)
 }
 
 /// At most `limit` active entries after `after`, by id, cut by the page byte budget.

@@ -78,6 +78,13 @@ impl<B: Backend> Store for SqlStore<B> {
         feed::entry_signal(&self.pool, entry).await
     }
 
+    async fn registered_at(
+        &self,
+        entries: &[EntryId],
+    ) -> Result<Vec<(EntryId, Timestamp)>, StoreError> {
+        feed::registered_at(&self.pool, entries).await
+    }
+
     async fn active_entries(
         &self,
         after: Option<EntryId>,

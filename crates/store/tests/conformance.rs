@@ -99,7 +99,18 @@ pub(crate) async fn case_lifecycle(store: &impl Store) {
     for ((entry, signal), change) in case.entries().iter().zip(&changes) {
         assert_eq!(change.entry, *entry);
         assert_eq!(change.op, ChangeOp::Upsert(signal.clone()));
+        assert_eq!(change.registered_at, t(1000));
     }
+    // Registration times for a match answer: the entries that exist, in the order asked.
+    let (first, second) = (case.entries()[0].0, case.entries()[1].0);
+    assert_eq!(
+        store
+            .registered_at(&[second, EntryId::from_i64(1), first])
+            .await
+            .unwrap(),
+        [(second, t(1000)), (first, t(1000))]
+    );
+    assert!(store.registered_at(&[]).await.unwrap().is_empty());
     let active = store.active_entries(None, 100).await.unwrap();
     let mut expected = case.entries().to_vec();
     expected.sort_by_key(|(id, _)| *id);
@@ -496,6 +507,8 @@ pub(crate) async fn quarantine_and_release(store: &impl Store) {
     assert_eq!(store.case_status(case.id()).await.unwrap().paused, 0);
     let last = all_changes(store).await.pop().unwrap();
     assert_eq!(last.op, ChangeOp::Upsert(signal));
+    // A released entry is re-sent with the time the person registered it, not the release's.
+    assert_eq!(last.registered_at, t(1));
     assert!(matches!(
         store
             .quarantine(EntryId::random(), "x", &Actor::Cli, t(6))

@@ -15,15 +15,19 @@
 //! a version-1 file written before vPDQ existed loads as it is. Version 2 adds the fifth
 //! field, the filing of a PDQ hash registered under a hash profile's part
 //! (`pdq-robust-v5/cut`); a list without filed hashes is still written as version 1, so
-//! older builds keep reading it.
+//! older builds keep reading it. Version 3 gives every line six fields: the filing or `-`,
+//! then when the entry was registered (Unix milliseconds, or `-` for an entry synced from a
+//! registry that did not say); it is written once any entry's time is known, which is what
+//! lets a restarted matcher still order its hits by how long ago the person asked.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use quell_api::convert::time_of_wire;
 use quell_api::{SyncEntry, SyncOp};
-use quell_registry::{EntryId, Invalid, ParseIdError, Signal};
+use quell_registry::{EntryId, Invalid, ParseIdError, Signal, Timestamp};
 use sha2::{Digest, Sha256};
 
 /// The snapshot's file name in the data directory.
@@ -31,6 +35,8 @@ pub const SNAPSHOT_FILE: &str = "snapshot.quell";
 const MAGIC: &str = "quell-sync-snapshot 1";
 /// The header of a snapshot holding filed hashes (a fifth field on their lines).
 const MAGIC_FILED: &str = "quell-sync-snapshot 2";
+/// The header of a snapshot whose lines hold six fields, the last the registration time.
+const MAGIC_REGISTERED: &str = "quell-sync-snapshot 3";
 
 /// A file or directory that could not be read or written: what was being done, to which
 /// path, and the system's reason.
@@ -84,6 +90,14 @@ pub enum PageError {
         /// What is wrong with the hash.
         cause: Invalid,
     },
+    /// A registration time that is not an RFC 3339 time.
+    #[error("sync entry {index}: registered_at {value:?} is not an RFC 3339 time")]
+    RegisteredAt {
+        /// The entry's position in the page.
+        index: usize,
+        /// The value sent.
+        value: String,
+    },
 }
 
 /// Why the snapshot file cannot be loaded.
@@ -129,7 +143,7 @@ pub enum SnapshotDefect {
     #[error("the checksum line is not the last")]
     ChecksumNotLast,
     /// The first line is not a snapshot header this build reads.
-    #[error("not a quell sync snapshot of a version this build reads (1 or 2)")]
+    #[error("not a quell sync snapshot of a version this build reads (1 to 3)")]
     UnknownVersion,
     /// The second line is not the cursor.
     #[error("no cursor line")]
@@ -137,7 +151,8 @@ pub enum SnapshotDefect {
     /// The third line is not the entry count.
     #[error("no entry count")]
     NoEntryCount,
-    /// An entry line without four or five fields.
+    /// An entry line without four or five fields (six in version 3), or with a registration
+    /// time that is not a number.
     #[error("entry line {line} is malformed")]
     MalformedEntry {
         /// The entry's line, counted from the first entry line (1).
@@ -190,12 +205,15 @@ pub struct Delta {
     pub upserted: Vec<(EntryId, Signal)>,
     /// Entries removed, with the signal they had.
     pub removed: Vec<(EntryId, Signal)>,
+    /// Registration times learnt: of the upserted entries, and of entries already held whose
+    /// time was not known (synced from a registry that did not send it).
+    pub registered: Vec<(EntryId, Timestamp)>,
 }
 
 impl Delta {
     /// Whether nothing changed.
     pub fn is_empty(&self) -> bool {
-        self.upserted.is_empty() && self.removed.is_empty()
+        self.upserted.is_empty() && self.removed.is_empty() && self.registered.is_empty()
     }
 }
 
@@ -204,6 +222,8 @@ impl Delta {
 pub struct Snapshot {
     cursor: String,
     entries: BTreeMap<EntryId, Signal>,
+    /// When each held entry was registered, where the registry said.
+    registered: HashMap<EntryId, Timestamp>,
 }
 
 impl Snapshot {
@@ -222,6 +242,11 @@ impl Snapshot {
         &self.entries
     }
 
+    /// When the active entries were registered, for those whose time the registry sent.
+    pub fn registered(&self) -> &HashMap<EntryId, Timestamp> {
+        &self.registered
+    }
+
     /// Applies a page of changes. Idempotent: an upsert of an entry already held with the
     /// same hash, or a tombstone of an entry not held, changes nothing. The whole page is
     /// checked before anything is applied.
@@ -235,17 +260,25 @@ impl Snapshot {
             .map(|(index, e)| parse_entry(index, e))
             .collect::<Result<Vec<_>, _>>()?;
         let mut delta = Delta::default();
-        for (id, signal) in parsed {
-            match signal {
-                Some(signal) => match self.entries.insert(id, signal.clone()) {
-                    Some(old) if old == signal => {}
-                    Some(old) => {
-                        delta.removed.push((id, old));
-                        delta.upserted.push((id, signal));
+        for (id, upsert) in parsed {
+            match upsert {
+                Some((signal, registered)) => {
+                    match self.entries.insert(id, signal.clone()) {
+                        Some(old) if old == signal => {}
+                        Some(old) => {
+                            delta.removed.push((id, old));
+                            delta.upserted.push((id, signal));
+                        }
+                        None => delta.upserted.push((id, signal)),
                     }
-                    None => delta.upserted.push((id, signal)),
-                },
+                    if let Some(at) = registered
+                        && self.registered.insert(id, at) != Some(at)
+                    {
+                        delta.registered.push((id, at));
+                    }
+                }
                 None => {
+                    self.registered.remove(&id);
                     if let Some(old) = self.entries.remove(&id) {
                         delta.removed.push((id, old));
                     }
@@ -320,9 +353,11 @@ impl Snapshot {
             Ok(Some(text.to_owned()))
         };
         let magic = next(&mut digest)?;
-        if !matches!(magic.as_deref(), Some(MAGIC | MAGIC_FILED)) {
-            return Err(SnapshotDefect::UnknownVersion);
-        }
+        let six_fields = match magic.as_deref() {
+            Some(MAGIC | MAGIC_FILED) => false,
+            Some(MAGIC_REGISTERED) => true,
+            _ => return Err(SnapshotDefect::UnknownVersion),
+        };
         let cursor = next(&mut digest)?
             .and_then(|l| l.strip_prefix("cursor ").map(str::to_owned))
             .ok_or(SnapshotDefect::NoCursor)?;
@@ -330,13 +365,20 @@ impl Snapshot {
             .and_then(|l| l.strip_prefix("entries ").and_then(|n| n.parse().ok()))
             .ok_or(SnapshotDefect::NoEntryCount)?;
         let mut entries = BTreeMap::new();
+        let mut registered = HashMap::new();
         let mut i = 0;
         while let Some(line) = next(&mut digest)? {
             i += 1;
             let fields: Vec<&str> = line.split(' ').collect();
-            let (id, kind, value, quality, filing) = match fields[..] {
-                [id, kind, value, quality] => (id, kind, value, quality, None),
-                [id, kind, value, quality, filing] => (id, kind, value, quality, Some(filing)),
+            let (id, kind, value, quality, filing, at) = match (six_fields, &fields[..]) {
+                (false, &[id, kind, value, quality]) => (id, kind, value, quality, None, None),
+                (false, &[id, kind, value, quality, filing]) => {
+                    (id, kind, value, quality, Some(filing), None)
+                }
+                (true, &[id, kind, value, quality, filing, at]) => {
+                    let filing = (filing != "-").then_some(filing);
+                    (id, kind, value, quality, filing, Some(at))
+                }
                 _ => return Err(SnapshotDefect::MalformedEntry { line: i }),
             };
             let id: EntryId = id
@@ -356,6 +398,15 @@ impl Snapshot {
             if entries.insert(id, signal).is_some() {
                 return Err(SnapshotDefect::Duplicate { id });
             }
+            match at {
+                None | Some("-") => {}
+                Some(ms) => {
+                    let ms = ms
+                        .parse()
+                        .map_err(|_| SnapshotDefect::MalformedEntry { line: i })?;
+                    registered.insert(id, Timestamp::from_millis(ms));
+                }
+            }
         }
         if entries.len() != n {
             return Err(SnapshotDefect::WrongCount {
@@ -366,6 +417,7 @@ impl Snapshot {
         Ok(Self {
             cursor: if cursor == "-" { String::new() } else { cursor },
             entries,
+            registered,
         })
     }
 
@@ -382,7 +434,10 @@ impl Snapshot {
         } else {
             &self.cursor
         };
-        let magic = if self.entries.values().any(|s| s.filing().is_some()) {
+        let six_fields = !self.registered.is_empty();
+        let magic = if six_fields {
+            MAGIC_REGISTERED
+        } else if self.entries.values().any(|s| s.filing().is_some()) {
             MAGIC_FILED
         } else {
             MAGIC
@@ -402,12 +457,22 @@ impl Snapshot {
                 }
                 None => line.push('-'),
             }
-            match signal.filing() {
-                Some(filing) => {
-                    let _ = writeln!(line, " {filing}");
+            match (signal.filing(), six_fields) {
+                (Some(filing), _) => {
+                    let _ = write!(line, " {filing}");
                 }
-                None => line.push('\n'),
+                (None, true) => line.push_str(" -"),
+                (None, false) => {}
             }
+            if six_fields {
+                match self.registered.get(id) {
+                    Some(at) => {
+                        let _ = write!(line, " {}", at.millis());
+                    }
+                    None => line.push_str(" -"),
+                }
+            }
+            line.push('\n');
             emit(&line, out)?;
         }
         writeln!(out, "sha256 {}", hex(&digest.finalize()))
@@ -452,8 +517,12 @@ fn write_atomic_with(
     Ok(())
 }
 
-/// The entry id and, for an upsert, its signal; `index` is the entry's position in its page.
-fn parse_entry(index: usize, e: &SyncEntry) -> Result<(EntryId, Option<Signal>), PageError> {
+/// An upsert's signal and registration time, if the registry sent one.
+type Upsert = (Signal, Option<Timestamp>);
+
+/// The entry id and, for an upsert, its signal and registration time; `index` is the entry's
+/// position in its page.
+fn parse_entry(index: usize, e: &SyncEntry) -> Result<(EntryId, Option<Upsert>), PageError> {
     let id: EntryId = e
         .entry_id
         .parse()
@@ -465,7 +534,17 @@ fn parse_entry(index: usize, e: &SyncEntry) -> Result<(EntryId, Option<Signal>),
             let (profile, part) = (e.profile.as_deref(), e.part.as_deref());
             let signal = quell_api::convert::signal_of(e.kind, value, quality, profile, part)
                 .map_err(|cause| PageError::Hash { index, cause })?;
-            (id, Some(signal))
+            let registered = e
+                .registered_at
+                .as_deref()
+                .map(|value| {
+                    time_of_wire(value).ok_or_else(|| PageError::RegisteredAt {
+                        index,
+                        value: value.to_owned(),
+                    })
+                })
+                .transpose()?;
+            (id, Some((signal, registered)))
         }
         SyncOp::Tombstone => (id, None),
     })
@@ -494,6 +573,7 @@ mod tests {
             quality: None,
             profile: None,
             part: None,
+            registered_at: None,
         }
     }
 
@@ -506,6 +586,7 @@ mod tests {
             quality: None,
             profile: None,
             part: None,
+            registered_at: None,
         }
     }
 
@@ -518,6 +599,7 @@ mod tests {
             quality: Some(80),
             profile: None,
             part: None,
+            registered_at: None,
         }
     }
 
@@ -672,6 +754,7 @@ mod tests {
             quality: None,
             profile: None,
             part: None,
+            registered_at: None,
         }
     }
 
@@ -715,5 +798,84 @@ mod tests {
         let s = Snapshot::load(dir.path()).unwrap();
         assert_eq!(s.cursor(), "abc");
         assert_eq!(s.entries().len(), 2);
+    }
+
+    /// `entry`'s upsert with its registration time as the registry sends it.
+    fn registered(entry: SyncEntry, at: &str) -> SyncEntry {
+        SyncEntry {
+            registered_at: Some(at.to_owned()),
+            ..entry
+        }
+    }
+
+    #[test]
+    fn registration_times_are_kept_through_the_file_and_learnt_late() {
+        let dir = tempfile::tempdir().unwrap();
+        // Synced from a registry that sent no times: version 2, as before.
+        let mut s = Snapshot::default();
+        s.apply(&[pdq(1), filed(2, "cut")]).unwrap();
+        s.save(dir.path()).unwrap();
+        let text = std::fs::read_to_string(Snapshot::path(dir.path())).unwrap();
+        assert!(text.starts_with("quell-sync-snapshot 2\n"), "{text}");
+        // The same entries again, now with times: nothing to index, only times learnt.
+        let delta = s
+            .apply(&[registered(pdq(1), "2026-05-19T10:00:00.250Z")])
+            .unwrap();
+        let at = Timestamp::from_millis(1_779_184_800_250);
+        assert_eq!(
+            delta,
+            Delta {
+                registered: vec![(EntryId::from_i64(1), at)],
+                ..Delta::default()
+            }
+        );
+        assert!(
+            s.apply(&[registered(pdq(1), "2026-05-19T10:00:00.250Z")])
+                .unwrap()
+                .is_empty()
+        );
+        s.save(dir.path()).unwrap();
+        let text = std::fs::read_to_string(Snapshot::path(dir.path())).unwrap();
+        // Version 3: six fields on every line, `-` where a filing or a time is not known.
+        let expected = format!(
+            "quell-sync-snapshot 3\ncursor -\nentries 2\n\
+             e_0000000000000001 pdq {:064x} 80 - 1779184800250\n\
+             e_0000000000000002 pdq {:064x} 80 pdq-robust-v5/cut -\n",
+            1, 2
+        );
+        let file = format!(
+            "{expected}sha256 {}\n",
+            hex(&Sha256::digest(expected.as_bytes()))
+        );
+        assert_eq!(text, file);
+        let loaded = Snapshot::load(dir.path()).unwrap();
+        assert_eq!(loaded, s);
+        // A tombstone takes the time with the entry.
+        let mut s = loaded;
+        s.apply(&[tombstone(1)]).unwrap();
+        assert!(s.registered().is_empty());
+        // A time that is not one refuses the page, naming the entry.
+        let bad = registered(pdq(3), "yesterday");
+        assert_eq!(
+            s.apply(&[pdq(4), bad]).unwrap_err(),
+            PageError::RegisteredAt {
+                index: 1,
+                value: "yesterday".to_owned()
+            }
+        );
+        assert_eq!(s.entries().len(), 1);
+    }
+
+    #[test]
+    fn a_version_3_line_without_six_fields_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = format!(
+            "quell-sync-snapshot 3\ncursor -\nentries 1\ne_0000000000000005 pdq {} 80\n",
+            "0".repeat(63) + "5"
+        );
+        let file = format!("{body}sha256 {}\n", hex(&Sha256::digest(body.as_bytes())));
+        std::fs::write(Snapshot::path(dir.path()), file).unwrap();
+        let err = Snapshot::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("entry line 1 is malformed"), "{err}");
     }
 }

@@ -76,6 +76,10 @@ pub struct MatchEvent {
     pub kind: HashType,
     /// When the match was found (RFC 3339).
     pub matched_at: String,
+    /// When the person registered the entry (RFC 3339), where the registry said: the clock a
+    /// removal request runs on, for the member's queue to order by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_at: Option<String>,
 }
 
 /// The idempotency key of a match: stable per (entry, item), 32 hex digits. Entry ids never
@@ -342,6 +346,7 @@ mod tests {
             compared_match_percent: None,
             kind: HashType::Pdq,
             matched_at: "2026-01-01T00:00:00Z".to_owned(),
+            registered_at: None,
         };
         Outbox::open(dir.path()).unwrap().enqueue(&event).unwrap();
         Outbox::open(dir.path()).unwrap().enqueue(&event).unwrap();

@@ -88,7 +88,22 @@ pub(crate) async fn match_hashes(
             quarantine(&state, entry, &reason, &Actor::System("match-flood")).await?;
         }
     }
-    Ok(Json(response_of(results)))
+    // Registration times are read only for the entries hit, which most requests have none of.
+    let hit: BTreeSet<EntryId> = results.iter().flatten().map(|&(entry, ..)| entry).collect();
+    let registered: std::collections::HashMap<EntryId, Timestamp> = if hit.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        let hit: Vec<EntryId> = hit.into_iter().collect();
+        state
+            .store()
+            .registered_at(&hit)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    Ok(Json(response_of(results, |entry| {
+        registered.get(&entry).map(|&t| crate::time::format(t))
+    })))
 }
 
 /// Report what the platform did about matches.

@@ -162,6 +162,7 @@ pub(crate) async fn sync(
                     quality: signal.quality().map(|q| q.get()),
                     profile,
                     part,
+                    registered_at: Some(crate::time::format(c.registered_at)),
                 }
             }
             ChangeOp::Tombstone(kind) => SyncEntry {
@@ -172,6 +173,7 @@ pub(crate) async fn sync(
                 quality: None,
                 profile: None,
                 part: None,
+                registered_at: None,
             },
         })
         .collect();
@@ -215,6 +217,7 @@ mod tests {
             seq,
             entry: quell_registry::EntryId::from_i64(seq),
             op,
+            registered_at: quell_registry::Timestamp::from_millis(0),
         };
         let upserts: Vec<Change> = (1..=40)
             .map(|i| change(i, ChangeOp::Upsert(video.clone())))
