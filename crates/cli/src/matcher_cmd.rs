@@ -47,6 +47,11 @@ pub(crate) struct MatcherArgs {
     /// (or set `QUELL_MATCHER_KEY`).
     #[arg(long, value_name = "FILE")]
     matcher_key_file: Option<PathBuf>,
+    /// Answer the HMA-compatible routes (`/m/raw_lookup`, `/m/lookup`, `/m/index/status`)
+    /// without the local key, for HMA's clients, which send none. Every other route still
+    /// needs it; run such a matcher on a private address only.
+    #[arg(long)]
+    hma_without_key: bool,
     /// Seconds between background syncs.
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     sync_interval: f64,
@@ -77,10 +82,12 @@ impl MatcherArgs {
                 || self.local.data.is_some()
                 || self.stored_hashes.is_some()
                 || self.webhook.is_some()
-                || self.matcher_key_file.is_some())
+                || self.matcher_key_file.is_some()
+                || self.hma_without_key)
         {
             bail!(
-                "--registry, --data, --stored-hashes, --webhook and --matcher-key-file need --matcher"
+                "--registry, --data, --stored-hashes, --webhook, --matcher-key-file and \
+                 --hma-without-key need --matcher"
             );
         }
         Ok(())
@@ -145,7 +152,10 @@ pub(crate) async fn serve(args: &MatcherArgs, listen: std::net::SocketAddr) -> a
         .map(|(&id, s)| (id, s.clone()))
         .collect();
     let matcher = tokio::task::spawn_blocking(move || Matcher::from_entries(entries)).await?;
-    let sidecar = Sidecar::with_stale_after(matcher, &local_key, stale_after);
+    let mut sidecar = Sidecar::with_stale_after(matcher, &local_key, stale_after);
+    if args.hma_without_key {
+        sidecar = sidecar.with_hma_without_key();
+    }
     let registered: Vec<_> = snapshot
         .registered()
         .iter()

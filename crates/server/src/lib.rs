@@ -23,6 +23,7 @@
 mod auth;
 mod error;
 mod extract;
+mod hma;
 mod limit;
 mod metrics;
 mod page;

@@ -50,6 +50,8 @@ struct SidecarInner {
     stale_after: Duration,
     key_digest: [u8; 32],
     max_body_bytes: usize,
+    /// Whether the HMA-compatible `/m/` routes answer without the local key.
+    hma_without_key: bool,
 }
 
 /// How the background syncs are going.
@@ -84,7 +86,55 @@ impl Sidecar {
             stale_after,
             key_digest: Sha256::digest(key.as_bytes()).into(),
             max_body_bytes: crate::Config::default().max_body_bytes,
+            hma_without_key: false,
         }))
+    }
+
+    /// Opens the HMA-compatible `/m/` routes to callers without the local key, for HMA's
+    /// clients, which send none (HMA has no authentication). The other routes still need it.
+    ///
+    /// # Panics
+    /// If the sidecar was already cloned (call it right after creating it).
+    #[must_use]
+    pub fn with_hma_without_key(mut self) -> Self {
+        Arc::get_mut(&mut self.0)
+            .expect("with_hma_without_key is called before the sidecar is shared")
+            .hma_without_key = true;
+        self
+    }
+
+    pub(crate) fn hma_without_key(&self) -> bool {
+        self.0.hma_without_key
+    }
+
+    /// Whether there is a list to answer from: one sync succeeded, or the saved copy held
+    /// entries.
+    pub(crate) fn has_list(&self) -> bool {
+        self.sync_health().last_success.is_some() || !self.0.matcher.is_empty()
+    }
+
+    /// When the last successful sync finished, in Unix seconds.
+    pub(crate) fn last_sync_unix_seconds(&self) -> Option<i64> {
+        self.sync_health()
+            .last_success
+            .map(|(_, at)| at.millis().div_euclid(1000))
+    }
+
+    /// Entries held by type, as [`Matcher::counts`] labels them.
+    pub(crate) fn entry_counts(&self) -> [(&'static str, usize); 5] {
+        self.0.matcher.counts()
+    }
+
+    /// The hits of a parsed request, counted in the matcher's metrics.
+    pub(crate) fn lookup(
+        &self,
+        request: &quell_match::ParsedRequest,
+    ) -> Vec<Vec<quell_match::Hit>> {
+        let results = self.0.matcher.lookup_all(request);
+        let hits: usize = results.iter().map(Vec::len).sum();
+        metrics::counter!("quell_match_queries_total").increment(results.len() as u64);
+        metrics::counter!("quell_match_hits_total").increment(hits as u64);
+        results
     }
 
     fn sync_health(&self) -> std::sync::MutexGuard<'_, SyncHealth> {
@@ -139,7 +189,7 @@ impl Sidecar {
         self.0.matcher.len()
     }
 
-    fn authenticate(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+    pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<(), ApiError> {
         let presented = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -165,7 +215,8 @@ impl Sidecar {
     }
 }
 
-/// The sidecar's routes: `POST /v1/match`, `GET /healthz`, `GET /readyz`, `GET /metrics`.
+/// The sidecar's routes: `POST /v1/match`, `GET /healthz`, `GET /readyz`, `GET /metrics`, and
+/// HMA's `GET /m/raw_lookup`, `/m/lookup` and `/m/index/status` ([`crate::hma`]).
 pub fn sidecar_app(sidecar: Sidecar) -> Router {
     let max_body = sidecar.0.max_body_bytes;
     Router::new()
@@ -173,6 +224,7 @@ pub fn sidecar_app(sidecar: Sidecar) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_page))
+        .nest("/m", crate::hma::routes())
         .fallback(|| async { ApiError::not_found("there is no such endpoint on this matcher") })
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn(crate::metrics::track))
@@ -199,10 +251,7 @@ async fn match_hashes(
     ApiJson(req): ApiJson<MatchRequest>,
 ) -> Result<Json<MatchResponse>, ApiError> {
     let request = parse_request(&req)?;
-    let results = sidecar.0.matcher.lookup_all(&request);
-    let hits: usize = results.iter().map(Vec::len).sum();
-    metrics::counter!("quell_match_queries_total").increment(results.len() as u64);
-    metrics::counter!("quell_match_hits_total").increment(hits as u64);
+    let results = sidecar.lookup(&request);
     let times = sidecar
         .0
         .registered

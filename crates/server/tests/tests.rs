@@ -3,6 +3,7 @@
 mod bad_input;
 mod credentials;
 mod end_to_end;
+mod hma;
 mod limits;
 mod ops;
 mod page;

@@ -1,0 +1,291 @@
+//! HMA-compatible matching on a member's matcher: `GET /m/raw_lookup`, `GET /m/lookup` (by
+//! hash) and `GET /m/index/status`, with the requests and answers of Meta's
+//! Hasher-Matcher-Actioner 2.0 (its OpenAPI schemas `RawLookupRequest`/`RawLookupResponse`,
+//! `LookupRequest`/`LookupResponse`, `MatchWithDistance`, `IndexStatusResponse` and
+//! `ErrorResponse`), so that HMA's clients (ROOST's Coop, hma-matrix) can point at a Quell
+//! matcher unchanged. The lookups are `POST /v1/match`'s, through the same [`Matcher`]
+//! and request rules.
+//!
+//! Key decisions:
+//! - **One bank, [`BANK`]**: the registry's list. `banks` filters to it (a list without it
+//!   finds nothing); `seed` and `bypass_coinflip` are accepted and change nothing, since a
+//!   person's request is never matched on a sample of uploads.
+//! - **Ids**: `bank_content_id` is the entry id's number (`e_` and 16 hex digits, read as an
+//!   integer), as HMA's schema types it; every match object also carries `entry_id`, the
+//!   form outcomes are reported with, because JavaScript clients lose integers past 2^53.
+//! - **Signal types by python-threatexchange's names**: `pdq` (plain PDQ, within 31),
+//!   `video_md5` and `video_sha256` (exact), `vpdq` (pytx's rule); `distance` is what pytx's
+//!   `pretty_str` prints: `"3"`, `"-"` for an exact digest, `"100%[95%]"` for a video.
+//! - **URLs are never fetched**: a matcher that fetched what its clients name could be
+//!   pointed at addresses inside the member's network; `url` is refused, naming the
+//!   alternative.
+//! - **Authentication** is the matcher's local key, as on every other route, unless the
+//!   matcher runs with `--hma-without-key` (HMA itself has none): then these routes alone
+//!   are open, and the matcher belongs on a private address.
+//! [`Matcher`]: quell_match::Matcher
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use quell_api::{HashType, MatchQuery, MatchRequest};
+use quell_match::{Closeness, Hit, parse_request};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::sidecar::Sidecar;
+
+/// The one bank a Quell matcher offers: the registry's list.
+pub(crate) const BANK: &str = "QUELL";
+
+/// The signal types answered, by python-threatexchange's names.
+const SIGNAL_TYPES: [(&str, HashType); 4] = [
+    ("pdq", HashType::Pdq),
+    ("video_md5", HashType::Md5),
+    ("video_sha256", HashType::Sha256),
+    ("vpdq", HashType::Vpdq),
+];
+
+/// An error as HMA answers one: `{"message": …}`.
+#[derive(Debug)]
+struct HmaError(StatusCode, String);
+
+impl HmaError {
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self(StatusCode::BAD_REQUEST, message.into())
+    }
+}
+
+impl IntoResponse for HmaError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "message": self.1 }))).into_response()
+    }
+}
+
+/// The `/m/` routes, nested by the sidecar's router.
+pub(crate) fn routes() -> Router<Sidecar> {
+    Router::new()
+        .route("/raw_lookup", get(raw_lookup))
+        .route("/lookup", get(lookup))
+        .route("/index/status", get(index_status))
+}
+
+/// Query parameters of `GET /m/raw_lookup`; others are ignored, as HMA ignores them.
+#[derive(Deserialize)]
+struct RawLookupParams {
+    signal: Option<String>,
+    signal_type: Option<String>,
+    banks: Option<String>,
+    include_distance: Option<String>,
+}
+
+/// Query parameters of `GET /m/lookup`.
+#[derive(Deserialize)]
+struct LookupParams {
+    signal: Option<String>,
+    signal_type: Option<String>,
+    banks: Option<String>,
+    url: Option<String>,
+}
+
+/// Query parameters of `GET /m/index/status`.
+#[derive(Deserialize)]
+struct StatusParams {
+    signal_type: Option<String>,
+}
+
+/// The parameters, or HMA's 400 for a query string that cannot be read.
+fn params<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, HmaError> {
+    query
+        .map(|Query(p)| p)
+        .map_err(|e| HmaError::bad_request(e.body_text()))
+}
+
+/// `pdq`, `video_md5`, … as the wire's hash type.
+fn hash_type(name: &str) -> Result<HashType, HmaError> {
+    SIGNAL_TYPES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, t)| t)
+        .ok_or_else(|| HmaError::bad_request(format!("No such SignalType '{name}'")))
+}
+
+/// A required parameter.
+fn required<'a>(value: Option<&'a str>, name: &str) -> Result<&'a str, HmaError> {
+    value
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| HmaError::bad_request(format!("{name} is required")))
+}
+
+/// A flag as pydantic reads one.
+fn flag(value: Option<&str>, name: &str) -> Result<bool, HmaError> {
+    match value.map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(false),
+        Some("true" | "1" | "yes" | "on" | "t" | "y") => Ok(true),
+        Some("false" | "0" | "no" | "off" | "f" | "n") => Ok(false),
+        Some(other) => Err(HmaError::bad_request(format!(
+            "{name}: {other:?} is not a boolean"
+        ))),
+    }
+}
+
+/// The local key, unless these routes are open ([`Sidecar::hma_without_key`]).
+fn authenticate(sidecar: &Sidecar, headers: &HeaderMap) -> Result<(), HmaError> {
+    if sidecar.hma_without_key() {
+        return Ok(());
+    }
+    sidecar.authenticate(headers).map_err(|_| {
+        HmaError(
+            StatusCode::UNAUTHORIZED,
+            "send this matcher's local key as `Authorization: Bearer <key>` (or start it \
+                 with --hma-without-key on a private address)"
+                .to_owned(),
+        )
+    })
+}
+
+/// The hits for one signal, as HMA's `MatchWithDistance` objects (with `entry_id`), after
+/// the `banks` filter.
+fn find(
+    sidecar: &Sidecar,
+    signal_type: &str,
+    signal: &str,
+    banks: Option<&str>,
+) -> Result<Vec<Value>, HmaError> {
+    let kind = hash_type(signal_type)?;
+    let request = parse_request(&MatchRequest {
+        hashes: vec![MatchQuery {
+            kind,
+            value: signal.to_owned(),
+            profile: None,
+            upload: None,
+        }],
+        max_distance: None,
+    })
+    .map_err(|e| HmaError::bad_request(format!("invalid signal: {e}")))?;
+    if !sidecar.has_list() {
+        return Err(HmaError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "index not yet ready".to_owned(),
+        ));
+    }
+    if let Some(banks) = banks
+        && !banks.split(',').any(|b| b == BANK)
+    {
+        return Ok(Vec::new());
+    }
+    let hits = sidecar.lookup(&request).into_iter().flatten();
+    Ok(hits.map(|hit| match_object(kind, &hit)).collect())
+}
+
+/// `{"bank_content_id", "distance", "entry_id"}` for a hit of a `kind` query.
+fn match_object(kind: HashType, &(entry, closeness, _): &Hit) -> Value {
+    let distance = match (kind, closeness) {
+        (_, Closeness::Video(v)) => {
+            format!("{:.0}%[{:.0}%]", v.query_match_pct, v.compared_match_pct)
+        }
+        (HashType::Pdq, Closeness::Distance(d)) => d.to_string(),
+        // pytx's exact indexes give no distance.
+        (_, Closeness::Distance(_)) => "-".to_owned(),
+    };
+    json!({
+        "bank_content_id": entry.get(),
+        "distance": distance,
+        "entry_id": entry.to_string(),
+    })
+}
+
+/// Look up a hash: the ids of the entries it matches (`{"matches": [id, …]}`), or with
+/// `include_distance` their `MatchWithDistance` objects.
+async fn raw_lookup(
+    State(sidecar): State<Sidecar>,
+    headers: HeaderMap,
+    query: Result<Query<RawLookupParams>, QueryRejection>,
+) -> Result<Json<Value>, HmaError> {
+    authenticate(&sidecar, &headers)?;
+    let p = params(query)?;
+    let include_distance = flag(p.include_distance.as_deref(), "include_distance")?;
+    let signal = required(p.signal.as_deref(), "signal")?;
+    let signal_type = required(p.signal_type.as_deref(), "signal_type")?;
+    let found = find(&sidecar, signal_type, signal, p.banks.as_deref())?;
+    let matches: Vec<Value> = if include_distance {
+        found
+    } else {
+        found
+            .into_iter()
+            .map(|m| m["bank_content_id"].clone())
+            .collect()
+    };
+    Ok(Json(json!({ "matches": matches })))
+}
+
+/// Look up a hash by bank: `{"QUELL": [MatchWithDistance, …]}`, or `{}` when nothing
+/// matches.
+async fn lookup(
+    State(sidecar): State<Sidecar>,
+    headers: HeaderMap,
+    query: Result<Query<LookupParams>, QueryRejection>,
+) -> Result<Json<Value>, HmaError> {
+    authenticate(&sidecar, &headers)?;
+    let p = params(query)?;
+    if p.url.is_some() {
+        return Err(HmaError::bad_request(
+            "this matcher never fetches URLs: send the hash as signal and signal_type",
+        ));
+    }
+    let (Some(signal), Some(signal_type)) = (p.signal.as_deref(), p.signal_type.as_deref()) else {
+        return Err(HmaError::bad_request(
+            "Either url or both signal and signal_type are required",
+        ));
+    };
+    let found = find(&sidecar, signal_type, signal, p.banks.as_deref())?;
+    let mut banks = Map::new();
+    if !found.is_empty() {
+        banks.insert(BANK.to_owned(), Value::Array(found));
+    }
+    Ok(Json(Value::Object(banks)))
+}
+
+/// Per signal type: whether the list is loaded, up to when (the last successful sync, Unix
+/// seconds, or -1) and how many hashes it holds.
+async fn index_status(
+    State(sidecar): State<Sidecar>,
+    headers: HeaderMap,
+    query: Result<Query<StatusParams>, QueryRejection>,
+) -> Result<Json<Value>, HmaError> {
+    authenticate(&sidecar, &headers)?;
+    let p = params(query)?;
+    if let Some(name) = &p.signal_type {
+        hash_type(name)
+            .map_err(|_| HmaError::bad_request(format!("No such signal type '{name}'")))?;
+    }
+    let counts = sidecar.entry_counts();
+    let built_to = sidecar.last_sync_unix_seconds();
+    let mut status = Map::new();
+    for (name, kind) in SIGNAL_TYPES {
+        if p.signal_type.as_deref().is_some_and(|n| n != name) {
+            continue;
+        }
+        let label = match kind {
+            HashType::Pdq => "pdq",
+            HashType::Md5 => "md5",
+            HashType::Sha256 => "sha256",
+            HashType::Vpdq => "vpdq",
+        };
+        let size = counts
+            .iter()
+            .find(|(l, _)| *l == label)
+            .map_or(0, |&(_, n)| n);
+        status.insert(
+            name.to_owned(),
+            json!({
+                "present": built_to.is_some(),
+                "built_to": built_to.unwrap_or(-1),
+                "size": size,
+            }),
+        );
+    }
+    Ok(Json(Value::Object(status)))
+}
