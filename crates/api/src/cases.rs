@@ -300,6 +300,39 @@ pub struct MatchResponse {
     pub results: Vec<MatchResult>,
 }
 
+/// What an uploaded file was read as.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    /// A photo: matched by its PDQ hash (and the default profile's upload searches, when
+    /// the list holds hashes filed under it), MD5 and SHA-256.
+    Image,
+    /// A video: matched by its vPDQ hash, MD5 and SHA-256.
+    Video,
+}
+
+/// One entry an uploaded file matches.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq)]
+pub struct FileMatchHit {
+    /// The entry's algorithm.
+    #[serde(rename = "type")]
+    pub kind: HashType,
+    /// The rest as `POST /v1/match` answers it: the entry id, its distance (or the video
+    /// percentages), the part of a filed entry, the registration time.
+    #[serde(flatten)]
+    pub hit: MatchHit,
+}
+
+/// `POST /v1/match/file`: the verdict for one upload.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq)]
+pub struct FileMatchResponse {
+    /// What the file was read as.
+    pub media: MediaKind,
+    /// Every entry the upload matches, once each: PDQ hits nearest first (an entry filed
+    /// under several parts at its nearest), then MD5 and SHA-256, then vPDQ (best first).
+    pub matches: Vec<FileMatchHit>,
+}
+
 /// One outcome report.
 #[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]

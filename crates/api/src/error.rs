@@ -49,6 +49,9 @@ pub enum ErrorCode {
     InvalidJson,
     /// 400: the body could not be read.
     UnreadableBody,
+    /// 400: an uploaded file (`POST /v1/match/file`) is not an image or video the matcher
+    /// reads, is damaged, or is over its limits; the message says which.
+    InvalidMedia,
     /// 400: a query parameter is malformed or unknown.
     InvalidQuery,
     /// 400: a hash does not parse, or a profile search makes no sense; the message names it.
@@ -119,9 +122,10 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 34] = [
+    pub const ALL: [ErrorCode; 35] = [
         Self::InvalidJson,
         Self::UnreadableBody,
+        Self::InvalidMedia,
         Self::InvalidQuery,
         Self::InvalidHash,
         Self::LowQuality,
@@ -161,6 +165,7 @@ impl ErrorCode {
         match self {
             Self::InvalidJson => "invalid_json",
             Self::UnreadableBody => "unreadable_body",
+            Self::InvalidMedia => "invalid_media",
             Self::InvalidQuery => "invalid_query",
             Self::InvalidHash => "invalid_hash",
             Self::LowQuality => "low_quality",

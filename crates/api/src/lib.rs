@@ -22,10 +22,10 @@ pub use crate::admin::{
     MemberActionTimesDto, QuarantineListResponse, QuarantineRequest, QuarantinedEntryDto,
 };
 pub use crate::cases::{
-    CaseOutcomeDto, CaseStatusResponse, HashCounts, HashInput, HashType, MatchHit, MatchQuery,
-    MatchRequest, MatchResponse, MatchResult, OpenCaseRequest, OpenCaseResponse, OutcomeInput,
-    OutcomeKind, OutcomesRequest, OutcomesResponse, SyncEntry, SyncOp, SyncResponse,
-    WithdrawResponse,
+    CaseOutcomeDto, CaseStatusResponse, FileMatchHit, FileMatchResponse, HashCounts, HashInput,
+    HashType, MatchHit, MatchQuery, MatchRequest, MatchResponse, MatchResult, MediaKind,
+    OpenCaseRequest, OpenCaseResponse, OutcomeInput, OutcomeKind, OutcomesRequest,
+    OutcomesResponse, SyncEntry, SyncOp, SyncResponse, WithdrawResponse,
 };
 pub use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use crate::members::{MemberDto, MemberKeyResponse, MembersResponse, NewMemberRequest};

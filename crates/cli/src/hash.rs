@@ -266,7 +266,12 @@ impl Job<'_> {
                     .to_string(),
             );
         }
-        let probed = probe(&bytes, &self.options).map_err(|e| e.to_string())?;
+        self.image(&bytes).map(Outcome::Image)
+    }
+
+    /// Hashes an image's bytes.
+    fn image(&self, bytes: &[u8]) -> Result<Hashed, String> {
+        let probed = probe(bytes, &self.options).map_err(|e| e.to_string())?;
         let need = bytes.len() as u64 + probed.info().peak_bytes;
         let (pdq, quality, dihedral, queries) = self.gate.run(need, || {
             let image = probed.decode().map_err(|e| e.to_string())?;
@@ -283,14 +288,14 @@ impl Job<'_> {
             })
         })?;
         // The plain format prints no digests, so it does not pay for them.
-        let digests = self.digests.then(|| (Md5::of(&bytes), Sha256::of(&bytes)));
-        Ok(Outcome::Image(Hashed {
+        let digests = self.digests.then(|| (Md5::of(bytes), Sha256::of(bytes)));
+        Ok(Hashed {
             pdq,
             quality,
             dihedral,
             digests,
             queries,
-        }))
+        })
     }
 }
 
@@ -299,6 +304,7 @@ impl Job<'_> {
 /// Each thread may use its share of the budget; the header tells how much an image needs
 /// before its pixels are decoded. An image needing more than a share waits until it can run
 /// alone, so a folder of 100-megapixel files costs what one costs, not one per core.
+#[derive(Debug)]
 pub(crate) struct MemoryGate {
     share: u64,
     lock: RwLock<()>,
@@ -398,15 +404,81 @@ pub(crate) fn hash_for_scan(
     Ok(())
 }
 
-/// PDQ and quality of the image file at `path`, as `quell hash` computes them with its default
-/// settings (limits, pixels as stored), for `quell case open`. `Err` says why this file is not
-/// an image this tool can hash.
+/// One uploaded file's bytes, hashed as `quell scan` hashes a stored file (the same limits:
+/// 100 MiB, 100 megapixels; pixels as stored; videos with vPDQ at one frame per second, read
+/// from a temporary file since FFmpeg seeks), for the matcher's `POST /v1/match/file`. The
+/// content decides what it is, never a name or a header. `gate` keeps concurrent decodes
+/// within the memory budget.
+pub(crate) fn hash_upload(
+    bytes: &[u8],
+    profile: Option<quell_robust::Profile>,
+    gate: &MemoryGate,
+) -> Result<ScannedItem, String> {
+    if bytes.is_empty() {
+        return Err("the upload is empty".to_owned());
+    }
+    if bytes.len() as u64 > DEFAULT_MAX_FILE_BYTES {
+        return Err(format!(
+            "the upload is larger than {} MiB",
+            DEFAULT_MAX_FILE_BYTES >> 20
+        ));
+    }
+    match sniff_bytes(&bytes[..bytes.len().min(video::SNIFF_BYTES)]) {
+        Sniffed::Image => {
+            let job = Job {
+                dihedral: false,
+                profile,
+                digests: true,
+                options: DecodeOptions::default(),
+                max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+                gate,
+            };
+            let h = job.image(bytes)?;
+            let (md5, sha256) = (Md5::of(bytes), Sha256::of(bytes));
+            Ok(ScannedItem {
+                item: StoredItem {
+                    path: "upload".to_owned(),
+                    pdq: Some(h.pdq),
+                    md5: Some(md5),
+                    sha256: Some(sha256),
+                    vpdq: None,
+                },
+                queries: h.queries,
+            })
+        }
+        Sniffed::Video => {
+            let mut file = tempfile::NamedTempFile::new()
+                .map_err(|e| format!("cannot store the video to read it: {e}"))?;
+            std::io::Write::write_all(&mut file, bytes)
+                .and_then(|()| file.as_file().sync_data())
+                .map_err(|e| format!("cannot store the video to read it: {e}"))?;
+            let video_job = VideoJob {
+                options: quell_vpdq::decode::HashOptions::default(),
+                json: true,
+            };
+            let hashed = video_job.hash(file.path())?;
+            Ok(ScannedItem {
+                item: hashed.into_stored_item("upload"),
+                queries: Vec::new(),
+            })
+        }
+        Sniffed::Other => Err(
+            "not an image (JPEG, PNG, WebP, GIF, BMP, TIFF) or a video (MP4, MOV, WebM, MKV, \
+             AVI) this matcher reads"
+                .to_owned(),
+        ),
+    }
+}
+
 /// A scanned file's hashes and, for an image under a hash profile, the profile's searches.
 pub(crate) struct ScannedItem {
     pub(crate) item: StoredItem,
     pub(crate) queries: Vec<quell_robust::Query>,
 }
 
+/// PDQ and quality of the image file at `path`, as `quell hash` computes them with its default
+/// settings (limits, pixels as stored), for `quell case open`. `Err` says why this file is not
+/// an image this tool can hash.
 pub(crate) fn image_pdq(
     path: &Path,
     gate: &MemoryGate,

@@ -8,13 +8,16 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use quell_api::convert::time_to_wire;
-use quell_match::{Matcher, StoredHashes};
+use quell_api::{HashType, MediaKind};
+use quell_match::{Matcher, Query, StoredHashes};
 use quell_registry::Timestamp;
-use quell_server::Sidecar;
+use quell_robust::Profile;
+use quell_server::{HashedUpload, Sidecar, UploadHasher};
 use quell_sync::{
     Delta, MatchEvent, Outbox, Snapshot, Webhook, load_stored_hashes, sync_until_caught_up,
 };
 
+use crate::hash::{DEFAULT_MEMORY_BYTES, MemoryGate, hash_upload};
 use crate::registry_args::RegistryArgs;
 use crate::sync_cmd::LocalSyncArgs;
 
@@ -152,7 +155,11 @@ pub(crate) async fn serve(args: &MatcherArgs, listen: std::net::SocketAddr) -> a
         .map(|(&id, s)| (id, s.clone()))
         .collect();
     let matcher = tokio::task::spawn_blocking(move || Matcher::from_entries(entries)).await?;
-    let mut sidecar = Sidecar::with_stale_after(matcher, &local_key, stale_after);
+    let uploads = Uploads {
+        gate: MemoryGate::new(DEFAULT_MEMORY_BYTES, rayon::current_num_threads()),
+    };
+    let mut sidecar = Sidecar::with_stale_after(matcher, &local_key, stale_after)
+        .with_upload_hasher(Arc::new(uploads));
     if args.hma_without_key {
         sidecar = sidecar.with_hma_without_key();
     }
@@ -215,6 +222,47 @@ pub(crate) async fn serve(args: &MatcherArgs, listen: std::net::SocketAddr) -> a
         .await
         .context("serving HTTP")?;
     Ok(())
+}
+
+/// Reads the files sent to the matcher (`POST /v1/match/file`, HMA's `POST /m/lookup`) as
+/// `quell scan` reads stored media, with the default profile's upload searches when the list
+/// holds its hashes.
+#[derive(Debug)]
+struct Uploads {
+    gate: MemoryGate,
+}
+
+impl UploadHasher for Uploads {
+    fn hash(&self, bytes: &[u8], robust: bool) -> Result<HashedUpload, String> {
+        let profile = Profile::DEFAULT;
+        let scanned = hash_upload(bytes, robust.then_some(profile), &self.gate)?;
+        let item = scanned.item;
+        let media = if item.vpdq.is_some() {
+            MediaKind::Video
+        } else {
+            MediaKind::Image
+        };
+        let filed = scanned.queries.into_iter().map(|q| {
+            let query = Query::Filed {
+                hash: q.hash,
+                upload: q.kind,
+                profile: profile.name(),
+                searches: q.searches,
+            };
+            (HashType::Pdq, query)
+        });
+        let queries = [
+            item.pdq.map(|h| (HashType::Pdq, Query::Pdq(h))),
+            item.md5.map(|d| (HashType::Md5, Query::Md5(d))),
+            item.sha256.map(|d| (HashType::Sha256, Query::Sha256(d))),
+            item.vpdq.map(|v| (HashType::Vpdq, Query::Vpdq(v))),
+        ]
+        .into_iter()
+        .flatten()
+        .chain(filed)
+        .collect();
+        Ok(HashedUpload { media, queries })
+    }
 }
 
 /// Puts a webhook event in the outbox for every stored item a delta's new entries match.

@@ -1029,6 +1029,35 @@ fn a_video_case_matches_a_re_encoded_copy_at_the_registry_and_the_matcher() {
         ask(&matcher.addr, MATCHER_KEY, &query(&copy_frames)) == at_registry
     });
     assert_eq!(ask(&matcher.addr, MATCHER_KEY, &query(&unrelated)), none);
+    // The re-encoded file itself, sent to the matcher: hashed there, the same verdict.
+    let (status, verdict) = crate::util::post_bytes(
+        &matcher.addr,
+        "/v1/match/file",
+        Some(MATCHER_KEY),
+        "application/octet-stream",
+        &std::fs::read(&copy).unwrap(),
+    );
+    assert_eq!(status, 200, "{verdict}");
+    let mut want_hit = hit.clone();
+    want_hit["type"] = json!("vpdq");
+    assert_eq!(verdict, json!({ "media": "video", "matches": [want_hit] }));
+    // And through HMA's file lookup, under pytx's names and distance string.
+    let (body, content_type) = crate::util::multipart("video", &std::fs::read(&copy).unwrap());
+    let (status, hma) = crate::util::post_bytes(
+        &matcher.addr,
+        "/m/lookup",
+        Some(MATCHER_KEY),
+        &content_type,
+        &body,
+    );
+    assert_eq!(status, 200, "{hma}");
+    assert_eq!(hma["video_md5"], json!({}), "{hma}");
+    assert_eq!(hma["vpdq"]["QUELL"][0]["entry_id"], entry.as_str(), "{hma}");
+    assert_eq!(
+        hma["vpdq"]["QUELL"][0]["distance"],
+        format!("{want_query:.0}%[{want_compared:.0}%]"),
+        "{hma}"
+    );
     // Garbage gets the registry's errors at both.
     let frame = copy_frames[0].split(',').next().unwrap().to_owned();
     let too_many: Vec<String> = (0..10_001).map(|i| format!("{frame},90,{i}.000")).collect();

@@ -582,6 +582,85 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
     crate::member::wait_for("the case on the matcher", 10, || {
         crate::util::post_match(&matcher.addr, Some(crate::member::MATCHER_KEY), &query).1 == want
     });
+
+    // The member can send the upload itself to its matcher instead: the same entries and
+    // parts, computed there under the default profile, in one call.
+    let key = Some(crate::member::MATCHER_KEY);
+    let file_verdict = |path: &Path| {
+        let (status, verdict) = crate::util::post_bytes(
+            &matcher.addr,
+            "/v1/match/file",
+            key,
+            "application/octet-stream",
+            &std::fs::read(path).unwrap(),
+        );
+        assert_eq!(status, 200, "{verdict}");
+        assert_eq!(verdict["media"], "image", "{verdict}");
+        verdict["matches"].as_array().unwrap().clone()
+    };
+    let by_file = file_verdict(screenshot);
+    assert!(by_file.iter().all(|m| m["type"] == "pdq"), "{by_file:?}");
+    let by_file_parts: std::collections::BTreeSet<_> = by_file.iter().map(entry_and_part).collect();
+    assert_eq!(by_file_parts, scanned);
+    // The original: its plain hash and digests as well as its filed ones, each entry once.
+    let own_file = file_verdict(Path::new(&originals[2]));
+    for kind in ["md5", "sha256"] {
+        assert!(own_file.iter().any(|m| m["type"] == kind), "{own_file:?}");
+    }
+    assert!(
+        own_file
+            .iter()
+            .any(|m| m["type"] == "pdq" && m.get("part").is_none())
+    );
+    assert!(own_file.iter().any(|m| m.get("part").is_some()));
+    let ids: Vec<_> = own_file.iter().map(|m| m["entry_id"].clone()).collect();
+    let unique: std::collections::BTreeSet<_> = ids.iter().map(ToString::to_string).collect();
+    assert_eq!(unique.len(), ids.len(), "{own_file:?}");
+    // HMA's file lookup finds the same entries under its bank.
+    let (body, content_type) = crate::util::multipart("photo", &std::fs::read(screenshot).unwrap());
+    let (status, hma) =
+        crate::util::post_bytes(&matcher.addr, "/m/lookup", key, &content_type, &body);
+    assert_eq!(status, 200, "{hma}");
+    let hma_ids: std::collections::BTreeSet<_> = hma["pdq"]["QUELL"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["entry_id"].to_string())
+        .collect();
+    let file_ids: std::collections::BTreeSet<_> =
+        by_file.iter().map(|m| m["entry_id"].to_string()).collect();
+    assert_eq!(hma_ids, file_ids);
+    // What is not an image or a video gets a clear refusal, with HMA's shape on its route.
+    let (status, refused) = crate::util::post_bytes(
+        &matcher.addr,
+        "/v1/match/file",
+        key,
+        "image/jpeg",
+        b"%PDF-1.7 not a photo",
+    );
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (400, &serde_json::json!("invalid_media"))
+    );
+    let (status, refused) =
+        crate::util::post_bytes(&matcher.addr, "/v1/match/file", key, "image/jpeg", b"");
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("empty"),
+        "{refused}"
+    );
+    let (body, content_type) = crate::util::multipart("photo", b"\xff\xd8\xff truncated");
+    let (status, refused) =
+        crate::util::post_bytes(&matcher.addr, "/m/lookup", key, &content_type, &body);
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused["message"].is_string(), "{refused}");
+    assert_eq!(
+        crate::util::post_bytes(&matcher.addr, "/v1/match/file", None, "image/jpeg", b"x").0,
+        401
+    );
     let plain = serde_json::json!({ "hashes": [{ "type": "pdq",
                                                  "value": searches[0]["value"] }] });
     let (_, none) = crate::util::post_match(&registry.server.addr, Some(&registry.key()), &plain);

@@ -146,6 +146,51 @@ pub(crate) fn http(
     try_http(addr, method, path, bearer, body).unwrap()
 }
 
+/// A POST of raw bytes with their content type, to a server that must answer; the JSON
+/// answer (`Null` if it is not JSON).
+pub(crate) fn post_bytes(
+    addr: &str,
+    path: &str,
+    bearer: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, Value) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Length: {}\r\nContent-Type: {content_type}\r\n",
+        body.len()
+    );
+    if let Some(token) = bearer {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    // A server may answer (413) before reading everything; the answer is what counts.
+    let _ = stream.write_all(body);
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status: u16 = response.split(' ').nth(1).unwrap().parse().unwrap();
+    let (_, text) = response.split_once("\r\n\r\n").unwrap_or(("", ""));
+    (status, serde_json::from_str(text).unwrap_or(Value::Null))
+}
+
+/// One file as `multipart/form-data` under the field `name`: the body and its content type.
+pub(crate) fn multipart(name: &str, file: &[u8]) -> (Vec<u8>, String) {
+    let boundary = "quell-test-boundary-7d3f";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"upload\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
+}
+
 /// `POST /v1/match` with `body`, to a server that must answer.
 pub(crate) fn post_match(addr: &str, bearer: Option<&str>, body: &Value) -> (u16, Value) {
     http(addr, "POST", "/v1/match", bearer, Some(body))

@@ -32,6 +32,6 @@ pub use crate::flood::{FloodCounter, matches_per_upload};
 pub use crate::matcher::{Matcher, MatcherBuilder};
 pub use crate::query::{
     Closeness, Hit, MAX_BATCH, MAX_FRAMES_PER_REQUEST, ParsedRequest, Query, RequestError,
-    check_batch_size, parse_request, response_of,
+    check_batch_size, file_response, parse_request, response_of,
 };
 pub use crate::stored::{StoredHashes, StoredItem, StoredMatch};

@@ -21,6 +21,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
+use quell_api::HashType;
 use quell_hash::{Distance, FILED_PROFILES, Filing, Part, Pdq};
 use quell_index::{IndexBuilder, LiveIndex, Md5Index, MihConfig, PdqIndex, Sha256Index};
 use quell_registry::{EntryId, Signal, Vpdq};
@@ -283,6 +284,30 @@ impl Matcher {
             .collect();
         hits.sort_by_key(|&(entry, c, _)| (distance_of(c), entry));
         hits
+    }
+
+    /// The verdict for one uploaded file from all the hashes made of it, each with the hash
+    /// type it searches: each type's queries together ([`Matcher::lookup_upload`]: an entry
+    /// once, at its nearest), PDQ hits first (plain and filed), then MD5, SHA-256 and vPDQ.
+    pub fn lookup_file(&self, queries: &[(HashType, Query)]) -> Vec<(HashType, Hit)> {
+        [
+            HashType::Pdq,
+            HashType::Md5,
+            HashType::Sha256,
+            HashType::Vpdq,
+        ]
+        .into_iter()
+        .flat_map(|kind| {
+            let of_kind: Vec<Query> = queries
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, q)| q.clone())
+                .collect();
+            self.lookup_upload(&of_kind)
+                .into_iter()
+                .map(move |hit| (kind, hit))
+        })
+        .collect()
     }
 
     /// [`Matcher::lookup`], with the part each hit of a [`Query::Filed`] is filed under

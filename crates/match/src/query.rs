@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use quell_api::{
-    ErrorCode, HashType, MatchHit, MatchQuery, MatchRequest, MatchResponse, MatchResult,
+    ErrorCode, FileMatchHit, FileMatchResponse, HashType, MatchHit, MatchQuery, MatchRequest,
+    MatchResponse, MatchResult, MediaKind,
 };
 use quell_hash::{
     Distance, FILED_PROFILES, MATCH_DISTANCE, Md5, Part, Pdq, Sha256, UploadKind, filed_plan,
@@ -286,6 +287,41 @@ fn frame_budget(queries: &[Query]) -> Result<(), RequestError> {
     Ok(())
 }
 
+/// The wire form of an uploaded file's verdict ([`crate::Matcher::lookup_file`]);
+/// `registered_at` as for [`response_of`].
+pub fn file_response(
+    media: MediaKind,
+    hits: Vec<(HashType, Hit)>,
+    registered_at: impl Fn(EntryId) -> Option<String>,
+) -> FileMatchResponse {
+    FileMatchResponse {
+        media,
+        matches: hits
+            .into_iter()
+            .map(|(kind, hit)| FileMatchHit {
+                kind,
+                hit: wire_hit(hit, &registered_at),
+            })
+            .collect(),
+    }
+}
+
+/// One hit as `POST /v1/match` answers it.
+fn wire_hit(
+    (entry, closeness, part): Hit,
+    registered_at: &impl Fn(EntryId) -> Option<String>,
+) -> MatchHit {
+    let video = closeness.video();
+    MatchHit {
+        entry_id: entry.to_string(),
+        distance: closeness.distance(),
+        query_match_percent: video.map(|p| p.query_match_pct),
+        compared_match_percent: video.map(|p| p.compared_match_pct),
+        part: part.map(|p| p.name().to_owned()),
+        registered_at: registered_at(entry),
+    }
+}
+
 /// The wire form of a request's hits, one result per query in request order.
 ///
 /// `registered_at` gives each hit's registration time as the wire writes it (RFC 3339), or
@@ -300,17 +336,7 @@ pub fn response_of(
             .map(|hits| MatchResult {
                 matches: hits
                     .into_iter()
-                    .map(|(entry, closeness, part)| {
-                        let video = closeness.video();
-                        MatchHit {
-                            entry_id: entry.to_string(),
-                            distance: closeness.distance(),
-                            query_match_percent: video.map(|p| p.query_match_pct),
-                            compared_match_percent: video.map(|p| p.compared_match_pct),
-                            part: part.map(|p| p.name().to_owned()),
-                            registered_at: registered_at(entry),
-                        }
-                    })
+                    .map(|hit| wire_hit(hit, &registered_at))
                     .collect(),
             })
             .collect(),

@@ -1,10 +1,12 @@
 //! HMA-compatible matching on a member's matcher: `GET /m/raw_lookup`, `GET /m/lookup` (by
-//! hash) and `GET /m/index/status`, with the requests and answers of Meta's
+//! hash), `POST /m/lookup` (by uploaded file) and `GET /m/index/status`, with the requests
+//! and answers of Meta's
 //! Hasher-Matcher-Actioner 2.0 (its OpenAPI schemas `RawLookupRequest`/`RawLookupResponse`,
 //! `LookupRequest`/`LookupResponse`, `MatchWithDistance`, `IndexStatusResponse` and
 //! `ErrorResponse`), so that HMA's clients (ROOST's Coop, hma-matrix) can point at a Quell
-//! matcher unchanged. The lookups are `POST /v1/match`'s, through the same [`Matcher`]
-//! and request rules.
+//! matcher unchanged. The lookups are `POST /v1/match`'s and `POST /v1/match/file`'s,
+//! through the same [`Matcher`], request rules and upload hashing (so a file is matched
+//! under the default profile, crops and captions included, when the list holds its hashes).
 //!
 //! Key decisions:
 //! - **One bank, [`BANK`]**: the registry's list. `banks` filters to it (a list without it
@@ -24,18 +26,19 @@
 //!   are open, and the matcher belongs on a private address.
 //! [`Matcher`]: quell_match::Matcher
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use quell_api::{HashType, MatchQuery, MatchRequest};
+use quell_api::{HashType, MatchQuery, MatchRequest, MediaKind};
 use quell_match::{Closeness, Hit, parse_request};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::sidecar::Sidecar;
+use crate::sidecar::{MAX_UPLOAD_BYTES, Sidecar};
 
 /// The one bank a Quell matcher offers: the registry's list.
 pub(crate) const BANK: &str = "QUELL";
@@ -68,7 +71,12 @@ impl IntoResponse for HmaError {
 pub(crate) fn routes() -> Router<Sidecar> {
     Router::new()
         .route("/raw_lookup", get(raw_lookup))
-        .route("/lookup", get(lookup))
+        .route(
+            "/lookup",
+            get(lookup)
+                .post(lookup_file)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD)),
+        )
         .route("/index/status", get(index_status))
 }
 
@@ -88,6 +96,15 @@ struct LookupParams {
     signal_type: Option<String>,
     banks: Option<String>,
     url: Option<String>,
+}
+
+/// Room for a multipart body's boundaries and headers beside the file.
+const MULTIPART_OVERHEAD: usize = 64 << 10;
+
+/// Query parameters of `POST /m/lookup`.
+#[derive(Deserialize)]
+struct FileLookupParams {
+    banks: Option<String>,
 }
 
 /// Query parameters of `GET /m/index/status`.
@@ -246,6 +263,78 @@ async fn lookup(
         banks.insert(BANK.to_owned(), Value::Array(found));
     }
     Ok(Json(Value::Object(banks)))
+}
+
+/// Look up an uploaded file (`multipart/form-data`, one file whose field is named for its
+/// content type, `photo` or `video`, as HMA takes it; what it is, is read from its bytes):
+/// `{"pdq": {"QUELL": [...]}}` for a photo (every PDQ hit, the default profile's included),
+/// `{"video_md5": …, "video_sha256": …, "vpdq": …}` for a video; a type with no match maps to
+/// `{}`.
+async fn lookup_file(
+    State(sidecar): State<Sidecar>,
+    headers: HeaderMap,
+    query: Result<Query<FileLookupParams>, QueryRejection>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Json<Value>, HmaError> {
+    authenticate(&sidecar, &headers)?;
+    let p = params(query)?;
+    let mut multipart = multipart.map_err(|e| HmaError::bad_request(e.body_text()))?;
+    let mut file = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| HmaError::bad_request(e.body_text()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        if !matches!(name.as_str(), "photo" | "video") {
+            return Err(HmaError::bad_request(format!(
+                "unknown content type {name:?}: name the file's field photo or video"
+            )));
+        }
+        if file.is_some() {
+            return Err(HmaError::bad_request("Only one file allowed per request"));
+        }
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| HmaError(e.status(), e.body_text()))?;
+        file = Some(bytes);
+    }
+    let Some(bytes) = file else {
+        return Err(HmaError::bad_request(
+            "Missing multipart/form-data file upload",
+        ));
+    };
+    let (media, hits) = sidecar
+        .match_upload(bytes)
+        .await
+        .map_err(|e| HmaError(e.status(), e.message().to_owned()))?;
+    let in_bank = p
+        .banks
+        .as_deref()
+        .is_none_or(|banks| banks.split(',').any(|b| b == BANK));
+    let types: &[(&str, HashType)] = match media {
+        MediaKind::Image => &[("pdq", HashType::Pdq)],
+        MediaKind::Video => &[
+            ("video_md5", HashType::Md5),
+            ("video_sha256", HashType::Sha256),
+            ("vpdq", HashType::Vpdq),
+        ],
+    };
+    let mut answer = Map::new();
+    for &(name, kind) in types {
+        let found: Vec<Value> = hits
+            .iter()
+            .filter(|(k, _)| in_bank && *k == kind)
+            .map(|(k, hit)| match_object(*k, hit))
+            .collect();
+        let mut banks = Map::new();
+        if !found.is_empty() {
+            banks.insert(BANK.to_owned(), Value::Array(found));
+        }
+        answer.insert(name.to_owned(), Value::Object(banks));
+    }
+    Ok(Json(Value::Object(answer)))
 }
 
 /// Per signal type: whether the list is loaded, up to when (the last successful sync, Unix

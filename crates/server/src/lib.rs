@@ -41,7 +41,7 @@ use quell_store::AnyStore;
 
 pub use crate::error::ApiError;
 pub use crate::limit::{ClientAddress, Rate};
-pub use crate::sidecar::{Sidecar, sidecar_app};
+pub use crate::sidecar::{HashedUpload, MAX_UPLOAD_BYTES, Sidecar, UploadHasher, sidecar_app};
 /// A request header's name, as [`ClientAddress::Header`] takes it.
 pub use axum::http::HeaderName;
 

@@ -28,14 +28,42 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use quell_api::{ErrorCode, MatchRequest, MatchResponse, MatcherHealth};
+use quell_api::{
+    ErrorCode, FileMatchResponse, HashType, MatchRequest, MatchResponse, MatcherHealth, MediaKind,
+};
 use quell_registry::{EntryId, Signal, Timestamp};
 use sha2::{Digest, Sha256};
 
-use quell_match::{Matcher, parse_request, response_of};
+use quell_match::{Matcher, Query, file_response, parse_request, response_of};
 
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+
+/// Reads one uploaded file into the hashes it is matched by, each with the hash type it
+/// searches: the binary supplies it (image and video decoding are not this crate's), and
+/// the sidecar runs it off the executor, a few at a time.
+pub trait UploadHasher: Send + Sync + std::fmt::Debug + 'static {
+    /// Hashes `bytes`, sniffing what they are (never trusting a name or a header); `robust`:
+    /// the list holds hashes filed under the default profile, so make its upload searches
+    /// too.
+    ///
+    /// # Errors
+    /// Why the file cannot be matched (not an image or video read here, damaged, over the
+    /// limits), in words for the caller.
+    fn hash(&self, bytes: &[u8], robust: bool) -> Result<HashedUpload, String>;
+}
+
+/// An uploaded file's hashes: what it is, and its searches.
+#[derive(Debug)]
+pub struct HashedUpload {
+    /// An image or a video.
+    pub media: MediaKind,
+    /// Each search with the hash type it searches.
+    pub queries: Vec<(HashType, Query)>,
+}
+
+/// Largest uploaded file `POST /v1/match/file` reads, as `quell hash` does by default.
+pub const MAX_UPLOAD_BYTES: usize = 100 << 20;
 
 /// The sidecar's state: the index, how its syncs are going, the local key's digest.
 #[derive(Clone, Debug)]
@@ -52,6 +80,10 @@ struct SidecarInner {
     max_body_bytes: usize,
     /// Whether the HMA-compatible `/m/` routes answer without the local key.
     hma_without_key: bool,
+    /// What reads uploaded files, if this matcher takes them.
+    uploads: Option<Arc<dyn UploadHasher>>,
+    /// Uploads being hashed at once: one per core, so their memory stays bounded.
+    hashing: tokio::sync::Semaphore,
 }
 
 /// How the background syncs are going.
@@ -87,7 +119,67 @@ impl Sidecar {
             key_digest: Sha256::digest(key.as_bytes()).into(),
             max_body_bytes: crate::Config::default().max_body_bytes,
             hma_without_key: false,
+            uploads: None,
+            hashing: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            ),
         }))
+    }
+
+    /// Takes uploaded files (`POST /v1/match/file`, HMA's `POST /m/lookup`), read by
+    /// `hasher`.
+    ///
+    /// # Panics
+    /// If the sidecar was already cloned (call it right after creating it).
+    #[must_use]
+    pub fn with_upload_hasher(mut self, hasher: Arc<dyn UploadHasher>) -> Self {
+        Arc::get_mut(&mut self.0)
+            .expect("with_upload_hasher is called before the sidecar is shared")
+            .uploads = Some(hasher);
+        self
+    }
+
+    /// Hashes an uploaded file and returns what it matches, nearest first.
+    pub(crate) async fn match_upload(
+        &self,
+        bytes: axum::body::Bytes,
+    ) -> Result<(MediaKind, Vec<(HashType, quell_match::Hit)>), ApiError> {
+        let Some(hasher) = self.0.uploads.clone() else {
+            return Err(ApiError::not_found(
+                "this matcher does not take files; send hashes to POST /v1/match",
+            ));
+        };
+        let robust = self
+            .0
+            .matcher
+            .counts()
+            .iter()
+            .any(|&(label, n)| label == "pdq_filed" && n > 0);
+        let _turn = self
+            .0
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| ApiError::internal(&e))?;
+        let hashed = tokio::task::spawn_blocking(move || hasher.hash(&bytes, robust))
+            .await
+            .map_err(|e| ApiError::internal(&e))?
+            .map_err(|why| ApiError::bad_request(ErrorCode::InvalidMedia, why))?;
+        let hits = self.0.matcher.lookup_file(&hashed.queries);
+        metrics::counter!("quell_match_files_total", "media" => media_label(hashed.media))
+            .increment(1);
+        metrics::counter!("quell_match_hits_total").increment(hits.len() as u64);
+        Ok((hashed.media, hits))
+    }
+
+    /// The wire form of an entry's registration time, if known.
+    pub(crate) fn registered_at(&self, entry: EntryId) -> Option<String> {
+        let times = self
+            .0
+            .registered
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        times.get(&entry).map(|&t| crate::time::format(t))
     }
 
     /// Opens the HMA-compatible `/m/` routes to callers without the local key, for HMA's
@@ -220,6 +312,10 @@ impl Sidecar {
 pub fn sidecar_app(sidecar: Sidecar) -> Router {
     let max_body = sidecar.0.max_body_bytes;
     Router::new()
+        .route(
+            "/v1/match/file",
+            post(match_file).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
         .route("/v1/match", post(match_hashes))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -252,14 +348,28 @@ async fn match_hashes(
 ) -> Result<Json<MatchResponse>, ApiError> {
     let request = parse_request(&req)?;
     let results = sidecar.lookup(&request);
-    let times = sidecar
-        .0
-        .registered
-        .read()
-        .unwrap_or_else(PoisonError::into_inner);
     Ok(Json(response_of(results, |entry| {
-        times.get(&entry).map(|&t| crate::time::format(t))
+        sidecar.registered_at(entry)
     })))
+}
+
+/// `POST /v1/match/file`: the verdict for one upload, sent as the body's raw bytes.
+async fn match_file(
+    State(sidecar): State<Sidecar>,
+    _caller: LocalCaller,
+    body: axum::body::Bytes,
+) -> Result<Json<FileMatchResponse>, ApiError> {
+    let (media, hits) = sidecar.match_upload(body).await?;
+    Ok(Json(file_response(media, hits, |entry| {
+        sidecar.registered_at(entry)
+    })))
+}
+
+fn media_label(media: MediaKind) -> &'static str {
+    match media {
+        MediaKind::Image => "image",
+        MediaKind::Video => "video",
+    }
 }
 
 /// `GET /metrics`, for the local key: the matcher's requests and matches, and how fresh its
