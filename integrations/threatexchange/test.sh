@@ -4,7 +4,8 @@
 #
 #   QUELL_BIN=$PWD/target/debug/quell bash integrations/threatexchange/test.sh [pytest args]
 #
-# Needs python3 (3.9+, with venv) and PyPI. The venv (tests/requirements.txt, pinned) is kept
+# Needs python3 (3.11+, with venv and its headers), a C++ compiler (pip builds two of pytx's
+# dependencies) and PyPI; scripts/install-test-deps.sh installs them on Debian. The venv (tests/requirements.txt, pinned) is kept
 # in target/pytx-venv (or QUELL_PYTX_VENV) and rebuilt only when that file changes; the
 # package is reinstalled from a copy of its source each run, so the tree stays clean.
 # The last two lines are always `# pass N` and `# fail M` (a run stopped before the tests
@@ -40,6 +41,11 @@ if [ ! -x "${QUELL_BIN:-}" ]; then
 fi
 QUELL_BIN=$(realpath "$QUELL_BIN")
 export QUELL_BIN
+
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    echo "the pinned test requirements need Python 3.11 or newer (python3 is $(python3 -V 2>&1))" >&2
+    exit 2
+fi
 
 venv=${QUELL_PYTX_VENV:-$repo/target/pytx-venv}
 requirements=$here/tests/requirements.txt

@@ -309,6 +309,9 @@ pub enum MediaKind {
     Image,
     /// A video: matched by its vPDQ hash, MD5 and SHA-256.
     Video,
+    /// Neither an image nor a video read here (or one that could not be decoded): matched by
+    /// its MD5 and SHA-256 only, as the registry holds such files; `unread` says why.
+    Other,
 }
 
 /// One entry an uploaded file matches.
@@ -328,6 +331,10 @@ pub struct FileMatchHit {
 pub struct FileMatchResponse {
     /// What the file was read as.
     pub media: MediaKind,
+    /// Why only the file's MD5 and SHA-256 were compared (`media` is `other`): what the
+    /// matcher could not read in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread: Option<String>,
     /// Every entry the upload matches, once each: PDQ hits nearest first (an entry filed
     /// under several parts at its nearest), then MD5 and SHA-256, then vPDQ (best first).
     pub matches: Vec<FileMatchHit>,

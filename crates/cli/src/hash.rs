@@ -143,7 +143,9 @@ pub(crate) fn run(args: &HashArgs) -> anyhow::Result<ExitCode> {
     );
     let job = Job {
         dihedral: args.dihedral,
-        profile: None,
+        // JSON lines carry the default profile's upload searches, ready for `POST /v1/match`
+        // and for the retroactive checks of stored hash files.
+        profile: args.json.then_some(quell_robust::Profile::DEFAULT),
         digests: format != Format::Plain,
         options,
         max_file_bytes,
@@ -242,8 +244,7 @@ enum Outcome {
 /// What every input is hashed with.
 struct Job<'a> {
     dihedral: bool,
-    /// Also compute this profile's upload searches from the decoded pixels (never with
-    /// `dihedral`: a scan asks for one, `quell hash` for the other).
+    /// Also compute this profile's upload searches from the decoded pixels.
     profile: Option<quell_robust::Profile>,
     digests: bool,
     options: DecodeOptions,
@@ -272,13 +273,19 @@ impl Job<'_> {
     /// Hashes an image's bytes.
     fn image(&self, bytes: &[u8]) -> Result<Hashed, String> {
         let probed = probe(bytes, &self.options).map_err(|e| e.to_string())?;
-        let need = bytes.len() as u64 + probed.info().peak_bytes;
+        let info = probed.info();
+        // A profile works on a luminance copy: 4 bytes a pixel beside the decoded pixels.
+        let luma_bytes = u64::from(info.width) * u64::from(info.height) * 4;
+        let need = bytes.len() as u64 + info.peak_bytes + self.profile.map_or(0, |_| luma_bytes);
         let (pdq, quality, dihedral, queries) = self.gate.run(need, || {
             let image = probed.decode().map_err(|e| e.to_string())?;
             Ok::<_, String>(if let Some(profile) = self.profile {
                 // A profile's first search is the image's own hash: one full-resolution pass.
                 let (quality, queries) = profile.upload_from_rows(&image);
-                (queries[0].hash, quality, None, queries)
+                let dihedral = self
+                    .dihedral
+                    .then(|| quell_pdq::hash_dihedral(&image).hashes);
+                (queries[0].hash, quality, dihedral, queries)
             } else if self.dihedral {
                 let d = quell_pdq::hash_dihedral(&image);
                 (d.hashes[0], d.quality, Some(d.hashes), Vec::new())
@@ -336,7 +343,7 @@ impl MemoryGate {
 pub(crate) fn hash_for_scan(
     paths: &[PathBuf],
     profile: Option<quell_robust::Profile>,
-    mut each: impl FnMut(&str, Result<ScannedItem, String>) -> anyhow::Result<()>,
+    mut each: impl FnMut(&str, Result<StoredItem, String>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let (inputs, walk_errors) = collect(paths, Keep::Media);
     for (path, err) in walk_errors {
@@ -372,23 +379,18 @@ pub(crate) fn hash_for_scan(
                 let item = match (result, input) {
                     (Ok(Outcome::Image(h)), _) => h
                         .digests
-                        .map(|(md5, sha256)| ScannedItem {
-                            item: StoredItem {
-                                path: path.clone(),
-                                pdq: Some(h.pdq),
-                                md5: Some(md5),
-                                sha256: Some(sha256),
-                                vpdq: None,
-                            },
-                            queries: h.queries,
+                        .map(|(md5, sha256)| StoredItem {
+                            path: path.clone(),
+                            pdq: Some(h.pdq),
+                            md5: Some(md5),
+                            sha256: Some(sha256),
+                            vpdq: None,
+                            filed: filed_queries(profile, h.queries),
                         })
                         .ok_or_else(|| "no digests".to_owned()),
                     // As in `run`: videos one at a time, FFmpeg decodes in parallel itself.
                     (Ok(Outcome::Video), Input::File(file)) => {
-                        video_job.hash(file).map(|v| ScannedItem {
-                            item: v.into_stored_item(&path),
-                            queries: Vec::new(),
-                        })
+                        video_job.hash(file).map(|v| v.into_stored_item(&path))
                     }
                     (Ok(Outcome::Video | Outcome::HashedVideo(_)), _) => {
                         Err("videos are only read from files".to_owned())
@@ -405,75 +407,109 @@ pub(crate) fn hash_for_scan(
 }
 
 /// One uploaded file's bytes, hashed as `quell scan` hashes a stored file (the same limits:
-/// 100 MiB, 100 megapixels; pixels as stored; videos with vPDQ at one frame per second, read
-/// from a temporary file since FFmpeg seeks), for the matcher's `POST /v1/match/file`. The
-/// content decides what it is, never a name or a header. `gate` keeps concurrent decodes
+/// 100 MiB, 100 megapixels; pixels as stored), for the matcher's `POST /v1/match/file`. The
+/// content decides what it is, never a name or a header. A video is read from a temporary
+/// file (FFmpeg seeks) with vPDQ at one frame per second, on one decoder thread, for at most
+/// [`UPLOAD_VIDEO_TIMEOUT`]. MD5 and SHA-256 are always made, so a file the registry holds by
+/// its digests alone (one neither decoder reads, a damaged photo) is still matched; the
+/// second value says why nothing else could be made of it. `gate` keeps concurrent decodes
 /// within the memory budget.
+///
+/// # Errors
+/// Only for an empty upload: the empty file's digests match nothing meaningful.
 pub(crate) fn hash_upload(
     bytes: &[u8],
     profile: Option<quell_robust::Profile>,
     gate: &MemoryGate,
-) -> Result<ScannedItem, String> {
+) -> Result<(StoredItem, Option<String>), String> {
     if bytes.is_empty() {
         return Err("the upload is empty".to_owned());
     }
-    if bytes.len() as u64 > DEFAULT_MAX_FILE_BYTES {
-        return Err(format!(
-            "the upload is larger than {} MiB",
-            DEFAULT_MAX_FILE_BYTES >> 20
-        ));
-    }
-    match sniff_bytes(&bytes[..bytes.len().min(video::SNIFF_BYTES)]) {
+    let mut item = StoredItem {
+        path: "upload".to_owned(),
+        pdq: None,
+        md5: Some(Md5::of(bytes)),
+        sha256: Some(Sha256::of(bytes)),
+        vpdq: None,
+        filed: Vec::new(),
+    };
+    let unread = match sniff_bytes(&bytes[..bytes.len().min(video::SNIFF_BYTES)]) {
         Sniffed::Image => {
             let job = Job {
                 dihedral: false,
                 profile,
-                digests: true,
+                digests: false,
                 options: DecodeOptions::default(),
                 max_file_bytes: DEFAULT_MAX_FILE_BYTES,
                 gate,
             };
-            let h = job.image(bytes)?;
-            let (md5, sha256) = (Md5::of(bytes), Sha256::of(bytes));
-            Ok(ScannedItem {
-                item: StoredItem {
-                    path: "upload".to_owned(),
-                    pdq: Some(h.pdq),
-                    md5: Some(md5),
-                    sha256: Some(sha256),
-                    vpdq: None,
-                },
-                queries: h.queries,
-            })
+            match job.image(bytes) {
+                Ok(h) => {
+                    item.pdq = Some(h.pdq);
+                    item.filed = filed_queries(profile, h.queries);
+                    None
+                }
+                Err(e) => Some(format!("the image cannot be decoded: {e}")),
+            }
         }
-        Sniffed::Video => {
-            let mut file = tempfile::NamedTempFile::new()
-                .map_err(|e| format!("cannot store the video to read it: {e}"))?;
-            std::io::Write::write_all(&mut file, bytes)
-                .and_then(|()| file.as_file().sync_data())
-                .map_err(|e| format!("cannot store the video to read it: {e}"))?;
-            let video_job = VideoJob {
-                options: quell_vpdq::decode::HashOptions::default(),
-                json: true,
-            };
-            let hashed = video_job.hash(file.path())?;
-            Ok(ScannedItem {
-                item: hashed.into_stored_item("upload"),
-                queries: Vec::new(),
-            })
-        }
-        Sniffed::Other => Err(
+        Sniffed::Video => match upload_video(bytes) {
+            Ok(vpdq) => {
+                item.vpdq = Some(vpdq);
+                None
+            }
+            Err(e) => Some(format!("the video cannot be hashed: {e}")),
+        },
+        Sniffed::Other => Some(
             "not an image (JPEG, PNG, WebP, GIF, BMP, TIFF) or a video (MP4, MOV, WebM, MKV, \
              AVI) this matcher reads"
                 .to_owned(),
         ),
-    }
+    };
+    Ok((item, unread))
 }
 
-/// A scanned file's hashes and, for an image under a hash profile, the profile's searches.
-pub(crate) struct ScannedItem {
-    pub(crate) item: StoredItem,
-    pub(crate) queries: Vec<quell_robust::Query>,
+/// How long an uploaded video may take to hash.
+pub(crate) const UPLOAD_VIDEO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// An uploaded video's vPDQ, from a temporary file that is removed afterwards.
+fn upload_video(bytes: &[u8]) -> Result<std::sync::Arc<quell_vpdq::VideoHash>, String> {
+    let mut file = tempfile::NamedTempFile::new()
+        .map_err(|e| format!("cannot store the video to read it: {e}"))?;
+    std::io::Write::write_all(&mut file, bytes)
+        .and_then(|()| file.as_file().sync_data())
+        .map_err(|e| format!("cannot store the video to read it: {e}"))?;
+    let video_job = VideoJob {
+        options: quell_vpdq::decode::HashOptions {
+            timeout: Some(UPLOAD_VIDEO_TIMEOUT),
+            // One core per upload: the matcher hashes one upload per core at a time.
+            decoder_threads: 1,
+            ..quell_vpdq::decode::HashOptions::default()
+        },
+        json: false,
+    };
+    let stored = video_job.hash(file.path())?.into_stored_item("upload");
+    stored
+        .vpdq
+        .ok_or_else(|| "the video gave no vPDQ hash".to_owned())
+}
+
+/// A profile's upload searches as `quell-match` queries (none without a profile).
+pub(crate) fn filed_queries(
+    profile: Option<quell_robust::Profile>,
+    queries: Vec<quell_robust::Query>,
+) -> Vec<quell_match::Query> {
+    let Some(profile) = profile else {
+        return Vec::new();
+    };
+    queries
+        .into_iter()
+        .map(|q| quell_match::Query::Filed {
+            hash: q.hash,
+            upload: q.kind,
+            profile: profile.name(),
+            searches: q.searches,
+        })
+        .collect()
 }
 
 /// PDQ and quality of the image file at `path`, as `quell hash` computes them with its default

@@ -50,9 +50,9 @@ pub(crate) struct MatcherArgs {
     /// (or set `QUELL_MATCHER_KEY`).
     #[arg(long, value_name = "FILE")]
     matcher_key_file: Option<PathBuf>,
-    /// Answer the HMA-compatible routes (`/m/raw_lookup`, `/m/lookup`, `/m/index/status`)
-    /// without the local key, for HMA's clients, which send none. Every other route still
-    /// needs it; run such a matcher on a private address only.
+    /// Answer HMA's hash lookups (`GET /m/raw_lookup`, `GET /m/lookup`, `/m/index/status`)
+    /// without the local key, for HMA's clients, which send none. Every other route, file
+    /// lookups included, still needs it; run such a matcher on a private address only.
     #[arg(long)]
     hma_without_key: bool,
     /// Seconds between background syncs.
@@ -234,23 +234,15 @@ struct Uploads {
 
 impl UploadHasher for Uploads {
     fn hash(&self, bytes: &[u8], robust: bool) -> Result<HashedUpload, String> {
-        let profile = Profile::DEFAULT;
-        let scanned = hash_upload(bytes, robust.then_some(profile), &self.gate)?;
-        let item = scanned.item;
+        let (item, unread) = hash_upload(bytes, robust.then_some(Profile::DEFAULT), &self.gate)?;
         let media = if item.vpdq.is_some() {
             MediaKind::Video
-        } else {
+        } else if item.pdq.is_some() {
             MediaKind::Image
+        } else {
+            MediaKind::Other
         };
-        let filed = scanned.queries.into_iter().map(|q| {
-            let query = Query::Filed {
-                hash: q.hash,
-                upload: q.kind,
-                profile: profile.name(),
-                searches: q.searches,
-            };
-            (HashType::Pdq, query)
-        });
+        let filed = item.filed.into_iter().map(|q| (HashType::Pdq, q));
         let queries = [
             item.pdq.map(|h| (HashType::Pdq, Query::Pdq(h))),
             item.md5.map(|d| (HashType::Md5, Query::Md5(d))),
@@ -261,7 +253,11 @@ impl UploadHasher for Uploads {
         .flatten()
         .chain(filed)
         .collect();
-        Ok(HashedUpload { media, queries })
+        Ok(HashedUpload {
+            media,
+            unread,
+            queries,
+        })
     }
 }
 

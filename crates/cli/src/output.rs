@@ -34,6 +34,9 @@ struct JsonHashed<'a> {
     sha256: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     dihedral: Option<Vec<String>>,
+    /// The default profile's upload searches, each a `POST /v1/match` query as it is.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    queries: Vec<quell_api::MatchQuery>,
 }
 
 #[derive(Serialize)]
@@ -80,6 +83,16 @@ impl<W: Write> Printer<W> {
                     md5,
                     sha256,
                     dihedral: dihedral.map(Vec::from),
+                    queries: h
+                        .queries
+                        .iter()
+                        .map(|q| quell_api::MatchQuery {
+                            kind: quell_api::HashType::Pdq,
+                            value: q.hash.to_string(),
+                            profile: Some(quell_robust::Profile::DEFAULT.name().to_owned()),
+                            upload: Some(q.kind.name().to_owned()),
+                        })
+                        .collect(),
                 })?;
                 writeln!(self.out, "{line}")
             }

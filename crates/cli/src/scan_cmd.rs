@@ -19,8 +19,6 @@ use quell_robust::Profile;
 use quell_sync::{Snapshot, parse_stored_line};
 use serde::Serialize;
 
-use crate::hash::ScannedItem;
-
 #[derive(clap::Args, Debug)]
 pub(crate) struct ScanArgs {
     /// The data directory `quell sync` (or `serve --matcher`) keeps the list in.
@@ -98,12 +96,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     if !media.is_empty() {
         crate::hash::hash_for_scan(&media, profile, |path, result| {
             match result {
-                Ok(scanned) => {
-                    report(&scanned.item, &matcher, &mut out)?;
-                    if let Some(profile) = profile {
-                        report_filed(&scanned, profile, &matcher, &mut out)?;
-                    }
-                }
+                Ok(item) => report(&item, &matcher, &mut out)?,
                 Err(e) => {
                     failures += 1;
                     out.flush()?;
@@ -163,7 +156,8 @@ fn scan_hash_file(
 }
 
 /// Prints every entry `item` matches: PDQ hits nearest first, then exact digest hits, then
-/// vPDQ hits (the registry's decision, best first).
+/// vPDQ hits (the registry's decision, best first), then the filed entries its profile
+/// searches find.
 fn report(
     item: &StoredItem,
     matcher: &Matcher,
@@ -191,35 +185,28 @@ fn report(
             writeln!(out, "{line}").context("writing output")?;
         }
     }
-    Ok(())
+    report_filed(item, matcher, out)
 }
 
-/// Prints every filed entry the profile's searches of one image find, each entry once at its
-/// smallest distance, nearest first ([`Matcher::lookup_upload`]). A filed entry found by a
-/// plain search is not possible: plain searches see plain entries only.
+/// Prints every filed entry the item's profile searches find ([`StoredItem::filed`]), each
+/// entry once at its smallest distance, nearest first ([`Matcher::lookup_upload`]). A filed
+/// entry found by a plain search is not possible: plain searches see plain entries only.
 fn report_filed(
-    scanned: &ScannedItem,
-    profile: Profile,
+    item: &StoredItem,
     matcher: &Matcher,
     out: &mut impl std::io::Write,
 ) -> anyhow::Result<()> {
-    let queries: Vec<Query> = scanned
-        .queries
-        .iter()
-        .map(|q| Query::Filed {
-            hash: q.hash,
-            upload: q.kind,
-            profile: profile.name(),
-            searches: q.searches,
-        })
-        .collect();
-    for (entry, closeness, part) in matcher.lookup_upload(&queries) {
+    let profile = item.filed.iter().find_map(|q| match q {
+        Query::Filed { profile, .. } => Some(*profile),
+        _ => None,
+    });
+    for (entry, closeness, part) in matcher.lookup_upload(&item.filed) {
         let line = serde_json::to_string(&Found {
-            path: &scanned.item.path,
+            path: &item.path,
             entry_id: entry.to_string(),
             kind: HashType::Pdq,
             distance: closeness.distance(),
-            profile: Some(profile.name()),
+            profile,
             part: part.map(|p| p.name()),
             query_match_percent: None,
             compared_match_percent: None,

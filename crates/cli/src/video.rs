@@ -74,6 +74,7 @@ impl HashedVideo {
             md5: self.digests.map(|(md5, _)| md5),
             sha256: self.digests.map(|(_, sha256)| sha256),
             vpdq: Some(std::sync::Arc::new(self.vpdq)),
+            filed: Vec::new(),
         }
     }
 }

@@ -695,7 +695,17 @@ fn a_webhook_that_fails_twice_gets_the_match_once_by_key_and_signed() {
             "100",
         ],
     );
-    registry.open_case(json!([{ "type": "pdq", "value": orig, "quality": 100 }]));
+    let (case, case_secret) =
+        registry.open_case(json!([{ "type": "pdq", "value": orig, "quality": 100 }]));
+    let (_, status) = http(
+        &registry.server.addr,
+        "GET",
+        &format!("/v1/cases/{case}"),
+        Some(&case_secret),
+        None,
+    );
+    let opened_at = status["opened_at"].clone();
+    assert!(opened_at.is_string(), "{status}");
     wait_for("an accepted delivery", 20, || {
         receiver
             .seen
@@ -752,10 +762,7 @@ fn a_webhook_that_fails_twice_gets_the_match_once_by_key_and_signed() {
         assert_eq!(event["type"], "pdq");
         assert!(event["entry_id"].as_str().unwrap().starts_with("e_"));
         // When the person asked, for the member's queue: the case's opening.
-        assert!(
-            quell_api::convert::time_of_wire(event["registered_at"].as_str().unwrap()).is_some(),
-            "{event}"
-        );
+        assert_eq!(event["registered_at"], opened_at, "{event}");
     }
     assert_eq!(
         std::fs::read_dir(data.join("outbox")).unwrap().count(),

@@ -583,6 +583,20 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
         crate::util::post_match(&matcher.addr, Some(crate::member::MATCHER_KEY), &query).1 == want
     });
 
+    // `quell hash --json` prints those searches, ready for `POST /v1/match`; kept as a stored
+    // hash file, they find the same entries in a retroactive scan as the media itself.
+    let (code, hashed, err) = quell(&["hash", "--json", s(screenshot)], b"");
+    assert_eq!(code, 0, "{err}");
+    let line: serde_json::Value = serde_json::from_str(hashed.lines().next().unwrap()).unwrap();
+    assert_eq!(line["queries"], query["hashes"]);
+    let stored_file = dir.path().join("stored.jsonl");
+    std::fs::write(&stored_file, &hashed).unwrap();
+    let from_file: std::collections::BTreeSet<_> = scan(&data, &stored_file)
+        .iter()
+        .map(entry_and_part)
+        .collect();
+    assert_eq!(from_file, scanned);
+
     // The member can send the upload itself to its matcher instead: the same entries and
     // parts, computed there under the default profile, in one call.
     let key = Some(crate::member::MATCHER_KEY);
@@ -630,21 +644,28 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
     let file_ids: std::collections::BTreeSet<_> =
         by_file.iter().map(|m| m["entry_id"].to_string()).collect();
     assert_eq!(hma_ids, file_ids);
-    // What is not an image or a video gets a clear refusal, with HMA's shape on its route.
-    let (status, refused) = crate::util::post_bytes(
+    // A file read neither as an image nor a video is still compared by its digests, and
+    // says so.
+    let (status, other) = crate::util::post_bytes(
         &matcher.addr,
         "/v1/match/file",
         key,
         "image/jpeg",
         b"%PDF-1.7 not a photo",
     );
+    assert_eq!(status, 200, "{other}");
+    assert_eq!(other["media"], "other", "{other}");
+    assert_eq!(other["matches"], serde_json::json!([]), "{other}");
+    assert!(
+        other["unread"].as_str().unwrap().contains("not an image"),
+        "{other}"
+    );
+    let (status, refused) =
+        crate::util::post_bytes(&matcher.addr, "/v1/match/file", key, "image/jpeg", b"");
     assert_eq!(
         (status, &refused["error"]["code"]),
         (400, &serde_json::json!("invalid_media"))
     );
-    let (status, refused) =
-        crate::util::post_bytes(&matcher.addr, "/v1/match/file", key, "image/jpeg", b"");
-    assert_eq!(status, 400, "{refused}");
     assert!(
         refused["error"]["message"]
             .as_str()
@@ -652,11 +673,48 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
             .contains("empty"),
         "{refused}"
     );
-    let (body, content_type) = crate::util::multipart("photo", b"\xff\xd8\xff truncated");
+    let (body, content_type) = crate::util::multipart("photo", b"");
     let (status, refused) =
         crate::util::post_bytes(&matcher.addr, "/m/lookup", key, &content_type, &body);
     assert_eq!(status, 400, "{refused}");
-    assert!(refused["message"].is_string(), "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("empty"),
+        "{refused}"
+    );
+    // Uploads past the JSON routes' 1 MiB limit are read (a noise PNG), up to 100 MiB.
+    let mut noise = image::RgbImage::new(1000, 1000);
+    let mut x = 0x2545_f491_u32;
+    for p in noise.pixels_mut() {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let [a, b, c, _] = x.to_le_bytes();
+        *p = image::Rgb([a, b, c]);
+    }
+    let mut png = Vec::new();
+    noise
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    assert!(png.len() > 2 << 20, "{}", png.len());
+    let (status, big) =
+        crate::util::post_bytes(&matcher.addr, "/v1/match/file", key, "image/png", &png);
+    assert_eq!(
+        (status, &big["media"]),
+        (200, &serde_json::json!("image")),
+        "{big}"
+    );
+    let (body, content_type) = crate::util::multipart("photo", &png);
+    let (status, big) =
+        crate::util::post_bytes(&matcher.addr, "/m/lookup", key, &content_type, &body);
+    assert_eq!(status, 200, "{big}");
+    let too_big = vec![0u8; quell_server::MAX_UPLOAD_BYTES + 1];
+    let (status, refused) =
+        crate::util::post_bytes(&matcher.addr, "/v1/match/file", key, "image/png", &too_big);
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (413, &serde_json::json!("body_too_large")),
+        "{refused}"
+    );
     assert_eq!(
         crate::util::post_bytes(&matcher.addr, "/v1/match/file", None, "image/jpeg", b"x").0,
         401

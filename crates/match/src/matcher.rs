@@ -288,26 +288,32 @@ impl Matcher {
 
     /// The verdict for one uploaded file from all the hashes made of it, each with the hash
     /// type it searches: each type's queries together ([`Matcher::lookup_upload`]: an entry
-    /// once, at its nearest), PDQ hits first (plain and filed), then MD5, SHA-256 and vPDQ.
+    /// once, at its nearest), PDQ hits first (plain and filed), then MD5, SHA-256, and vPDQ
+    /// best first (an upload has one video hash: [`Matcher::lookup`]'s order).
     pub fn lookup_file(&self, queries: &[(HashType, Query)]) -> Vec<(HashType, Hit)> {
-        [
+        let kinds = [
             HashType::Pdq,
             HashType::Md5,
             HashType::Sha256,
             HashType::Vpdq,
-        ]
-        .into_iter()
-        .flat_map(|kind| {
-            let of_kind: Vec<Query> = queries
-                .iter()
-                .filter(|(k, _)| *k == kind)
-                .map(|(_, q)| q.clone())
-                .collect();
-            self.lookup_upload(&of_kind)
-                .into_iter()
-                .map(move |hit| (kind, hit))
-        })
-        .collect()
+        ];
+        kinds
+            .into_iter()
+            .flat_map(|kind| {
+                let of_kind: Vec<Query> = queries
+                    .iter()
+                    .filter(|(k, _)| *k == kind)
+                    .map(|(_, q)| q.clone())
+                    .collect();
+                let hits = match (kind, of_kind.as_slice()) {
+                    (HashType::Vpdq, [video]) => {
+                        self.lookup_with_parts(video, quell_hash::MATCH_DISTANCE)
+                    }
+                    _ => self.lookup_upload(&of_kind),
+                };
+                hits.into_iter().map(move |hit| (kind, hit))
+            })
+            .collect()
     }
 
     /// [`Matcher::lookup`], with the part each hit of a [`Query::Filed`] is filed under

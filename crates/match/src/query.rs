@@ -23,7 +23,7 @@ pub const MAX_BATCH: usize = 1000;
 pub const MAX_FRAMES_PER_REQUEST: usize = MAX_VPDQ_FRAMES;
 
 /// A hash to look up.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Query {
     /// A PDQ hash: matches plain PDQ entries within a Hamming distance.
     Pdq(Pdq),
@@ -291,11 +291,13 @@ fn frame_budget(queries: &[Query]) -> Result<(), RequestError> {
 /// `registered_at` as for [`response_of`].
 pub fn file_response(
     media: MediaKind,
+    unread: Option<String>,
     hits: Vec<(HashType, Hit)>,
     registered_at: impl Fn(EntryId) -> Option<String>,
 ) -> FileMatchResponse {
     FileMatchResponse {
         media,
+        unread,
         matches: hits
             .into_iter()
             .map(|(kind, hit)| FileMatchHit {

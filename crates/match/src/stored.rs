@@ -7,17 +7,23 @@
 //! in one [`VideoIndex`], so a new vPDQ entry is searched once against all of them; its
 //! percentages come out from the entry's side and are swapped, which is exact because both
 //! shares are counted with the same frame rule.
+//!
+//! A stored image hashed with a profile's upload searches (`quell hash --json` writes them)
+//! is found by the new entries filed under that profile too, by the same plan: a search of
+//! upload kind K finds an entry filed under part P when the plan for K names P and the two
+//! hashes are within P's distance there. The searches sit in one index per (filing,
+//! distance), so a new filed entry is one range search per group that names its filing.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use quell_api::HashType;
-use quell_hash::{MATCH_DISTANCE, Md5, Pdq, Sha256};
+use quell_hash::{Distance, Filing, MATCH_DISTANCE, Md5, Pdq, Sha256};
 use quell_index::{IndexBuilder, MihConfig, MihIndex, PdqIndex};
 use quell_registry::{EntryId, Signal};
 use quell_vpdq::{MatchParams, MatchPercentages, MatchThresholds, VideoHash, VideoIndex};
 
-use crate::query::Closeness;
+use crate::query::{Closeness, Query};
 
 /// One stored media item's hashes.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +38,9 @@ pub struct StoredItem {
     pub sha256: Option<Sha256>,
     /// Its vPDQ hash, for a video.
     pub vpdq: Option<Arc<VideoHash>>,
+    /// An image's upload searches under a hash profile ([`Query::Filed`]; other queries are
+    /// ignored), if they were made.
+    pub filed: Vec<Query>,
 }
 
 /// A stored item that matches a list entry.
@@ -59,6 +68,9 @@ pub struct StoredHashes {
     sha256: HashMap<Sha256, Vec<usize>>,
     /// The stored videos, each under its item index.
     videos: VideoIndex,
+    /// The stored images' profile searches, grouped by the filing they search and its
+    /// distance, each under its item index.
+    filed: Vec<(Filing, Distance, MihIndex)>,
 }
 
 impl StoredHashes {
@@ -78,6 +90,30 @@ impl StoredHashes {
                 sha256.entry(d).or_default().push(i);
             }
         }
+        let mut filed: std::collections::BTreeMap<(Filing, Distance), IndexBuilder> =
+            std::collections::BTreeMap::new();
+        for (i, item) in items.iter().enumerate() {
+            for query in &item.filed {
+                let Query::Filed {
+                    hash,
+                    profile,
+                    searches,
+                    ..
+                } = query
+                else {
+                    continue;
+                };
+                for &(part, distance) in *searches {
+                    let Ok(filing) = Filing::new(profile, part) else {
+                        continue;
+                    };
+                    filed
+                        .entry((filing, distance))
+                        .or_default()
+                        .insert(i as u64, *hash);
+                }
+            }
+        }
         let videos = items
             .iter()
             .enumerate()
@@ -91,6 +127,12 @@ impl StoredHashes {
             md5,
             sha256,
             videos,
+            filed: filed
+                .into_iter()
+                .map(|((filing, distance), b)| {
+                    (filing, distance, b.build_mih(MihConfig::default()))
+                })
+                .collect(),
         }
     }
 
@@ -103,8 +145,9 @@ impl StoredHashes {
     /// [`MATCH_DISTANCE`] inclusive, digests exactly, videos by pytx's default decision with
     /// the stored video as the query), nearest first per entry (videos: by item).
     ///
-    /// Hashes filed under a profile's parts are not checked: a stored item holds only its
-    /// plain hashes, not the searches of that profile (`quell scan` of the media makes them).
+    /// An entry filed under a profile's part is checked against the items' searches under
+    /// that profile ([`StoredItem::filed`]), each item once at its nearest; items without
+    /// searches (hashed without the profile) cannot be.
     pub fn check(&self, entries: &[(EntryId, Signal)]) -> Vec<StoredMatch> {
         let mut found = Vec::new();
         for (entry, signal) in entries {
@@ -112,8 +155,10 @@ impl StoredHashes {
             let kind = HashType::from(signal.kind());
             let hits: Vec<(usize, Closeness)> = match signal {
                 Signal::Pdq {
-                    filing: Some(_), ..
-                } => Vec::new(),
+                    hash,
+                    filing: Some(filing),
+                    ..
+                } => self.filed_matching(*filing, hash),
                 Signal::Pdq { hash, .. } => self
                     .pdq
                     .range_search(hash, MATCH_DISTANCE)
@@ -141,6 +186,27 @@ impl StoredHashes {
 }
 
 impl StoredHashes {
+    /// The stored images whose searches find an entry filed under `filing`, each once at its
+    /// nearest, nearest first.
+    fn filed_matching(&self, filing: Filing, entry: &Pdq) -> Vec<(usize, Closeness)> {
+        let mut best: std::collections::BTreeMap<usize, u32> = std::collections::BTreeMap::new();
+        for (_, distance, index) in self.filed.iter().filter(|(f, ..)| *f == filing) {
+            for hit in index.range_search(entry, *distance) {
+                let item = usize::try_from(hit.id).unwrap_or(usize::MAX);
+                let d = hit.distance.get();
+                best.entry(item)
+                    .and_modify(|b| *b = (*b).min(d))
+                    .or_insert(d);
+            }
+        }
+        let mut hits: Vec<(usize, Closeness)> = best
+            .into_iter()
+            .map(|(item, d)| (item, Closeness::Distance(d)))
+            .collect();
+        hits.sort_by_key(|&(item, c)| (c.distance(), item));
+        hits
+    }
+
     /// The stored videos that match `entry` with the stored video as the query.
     fn videos_matching(&self, entry: &VideoHash) -> Vec<(usize, Closeness)> {
         self.videos
@@ -190,6 +256,7 @@ mod tests {
             md5: None,
             sha256: None,
             vpdq: None,
+            filed: Vec::new(),
         };
         let stored = StoredHashes::new(vec![item("near", near), item("far", far)]);
         let entry = EntryId::from_i64(9);
@@ -208,6 +275,113 @@ mod tests {
                 closeness: Closeness::Distance(31),
             }]
         );
+    }
+
+    /// The filed check agrees with its oracle, the member's own matcher: for every stored
+    /// image, the entries `Matcher::lookup_upload` finds with the image's searches are the
+    /// entries whose check finds the image, at the same (nearest) distance.
+    #[test]
+    fn filed_entries_find_the_items_whose_searches_find_them() {
+        use quell_hash::{Part, UploadKind, filed_plan};
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let random =
+            |next: &mut dyn FnMut() -> u64| Pdq::from_words([next(), next(), next(), next()]);
+        let flip = |h: Pdq, bits: u32, next: &mut dyn FnMut() -> u64| {
+            let mut words = h.to_words();
+            let mut flipped = std::collections::BTreeSet::new();
+            while flipped.len() < bits as usize {
+                flipped.insert(next() % 256);
+            }
+            for b in flipped {
+                words[(b / 64) as usize] ^= 1 << (b % 64);
+            }
+            Pdq::from_words(words)
+        };
+        let profile = quell_hash::FILED_PROFILES[0];
+        let quality = Quality::new(90).unwrap();
+        let mut entries = Vec::new();
+        for i in 0..150 {
+            let part = Part::ALL[i % Part::ALL.len()];
+            let signal = Signal::Pdq {
+                hash: random(&mut next),
+                quality,
+                filing: Some(Filing::new(profile, part).unwrap()),
+            };
+            entries.push((EntryId::from_i64(i as i64 + 1), signal));
+        }
+        // A plain entry is never found by a profile's search.
+        let plain = random(&mut next);
+        entries.push((
+            EntryId::from_i64(1000),
+            Signal::Pdq {
+                hash: plain,
+                quality,
+                filing: None,
+            },
+        ));
+        let hash_of = |e: &(EntryId, Signal)| match e.1 {
+            Signal::Pdq { hash, .. } => hash,
+            _ => unreachable!(),
+        };
+        let items: Vec<StoredItem> = (0..60)
+            .map(|i| {
+                let filed = [UploadKind::Whole, UploadKind::Trim, UploadKind::Cut]
+                    .into_iter()
+                    .map(|upload| {
+                        // Near some entry, at a distance around the plans' bounds.
+                        let target = hash_of(&entries[(next() % entries.len() as u64) as usize]);
+                        let bits = (next() % 50) as u32;
+                        Query::Filed {
+                            hash: flip(target, bits, &mut next),
+                            upload,
+                            profile,
+                            searches: filed_plan(profile, upload).unwrap(),
+                        }
+                    })
+                    .collect();
+                StoredItem {
+                    path: format!("item{i}"),
+                    pdq: None,
+                    md5: None,
+                    sha256: None,
+                    vpdq: None,
+                    filed,
+                }
+            })
+            .collect();
+        let stored = StoredHashes::new(items.clone());
+        let mut checked: Vec<(usize, EntryId, Closeness)> = stored
+            .check(&entries)
+            .into_iter()
+            .map(|m| (m.item, m.entry, m.closeness))
+            .collect();
+        let matcher = crate::Matcher::from_entries(entries.clone());
+        let mut oracle: Vec<(usize, EntryId, Closeness)> = items
+            .iter()
+            .enumerate()
+            .flat_map(|(i, item)| {
+                matcher
+                    .lookup_upload(&item.filed)
+                    .into_iter()
+                    .map(move |(entry, closeness, _)| (i, entry, closeness))
+            })
+            .collect();
+        let key = |&(i, e, c): &(usize, EntryId, Closeness)| (i, e, c.distance());
+        checked.sort_by_key(key);
+        oracle.sort_by_key(key);
+        assert!(
+            oracle.len() > 20,
+            "the test should find matches: {}",
+            oracle.len()
+        );
+        assert!(oracle.iter().all(|&(_, e, _)| e != EntryId::from_i64(1000)));
+        assert_eq!(checked, oracle);
     }
 
     /// A video of `frames` distinct pseudo-random frame hashes from `seed`, quality 90.
@@ -246,6 +420,7 @@ mod tests {
             md5: None,
             sha256: None,
             vpdq: Some(Arc::new(v.clone())),
+            filed: Vec::new(),
         };
         let stored = StoredHashes::new(vec![
             item("clip", &clip),

@@ -27,7 +27,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ErrorCode::UnsupportedMediaType,
                 "send the request as JSON with `Content-Type: application/json`; \
-                 this service accepts hashes only, never images or other files",
+                 this endpoint takes hashes, never images or other files (a member's own \
+                 matcher takes an upload's bytes at POST /v1/match/file; the registry never does)",
             ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {

@@ -3,8 +3,9 @@
 //! and answers of Meta's
 //! Hasher-Matcher-Actioner 2.0 (its OpenAPI schemas `RawLookupRequest`/`RawLookupResponse`,
 //! `LookupRequest`/`LookupResponse`, `MatchWithDistance`, `IndexStatusResponse` and
-//! `ErrorResponse`), so that HMA's clients (ROOST's Coop, hma-matrix) can point at a Quell
-//! matcher unchanged. The lookups are `POST /v1/match`'s and `POST /v1/match/file`'s,
+//! `ErrorResponse`), so that clients of HMA's matching API (hma-matrix; ROOST's Coop for its
+//! lookups by hash; Coop hashes media through HMA's `/h/` routes, which a matcher does not
+//! serve) can point at a Quell matcher unchanged. The lookups are `POST /v1/match`'s and `POST /v1/match/file`'s,
 //! through the same [`Matcher`], request rules and upload hashing (so a file is matched
 //! under the default profile, crops and captions included, when the list holds its hashes).
 //!
@@ -22,8 +23,10 @@
 //!   pointed at addresses inside the member's network; `url` is refused, naming the
 //!   alternative.
 //! - **Authentication** is the matcher's local key, as on every other route, unless the
-//!   matcher runs with `--hma-without-key` (HMA itself has none): then these routes alone
-//!   are open, and the matcher belongs on a private address.
+//!   matcher runs with `--hma-without-key` (HMA itself has none): then its hash lookups
+//!   alone are open, and the matcher belongs on a private address. A file lookup always
+//!   takes the key: hashing uploads is the work an open address would hand to anyone.
+//!
 //! [`Matcher`]: quell_match::Matcher
 
 use axum::extract::multipart::MultipartRejection;
@@ -38,6 +41,7 @@ use quell_match::{Closeness, Hit, parse_request};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use crate::error::ApiError;
 use crate::sidecar::{MAX_UPLOAD_BYTES, Sidecar};
 
 /// The one bank a Quell matcher offers: the registry's list.
@@ -188,13 +192,19 @@ fn find(
             "index not yet ready".to_owned(),
         ));
     }
-    if let Some(banks) = banks
-        && !banks.split(',').any(|b| b == BANK)
-    {
+    if !in_banks(banks) {
         return Ok(Vec::new());
     }
     let hits = sidecar.lookup(&request).into_iter().flatten();
     Ok(hits.map(|hit| match_object(kind, &hit)).collect())
+}
+
+/// Whether a `banks` filter lets [`BANK`] through (none, or an empty one, lets all through,
+/// as HMA reads it).
+fn in_banks(banks: Option<&str>) -> bool {
+    banks
+        .filter(|b| !b.is_empty())
+        .is_none_or(|banks| banks.split(',').any(|b| b == BANK))
 }
 
 /// `{"bank_content_id", "distance", "entry_id"}` for a hit of a `kind` query.
@@ -276,15 +286,26 @@ async fn lookup_file(
     query: Result<Query<FileLookupParams>, QueryRejection>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Value>, HmaError> {
-    authenticate(&sidecar, &headers)?;
+    // Uploads always take the local key, even with `--hma-without-key`: hashing files is
+    // the expensive part an open address would hand to anyone.
+    sidecar
+        .authenticate(&headers)
+        .map_err(|e| HmaError(e.status(), e.message().to_owned()))?;
     let p = params(query)?;
     let mut multipart = multipart.map_err(|e| HmaError::bad_request(e.body_text()))?;
+    let hma = |e: ApiError| HmaError(e.status(), e.message().to_owned());
+    // The turn first: at most one upload per core is read into memory.
+    let turn = sidecar.upload_turn().await.map_err(hma)?;
     let mut file = None;
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|e| HmaError::bad_request(e.body_text()))?
+        .map_err(|e| HmaError(e.status(), e.body_text()))?
     {
+        // Text fields are not files; HMA looks at the files only.
+        if field.file_name().is_none() {
+            continue;
+        }
         let name = field.name().unwrap_or_default().to_owned();
         if !matches!(name.as_str(), "photo" | "video") {
             return Err(HmaError::bad_request(format!(
@@ -305,20 +326,24 @@ async fn lookup_file(
             "Missing multipart/form-data file upload",
         ));
     };
-    let (media, hits) = sidecar
-        .match_upload(bytes)
-        .await
-        .map_err(|e| HmaError(e.status(), e.message().to_owned()))?;
-    let in_bank = p
-        .banks
-        .as_deref()
-        .is_none_or(|banks| banks.split(',').any(|b| b == BANK));
-    let types: &[(&str, HashType)] = match media {
-        MediaKind::Image => &[("pdq", HashType::Pdq)],
+    let (hashed, hits) = sidecar.match_upload(bytes, turn).await.map_err(hma)?;
+    let in_bank = in_banks(p.banks.as_deref());
+    // The digests are looked up for every file: the registry holds some photos by them
+    // alone (HMA's schema allows the extra keys).
+    let types: &[(&str, HashType)] = match hashed.media {
+        MediaKind::Image => &[
+            ("pdq", HashType::Pdq),
+            ("video_md5", HashType::Md5),
+            ("video_sha256", HashType::Sha256),
+        ],
         MediaKind::Video => &[
             ("video_md5", HashType::Md5),
             ("video_sha256", HashType::Sha256),
             ("vpdq", HashType::Vpdq),
+        ],
+        MediaKind::Other => &[
+            ("video_md5", HashType::Md5),
+            ("video_sha256", HashType::Sha256),
         ],
     };
     let mut answer = Map::new();

@@ -21,7 +21,9 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
 use std::time::{Duration, Instant};
+use tokio::sync::OwnedSemaphorePermit;
 
 use axum::Json;
 use axum::Router;
@@ -56,8 +58,10 @@ pub trait UploadHasher: Send + Sync + std::fmt::Debug + 'static {
 /// An uploaded file's hashes: what it is, and its searches.
 #[derive(Debug)]
 pub struct HashedUpload {
-    /// An image or a video.
+    /// An image, a video, or neither (digests only).
     pub media: MediaKind,
+    /// For [`MediaKind::Other`]: why only the digests were made.
+    pub unread: Option<String>,
     /// Each search with the hash type it searches.
     pub queries: Vec<(HashType, Query)>,
 }
@@ -82,8 +86,8 @@ struct SidecarInner {
     hma_without_key: bool,
     /// What reads uploaded files, if this matcher takes them.
     uploads: Option<Arc<dyn UploadHasher>>,
-    /// Uploads being hashed at once: one per core, so their memory stays bounded.
-    hashing: tokio::sync::Semaphore,
+    /// Uploads read and hashed at once: one per core, so their memory stays bounded.
+    hashing: Arc<tokio::sync::Semaphore>,
 }
 
 /// How the background syncs are going.
@@ -120,9 +124,9 @@ impl Sidecar {
             max_body_bytes: crate::Config::default().max_body_bytes,
             hma_without_key: false,
             uploads: None,
-            hashing: tokio::sync::Semaphore::new(
+            hashing: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
-            ),
+            )),
         }))
     }
 
@@ -139,11 +143,27 @@ impl Sidecar {
         self
     }
 
-    /// Hashes an uploaded file and returns what it matches, nearest first.
+    /// A turn to read and hash one upload: taken before its body is read, so at most one
+    /// upload per core is in memory, and held until its hashing ends even if the request is
+    /// dropped.
+    pub(crate) async fn upload_turn(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        if self.0.uploads.is_none() {
+            return Err(ApiError::not_found(
+                "this matcher does not take files; send hashes to POST /v1/match",
+            ));
+        }
+        Arc::clone(&self.0.hashing)
+            .acquire_owned()
+            .await
+            .map_err(|e| ApiError::internal(&e))
+    }
+
+    /// Hashes an uploaded file (during `turn`) and returns what it matches.
     pub(crate) async fn match_upload(
         &self,
         bytes: axum::body::Bytes,
-    ) -> Result<(MediaKind, Vec<(HashType, quell_match::Hit)>), ApiError> {
+        turn: OwnedSemaphorePermit,
+    ) -> Result<(HashedUpload, Vec<(HashType, quell_match::Hit)>), ApiError> {
         let Some(hasher) = self.0.uploads.clone() else {
             return Err(ApiError::not_found(
                 "this matcher does not take files; send hashes to POST /v1/match",
@@ -155,21 +175,18 @@ impl Sidecar {
             .counts()
             .iter()
             .any(|&(label, n)| label == "pdq_filed" && n > 0);
-        let _turn = self
-            .0
-            .hashing
-            .acquire()
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
-        let hashed = tokio::task::spawn_blocking(move || hasher.hash(&bytes, robust))
-            .await
-            .map_err(|e| ApiError::internal(&e))?
-            .map_err(|why| ApiError::bad_request(ErrorCode::InvalidMedia, why))?;
+        let hashed = tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            hasher.hash(&bytes, robust)
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|why| ApiError::bad_request(ErrorCode::InvalidMedia, why))?;
         let hits = self.0.matcher.lookup_file(&hashed.queries);
         metrics::counter!("quell_match_files_total", "media" => media_label(hashed.media))
             .increment(1);
         metrics::counter!("quell_match_hits_total").increment(hits.len() as u64);
-        Ok((hashed.media, hits))
+        Ok((hashed, hits))
     }
 
     /// The wire form of an entry's registration time, if known.
@@ -182,8 +199,9 @@ impl Sidecar {
         times.get(&entry).map(|&t| crate::time::format(t))
     }
 
-    /// Opens the HMA-compatible `/m/` routes to callers without the local key, for HMA's
-    /// clients, which send none (HMA has no authentication). The other routes still need it.
+    /// Opens HMA's hash lookups (`GET /m/…`) to callers without the local key, for HMA's
+    /// clients, which send none (HMA has no authentication). The other routes, HMA's file
+    /// lookup included, still need it.
     ///
     /// # Panics
     /// If the sidecar was already cloned (call it right after creating it).
@@ -235,28 +253,37 @@ impl Sidecar {
     }
 
     /// Applies one synced delta: removals first, so an entry whose hash changed is never
-    /// indexed twice, then the registration times learnt (`registered`; a removed entry's
-    /// time goes with it unless it was upserted again). Each change is visible to the next
-    /// lookup when this returns.
+    /// indexed twice. Registration times (`registered`) are recorded before the entries are
+    /// indexed, and a removed entry's time is dropped after it left the index (unless it was
+    /// upserted again), so no hit is ever without its time. Each change is visible to the
+    /// next lookup when this returns.
     pub fn apply(
         &self,
         removed: &[(EntryId, Signal)],
         upserted: &[(EntryId, Signal)],
         registered: &[(EntryId, Timestamp)],
     ) {
+        let times = || {
+            self.0
+                .registered
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        if !registered.is_empty() {
+            times().extend(registered.iter().copied());
+        }
         self.0.matcher.remove(removed);
         self.0.matcher.insert(upserted);
-        let mut times = self
-            .0
-            .registered
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        for (id, _) in removed {
-            if !upserted.iter().any(|(u, _)| u == id) {
-                times.remove(id);
+        if !removed.is_empty() {
+            let kept: std::collections::HashSet<EntryId> =
+                upserted.iter().map(|&(id, _)| id).collect();
+            let mut times = times();
+            for (id, _) in removed {
+                if !kept.contains(id) {
+                    times.remove(id);
+                }
             }
         }
-        times.extend(registered.iter().copied());
     }
 
     /// Records a sync that caught up with the registry: `/readyz` answers 200 until the
@@ -312,9 +339,10 @@ impl Sidecar {
 pub fn sidecar_app(sidecar: Sidecar) -> Router {
     let max_body = sidecar.0.max_body_bytes;
     Router::new()
+        // No body limit here: the handler reads the body, bounded, once it has a turn.
         .route(
             "/v1/match/file",
-            post(match_file).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+            post(match_file).layer(DefaultBodyLimit::disable()),
         )
         .route("/v1/match", post(match_hashes))
         .route("/healthz", get(healthz))
@@ -357,18 +385,44 @@ async fn match_hashes(
 async fn match_file(
     State(sidecar): State<Sidecar>,
     _caller: LocalCaller,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> Result<Json<FileMatchResponse>, ApiError> {
-    let (media, hits) = sidecar.match_upload(body).await?;
-    Ok(Json(file_response(media, hits, |entry| {
-        sidecar.registered_at(entry)
-    })))
+    let turn = sidecar.upload_turn().await?;
+    let bytes = axum::body::to_bytes(body, MAX_UPLOAD_BYTES)
+        .await
+        .map_err(|e| upload_unreadable(&e))?;
+    let (hashed, hits) = sidecar.match_upload(bytes, turn).await?;
+    Ok(Json(file_response(
+        hashed.media,
+        hashed.unread,
+        hits,
+        |entry| sidecar.registered_at(entry),
+    )))
+}
+
+/// Why an upload's body could not be read: over [`MAX_UPLOAD_BYTES`], or cut off.
+pub(crate) fn upload_unreadable(e: &axum::Error) -> ApiError {
+    let too_large =
+        std::error::Error::source(e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+    if too_large {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::BodyTooLarge,
+            format!("an upload may be at most {} MiB", MAX_UPLOAD_BYTES >> 20),
+        )
+    } else {
+        ApiError::bad_request(
+            ErrorCode::UnreadableBody,
+            format!("reading the upload: {e}"),
+        )
+    }
 }
 
 fn media_label(media: MediaKind) -> &'static str {
     match media {
         MediaKind::Image => "image",
         MediaKind::Video => "video",
+        MediaKind::Other => "other",
     }
 }
 

@@ -238,6 +238,23 @@ async fn an_open_hma_surface_leaves_the_other_routes_closed() {
         .unwrap();
     let response = app.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    // Uploads stay behind the key: hashing files is the expensive part.
+    for path in ["/v1/match/file", "/m/lookup"] {
+        let request = Request::post(path)
+            .header("content-type", "multipart/form-data; boundary=b")
+            .body(Body::from("--b--\r\n"))
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
+    // An empty `banks` filters nothing, as HMA reads it.
+    let (_, body) = get(
+        &app,
+        &format!("/m/raw_lookup?signal_type=pdq&signal={image}&banks="),
+        None,
+    )
+    .await;
+    assert_eq!(body, json!({ "matches": [ids[0].get()] }));
 }
 
 #[tokio::test]

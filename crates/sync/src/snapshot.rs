@@ -14,11 +14,12 @@
 //! which never holds a space or a newline; so vPDQ entries fit format version 1 unchanged, and
 //! a version-1 file written before vPDQ existed loads as it is. Version 2 adds the fifth
 //! field, the filing of a PDQ hash registered under a hash profile's part
-//! (`pdq-robust-v5/cut`); a list without filed hashes is still written as version 1, so
-//! older builds keep reading it. Version 3 gives every line six fields: the filing or `-`,
-//! then when the entry was registered (Unix milliseconds, or `-` for an entry synced from a
-//! registry that did not say); it is written once any entry's time is known, which is what
-//! lets a restarted matcher still order its hits by how long ago the person asked.
+//! (`pdq-robust-v5/cut`). Version 3, the one written now, gives every line six fields: the
+//! filing or `-`, then when the entry was registered (Unix milliseconds, or `-` where the
+//! registry did not say), which lets a restarted matcher still tell how long ago the person
+//! asked. Versions 1 and 2 still load; their cursor is dropped, so the next sync reads the
+//! list again from the start and learns every entry's time (an entry's upsert is never sent
+//! twice otherwise), changing nothing else.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -205,8 +206,8 @@ pub struct Delta {
     pub upserted: Vec<(EntryId, Signal)>,
     /// Entries removed, with the signal they had.
     pub removed: Vec<(EntryId, Signal)>,
-    /// Registration times learnt: of the upserted entries, and of entries already held whose
-    /// time was not known (synced from a registry that did not send it).
+    /// Registration times the registry sent with the upserted entries, and times learnt for
+    /// entries already held (a snapshot from before they were kept).
     pub registered: Vec<(EntryId, Timestamp)>,
 }
 
@@ -263,16 +264,20 @@ impl Snapshot {
         for (id, upsert) in parsed {
             match upsert {
                 Some((signal, registered)) => {
-                    match self.entries.insert(id, signal.clone()) {
-                        Some(old) if old == signal => {}
+                    let changed = match self.entries.insert(id, signal.clone()) {
+                        Some(old) if old == signal => false,
                         Some(old) => {
                             delta.removed.push((id, old));
                             delta.upserted.push((id, signal));
+                            true
                         }
-                        None => delta.upserted.push((id, signal)),
-                    }
+                        None => {
+                            delta.upserted.push((id, signal));
+                            true
+                        }
+                    };
                     if let Some(at) = registered
-                        && self.registered.insert(id, at) != Some(at)
+                        && (self.registered.insert(id, at) != Some(at) || changed)
                     {
                         delta.registered.push((id, at));
                     }
@@ -414,8 +419,14 @@ impl Snapshot {
                 actual: entries.len(),
             });
         }
+        // A version without registration times syncs again from the start to learn them.
+        let cursor = if cursor == "-" || (!six_fields && !entries.is_empty()) {
+            String::new()
+        } else {
+            cursor
+        };
         Ok(Self {
-            cursor: if cursor == "-" { String::new() } else { cursor },
+            cursor,
             entries,
             registered,
         })
@@ -434,14 +445,7 @@ impl Snapshot {
         } else {
             &self.cursor
         };
-        let six_fields = !self.registered.is_empty();
-        let magic = if six_fields {
-            MAGIC_REGISTERED
-        } else if self.entries.values().any(|s| s.filing().is_some()) {
-            MAGIC_FILED
-        } else {
-            MAGIC
-        };
+        let magic = MAGIC_REGISTERED;
         let _ = write!(
             line,
             "{magic}\ncursor {cursor}\nentries {}\n",
@@ -457,20 +461,17 @@ impl Snapshot {
                 }
                 None => line.push('-'),
             }
-            match (signal.filing(), six_fields) {
-                (Some(filing), _) => {
+            match signal.filing() {
+                Some(filing) => {
                     let _ = write!(line, " {filing}");
                 }
-                (None, true) => line.push_str(" -"),
-                (None, false) => {}
+                None => line.push_str(" -"),
             }
-            if six_fields {
-                match self.registered.get(id) {
-                    Some(at) => {
-                        let _ = write!(line, " {}", at.millis());
-                    }
-                    None => line.push_str(" -"),
+            match self.registered.get(id) {
+                Some(at) => {
+                    let _ = write!(line, " {}", at.millis());
                 }
+                None => line.push_str(" -"),
             }
             line.push('\n');
             emit(&line, out)?;
@@ -620,8 +621,8 @@ mod tests {
             .unwrap();
         s.save(dir.path()).unwrap();
         let text = std::fs::read_to_string(Snapshot::path(dir.path())).unwrap();
-        assert!(text.starts_with("quell-sync-snapshot 2\n"), "{text}");
-        assert!(text.contains(" 80 pdq-robust-v5/cut\n"), "{text}");
+        assert!(text.starts_with("quell-sync-snapshot 3\n"), "{text}");
+        assert!(text.contains(" 80 pdq-robust-v5/cut -\n"), "{text}");
         let loaded = Snapshot::load(dir.path()).unwrap();
         assert_eq!(loaded.entries(), s.entries());
         let filings: Vec<_> = loaded.entries().values().map(Signal::filing).collect();
@@ -630,12 +631,6 @@ mod tests {
             filings[2].map(|f| f.to_string()).as_deref(),
             Some("pdq-robust-v5/cut")
         );
-        // A list without filed hashes stays in the format older builds read.
-        let mut plain = Snapshot::default();
-        plain.apply(&[pdq(1)]).unwrap();
-        plain.save(dir.path()).unwrap();
-        let text = std::fs::read_to_string(Snapshot::path(dir.path())).unwrap();
-        assert!(text.starts_with("quell-sync-snapshot 1\n"), "{text}");
         // A part without its profile, or an unknown profile, is refused with the entry named.
         let bad = SyncEntry {
             profile: None,
@@ -783,7 +778,7 @@ mod tests {
     }
 
     /// A version-1 file from before vPDQ existed (written by hand here, as the old code wrote
-    /// it) still loads.
+    /// it) still loads, and syncs again from the start to learn the registration times.
     #[test]
     fn a_snapshot_from_before_vpdq_loads() {
         let dir = tempfile::tempdir().unwrap();
@@ -796,8 +791,17 @@ mod tests {
         let file = format!("{body}sha256 {}\n", hex(&Sha256::digest(body.as_bytes())));
         std::fs::write(Snapshot::path(dir.path()), file).unwrap();
         let s = Snapshot::load(dir.path()).unwrap();
-        assert_eq!(s.cursor(), "abc");
+        assert_eq!(
+            s.cursor(),
+            "",
+            "the cursor is dropped so that the times are learnt"
+        );
         assert_eq!(s.entries().len(), 2);
+        // An empty one keeps its cursor: there is nothing to learn.
+        let body = "quell-sync-snapshot 1\ncursor abc\nentries 0\n";
+        let file = format!("{body}sha256 {}\n", hex(&Sha256::digest(body.as_bytes())));
+        std::fs::write(Snapshot::path(dir.path()), file).unwrap();
+        assert_eq!(Snapshot::load(dir.path()).unwrap().cursor(), "abc");
     }
 
     /// `entry`'s upsert with its registration time as the registry sends it.
@@ -811,13 +815,20 @@ mod tests {
     #[test]
     fn registration_times_are_kept_through_the_file_and_learnt_late() {
         let dir = tempfile::tempdir().unwrap();
-        // Synced from a registry that sent no times: version 2, as before.
-        let mut s = Snapshot::default();
-        s.apply(&[pdq(1), filed(2, "cut")]).unwrap();
-        s.save(dir.path()).unwrap();
-        let text = std::fs::read_to_string(Snapshot::path(dir.path())).unwrap();
-        assert!(text.starts_with("quell-sync-snapshot 2\n"), "{text}");
-        // The same entries again, now with times: nothing to index, only times learnt.
+        // A version-2 file, as the previous build wrote it (filed hashes, no times).
+        let body = format!(
+            "quell-sync-snapshot 2\ncursor q1\nentries 2\n\
+             e_0000000000000001 pdq {:064x} 80\n\
+             e_0000000000000002 pdq {:064x} 80 pdq-robust-v5/cut\n",
+            1, 2
+        );
+        let file = format!("{body}sha256 {}\n", hex(&Sha256::digest(body.as_bytes())));
+        std::fs::write(Snapshot::path(dir.path()), file).unwrap();
+        let mut s = Snapshot::load(dir.path()).unwrap();
+        assert_eq!(s.cursor(), "");
+        assert_eq!(s.entries().len(), 2);
+        // Synced again from the start: the same entries, now with times: nothing to index,
+        // only times learnt.
         let delta = s
             .apply(&[registered(pdq(1), "2026-05-19T10:00:00.250Z")])
             .unwrap();
@@ -834,11 +845,12 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+        s.set_cursor("q2");
         s.save(dir.path()).unwrap();
         let text = std::fs::read_to_string(Snapshot::path(dir.path())).unwrap();
         // Version 3: six fields on every line, `-` where a filing or a time is not known.
         let expected = format!(
-            "quell-sync-snapshot 3\ncursor -\nentries 2\n\
+            "quell-sync-snapshot 3\ncursor q2\nentries 2\n\
              e_0000000000000001 pdq {:064x} 80 - 1779184800250\n\
              e_0000000000000002 pdq {:064x} 80 pdq-robust-v5/cut -\n",
             1, 2
@@ -849,7 +861,7 @@ mod tests {
         );
         assert_eq!(text, file);
         let loaded = Snapshot::load(dir.path()).unwrap();
-        assert_eq!(loaded, s);
+        assert_eq!(loaded, s, "a version-3 file keeps its cursor");
         // A tombstone takes the time with the entry.
         let mut s = loaded;
         s.apply(&[tombstone(1)]).unwrap();

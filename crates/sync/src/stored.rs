@@ -60,6 +60,10 @@ pub enum StoredLineError {
     /// A record that is not an error record and holds no hash either.
     #[error("the record holds no hash")]
     NoHash,
+    /// A `queries` list `POST /v1/match` would refuse, or with a query that is not a profile's
+    /// upload search.
+    #[error("queries: {0}")]
+    Queries(String),
 }
 
 /// One line of `quell hash --json`; error lines carry `error` and no hashes.
@@ -71,6 +75,9 @@ struct HashLine {
     sha256: Option<String>,
     /// pytx's list of `"hex,quality,timestamp"` strings.
     vpdq: Option<Vec<String>>,
+    /// An image's upload searches under the default profile.
+    #[serde(default)]
+    queries: Vec<quell_api::MatchQuery>,
     error: Option<String>,
 }
 
@@ -133,12 +140,33 @@ pub fn parse_stored_line(line: &str) -> Result<Option<StoredItem>, StoredLineErr
     if pdq.is_none() && md5.is_none() && sha256.is_none() && vpdq.is_none() {
         return Err(StoredLineError::NoHash);
     }
+    let filed = if line.queries.is_empty() {
+        Vec::new()
+    } else {
+        // The registry's own request rules, so a line is read as `POST /v1/match` reads it.
+        let request = quell_match::parse_request(&quell_api::MatchRequest {
+            hashes: line.queries,
+            max_distance: None,
+        })
+        .map_err(|e| StoredLineError::Queries(e.to_string()))?;
+        if let Some(i) = request
+            .queries
+            .iter()
+            .position(|q| !matches!(q, quell_match::Query::Filed { .. }))
+        {
+            return Err(StoredLineError::Queries(format!(
+                "query {i} is not a hash profile's upload search (no profile and upload)"
+            )));
+        }
+        request.queries
+    };
     Ok(Some(StoredItem {
         path: line.path,
         pdq,
         md5,
         sha256,
         vpdq,
+        filed,
     }))
 }
 
@@ -167,5 +195,55 @@ mod tests {
         assert!(item.md5.is_some() && item.pdq.is_none());
         let bad = format!(r#"{{"path":"v.mp4","vpdq":["{hex},90"]}}"#);
         assert!(format!("{:#}", parse_stored_line(&bad).unwrap_err()).contains("vpdq"));
+    }
+
+    #[test]
+    fn an_images_profile_searches_are_read_for_the_retroactive_check() {
+        let hex = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+        let with =
+            |queries: &str| format!(r#"{{"path":"a.jpg","pdq":"{hex}","queries":{queries}}}"#);
+        let line = with(&format!(
+            r#"[{{"type":"pdq","value":"{hex}","profile":"pdq-robust-v5","upload":"whole"}},
+                {{"type":"pdq","value":"{hex}","profile":"pdq-robust-v5","upload":"cut"}}]"#
+        ));
+        let item = parse_stored_line(&line).unwrap().unwrap();
+        let kinds: Vec<_> = item
+            .filed
+            .iter()
+            .map(|q| match q {
+                quell_match::Query::Filed {
+                    upload, profile, ..
+                } => (*profile, upload.name()),
+                other => panic!("not a profile's search: {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [("pdq-robust-v5", "whole"), ("pdq-robust-v5", "cut")]
+        );
+        // A line written before the searches existed reads as before.
+        let old = parse_stored_line(&format!(r#"{{"path":"a.jpg","pdq":"{hex}"}}"#));
+        assert!(old.unwrap().unwrap().filed.is_empty());
+        for (queries, says) in [
+            (
+                format!(r#"[{{"type":"pdq","value":"{hex}"}}]"#),
+                "not a hash profile's upload search",
+            ),
+            (
+                format!(
+                    r#"[{{"type":"pdq","value":"{hex}","profile":"pdq-robust-v0","upload":"whole"}}]"#
+                ),
+                "queries:",
+            ),
+            (
+                format!(
+                    r#"[{{"type":"pdq","value":"{hex}","profile":"pdq-robust-v5","upload":"sideways"}}]"#
+                ),
+                "queries:",
+            ),
+        ] {
+            let err = parse_stored_line(&with(&queries)).unwrap_err().to_string();
+            assert!(err.contains(says), "{queries}: {err}");
+        }
     }
 }

@@ -88,18 +88,20 @@ pub(crate) async fn match_hashes(
             quarantine(&state, entry, &reason, &Actor::System("match-flood")).await?;
         }
     }
-    // Registration times are read only for the entries hit, which most requests have none of.
+    // Registration times are read only for the entries hit, which most requests have none
+    // of. They inform a queue; a store that cannot give them now does not fail the match.
     let hit: BTreeSet<EntryId> = results.iter().flatten().map(|&(entry, ..)| entry).collect();
     let registered: std::collections::HashMap<EntryId, Timestamp> = if hit.is_empty() {
         std::collections::HashMap::new()
     } else {
         let hit: Vec<EntryId> = hit.into_iter().collect();
-        state
-            .store()
-            .registered_at(&hit)
-            .await?
-            .into_iter()
-            .collect()
+        match state.store().registered_at(&hit).await {
+            Ok(times) => times.into_iter().collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "registration times unavailable; hits sent without them");
+                std::collections::HashMap::new()
+            }
+        }
     };
     Ok(Json(response_of(results, |entry| {
         registered.get(&entry).map(|&t| crate::time::format(t))
