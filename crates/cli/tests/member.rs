@@ -75,6 +75,19 @@ impl Registry {
         )
     }
 
+    /// The case's status, as its holder sees it.
+    fn case_status(&self, case: &str, secret: &str) -> Value {
+        let (status, body) = http(
+            &self.server.addr,
+            "GET",
+            &format!("/v1/cases/{case}"),
+            Some(secret),
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
     fn withdraw(&self, case: &str, secret: &str) {
         let (status, resp) = http(
             &self.server.addr,
@@ -298,13 +311,7 @@ fn submissions_and_withdrawals_reach_the_matcher_which_answers_as_the_registry()
     eprintln!("submission reached the matcher in {:?}", started.elapsed());
     // Hits say when the person registered the entry, at the registry and the matcher alike,
     // and a matcher restarted from its snapshot still knows (nothing new to sync then).
-    let (_, status) = http(
-        &registry.server.addr,
-        "GET",
-        &format!("/v1/cases/{case}"),
-        Some(&secret),
-        None,
-    );
+    let status = registry.case_status(&case, &secret);
     assert_eq!(
         want["results"][1]["matches"][0]["registered_at"], status["opened_at"],
         "{want}"
@@ -372,13 +379,7 @@ fn submissions_and_withdrawals_reach_the_matcher_which_answers_as_the_registry()
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, out, err) = quell(&args, b"");
     assert_eq!((code, out.trim()), (0, "recorded 1"), "{err}");
-    let (_, status) = http(
-        &registry.server.addr,
-        "GET",
-        &format!("/v1/cases/{case}"),
-        Some(&secret),
-        None,
-    );
+    let status = registry.case_status(&case, &secret);
     assert_eq!(status["outcomes"][0]["outcome"], "blocked", "{status}");
     assert_eq!(status["outcomes"][0]["member"], "acme", "{status}");
     let mut bad = args.clone();
@@ -697,13 +698,7 @@ fn a_webhook_that_fails_twice_gets_the_match_once_by_key_and_signed() {
     );
     let (case, case_secret) =
         registry.open_case(json!([{ "type": "pdq", "value": orig, "quality": 100 }]));
-    let (_, status) = http(
-        &registry.server.addr,
-        "GET",
-        &format!("/v1/cases/{case}"),
-        Some(&case_secret),
-        None,
-    );
+    let status = registry.case_status(&case, &case_secret);
     let opened_at = status["opened_at"].clone();
     assert!(opened_at.is_string(), "{status}");
     wait_for("an accepted delivery", 20, || {

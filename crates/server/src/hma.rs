@@ -268,18 +268,23 @@ async fn lookup(
         ));
     };
     let found = find(&sidecar, signal_type, signal, p.banks.as_deref())?;
+    Ok(Json(by_bank(found)))
+}
+
+/// HMA's matches by bank: `{"QUELL": [...]}`, or `{}` when there are none.
+fn by_bank(found: Vec<Value>) -> Value {
     let mut banks = Map::new();
     if !found.is_empty() {
         banks.insert(BANK.to_owned(), Value::Array(found));
     }
-    Ok(Json(Value::Object(banks)))
+    Value::Object(banks)
 }
 
 /// Look up an uploaded file (`multipart/form-data`, one file whose field is named for its
 /// content type, `photo` or `video`, as HMA takes it; what it is, is read from its bytes):
-/// `{"pdq": {"QUELL": [...]}}` for a photo (every PDQ hit, the default profile's included),
-/// `{"video_md5": …, "video_sha256": …, "vpdq": …}` for a video; a type with no match maps to
-/// `{}`.
+/// `{"pdq": {"QUELL": [...]}, "video_md5": …, "video_sha256": …}` for a photo (every PDQ hit,
+/// the default profile's included), `{"video_md5": …, "video_sha256": …, "vpdq": …}` for a
+/// video, the digests alone for other files; a type with no match maps to `{}`.
 async fn lookup_file(
     State(sidecar): State<Sidecar>,
     headers: HeaderMap,
@@ -353,11 +358,7 @@ async fn lookup_file(
             .filter(|(k, _)| in_bank && *k == kind)
             .map(|(k, hit)| match_object(*k, hit))
             .collect();
-        let mut banks = Map::new();
-        if !found.is_empty() {
-            banks.insert(BANK.to_owned(), Value::Array(found));
-        }
-        answer.insert(name.to_owned(), Value::Object(banks));
+        answer.insert(name.to_owned(), by_bank(found));
     }
     Ok(Json(Value::Object(answer)))
 }

@@ -1,0 +1,90 @@
+//! The product's hash profiles are frozen: every output they give on the golden images is
+//! committed in `tests/golden/<profile>.txt` and compared here, line for line. Registries and
+//! members hold these hashes, so a change in any of them is a new profile version, never an
+//! edit of these files. (A new profile gets its file once, written with
+//! `QUELL_WRITE_GOLDEN=1 cargo test -p quell-robust --test golden`, and is then held to it.)
+//!
+//! Format, one line each: `image <path under the vectors' pdq/images>`, then the image's
+//! submission hashes in order, `submit <part> <hash> <quality>`, then its upload searches in
+//! order, `upload <kind> <hash>`.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use quell_robust::{LumaImage, Profile};
+
+/// Shared vectors of several kinds: a photograph and edits of it, small and tiny images, a
+/// PNG drawing, a photograph with a plain background, natural scenes.
+const IMAGES: [&str; 8] = [
+    "bridge-mods/aaa-orig.jpg",
+    "bridge-mods/shrink-a-lot.jpg",
+    "bridge-mods/square-128x128.jpg",
+    "misc-images/c.png",
+    "misc-images/small.jpg",
+    "reg-test-input/pen-and-coaster.png",
+    "reg-test-input/labelme-subset/q0003.jpg",
+    "reg-test-input/labelme-subset/q0122.jpg",
+];
+
+fn vectors() -> PathBuf {
+    std::env::var_os("QUELL_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
+        })
+        .join("pdq/images")
+}
+
+/// What `profile` gives on the golden images, in the file's format.
+fn outputs(profile: Profile) -> String {
+    let mut out = String::new();
+    for path in IMAGES {
+        let bytes = std::fs::read(vectors().join(path)).unwrap();
+        let image = LumaImage::from_rgb(&image::load_from_memory(&bytes).unwrap().to_rgb8());
+        let _ = writeln!(out, "image {path}");
+        for (part, h) in profile.submission_entries(&image) {
+            let _ = writeln!(out, "submit {} {} {}", part.name(), h.hash, h.quality.get());
+        }
+        for q in profile.upload_queries(&image) {
+            let _ = writeln!(out, "upload {} {}", q.kind.name(), q.hash);
+        }
+    }
+    out
+}
+
+fn check(profile: Profile) {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{}.txt", profile.name()));
+    let got = outputs(profile);
+    if std::env::var_os("QUELL_WRITE_GOLDEN").is_some() && !file.exists() {
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, &got).unwrap();
+    }
+    let want = std::fs::read_to_string(&file).unwrap();
+    let first_difference = got
+        .lines()
+        .zip(want.lines())
+        .position(|(g, w)| g != w)
+        .map(|i| (i + 1, got.lines().nth(i), want.lines().nth(i)));
+    assert!(
+        got == want,
+        "{} changed its outputs: a new profile version is needed, not an edit of {}. \
+         First difference (line, got, committed): {first_difference:?}; lines {} vs {}",
+        profile.name(),
+        file.display(),
+        got.lines().count(),
+        want.lines().count()
+    );
+}
+
+#[test]
+fn the_plain_profile_gives_its_committed_outputs() {
+    check(Profile::PlainV1);
+}
+
+#[test]
+fn the_default_profile_gives_its_committed_outputs() {
+    assert_eq!(Profile::DEFAULT, Profile::RobustV5);
+    check(Profile::RobustV5);
+}
