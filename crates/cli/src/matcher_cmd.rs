@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use quell_api::convert::time_to_wire;
 use quell_api::{HashType, MediaKind};
-use quell_match::{Matcher, Query, StoredHashes};
+use quell_match::{Matcher, StoredHashes};
 use quell_registry::Timestamp;
 use quell_robust::Profile;
 use quell_server::{HashedUpload, Sidecar, UploadHasher};
@@ -242,17 +242,8 @@ impl UploadHasher for Uploads {
         } else {
             MediaKind::Other
         };
-        let filed = item.filed.into_iter().map(|q| (HashType::Pdq, q));
-        let queries = [
-            item.pdq.map(|h| (HashType::Pdq, Query::Pdq(h))),
-            item.md5.map(|d| (HashType::Md5, Query::Md5(d))),
-            item.sha256.map(|d| (HashType::Sha256, Query::Sha256(d))),
-            item.vpdq.map(|v| (HashType::Vpdq, Query::Vpdq(v))),
-        ]
-        .into_iter()
-        .flatten()
-        .chain(filed)
-        .collect();
+        let mut queries = item.plain_queries();
+        queries.extend(item.filed.into_iter().map(|q| (HashType::Pdq, q)));
         Ok(HashedUpload {
             media,
             unread,

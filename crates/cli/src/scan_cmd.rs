@@ -163,13 +163,7 @@ fn report(
     matcher: &Matcher,
     out: &mut impl std::io::Write,
 ) -> anyhow::Result<()> {
-    let queries = [
-        item.pdq.map(|h| (HashType::Pdq, Query::Pdq(h))),
-        item.md5.map(|d| (HashType::Md5, Query::Md5(d))),
-        item.sha256.map(|d| (HashType::Sha256, Query::Sha256(d))),
-        item.vpdq.clone().map(|v| (HashType::Vpdq, Query::Vpdq(v))),
-    ];
-    for (kind, query) in queries.into_iter().flatten() {
+    for (kind, query) in item.plain_queries() {
         for (entry, closeness) in matcher.lookup(&query, MATCH_DISTANCE) {
             let video = closeness.video();
             let line = serde_json::to_string(&Found {

@@ -43,6 +43,21 @@ pub struct StoredItem {
     pub filed: Vec<Query>,
 }
 
+impl StoredItem {
+    /// Its plain hashes as queries, each with its hash type: PDQ, MD5, SHA-256, vPDQ.
+    pub fn plain_queries(&self) -> Vec<(HashType, Query)> {
+        [
+            self.pdq.map(|h| (HashType::Pdq, Query::Pdq(h))),
+            self.md5.map(|d| (HashType::Md5, Query::Md5(d))),
+            self.sha256.map(|d| (HashType::Sha256, Query::Sha256(d))),
+            self.vpdq.clone().map(|v| (HashType::Vpdq, Query::Vpdq(v))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 /// A stored item that matches a list entry.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredMatch {

@@ -65,6 +65,13 @@ impl HmaError {
     }
 }
 
+/// The sidecar's own refusals (the key, a file it cannot read), in HMA's shape.
+impl From<ApiError> for HmaError {
+    fn from(e: ApiError) -> Self {
+        Self(e.status(), e.message().to_owned())
+    }
+}
+
 impl IntoResponse for HmaError {
     fn into_response(self) -> Response {
         (self.0, Json(json!({ "message": self.1 }))).into_response()
@@ -293,14 +300,11 @@ async fn lookup_file(
 ) -> Result<Json<Value>, HmaError> {
     // Uploads always take the local key, even with `--hma-without-key`: hashing files is
     // the expensive part an open address would hand to anyone.
-    sidecar
-        .authenticate(&headers)
-        .map_err(|e| HmaError(e.status(), e.message().to_owned()))?;
+    sidecar.authenticate(&headers)?;
     let p = params(query)?;
     let mut multipart = multipart.map_err(|e| HmaError::bad_request(e.body_text()))?;
-    let hma = |e: ApiError| HmaError(e.status(), e.message().to_owned());
     // The turn first: at most one upload per core is read into memory.
-    let turn = sidecar.upload_turn().await.map_err(hma)?;
+    let turn = sidecar.upload_turn().await?;
     let mut file = None;
     while let Some(field) = multipart
         .next_field()
@@ -331,7 +335,7 @@ async fn lookup_file(
             "Missing multipart/form-data file upload",
         ));
     };
-    let (hashed, hits) = sidecar.match_upload(bytes, turn).await.map_err(hma)?;
+    let (hashed, hits) = sidecar.match_upload(bytes, turn).await?;
     let in_bank = in_banks(p.banks.as_deref());
     // The digests are looked up for every file: the registry holds some photos by them
     // alone (HMA's schema allows the extra keys).

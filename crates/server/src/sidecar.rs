@@ -169,12 +169,9 @@ impl Sidecar {
                 "this matcher does not take files; send hashes to POST /v1/match",
             ));
         };
-        let robust = self
-            .0
-            .matcher
-            .counts()
+        let robust = quell_hash::FILED_PROFILES
             .iter()
-            .any(|&(label, n)| label == "pdq_filed" && n > 0);
+            .any(|p| self.0.matcher.has_filed(p));
         let hashed = tokio::task::spawn_blocking(move || {
             let _turn = turn;
             hasher.hash(&bytes, robust)
