@@ -172,3 +172,19 @@ export async function start({ about, ...contextOptions } = {}) {
     throw e;
   }
 }
+
+/**
+ * Adds a hidden file input `#id` to the page (a probe for tests and benchmarks that hand files to
+ * the page's worker directly) and, if given, chooses `paths` in it.
+ */
+export async function fileProbe(page, id, paths = []) {
+  await page.evaluate((id) => {
+    const input = document.createElement("input");
+    input.type = "file";
+    input.id = id;
+    input.multiple = true;
+    document.body.append(input);
+  }, id);
+  if (paths.length > 0) await page.setInputFiles(`#${id}`, paths);
+}
+

@@ -4,13 +4,14 @@
 // the status, withdraw. Every request the browser makes is recorded: none may leave 127.0.0.1 and
 // none may carry file bytes.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { start, vectorsDir } from "./harness.mjs";
+import { repoRoot, start, vectorsDir } from "./harness.mjs";
 
 const pdqDir = join(vectorsDir(), "pdq");
 
@@ -94,15 +95,65 @@ function containsRunOf(body, file) {
 
 const HEX = { pdq: /^[0-9a-f]{64}$/, md5: /^[0-9a-f]{32}$/, sha256: /^[0-9a-f]{64}$/ };
 
-/** A case-opening body may hold only `{"hashes": [{type, value, quality?}]}` with hex values. */
+/**
+ * A case-opening body may hold only `{"hashes": [{type, value, quality?, profile?, part?, file}]}` with hex values:
+ * a photo's PDQ, its default profile hashes filed by part, and a file number (never a name).
+ */
 function assertOnlyHashes(json) {
   assert.deepEqual(Object.keys(json), ["hashes"]);
   for (const h of json.hashes) {
     const keys = Object.keys(h).sort();
-    assert.deepEqual(keys, h.type === "pdq" ? ["quality", "type", "value"] : ["type", "value"], JSON.stringify(h));
+    const want = h.type !== "pdq" ? ["file", "type", "value"]
+      : h.profile === undefined ? ["file", "quality", "type", "value"]
+      : ["file", "part", "profile", "quality", "type", "value"];
+    assert.deepEqual(keys, want, JSON.stringify(h));
     assert.match(h.value, HEX[h.type], JSON.stringify(h));
+    assert.ok(Number.isInteger(h.file) && h.file >= 0, JSON.stringify(h));
     if (h.type === "pdq") assert.ok(Number.isInteger(h.quality) && h.quality >= 50 && h.quality <= 100);
+    if (h.profile !== undefined) {
+      assert.equal(h.profile, "pdq-robust-v5");
+      assert.ok(["whole", "variant", "cut"].includes(h.part), JSON.stringify(h));
+    }
   }
+}
+
+/** The committed golden outputs of the default profile on lossless images (`crates/robust/tests/golden`): for each
+ * image path under the vectors' `pdq/`, its `submit <part> <hash> <quality>` lines in order. */
+function goldenSubmissions() {
+  const text = readFileSync(join(repoRoot, "crates/robust/tests/golden/pdq-robust-v5.lossless.txt"), "utf8");
+  const out = new Map();
+  let lines;
+  for (const line of text.trimEnd().split("\n")) {
+    const [what, ...rest] = line.split(" ");
+    if (what === "image") out.set(rest[0], (lines = []));
+    else if (what === "submit") lines.push(rest.join(" "));
+  }
+  return out;
+}
+
+/** The body `quell case open` sends for `paths` (to a stand-in registry on loopback that records it). */
+async function cliCaseBody(bin, paths) {
+  let body = null;
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      res.writeHead(201, { "content-type": "application/json" });
+      const media = { photos: 0, videos: 0, other: 0 };
+      res.end(JSON.stringify({ case_id: "c_0000000000000001", secret: "s", hashes: body.hashes.length, media }));
+    });
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  try {
+    const url = `http://127.0.0.1:${server.address().port}`;
+    await new Promise((ok, fail) =>
+      execFile(bin, ["case", "open", "--registry", url, ...paths], (e, _out, err) => (e ? fail(new Error(err)) : ok())),
+    );
+  } finally {
+    server.close();
+  }
+  return body;
 }
 
 describe("the affected person's page in Chromium", () => {
@@ -225,11 +276,35 @@ describe("the affected person's page in Chromium", () => {
       want.add(`md5:${createHash("md5").update(f.buffer).digest("hex")}`);
       want.add(`sha256:${createHash("sha256").update(f.buffer).digest("hex")}`);
     }
-    const got = sent.hashes.map((h) => (h.type === "pdq" ? `pdq:${h.value}:${h.quality}` : `${h.type}:${h.value}`));
+    const plain = sent.hashes.filter((h) => h.profile === undefined);
+    const got = plain.map((h) => (h.type === "pdq" ? `pdq:${h.value}:${h.quality}` : `${h.type}:${h.value}`));
     assert.equal(got.length, new Set(got).size, "no duplicates");
     assert.deepEqual(new Set(got), want);
     const registered = Number(/(\d+) fingerprint/.exec(await page.textContent("#opened-count"))[1]);
-    assert.equal(registered, want.size);
+    assert.equal(registered, sent.hashes.length, "the registry took every fingerprint sent");
+
+    // Each photo's default profile hashes, made in the browser, are the committed golden ones, bit for bit and in
+    // order, where the golden file has the photo (lossless: the same pixels on both sides).
+    const golden = goldenSubmissions();
+    const fileOf = (s) => plain.find((h) => h.type === "sha256" && h.value === byName.get(s.name).sha256).file;
+    let compared = 0;
+    for (const s of selected) {
+      const filed = sent.hashes.filter((h) => h.profile !== undefined && h.file === fileOf(s));
+      const want = golden.get(s.file);
+      // (A JPEG whose pixels equal an earlier PNG's has all its hashes sent once, with the PNG.)
+      if (byName.get(s.name).quality < 50) assert.deepEqual(filed, [], `${s.name}: too plain for extra hashes`);
+      if (!want) continue;
+      assert.deepEqual(filed.map((h) => `${h.part} ${h.value} ${h.quality}`), want, `${s.name}: the golden hashes`);
+      compared++;
+    }
+    assert.equal(compared, 3, "three photos are in the golden file");
+    // And `quell case open` sends the same hashes for the same lossless photos.
+    const pngs = selected.filter((s) => s.exact);
+    const cli = await cliCaseBody(env.bin, pngs.map((s) => s.path));
+    const key = (h) => `${h.type} ${h.value} ${h.quality ?? "-"} ${h.profile ?? "-"} ${h.part ?? "-"}`;
+    const pageFiles = new Set(pngs.map(fileOf));
+    const fromPage = new Set(sent.hashes.filter((h) => pageFiles.has(h.file)).map(key));
+    assert.deepEqual(new Set(cli.hashes.map(key)), fromPage, "the page and quell case open send the same hashes");
 
     // The download holds both codes.
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-codes")]);
@@ -241,7 +316,12 @@ describe("the affected person's page in Chromium", () => {
     await page.fill("#secret", secret);
     await page.click("#show-status");
     await page.waitForSelector("#status-view:not([hidden])");
-    assert.match(await page.textContent("#status-state"), new RegExp(`Case ${caseId} has been open since .*, with ${want.size} fingerprints`));
+    // The person reads their case in files, as the registry counted them when it opened.
+    const saidFiles = /for (.+) \(\d+ fingerprints\)/.exec(await page.textContent("#opened-count"))[1];
+    const photos = [...want].filter((h) => h.startsWith("pdq:")).length;
+    assert.match(saidFiles, new RegExp(`^${photos} photos and \\d+ other files$`), "a photo per PDQ, the rest other files");
+    assert.ok((await page.textContent("#status-state")).includes(`Case ${caseId} has been open since `), "status names the case");
+    assert.ok((await page.textContent("#status-state")).includes(`, for ${saidFiles}.`), "status counts the same files");
     assert.match(await page.textContent("#status-outcomes"), /No platform has reported finding a copy yet/);
 
     // Withdraw: cancelling keeps the case, confirming withdraws it.
@@ -280,8 +360,10 @@ describe("the affected person's page in Chromium", () => {
       }
       for (const f of exactOnlyFiles) assert.ok(!containsRunOf(r.body, f.buffer), `${r.url} carries bytes of ${f.name}`);
       if (r.method === "POST" && r.url === `${base}/v1/cases`) {
-        assert.ok(r.body.length < 8192, `case body of ${r.body.length} bytes`);
-        assertOnlyHashes(JSON.parse(r.body.toString("utf8")));
+        // Hashes only: every field checked, and no more bytes than the hashes' JSON takes.
+        const json = JSON.parse(r.body.toString("utf8"));
+        assertOnlyHashes(json);
+        assert.ok(r.body.length < 200 * json.hashes.length + 64, `case body of ${r.body.length} bytes`);
       } else {
         assert.equal(r.body.length, 0, `${r.method} ${r.url} has a body`);
       }

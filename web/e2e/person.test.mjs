@@ -246,7 +246,11 @@ describe("the page for a person in distress", () => {
     assert.equal(record.action_target_hours, 48);
     assert.ok(Math.abs(Date.parse(record.generated_at) - Date.now()) < 60_000, record.generated_at);
     assert.equal(record.status.case_id, caseId);
-    assert.deepEqual(record.status.hashes, { pdq: 1, md5: 1, sha256: 1, vpdq: 0 });
+    // The photo's PDQ, MD5 and SHA-256, and the default profile's hashes of its crops and edits; one photo.
+    const { pdq_filed: filed, ...plain } = record.status.hashes;
+    assert.deepEqual(plain, { pdq: 1, md5: 1, sha256: 1, vpdq: 0 });
+    assert.ok(filed > 10, `${filed} hashes of the photo's crops and edits`);
+    assert.deepEqual(record.status.media, { photos: 1, videos: 0, other: 0 });
     assert.match(record.status.audit_head, /^\d+:[0-9a-f]{64}$/);
 
     await page.click("#print-record");

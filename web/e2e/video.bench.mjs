@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { quellBinary, start, vectorsDir } from "./harness.mjs";
+import { fileProbe, quellBinary, start, vectorsDir } from "./harness.mjs";
 
 const runs = Number(process.env.R ?? 3);
 const dir = join(vectorsDir(), "vpdq", "videos");
@@ -24,14 +24,7 @@ const env = await start();
 try {
   const { page, base } = env;
   await page.goto(`${base}/`, { waitUntil: "networkidle" });
-  await page.evaluate(() => {
-    const input = document.createElement("input");
-    input.type = "file";
-    input.id = "video-probe";
-    input.multiple = true;
-    document.body.append(input);
-  });
-  await page.setInputFiles("#video-probe", paths);
+  await fileProbe(page, "video-probe", paths);
   /** Seconds for the page's worker to hash every selected file, one after the other. */
   const browser = (secondsPerHash) =>
     page.evaluate(async (secondsPerHash) => {

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { quellBinary, start, vectorsDir } from "./harness.mjs";
+import { fileProbe, quellBinary, start, vectorsDir } from "./harness.mjs";
 
 const vpdqDir = join(vectorsDir(), "vpdq");
 const sampleNames = readdirSync(join(vpdqDir, "videos"))
@@ -132,12 +132,7 @@ describe("videos in Chromium", () => {
   test(`every frame of ${everyFrame.length} sample videos, hashed by the page's worker, agrees with the reference`, async () => {
     const { page, base } = env;
     await page.goto(`${base}/`, { waitUntil: "networkidle" });
-    await page.evaluate(() => {
-      const input = document.createElement("input");
-      input.type = "file";
-      input.id = "video-probe";
-      document.body.append(input);
-    });
+    await fileProbe(page, "video-probe");
     const lines = [];
     for (const name of everyFrame) {
       await page.setInputFiles("#video-probe", join(vpdqDir, "videos", `${name}.mp4`));
@@ -258,7 +253,9 @@ describe("videos in Chromium", () => {
       want.add(`md5:${got.md5}`);
       want.add(`sha256:${got.sha256}`);
     }
-    for (const h of sent.hashes) assert.deepEqual(Object.keys(h).sort(), ["type", "value"], JSON.stringify(h).slice(0, 200));
+    for (const h of sent.hashes) assert.deepEqual(Object.keys(h).sort(), ["file", "type", "value"], JSON.stringify(h).slice(0, 200));
+    // One file number per video (a video's vPDQ, MD5 and SHA-256 share it), each a different one.
+    assert.equal(new Set(sent.hashes.map((h) => h.file)).size, all.length);
     assert.deepEqual(new Set(sent.hashes.map((h) => `${h.type}:${h.value}`)), want);
     const registered = Number(/(\d+) fingerprint/.exec(await page.textContent("#opened-count"))[1]);
     assert.equal(registered, want.size, "the registry took every fingerprint, the vPDQs in canonical form");

@@ -8,6 +8,14 @@
  * `quell case status --case-file` reads it whatever the page's language.
  */
 
+import type { MediaCounts as Files } from "./registry";
+
+/** Joins the non-empty phrases as a list is said: "a", "a and b", "a, b and c". */
+function spokenList(parts: string[], and: string): string {
+  const said = parts.filter((p) => p !== "");
+  return said.length < 2 ? (said[0] ?? "") : `${said.slice(0, -1).join(", ")} ${and} ${said[said.length - 1]}`;
+}
+
 /** How long to wait, rounded the way a person would say it. */
 export type Wait = { unit: "minute" } | { unit: "minutes"; n: number } | { unit: "hours"; n: number };
 
@@ -52,13 +60,32 @@ const enDuration = (d: Duration) =>
 const esDuration = (d: Duration) =>
   sayDuration(d, { days: ["día", "días"], hours: ["hora", "horas"], minutes: ["minuto", "minutos"] }, "y", "menos de un minuto");
 
+const enFiles = (m: Files) =>
+  spokenList(
+    [
+      m.photos ? `${m.photos} photo${m.photos === 1 ? "" : "s"}` : "",
+      m.videos ? `${m.videos} video${m.videos === 1 ? "" : "s"}` : "",
+      m.other ? `${m.other} other file${m.other === 1 ? "" : "s"}` : "",
+    ],
+    "and",
+  );
+const esFiles = (m: Files) =>
+  spokenList(
+    [
+      m.photos ? `${m.photos} ${m.photos === 1 ? "foto" : "fotos"}` : "",
+      m.videos ? `${m.videos} ${m.videos === 1 ? "vídeo" : "vídeos"}` : "",
+      m.other ? `${m.other} ${m.other === 1 ? "archivo más" : "archivos más"}` : "",
+    ],
+    "y",
+  );
+
 const en = {
   languageName: "English",
   languageLabel: "Language",
   title: "Quell: help stop intimate images of you from being shared",
   skip: "Skip to the page",
   heading: "Stop intimate images of you from being shared",
-  lead: "Your photos and videos stay on this device. Only a fingerprint of each one is sent: a short code made from it.",
+  lead: "Your photos and videos stay on this device. Only fingerprints of them are sent: short codes made from them.",
   leadPlatforms: "Platforms that take part use the fingerprints to find copies and stop them.",
 
   chooseTitle: "1. Choose photos and videos",
@@ -69,7 +96,9 @@ const en = {
   filesHelp: "Which files work?",
   filesHelpPhotos:
     "Photos (JPEG, PNG, GIF, WebP, BMP, TIFF) get a PDQ fingerprint, which also matches resized or lightly edited " +
-    "copies, and MD5 and SHA-256 fingerprints, which match exact copies.",
+    "copies; about 100 more PDQ fingerprints of the photo's crops, edges and tilts, so that cropped, framed, " +
+    "captioned and screenshotted copies are found too; and MD5 and SHA-256 fingerprints, which match exact copies. " +
+    "Each is a short code made from the photo on this device.",
   filesHelpVideos:
     "MP4 and MOV videos in H.264, the usual format, get a vPDQ fingerprint on this device, so re-encoded, cut or " +
     "resized copies can be found. A long video takes a while; up to about an hour of video works.",
@@ -82,6 +111,7 @@ const en = {
   remove: "Remove",
   hashing: "Making the fingerprint…",
   videoProgress: (percent: number) => `Making the video fingerprint: ${percent}% done…`,
+  photoProgress: (percent: number) => `Making the fingerprints of edited copies: ${percent}% done…`,
   ready: "Fingerprint ready.",
   readyVideo: "Fingerprint ready. Edited copies of this video can be found too.",
   lowVideo: "Ready, with a limit: this video is too dark or too plain to match edited copies. Exact copies can be found.",
@@ -102,6 +132,9 @@ const en = {
   duplicate: (name: string) => `“${name}” is already in the list.`,
   summaryHashing: (left: number, total: number) => `Making fingerprints: ${left} of ${total} still to do.`,
   summaryReady: (ready: number, total: number) => `${ready} of ${total} ready to send.`,
+  tooManyForOneCase:
+    "That is more than one case can hold (about 50 photos). Remove some, send these, then open a second case for " +
+    "the rest.",
 
   sendTitle: "2. Send the fingerprints",
   sendStep: "This opens your case. You will get two codes to keep.",
@@ -118,14 +151,18 @@ const en = {
   downloaded: "Downloaded. Keep the file somewhere private.",
   copied: "Copied. Paste them somewhere private, such as a password manager.",
   copyRefused: "This browser did not allow copying. The codes are selected: press Ctrl+C (or Cmd+C) to copy them.",
-  caseOpen: (n: number) => `Your case is open, with ${n} fingerprint${n === 1 ? "" : "s"}.`,
+  files: enFiles,
+  caseOpen: (m: Files | null, n: number) =>
+    m ? `Your case is open, for ${enFiles(m)} (${n} fingerprint${n === 1 ? "" : "s"}).`
+      : `Your case is open, with ${n} fingerprint${n === 1 ? "" : "s"}.`,
 
   statusTitle: "Check your case",
   statusStep: "Enter your two codes to see what platforms have done, or to withdraw the case.",
   showStatus: "Show my case",
   statusViewTitle: "Your case",
-  statusOpen: (id: string, date: string, n: number) =>
-    `Case ${id} has been open since ${date}, with ${n} fingerprint${n === 1 ? "" : "s"}. Platforms that take part are looking for copies.`,
+  statusOpen: (id: string, date: string, m: Files | null, n: number) =>
+    `Case ${id} has been open since ${date}, ${m ? `for ${enFiles(m)}` : `with ${n} fingerprint${n === 1 ? "" : "s"}`}. ` +
+    "Platforms that take part are looking for copies.",
   statusWithdrawn: (id: string, date: string) =>
     `Case ${id} was withdrawn on ${date}. Platforms no longer look for its photos and videos.`,
   paused: (n: number) =>
@@ -177,6 +214,7 @@ const en = {
   reportOpened: "Case opened",
   reportWithdrawn: "Case withdrawn",
   reportRegisteredTitle: "What was registered",
+  reportFiles: "Files registered",
   reportPdq: "Photo fingerprints (PDQ)",
   reportMd5: "Exact-copy fingerprints (MD5)",
   reportSha256: "Exact-copy fingerprints (SHA-256)",
@@ -224,13 +262,16 @@ const en = {
   privacyTitle: "What is sent",
   privacySent: "Only fingerprints are sent. No name, email or account is needed, and this page loads nothing from other websites.",
   privacyHonest:
-    "A fingerprint is not the photo and cannot be viewed as one. Research shows a blurry outline can sometimes be " +
-    "guessed from one, so the registry shares fingerprints only with platforms that take part, never publicly.",
+    "A fingerprint is not the photo and cannot be viewed as one. But taken together, a photo's fingerprints of its " +
+    "crops and edits could let someone rebuild a blurry, very small version of it, like a tiny thumbnail. So the " +
+    "registry shares fingerprints only with platforms that take part, which must keep them private, never publicly.",
   privacyReassure: "Your photos and videos themselves never leave this device, and nobody, including us, sees them.",
   details: "Details",
   privacyDetails:
-    "For each photo: a PDQ fingerprint (which still matches after resizing or small edits) and its MD5 and SHA-256 " +
-    "fingerprints (which match exact copies). For a video this page can read: a vPDQ fingerprint (one PDQ per " +
+    "For each photo: a PDQ fingerprint (which still matches after resizing or small edits), about 100 more PDQ " +
+    "fingerprints of its crops, edges and tilts (which match cropped, framed, captioned and screenshotted copies), " +
+    "and its MD5 and SHA-256 fingerprints (which match exact copies). Each fingerprint says which of your files it " +
+    "came from by a number, never by its name. For a video this page can read: a vPDQ fingerprint (one PDQ per " +
     "second of video), MD5 and SHA-256. For a photo too plain or too small for a reliable PDQ, and for any other " +
     "video or file: MD5 and SHA-256 only.",
   helpTitle: "Who runs this, and where to get help",
@@ -256,7 +297,7 @@ const es: Catalog = {
   title: "Quell: ayuda para frenar la difusión de imágenes íntimas tuyas",
   skip: "Ir al contenido",
   heading: "Frena la difusión de imágenes íntimas tuyas",
-  lead: "Tus fotos y vídeos se quedan en este dispositivo. Solo se envía una huella de cada uno: un código corto hecho a partir de él.",
+  lead: "Tus fotos y vídeos se quedan en este dispositivo. Solo se envían sus huellas: códigos cortos hechos a partir de ellos.",
   leadPlatforms: "Las plataformas que participan usan las huellas para encontrar copias y detenerlas.",
 
   chooseTitle: "1. Elige fotos y vídeos",
@@ -267,7 +308,9 @@ const es: Catalog = {
   filesHelp: "¿Qué archivos sirven?",
   filesHelpPhotos:
     "Las fotos (JPEG, PNG, GIF, WebP, BMP, TIFF) reciben una huella PDQ, que también reconoce copias con otro " +
-    "tamaño o con pequeños retoques, y huellas MD5 y SHA-256, que reconocen copias exactas.",
+    "tamaño o con pequeños retoques; unas 100 huellas PDQ más de sus recortes, bordes e inclinaciones, para " +
+    "encontrar también copias recortadas, enmarcadas, con texto o en capturas de pantalla; y huellas MD5 y " +
+    "SHA-256, que reconocen copias exactas. Cada una es un código corto hecho a partir de la foto en este dispositivo.",
   filesHelpVideos:
     "Los vídeos MP4 y MOV en H.264, el formato habitual, reciben una huella vPDQ en este dispositivo, así que " +
     "también se encuentran copias recodificadas, recortadas o con otro tamaño. Un vídeo largo tarda un rato; " +
@@ -281,6 +324,7 @@ const es: Catalog = {
   remove: "Quitar",
   hashing: "Creando la huella…",
   videoProgress: (percent: number) => `Creando la huella del vídeo: ${percent}% hecho…`,
+  photoProgress: (percent: number) => `Creando las huellas de las copias retocadas: ${percent}% hecho…`,
   ready: "Huella lista.",
   readyVideo: "Huella lista. También se pueden encontrar copias retocadas de este vídeo.",
   lowVideo:
@@ -307,6 +351,9 @@ const es: Catalog = {
   duplicate: (name: string) => `«${name}» ya está en la lista.`,
   summaryHashing: (left: number, total: number) => `Creando huellas: faltan ${left} de ${total}.`,
   summaryReady: (ready: number, total: number) => `${ready} de ${total} ${total === 1 ? "lista" : "listas"} para enviar.`,
+  tooManyForOneCase:
+    "Es más de lo que cabe en un caso (unas 50 fotos). Quita algunas, envía estas y después abre un segundo caso " +
+    "para las demás.",
 
   sendTitle: "2. Envía las huellas",
   sendStep: "Así se abre tu caso. Recibirás dos códigos que debes guardar.",
@@ -327,14 +374,17 @@ const es: Catalog = {
   copied: "Copiados. Pégalos en un lugar privado, como un gestor de contraseñas.",
   copyRefused:
     "Este navegador no ha permitido copiar. Los códigos están seleccionados: pulsa Ctrl+C (o Cmd+C) para copiarlos.",
-  caseOpen: (n: number) => `Tu caso está abierto, con ${n} ${n === 1 ? "huella" : "huellas"}.`,
+  files: esFiles,
+  caseOpen: (m: Files | null, n: number) =>
+    m ? `Tu caso está abierto, para ${esFiles(m)} (${n} ${n === 1 ? "huella" : "huellas"}).`
+      : `Tu caso está abierto, con ${n} ${n === 1 ? "huella" : "huellas"}.`,
 
   statusTitle: "Consulta tu caso",
   statusStep: "Escribe tus dos códigos para ver qué han hecho las plataformas o para retirar el caso.",
   showStatus: "Ver mi caso",
   statusViewTitle: "Tu caso",
-  statusOpen: (id: string, date: string, n: number) =>
-    `El caso ${id} está abierto desde el ${date}, con ${n} ${n === 1 ? "huella" : "huellas"}. ` +
+  statusOpen: (id: string, date: string, m: Files | null, n: number) =>
+    `El caso ${id} está abierto desde el ${date}, ${m ? `para ${esFiles(m)}` : `con ${n} ${n === 1 ? "huella" : "huellas"}`}. ` +
     "Las plataformas que participan están buscando copias.",
   statusWithdrawn: (id: string, date: string) =>
     `El caso ${id} se retiró el ${date}. Las plataformas ya no buscan sus fotos y vídeos.`,
@@ -389,6 +439,7 @@ const es: Catalog = {
   reportOpened: "Caso abierto",
   reportWithdrawn: "Caso retirado",
   reportRegisteredTitle: "Qué se registró",
+  reportFiles: "Archivos registrados",
   reportPdq: "Huellas de fotos (PDQ)",
   reportMd5: "Huellas de copias exactas (MD5)",
   reportSha256: "Huellas de copias exactas (SHA-256)",
@@ -439,14 +490,17 @@ const es: Catalog = {
   privacySent:
     "Solo se envían huellas. No hace falta nombre, correo ni cuenta, y esta página no carga nada de otros sitios web.",
   privacyHonest:
-    "Una huella no es la foto y no se puede ver como una foto. Hay estudios que muestran que a veces se puede " +
-    "adivinar un contorno borroso a partir de ella, por eso el registro solo comparte las huellas con las " +
-    "plataformas que participan, nunca en público.",
+    "Una huella no es la foto y no se puede ver como una foto. Pero, todas juntas, las huellas de los recortes y " +
+    "retoques de una foto podrían permitir reconstruir una versión borrosa y muy pequeña de ella, como una " +
+    "miniatura. Por eso el registro solo comparte las huellas con las plataformas que participan, que deben " +
+    "guardarlas en privado, nunca en público.",
   privacyReassure: "Tus fotos y vídeos nunca salen de este dispositivo, y nadie, ni siquiera nosotros, los ve.",
   details: "Detalles",
   privacyDetails:
-    "Para cada foto: una huella PDQ (que sigue reconociéndola después de cambiar el tamaño o de pequeños retoques) " +
-    "y sus huellas MD5 y SHA-256 (que reconocen copias exactas). Para un vídeo que esta página puede leer: una " +
+    "Para cada foto: una huella PDQ (que sigue reconociéndola después de cambiar el tamaño o de pequeños retoques), " +
+    "unas 100 huellas PDQ más de sus recortes, bordes e inclinaciones (que reconocen copias recortadas, enmarcadas, " +
+    "con texto o en capturas de pantalla) y sus huellas MD5 y SHA-256 (que reconocen copias exactas). Cada huella " +
+    "indica de cuál de tus archivos salió con un número, nunca con su nombre. Para un vídeo que esta página puede leer: una " +
     "huella vPDQ (una PDQ por cada segundo de vídeo), MD5 y SHA-256. Para una foto demasiado uniforme o pequeña " +
     "para una PDQ fiable, y para cualquier otro vídeo o archivo: solo MD5 y SHA-256.",
   helpTitle: "Quién gestiona este servicio y dónde pedir ayuda",

@@ -30,7 +30,17 @@ import {
   type Outcome,
   type StaticKey,
 } from "./i18n";
-import { MIN_QUALITY, vpdqSignal, type ExactOnly, type FileHashes, type HashReply, type WorkerMessage } from "./protocol";
+import {
+  DEFAULT_PROFILE,
+  MAX_FILED_HASHES_PER_CASE,
+  MAX_HASHES_PER_CASE,
+  MIN_QUALITY,
+  vpdqSignal,
+  type ExactOnly,
+  type FileHashes,
+  type HashReply,
+  type WorkerMessage,
+} from "./protocol";
 import {
   caseRecord,
   contactHref,
@@ -39,6 +49,7 @@ import {
   regionOf,
   splitByRegion,
   type CaseStatus,
+  type MediaCounts,
   type HelpResource,
   type RegistryAbout,
 } from "./registry";
@@ -143,19 +154,56 @@ function matchableVideo(h: FileHashes): boolean {
  * The hashes a file contributes: PDQ (photo) or vPDQ (video) with MD5 and SHA-256, or only the
  * exact ones if it has no perceptual hash or only a low-quality one.
  */
-function hashInputs(h: FileHashes): { type: string; value: string; quality?: number }[] {
-  const out: { type: string; value: string; quality?: number }[] = [];
-  if (h.pdq && h.pdq.quality >= MIN_QUALITY) out.push({ type: "pdq", value: h.pdq.hex, quality: h.pdq.quality });
-  if (h.vpdq && matchableVideo(h)) out.push({ type: "vpdq", value: vpdqSignal(h.vpdq) });
-  out.push({ type: "md5", value: h.md5 }, { type: "sha256", value: h.sha256 });
+type HashInput = { type: string; value: string; quality?: number; profile?: string; part?: string; file: number };
+
+/** One file's hashes as the registry takes them, as `quell case open` sends them: a photo's PDQ,
+ * then its default profile hashes filed by part. `file` numbers the file in the request, so the
+ * registry gives all of them one media id (one photo, one ticket at a platform). */
+function hashInputs(h: FileHashes, file: number): HashInput[] {
+  const out: HashInput[] = [];
+  if (h.pdq && h.pdq.quality >= MIN_QUALITY) {
+    out.push({ type: "pdq", value: h.pdq.hex, quality: h.pdq.quality, file });
+    // (The profile keeps its first hash whatever its quality; the registry refuses one below 50.)
+    for (const f of (h.filed ?? []).filter((f) => f.quality >= MIN_QUALITY)) {
+      out.push({ type: "pdq", value: f.hex, quality: f.quality, profile: DEFAULT_PROFILE, part: f.part, file });
+    }
+  }
+  if (h.vpdq && matchableVideo(h)) out.push({ type: "vpdq", value: vpdqSignal(h.vpdq), file });
+  out.push({ type: "md5", value: h.md5, file }, { type: "sha256", value: h.sha256, file });
   return out;
+}
+
+/** What the case will hold: every ready file's hashes, each once (a copy's go with the first file). */
+function caseHashes(): HashInput[] {
+  const seen = new Set<string>();
+  const hashes: HashInput[] = [];
+  let file = 0;
+  for (const entry of entries.values()) {
+    if (entry.state !== "done" || !entry.hashes) continue;
+    for (const h of hashInputs(entry.hashes, file++)) {
+      const key = `${h.type}:${h.value}:${h.profile ?? ""}:${h.part ?? ""}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        hashes.push(h);
+      }
+    }
+  }
+  return hashes;
+}
+
+/** Whether `hashes` fit one case (the registry's `MAX_HASHES_PER_CASE` and `MAX_FILED_HASHES_PER_CASE`). */
+function fitsOneCase(hashes: HashInput[]): boolean {
+  const filed = hashes.filter((h) => h.profile !== undefined).length;
+  return hashes.length - filed <= MAX_HASHES_PER_CASE && filed <= MAX_FILED_HASHES_PER_CASE;
 }
 
 function refresh(): void {
   const all = [...entries.values()];
   const hashing = all.filter((e) => e.state === "hashing").length;
   const ready = all.filter((e) => e.state === "done").length;
-  submit.disabled = hashing > 0 || ready === 0;
+  // Counted before sending: a case the registry would refuse is said plainly here, not after.
+  const fits = hashing > 0 || fitsOneCase(caseHashes());
+  submit.disabled = hashing > 0 || ready === 0 || !fits;
   const label = el("files-label");
   // Once files are listed, sending them is the next step: the chooser steps back from primary.
   label.classList.toggle("primary", all.length === 0);
@@ -163,7 +211,13 @@ function refresh(): void {
   const said = duplicate;
   say(summary, () => {
     const state =
-      all.length === 0 ? "" : hashing > 0 ? t.summaryHashing(hashing, all.length) : t.summaryReady(ready, all.length);
+      all.length === 0
+        ? ""
+        : hashing > 0
+          ? t.summaryHashing(hashing, all.length)
+          : fits
+            ? t.summaryReady(ready, all.length)
+            : t.tooManyForOneCase;
     return said === null ? state : `${t.duplicate(said)} ${state}`.trim();
   });
 }
@@ -248,7 +302,7 @@ function finish(reply: HashReply): void {
   entry.item.dataset.vpdq = vpdq ? vpdqSignal(vpdq) : "";
   entry.item.dataset.md5 = reply.hashes.md5;
   entry.item.dataset.sha256 = reply.hashes.sha256;
-  if (reply.hashes.detail) console.info(`${entry.name}: exact fingerprints only: ${reply.hashes.detail}`);
+  if (reply.hashes.detail) console.info(`${entry.name}: ${reply.hashes.detail}`);
   let key: StaticKey;
   if (pdq && pdq.quality >= MIN_QUALITY) [status.dataset.state, key] = ["done", "ready"];
   else if (vpdq && matchableVideo(reply.hashes)) [status.dataset.state, key] = ["done", "readyVideo"];
@@ -259,17 +313,18 @@ function finish(reply: HashReply): void {
   refresh();
 }
 
-/** A video's progress, in steps of 10% so that screen readers are not flooded. */
-function progress(id: number, done: number): void {
+/** A video's or a photo's progress, in steps of 10% so that screen readers are not flooded. */
+function progress(id: number, done: number, what: "video" | "photo"): void {
   const entry = entries.get(id);
   if (!entry || entry.state !== "hashing") return;
   const percent = Math.floor(done * 10) * 10;
-  if (entry.status.textContent !== t.videoProgress(percent)) say(entry.status, () => t.videoProgress(percent));
+  const text = what === "video" ? () => t.videoProgress(percent) : () => t.photoProgress(percent);
+  if (entry.status.textContent !== text()) say(entry.status, text);
 }
 
 worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
   const message = event.data;
-  if ("progress" in message) progress(message.id, message.progress);
+  if ("progress" in message) progress(message.id, message.progress, message.what);
   else finish(message);
 };
 worker.onerror = () => {
@@ -343,18 +398,7 @@ window.addEventListener("beforeunload", (e) => {
 });
 
 submit.addEventListener("click", async () => {
-  const seen = new Set<string>();
-  const hashes = [];
-  for (const entry of entries.values()) {
-    if (entry.state !== "done" || !entry.hashes) continue;
-    for (const h of hashInputs(entry.hashes)) {
-      const key = `${h.type}:${h.value}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        hashes.push(h);
-      }
-    }
-  }
+  const hashes = caseHashes();
   submit.disabled = true;
   show(submitError, null);
   try {
@@ -368,13 +412,13 @@ submit.addEventListener("click", async () => {
       submit.disabled = false;
       return;
     }
-    const body = (await response.json()) as { case_id: string; secret: string; hashes: number };
+    const body = (await response.json()) as { case_id: string; secret: string; hashes: number; media?: MediaCounts };
     opened = { caseId: body.case_id, secret: body.secret };
     codesUnsaved = true;
     el("new-case-id").textContent = body.case_id;
     el("new-secret").textContent = body.secret;
     say(el("copy-result"), null);
-    say(el("opened-count"), () => t.caseOpen(body.hashes));
+    say(el("opened-count"), () => t.caseOpen(body.media ?? null, body.hashes));
     // The photos are no longer needed here; the list goes so a second submit cannot repeat it,
     // and the steps before go so that the codes are the one thing left to do.
     entries.clear();
@@ -582,7 +626,9 @@ function renderStatus(s: CaseStatus): void {
   say(state, () =>
     withdrawn
       ? t.statusWithdrawn(s.case_id, formatDate(withdrawn))
-      : [t.statusOpen(s.case_id, formatDate(s.opened_at), total), s.paused ? t.paused(s.paused) : ""].join(" ").trim(),
+      : [t.statusOpen(s.case_id, formatDate(s.opened_at), s.media ?? null, total), s.paused ? t.paused(s.paused) : ""]
+          .join(" ")
+          .trim(),
   );
   const outcomes = el("status-outcomes");
   outcomes.replaceChildren();
@@ -650,6 +696,8 @@ function renderReport(s: CaseStatus): void {
 
   const counts = el("report-counts");
   counts.replaceChildren();
+  const files = s.media;
+  if (files) fact(counts, () => t.reportFiles, () => t.files(files));
   const h = s.hashes;
   const rows: [StaticKey, number][] = [
     ["reportPdq", h.pdq],

@@ -146,17 +146,79 @@ const DCT: Float32Array = (() => {
  * `pdqHash256FromFloatLuma` at full resolution (no pre-shrink).
  */
 export function pdqFromLuma(luma: Float32Array, width: number, height: number): PdqResult {
+  const dct = dct16(luma, width, height, true);
+  if (dct === null) return { hex: "0".repeat(64), quality: 0 };
+  return { hex: bitsAboveMedian(dct.b), quality: dct.quality };
+}
+
+/** The eight PDQ hashes of an image's rotations and reflections, with the quality they share. */
+export interface PdqDihedral {
+  /** In `quell_pdq::Dihedral::ALL` order: original, rotated 90°, 180°, 270°, flipped X, Y, about either diagonal. */
+  hexes: string[];
+  quality: number;
+}
+
+/**
+ * The reference's `pdqDihedralHash256esFromFloatLuma` (`quell_pdq::hash_dihedral`): the seven extra hashes come from
+ * the original's DCT (a flip changes the sign of half the basis functions, a transpose swaps the axes), so they
+ * approximate the hashes of the turned images rather than equal them. Unlike `pdqFromLuma` it blurs an exact 64×64
+ * image too, as the reference does.
+ */
+export function pdqDihedralFromLuma(luma: Float32Array, width: number, height: number): PdqDihedral {
+  const dct = dct16(luma, width, height, false);
+  if (dct === null) return { hexes: new Array<string>(8).fill("0".repeat(64)), quality: 0 };
+  const hexes = DIHEDRAL.map((place) => {
+    const turned = new Float32Array(256);
+    for (let i = 0; i < 16; i++) {
+      for (let j = 0; j < 16; j++) {
+        const v = dct.b[i * 16 + j];
+        const [at, negate] = place(i, j);
+        turned[at] = negate ? -v : v;
+      }
+    }
+    return bitsAboveMedian(turned);
+  });
+  return { hexes, quality: dct.quality };
+}
+
+/** Whether an index is odd. */
+const odd = (k: number): boolean => (k & 1) === 1;
+
+/**
+ * Where DCT coefficient (i, j) of the original goes under each symmetry, in `Dihedral::ALL` order, and whether it
+ * changes sign (`Dihedral::transform`, the reference's `dct16OriginalTo*`).
+ */
+const DIHEDRAL: ((i: number, j: number) => [number, boolean])[] = [
+  (i, j) => [i * 16 + j, false],
+  (i, j) => [j * 16 + i, !odd(j)],
+  (i, j) => [i * 16 + j, odd(i + j)],
+  (i, j) => [j * 16 + i, !odd(i)],
+  (i, j) => [i * 16 + j, !odd(i)],
+  (i, j) => [i * 16 + j, !odd(j)],
+  (i, j) => [j * 16 + i, false],
+  (i, j) => [j * 16 + i, odd(i + j)],
+];
+
+/**
+ * PDQ up to the median: the 16×16 DCT `b` (row-major) of the blurred and decimated 64×64 image, and its quality;
+ * null for an image with a side under `MIN_HASHABLE_SIDE`. With `copy64` an exact 64×64 input is copied instead of
+ * blurred (the reference's single-hash path; its dihedral path always blurs).
+ */
+function dct16(
+  luma: Float32Array,
+  width: number,
+  height: number,
+  copy64: boolean,
+): { b: Float32Array; quality: number } | null {
   const cols = width;
   const rows = height;
   if (luma.length !== rows * cols) {
     throw new Error(`luma buffer has ${luma.length} values, expected ${cols}x${rows}`);
   }
-  if (rows < MIN_HASHABLE_SIDE || cols < MIN_HASHABLE_SIDE) {
-    return { hex: "0".repeat(64), quality: 0 };
-  }
+  if (rows < MIN_HASHABLE_SIDE || cols < MIN_HASHABLE_SIDE) return null;
   // 64×64 decimated image, row-major.
   const a = new Float32Array(64 * 64);
-  if (rows === 64 && cols === 64) {
+  if (rows === 64 && cols === 64 && copy64) {
     // The reference copies an exact 64×64 input instead of blurring it.
     a.set(luma);
   } else {
@@ -209,14 +271,17 @@ export function pdqFromLuma(luma: Float32Array, width: number, height: number): 
       b[i * 16 + j] = s;
     }
   }
+  return { b, quality };
+}
 
+/** The hash of a 16×16 DCT: bit k is set iff `b[k]` exceeds the median; bytes most significant first (hex order). */
+function bitsAboveMedian(b: Float32Array): string {
   const median = torben(b);
-  // Bit k is b[k] > median; bytes are most significant first (the standard hex order).
   const bytes = new Uint8Array(32);
   for (let k = 0; k < 256; k++) {
     if (b[k] > median) bytes[31 - (k >> 3)] |= 1 << (k & 7);
   }
-  return { hex: toHex(bytes), quality };
+  return toHex(bytes);
 }
 
 /**

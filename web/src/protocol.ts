@@ -1,12 +1,21 @@
 /** Messages between the page and the hashing worker. The worker never touches the network. */
 
+import type { FiledHash } from "./robust";
+
 /** Page → worker: hash this file. */
 export interface HashRequest {
   id: number;
   file: File;
   /** For videos: one vPDQ frame per this many seconds (0 = every frame); the page uses 1. */
   secondsPerHash?: number;
+  /** For photos: also make the default profile's hashes ([`DEFAULT_PROFILE`]); the page always
+   * does, a benchmark of plain PDQ does not. Default true. */
+  filed?: boolean;
 }
+
+/** The hash profile whose hashes the page registers besides each photo's PDQ, as
+ * `quell case open` does by default (`quell_robust::Profile::DEFAULT`). */
+export const DEFAULT_PROFILE = "pdq-robust-v5";
 
 /**
  * Why a file has only its exact fingerprints (MD5 and SHA-256 of its bytes), no PDQ or vPDQ:
@@ -45,6 +54,9 @@ export interface FileHashes {
   md5: string;
   sha256: string;
   pdq?: { hex: string; quality: number; width: number; height: number };
+  /** A photo whose PDQ reaches [`MIN_QUALITY`]: its [`DEFAULT_PROFILE`] hashes (crops, trims,
+   * tilts and cuts, each with its part), registered beside the PDQ so edited copies match. */
+  filed?: FiledHash[];
   vpdq?: VpdqFrame[];
   exactOnly?: ExactOnly;
   detail?: string;
@@ -55,10 +67,12 @@ export type HashReply =
   | { id: number; ok: true; hashes: FileHashes }
   | { id: number; ok: false; reason: "unreadable"; detail: string };
 
-/** Worker → page while a video is decoded: the share of its frames done (0 to 1). */
+/** Worker → page while a video is decoded (the share of its frames done) or a photo's profile
+ * hashes are made (the share of the work done): 0 to 1. */
 export interface HashProgress {
   id: number;
   progress: number;
+  what: "video" | "photo";
 }
 
 export type WorkerMessage = HashReply | HashProgress;
@@ -71,3 +85,9 @@ export const MAX_PIXELS = 50_000_000;
 
 /** Quality below which the registry refuses a PDQ hash (`quell_hash::MIN_QUALITY`). */
 export const MIN_QUALITY = 50;
+
+/** Most plain hashes one case holds (`quell_registry::MAX_HASHES_PER_CASE`). */
+export const MAX_HASHES_PER_CASE = 1000;
+
+/** Most hashes of crops and edits one case holds, about 50 photos (`quell_registry::MAX_FILED_HASHES_PER_CASE`). */
+export const MAX_FILED_HASHES_PER_CASE = 5000;

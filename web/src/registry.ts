@@ -23,12 +23,17 @@ export type RegistryAbout = {
   actionTargetHours: number | null;
 };
 
+/** The files a case's fingerprints were made from, by what they are. */
+export type MediaCounts = { photos: number; videos: number; other: number };
+
 /** The status of a case, as `GET /v1/cases/{id}` sends it. */
 export type CaseStatus = {
   case_id: string;
   opened_at: string;
   withdrawn_at?: string;
   hashes: { pdq: number; md5: number; sha256: number; vpdq?: number; pdq_filed?: number };
+  /** Absent for a case opened before the registry kept files. */
+  media?: MediaCounts;
   outcomes: { member: string; outcome: string; at: string }[];
   paused?: number;
   audit_head?: string;

@@ -1,5 +1,6 @@
 /**
- * The hashing worker: file bytes in, MD5, SHA-256 and PDQ out. It runs off the page's main
+ * The hashing worker: file bytes in, MD5, SHA-256 and PDQ (with the default profile's hashes of
+ * the photo's crops, trims, tilts and cuts, `robust.ts`) out. It runs off the page's main
  * thread so large photos do not freeze the page, and it has no network code at all: the image
  * never leaves this worker, only its fingerprints do.
  *
@@ -26,11 +27,13 @@
 
 import { digestBlob, md5Hex, sha256Hex } from "./digest";
 import { jpegOrientation, undoOrientation } from "./orientation";
-import { pdqFromPixels } from "./pdq";
+import { lumaOf, pdqFromLuma } from "./pdq";
+import { robustV5Submission } from "./robust";
 import { SNIFF_BYTES, looksLikeImage, looksLikeVideo } from "./sniff";
 import {
   MAX_IMAGE_BYTES,
   MAX_PIXELS,
+  MIN_QUALITY,
   type ExactOnly,
   type HashProgress,
   type HashReply,
@@ -73,12 +76,13 @@ async function video(req: HashRequest): Promise<HashReply> {
   const { id, file } = req;
   const exact = await digestBlob(file);
   try {
-    const progress = (done: number): void => scope.postMessage({ id, progress: done } satisfies HashProgress);
+    const progress = (done: number): void => scope.postMessage({ id, progress: done, what: "video" } satisfies HashProgress);
     const vpdq = await hashVideo(file, req.secondsPerHash ?? SECONDS_PER_HASH, progress);
     return { id, ok: true, hashes: { ...exact, vpdq } };
   } catch (e) {
     const why: ExactOnly = e instanceof VideoTooLong ? "video_too_long" : "video";
-    const detail = e instanceof UnsupportedVideo || e instanceof VideoTooLong ? e.message : `unexpected: ${String(e)}`;
+    const found = e instanceof UnsupportedVideo || e instanceof VideoTooLong ? e.message : `unexpected: ${String(e)}`;
+    const detail = `exact fingerprints only: ${found}`;
     return { id, ok: true, hashes: { ...exact, exactOnly: why, detail } };
   }
 }
@@ -99,8 +103,19 @@ async function hash(req: HashRequest): Promise<HashReply> {
     return { id, ok: true, hashes: { md5, sha256, exactOnly: e instanceof TooLarge ? "too_large" : "unreadable" } };
   }
   const stored = undoOrientation(image.data, image.width, image.height, jpegOrientation(bytes));
-  const pdq = pdqFromPixels(stored.data, stored.width, stored.height, 4);
-  return { id, ok: true, hashes: { md5, sha256, pdq: { ...pdq, width: stored.width, height: stored.height } } };
+  const luma = lumaOf(stored.data, stored.width, stored.height, 4);
+  const pdq = { ...pdqFromLuma(luma, stored.width, stored.height), width: stored.width, height: stored.height };
+  // A photo too plain to register gets no profile hashes either, as `quell case open` decides.
+  if (req.filed === false || pdq.quality < MIN_QUALITY) return { id, ok: true, hashes: { md5, sha256, pdq } };
+  const progress = (done: number): void => scope.postMessage({ id, progress: done, what: "photo" } satisfies HashProgress);
+  try {
+    const filed = robustV5Submission(luma, stored.width, stored.height, progress);
+    return { id, ok: true, hashes: { md5, sha256, pdq, filed } };
+  } catch (e) {
+    // Out of memory on a very large photo, say: its PDQ, MD5 and SHA-256 are still sent.
+    const detail = `no fingerprints of edited copies: ${e instanceof Error ? e.message : String(e)}`;
+    return { id, ok: true, hashes: { md5, sha256, pdq, detail } };
+  }
 }
 
 async function answer(req: HashRequest): Promise<void> {

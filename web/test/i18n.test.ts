@@ -10,12 +10,21 @@ type FnKey = { [K in keyof Catalog]: Catalog[K] extends string ? never : K }[key
 const samples: { [K in FnKey]: Parameters<Catalog[K]>[] } = {
   addMore: [[1], [2]],
   videoProgress: [[40]],
+  photoProgress: [[40]],
   duplicate: [["beach.jpg"]],
   summaryHashing: [[1, 3]],
   summaryReady: [[1, 1], [3, 3]],
   openFailed: [["400 invalid_hash"]],
-  caseOpen: [[1], [3]],
-  statusOpen: [["c_abc", "5 May 2026", 3]],
+  files: [[{ photos: 1, videos: 0, other: 0 }], [{ photos: 2, videos: 1, other: 3 }]],
+  caseOpen: [
+    [{ photos: 1, videos: 0, other: 0 }, 3],
+    [{ photos: 2, videos: 1, other: 0 }, 8],
+    [null, 3],
+  ],
+  statusOpen: [
+    ["c_abc", "5 May 2026", { photos: 3, videos: 0, other: 1 }, 12],
+    ["c_abc", "5 May 2026", null, 3],
+  ],
   statusWithdrawn: [["c_abc", "5 May 2026"]],
   paused: [[1], [2]],
   outcome: (["blocked", "under_review", "not_actioned"] as const).flatMap((o) => [
@@ -119,5 +128,14 @@ describe("language and waits", () => {
     expect(catalogs.es.outcome("PhotoSite", "blocked", "2 de mayo de 2026", humanDuration(2 * 24 * hour))).toBe(
       "PhotoSite encontró una copia y la eliminó o bloqueó 48 horas después de que abrieras tu caso (2 de mayo de 2026).",
     );
+  });
+});
+
+describe("files", () => {
+  test("say only the kinds present, as a list is said", () => {
+    expect(catalogs.en.files({ photos: 1, videos: 0, other: 0 })).toBe("1 photo");
+    expect(catalogs.en.files({ photos: 2, videos: 1, other: 0 })).toBe("2 photos and 1 video");
+    expect(catalogs.en.files({ photos: 2, videos: 1, other: 3 })).toBe("2 photos, 1 video and 3 other files");
+    expect(catalogs.es.files({ photos: 0, videos: 2, other: 1 })).toBe("2 vídeos y 1 archivo más");
   });
 });

@@ -46,6 +46,12 @@ pub struct HashInput {
     /// to that part, at that part's distance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
+    /// Which of the person's files this hash was made from, numbered by the client within the
+    /// request (0, 1, …): every hash with the same number gets the same `media_id`, so a
+    /// member raises one ticket per photo and the person's status counts photos and videos.
+    /// Without it the hash is a file of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<u32>,
 }
 
 /// `POST /v1/cases`: open a case with hashes only.
@@ -65,6 +71,20 @@ pub struct OpenCaseResponse {
     pub secret: String,
     /// Hashes registered (duplicates count once).
     pub hashes: u32,
+    /// The files they were made from, by what they are.
+    #[serde(default)]
+    pub media: MediaCountsDto,
+}
+
+/// Files by what they are: what a person registered, in their terms.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MediaCountsDto {
+    /// Photos (files with a PDQ hash).
+    pub photos: u32,
+    /// Videos (files with a vPDQ hash).
+    pub videos: u32,
+    /// Other files, known by their MD5 and SHA-256 only.
+    pub other: u32,
 }
 
 /// Hashes per type.
@@ -132,6 +152,10 @@ pub struct CaseStatusResponse {
     pub withdrawn_at: Option<String>,
     /// Hashes held.
     pub hashes: HashCounts,
+    /// The files they were made from, by what they are (hashes sent without a file number
+    /// count as a file each); absent for a case opened before the registry kept files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<MediaCountsDto>,
     /// What member platforms reported, oldest first.
     pub outcomes: Vec<CaseOutcomeDto>,
     /// Hashes paused while the registry's operators check them (after members reported them
@@ -192,6 +216,10 @@ pub struct SyncEntry {
     /// runs on (48 hours under the US TAKE IT DOWN Act), for a member's queue to order by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registered_at: Option<String>,
+    /// The file the hash was made from (`md_…`; upserts only): the same for every hash of one
+    /// photo or video, so hits on several of them are one ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
 }
 
 /// `GET /v1/hashes?cursor=…`: a page of changes.
@@ -283,6 +311,10 @@ pub struct MatchHit {
     /// removal request runs on, for a member's queue to order by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registered_at: Option<String>,
+    /// The file this entry's hash was made from (`md_…`), as sync reports it: hits with the
+    /// same `media_id` are one photo or video, one ticket, one outcome report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
 }
 
 /// Matches for one query hash.
@@ -344,7 +376,8 @@ pub struct FileMatchResponse {
 #[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeInput {
-    /// The entry that matched.
+    /// The entry that matched (any entry of the file: a report counts once per `media_id`,
+    /// except `false_positive`, which is about the one hash named).
     pub entry_id: String,
     /// What the platform did.
     pub outcome: OutcomeKind,

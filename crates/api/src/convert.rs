@@ -2,11 +2,11 @@
 //! (feature `registry`): the one place they meet, used by the registry's routes, the
 //! member-side sync and the sidecar alike.
 
-use quell_registry::{Invalid, Signal, SignalKind, Timestamp};
+use quell_registry::{Invalid, MediaCounts, Signal, SignalKind, Timestamp};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::HashType;
+use crate::{HashType, MediaCountsDto};
 
 impl From<HashType> for SignalKind {
     fn from(kind: HashType) -> Self {
@@ -26,6 +26,16 @@ impl From<SignalKind> for HashType {
             SignalKind::Md5 => Self::Md5,
             SignalKind::Sha256 => Self::Sha256,
             SignalKind::Vpdq => Self::Vpdq,
+        }
+    }
+}
+
+impl From<MediaCounts> for MediaCountsDto {
+    fn from(c: MediaCounts) -> Self {
+        Self {
+            photos: c.photos,
+            videos: c.videos,
+            other: c.other,
         }
     }
 }

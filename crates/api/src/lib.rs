@@ -23,8 +23,8 @@ pub use crate::admin::{
 };
 pub use crate::cases::{
     CaseOutcomeDto, CaseStatusResponse, FileMatchHit, FileMatchResponse, HashCounts, HashInput,
-    HashType, MatchHit, MatchQuery, MatchRequest, MatchResponse, MatchResult, MediaKind,
-    OpenCaseRequest, OpenCaseResponse, OutcomeInput, OutcomeKind, OutcomesRequest,
+    HashType, MatchHit, MatchQuery, MatchRequest, MatchResponse, MatchResult, MediaCountsDto,
+    MediaKind, OpenCaseRequest, OpenCaseResponse, OutcomeInput, OutcomeKind, OutcomesRequest,
     OutcomesResponse, SyncEntry, SyncOp, SyncResponse, WithdrawResponse,
 };
 pub use crate::error::{ErrorBody, ErrorCode, ErrorDetail};

@@ -32,6 +32,7 @@ fn tombstones_carry_no_hash_on_the_wire() {
         profile: None,
         part: None,
         registered_at: None,
+        media_id: None,
     };
     assert_eq!(
         serde_json::to_value(&t).unwrap(),

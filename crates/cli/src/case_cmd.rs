@@ -59,12 +59,12 @@ pub(crate) struct OpenArgs {
     /// Fingerprint and show what would be sent, but send nothing.
     #[arg(long)]
     dry_run: bool,
-    /// Also send each photo's hashes under this hash profile (pdq-robust-v5): about 100
-    /// more per photo, of its crops, trims and cuts, so that members using the profile find
-    /// cropped, framed, captioned and screenshotted copies too. They are made here, from the
-    /// photo, like every other fingerprint.
-    #[arg(long, value_name = "NAME")]
-    profile: Option<String>,
+    /// The hash profile of each photo's extra hashes: by default pdq-robust-v5, about 100
+    /// more per photo, of its crops, trims and cuts, so that cropped, framed, captioned and
+    /// screenshotted copies are found too. They are made here, from the photo, like every
+    /// other fingerprint. `pdq-plain-v1` sends none: only each photo's one PDQ hash.
+    #[arg(long, value_name = "NAME", default_value = Profile::DEFAULT.name())]
+    profile: String,
     /// Files, or folders (searched recursively; hidden files are skipped).
     #[arg(required = true, value_name = "FILE|DIR")]
     paths: Vec<PathBuf>,
@@ -189,6 +189,7 @@ fn fingerprint(
                     quality: None,
                     profile: None,
                     part: None,
+                    file: None,
                 });
                 Kind::Video
             }
@@ -209,16 +210,23 @@ fn fingerprint(
                     quality: Some(i64::from(f.plain.quality.get())),
                     profile: None,
                     part: None,
+                    file: None,
                 });
-                // (The profile leaves out hashes below quality 50, which the registry refuses.)
+                // The profile leaves out hashes below quality 50, which the registry refuses,
+                // but its first, which it keeps whatever its quality (the plain PDQ is sent).
                 let name = profile.map(Profile::name);
-                for (part, h) in f.filed {
+                for (part, h) in f
+                    .filed
+                    .into_iter()
+                    .filter(|(_, h)| h.quality >= MIN_QUALITY)
+                {
                     hashes.push(HashInput {
                         kind: HashType::Pdq,
                         value: h.hash.to_string(),
                         quality: Some(i64::from(h.quality.get())),
                         profile: name.map(str::to_owned),
                         part: Some(part.name().to_owned()),
+                        file: None,
                     });
                 }
                 Kind::Photo
@@ -239,6 +247,7 @@ fn fingerprint(
             quality: None,
             profile: None,
             part: None,
+            file: None,
         });
     }
     Ok(Fingerprinted { kind, hashes })
@@ -260,7 +269,7 @@ fn video_fingerprint(path: &Path) -> Result<Vpdq, String> {
 
 fn open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
     let client = CaseClient::new(&args.registry);
-    let profile = submission_profile(args.profile.as_deref())?;
+    let profile = submission_profile(&args.profile)?;
     let done = match fingerprint_files(&args.paths, profile) {
         Ok(done) => done,
         Err(unread) => {
@@ -290,18 +299,19 @@ fn open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
     send(&client, plan.hashes, args.save.as_deref())
 }
 
-/// The profile `--profile` names, if it is one whose hashes a registry takes.
-fn submission_profile(name: Option<&str>) -> anyhow::Result<Option<Profile>> {
-    let profile = name.map(Profile::from_name).transpose()?;
-    if let Some(p) = profile
-        && !p.searches_by_part()
-    {
-        bail!(
-            "the registry takes the hashes of profiles that file them by part ({}), not {p}",
-            quell_hash::FILED_PROFILES.join(", ")
-        );
+/// The profile `--profile` names: `None` for plain PDQ (no extra hashes), else one whose
+/// hashes a registry takes.
+fn submission_profile(name: &str) -> anyhow::Result<Option<Profile>> {
+    match Profile::from_name(name)? {
+        Profile::PlainV1 => Ok(None),
+        p if p.searches_by_part() => Ok(Some(p)),
+        p => bail!(
+            "the registry takes the hashes of profiles that file them by part ({}) or plain \
+             PDQ ({}), not {p}",
+            quell_hash::FILED_PROFILES.join(", "),
+            Profile::PlainV1.name()
+        ),
     }
-    Ok(profile)
 }
 
 /// Fingerprints every file under `paths` ([`input::collect`], every file kept), in parallel;
@@ -344,16 +354,23 @@ struct CasePlan {
 impl CasePlan {
     fn new(done: &[Fingerprinted]) -> Self {
         // The same hash from two files (copies) is sent once, as the page does.
+        // Each hash says which file it was made from, so the registry gives every hash of
+        // one photo the same media id (members raise one ticket per photo).
         let mut seen = HashSet::new();
         let mut hashes = Vec::new();
-        for h in done.iter().flat_map(|f| &f.hashes) {
-            if seen.insert((
-                h.kind as u8,
-                h.value.clone(),
-                h.profile.clone(),
-                h.part.clone(),
-            )) {
-                hashes.push(h.clone());
+        for (file, f) in (0u32..).zip(done) {
+            for h in &f.hashes {
+                if seen.insert((
+                    h.kind as u8,
+                    h.value.clone(),
+                    h.profile.clone(),
+                    h.part.clone(),
+                )) {
+                    hashes.push(HashInput {
+                        file: Some(file),
+                        ..h.clone()
+                    });
+                }
             }
         }
         let filed = hashes.iter().filter(|h| h.profile.is_some()).count();
@@ -463,10 +480,11 @@ fn send(
     };
     let codes = codes_text(client.base(), &opened.case_id, &opened.secret);
     println!(
-        "Your case is open: {} fingerprint{} registered.\n\n\
+        "Your case is open{}: {} fingerprint{} registered.\n\n\
          Case number: {}\nSecret: {}\n\n\
          Keep both somewhere safe, such as a password manager. The secret cannot be recovered: \
          without it you cannot check or withdraw this case. It is shown only this once.",
+        spoken_files(opened.media).map_or(String::new(), |files| format!(", for {files}")),
         opened.hashes,
         if opened.hashes == 1 { " was" } else { "s were" },
         opened.case_id,
@@ -629,10 +647,14 @@ fn status_text(s: &CaseStatusResponse) -> String {
             s.case_id
         ),
         None => format!(
-            "Case {} is open since {}, with {total} fingerprint{} ({} PDQ, {} vPDQ, {} MD5, {} \
+            "Case {} is open since {}, {} {total} fingerprint{} ({} PDQ, {} vPDQ, {} MD5, {} \
              SHA-256{}). Platforms that take part are looking for copies.\n",
             s.case_id,
             s.opened_at,
+            // A case from before media ids counts no files.
+            s.media
+                .and_then(spoken_files)
+                .map_or("with".to_owned(), |files| format!("for {files}:")),
             if total == 1 { "" } else { "s" },
             h.pdq,
             h.vpdq,
@@ -723,6 +745,30 @@ fn withdraw(args: &WithdrawArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The files a case holds as a person says them: "2 photos, 1 video and 4 other files";
+/// `None` for none.
+pub(crate) fn spoken_files(m: quell_api::MediaCountsDto) -> Option<String> {
+    let plural = |n: u32, one: &str, many: &str| match n {
+        0 => None,
+        1 => Some(format!("1 {one}")),
+        n => Some(format!("{n} {many}")),
+    };
+    let parts: Vec<String> = [
+        plural(m.photos, "photo", "photos"),
+        plural(m.videos, "video", "videos"),
+        plural(m.other, "other file", "other files"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let (last, rest) = parts.split_last()?;
+    Some(if rest.is_empty() {
+        last.clone()
+    } else {
+        format!("{} and {last}", rest.join(", "))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -737,6 +783,33 @@ mod tests {
             s["withdrawn_at"] = "2026-12-02T00:00:00Z".into();
         }
         serde_json::from_value(s).unwrap()
+    }
+
+    #[test]
+    fn files_are_counted_as_a_person_says_them() {
+        let files = |photos, videos, other| {
+            spoken_files(quell_api::MediaCountsDto {
+                photos,
+                videos,
+                other,
+            })
+        };
+        assert_eq!(files(0, 0, 0), None);
+        assert_eq!(files(1, 0, 0).unwrap(), "1 photo");
+        assert_eq!(files(2, 1, 0).unwrap(), "2 photos and 1 video");
+        assert_eq!(
+            files(2, 1, 4).unwrap(),
+            "2 photos, 1 video and 4 other files"
+        );
+        assert_eq!(files(0, 0, 1).unwrap(), "1 other file");
+        let mut s = status_with(0, false);
+        assert!(status_text(&s).contains("since 2026-12-01T00:00:00Z, with 6 fingerprints"));
+        s.media = Some(quell_api::MediaCountsDto {
+            photos: 2,
+            videos: 0,
+            other: 0,
+        });
+        assert!(status_text(&s).contains(", for 2 photos: 6 fingerprints (2 PDQ"));
     }
 
     #[test]

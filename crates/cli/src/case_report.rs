@@ -152,6 +152,9 @@ fn html(record: &CaseRecord, about: &RegistryAbout) -> String {
         "Withdrawn",
         s.withdrawn_at.as_deref().unwrap_or("no (still open)"),
     );
+    if let Some(files) = s.media.and_then(crate::case_cmd::spoken_files) {
+        row("Files registered", &files);
+    }
     row("Photo fingerprints (PDQ)", &h.pdq.to_string());
     row(
         "Fingerprints of photos' crops and edits",

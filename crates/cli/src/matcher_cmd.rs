@@ -2,6 +2,7 @@
 //! synced list, syncs on in the background, and (with `--stored-hashes`) checks each delta's
 //! new entries against the member's stored hashes and reports matches to its webhook.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,8 +10,8 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use quell_api::convert::time_to_wire;
 use quell_api::{HashType, MediaKind};
-use quell_match::{Matcher, StoredHashes};
-use quell_registry::Timestamp;
+use quell_match::{Matcher, StoredHashes, StoredMatch};
+use quell_registry::{EntryId, MediaId, Registration, Timestamp};
 use quell_robust::Profile;
 use quell_server::{HashedUpload, Sidecar, UploadHasher};
 use quell_sync::{
@@ -166,7 +167,7 @@ pub(crate) async fn serve(args: &MatcherArgs, listen: std::net::SocketAddr) -> a
     let registered: Vec<_> = snapshot
         .registered()
         .iter()
-        .map(|(&id, &at)| (id, at))
+        .map(|(&id, &registration)| (id, registration))
         .collect();
     sidecar.apply(&[], &[], &registered);
 
@@ -252,16 +253,41 @@ impl UploadHasher for Uploads {
     }
 }
 
-/// Puts a webhook event in the outbox for every stored item a delta's new entries match.
+/// Puts a webhook event in the outbox for every stored item a delta's new entries match: one
+/// per item and registered file (media), for the file's nearest entry, so a stored copy that
+/// several hashes of one photo find is one ticket.
 fn report_matches(stored: &StoredHashes, outbox: &Outbox, delta: &Delta) -> anyhow::Result<()> {
     let found = stored.check(&delta.upserted);
     if found.is_empty() {
         return Ok(());
     }
     let now = time_to_wire(Timestamp::now());
-    let registered: std::collections::HashMap<_, _> = delta.registered.iter().copied().collect();
+    let registered: HashMap<EntryId, Registration> = delta.registered.iter().copied().collect();
+    let parts: HashMap<EntryId, &str> = delta
+        .upserted
+        .iter()
+        .filter_map(|(id, s)| s.filing().map(|f| (*id, f.part().name())))
+        .collect();
+    let media = |m: &StoredMatch| registered.get(&m.entry).map(|r| r.media);
+    let mut nearest: BTreeMap<(usize, Option<MediaId>, Option<EntryId>), StoredMatch> =
+        BTreeMap::new();
     for m in found {
+        // Entries whose media is not known stand alone.
+        let key = (m.item, media(&m), media(&m).is_none().then_some(m.entry));
+        match nearest.entry(key) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(m);
+            }
+            std::collections::btree_map::Entry::Occupied(mut slot) => {
+                if m.closeness.is_closer_than(slot.get().closeness) {
+                    slot.insert(m);
+                }
+            }
+        }
+    }
+    for m in nearest.into_values() {
         let percentages = m.closeness.video();
+        let registration = registered.get(&m.entry);
         outbox.enqueue(&MatchEvent {
             event: "match".to_owned(),
             entry_id: m.entry.to_string(),
@@ -271,7 +297,9 @@ fn report_matches(stored: &StoredHashes, outbox: &Outbox, delta: &Delta) -> anyh
             compared_match_percent: percentages.map(|p| p.compared_match_pct),
             kind: m.kind,
             matched_at: now.clone(),
-            registered_at: registered.get(&m.entry).map(|&t| time_to_wire(t)),
+            registered_at: registration.map(|r| time_to_wire(r.at)),
+            media_id: registration.map(|r| r.media.to_string()),
+            part: parts.get(&m.entry).map(|&p| p.to_owned()),
         })?;
     }
     Ok(())

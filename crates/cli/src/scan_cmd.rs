@@ -6,6 +6,7 @@
 //! upload, and each of those hashes is searched in the parts the profile's plan names, at
 //! the plan's distances: the member computes what the registry's cases were made with.
 
+use std::collections::HashMap;
 use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,6 +16,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use quell_api::HashType;
 use quell_hash::MATCH_DISTANCE;
 use quell_match::{Matcher, Query, StoredItem};
+use quell_registry::{EntryId, Registration};
 use quell_robust::Profile;
 use quell_sync::{Snapshot, parse_stored_line};
 use serde::Serialize;
@@ -35,6 +37,10 @@ pub(crate) struct ScanArgs {
 struct Found<'a> {
     path: &'a str,
     entry_id: String,
+    /// The registered file the entry's hash was made from: lines with the same `media_id`
+    /// are one photo or video, one ticket. Absent where the registry did not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    media_id: Option<String>,
     #[serde(rename = "type")]
     kind: HashType,
     /// PDQ distance, 0 for digests; absent for vPDQ.
@@ -83,6 +89,10 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         args.index.display()
     );
     let matcher = Matcher::from_entries(snapshot.entries().iter().map(|(&id, s)| (id, s.clone())));
+    let list = List {
+        matcher: &matcher,
+        registered: snapshot.registered(),
+    };
     // The one profile this build files by part; a list without its hashes costs nothing more.
     let profile =
         Some(Profile::DEFAULT).filter(|p| p.searches_by_part() && matcher.has_filed(p.name()));
@@ -91,12 +101,12 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let (files, media): (Vec<PathBuf>, Vec<PathBuf>) =
         args.paths.iter().cloned().partition(|p| is_hash_file(p));
     for file in &files {
-        failures += scan_hash_file(file, &matcher, &mut out)?;
+        failures += scan_hash_file(file, &list, &mut out)?;
     }
     if !media.is_empty() {
         crate::hash::hash_for_scan(&media, profile, |path, result| {
             match result {
-                Ok(item) => report(&item, &matcher, &mut out)?,
+                Ok(item) => report(&item, &list, &mut out)?,
                 Err(e) => {
                     failures += 1;
                     out.flush()?;
@@ -114,10 +124,22 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The synced list as a scan reads it: the index, and each entry's registration.
+struct List<'a> {
+    matcher: &'a Matcher,
+    registered: &'a HashMap<EntryId, Registration>,
+}
+
+impl List<'_> {
+    fn media_id(&self, entry: EntryId) -> Option<String> {
+        self.registered.get(&entry).map(|r| r.media.to_string())
+    }
+}
+
 /// Scans one stored hash file; returns how many lines it could not use.
 fn scan_hash_file(
     file: &Path,
-    matcher: &Matcher,
+    list: &List<'_>,
     out: &mut impl std::io::Write,
 ) -> anyhow::Result<u64> {
     let len = std::fs::metadata(file)
@@ -143,7 +165,7 @@ fn scan_hash_file(
             continue;
         }
         match parse_stored_line(&line) {
-            Ok(Some(item)) => report(&item, matcher, out)?,
+            Ok(Some(item)) => report(&item, list, out)?,
             Ok(None) => {}
             Err(e) => {
                 bad += 1;
@@ -158,17 +180,14 @@ fn scan_hash_file(
 /// Prints every entry `item` matches: PDQ hits nearest first, then exact digest hits, then
 /// vPDQ hits (the registry's decision, best first), then the filed entries its profile
 /// searches find.
-fn report(
-    item: &StoredItem,
-    matcher: &Matcher,
-    out: &mut impl std::io::Write,
-) -> anyhow::Result<()> {
+fn report(item: &StoredItem, list: &List<'_>, out: &mut impl std::io::Write) -> anyhow::Result<()> {
     for (kind, query) in item.plain_queries() {
-        for (entry, closeness) in matcher.lookup(&query, MATCH_DISTANCE) {
+        for (entry, closeness) in list.matcher.lookup(&query, MATCH_DISTANCE) {
             let video = closeness.video();
             let line = serde_json::to_string(&Found {
                 path: &item.path,
                 entry_id: entry.to_string(),
+                media_id: list.media_id(entry),
                 kind,
                 distance: closeness.distance(),
                 profile: None,
@@ -179,7 +198,7 @@ fn report(
             writeln!(out, "{line}").context("writing output")?;
         }
     }
-    report_filed(item, matcher, out)
+    report_filed(item, list, out)
 }
 
 /// Prints every filed entry the item's profile searches find ([`StoredItem::filed`]), each
@@ -187,17 +206,18 @@ fn report(
 /// entry found by a plain search is not possible: plain searches see plain entries only.
 fn report_filed(
     item: &StoredItem,
-    matcher: &Matcher,
+    list: &List<'_>,
     out: &mut impl std::io::Write,
 ) -> anyhow::Result<()> {
     let profile = item.filed.iter().find_map(|q| match q {
         Query::Filed { profile, .. } => Some(*profile),
         _ => None,
     });
-    for (entry, closeness, part) in matcher.lookup_upload(&item.filed) {
+    for (entry, closeness, part) in list.matcher.lookup_upload(&item.filed) {
         let line = serde_json::to_string(&Found {
             path: &item.path,
             entry_id: entry.to_string(),
+            media_id: list.media_id(entry),
             kind: HashType::Pdq,
             distance: closeness.distance(),
             profile,

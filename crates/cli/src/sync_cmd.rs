@@ -34,6 +34,12 @@ pub(crate) struct LocalSyncArgs {
     /// Save the snapshot at least this often while catching up (always once caught up).
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     pub(crate) save_every: f64,
+    /// The hash profiles whose extra hashes to take, comma-separated: about 100 per photo, of
+    /// its crops, trims and cuts, what finds edited copies. `none` takes the plain hashes
+    /// only (edited copies are then missed, and nothing a photo could be rebuilt from is held
+    /// here). Changing it later is applied to the synced list.
+    #[arg(long, value_name = "NAMES", default_value = quell_robust::Profile::DEFAULT.name())]
+    pub(crate) profiles: String,
 }
 
 impl LocalSyncArgs {
@@ -52,6 +58,7 @@ impl LocalSyncArgs {
         Ok(SyncOptions {
             page_size: self.page_size,
             save_every: Duration::from_secs_f64(self.save_every),
+            profiles: profiles(&self.profiles)?,
         })
     }
 }
@@ -80,4 +87,28 @@ pub(crate) fn run(args: &SyncArgs) -> anyhow::Result<ExitCode> {
         }
         std::thread::sleep(Duration::from_secs(args.interval));
     }
+}
+
+/// `--profiles`: the named profiles that file hashes by part, or none.
+fn profiles(names: &str) -> anyhow::Result<Vec<&'static str>> {
+    if names.trim() == "none" {
+        return Ok(Vec::new());
+    }
+    names
+        .split(',')
+        .map(|name| {
+            let name = name.trim();
+            quell_hash::FILED_PROFILES
+                .iter()
+                .copied()
+                .find(|&p| p == name)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--profiles: {name:?} is not a profile whose hashes a registry files ({}), \
+                         nor `none`",
+                        quell_hash::FILED_PROFILES.join(", ")
+                    )
+                })
+        })
+        .collect()
 }

@@ -243,12 +243,16 @@ fn open_status_and_withdraw_send_only_the_hashes_quell_hash_computes() {
     let want = expected_hashes(&media);
     let codes = tmp.path().join("case.txt");
 
+    // Plain PDQ, to compare with `quell hash`; the default profile's extra hashes are
+    // checked in robust.rs.
     let (code, out, err) = quell(
         &[
             "case",
             "open",
             "--registry",
             &proxy.url(),
+            "--profile",
+            "pdq-plain-v1",
             "--save",
             codes.to_str().unwrap(),
             media.to_str().unwrap(),
@@ -270,7 +274,11 @@ fn open_status_and_withdraw_send_only_the_hashes_quell_hash_computes() {
     );
     assert!(out.contains("cannot be recovered"), "{out}");
     assert!(
-        out.contains(&format!("{} fingerprints were registered", want.len())),
+        out.contains(&format!(
+            "Your case is open, for 2 photos, 1 video and 4 other files: {} fingerprints were \
+             registered",
+            want.len()
+        )),
         "{out}"
     );
     let case_id = field(&out, "Case number:").to_owned();
@@ -337,6 +345,15 @@ fn open_status_and_withdraw_send_only_the_hashes_quell_hash_computes() {
         "duplicates sent"
     );
     assert_eq!(in_body, want);
+    // Each hash names its file, numbered from 0: 7 files (the copy's hashes were all sent
+    // with the file they copy).
+    let files: BTreeSet<u64> = body["hashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["file"].as_u64().expect("every hash names its file"))
+        .collect();
+    assert_eq!(files.len(), 7, "{files:?}");
     let windows: HashSet<&[u8]> = sent.windows(32).collect();
     for entry in walk(&media) {
         let bytes = std::fs::read(&entry).unwrap();
@@ -368,6 +385,12 @@ fn open_status_and_withdraw_send_only_the_hashes_quell_hash_computes() {
     assert_eq!(status["hashes"]["sha256"], count("sha256"));
     assert_eq!(count("pdq"), 2);
     assert_eq!(count("md5"), 7, "8 files, one a copy");
+    // In the person's terms: two photos with a PDQ, the video, and four files known by their
+    // digests (two too plain, one unreadable as a photo, one other).
+    assert_eq!(
+        status["media"],
+        serde_json::json!({ "photos": 2, "videos": 1, "other": 4 })
+    );
     // Plain status, with the secret from the environment and the id as a flag.
     let reg = registry.server.url();
     let (code, out, err) = quell_env(
@@ -381,7 +404,10 @@ fn open_status_and_withdraw_send_only_the_hashes_quell_hash_computes() {
         "{out}"
     );
     assert!(
-        out.contains(&format!("with {} fingerprints", want.len())),
+        out.contains(&format!(
+            "for 2 photos, 1 video and 4 other files: {} fingerprints",
+            want.len()
+        )),
         "{out}"
     );
     assert!(
@@ -519,13 +545,26 @@ fn open_explains_unreachable_registries_unreadable_files_and_empty_folders() {
     assert_ne!(code, 0);
     assert!(err.contains("no files to fingerprint"), "{err}");
 
-    // --dry-run shows the counts and sends nothing (the registry is unreachable anyway).
+    // --dry-run shows the counts and sends nothing (the registry is unreachable anyway): by
+    // default with the default profile's extra hashes, which `pdq-plain-v1` leaves out.
     let (code, _, err) = open(&["--dry-run", photo]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "of the PDQ fingerprints are of the photos' crops, trims and cuts (pdq-robust-v5)"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = open(&["--dry-run", "--profile", "pdq-plain-v1", photo]);
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains("3 fingerprints (1 PDQ, 1 MD5, 1 SHA-256) would be sent"),
         "{err}"
     );
+    assert!(!err.contains("crops, trims and cuts"), "{err}");
+    let (code, _, err) = open(&["--dry-run", "--profile", "pdq-robust-v4", photo]);
+    assert_ne!(code, 0);
+    assert!(err.contains("not pdq-robust-v4"), "{err}");
 
     // A case file that is not one, and a malformed case id, are refused before any request.
     let (code, _, err) = quell(&["case", "status", "--case-file", photo], b"");

@@ -338,16 +338,19 @@ fn submissions_and_withdrawals_reach_the_matcher_which_answers_as_the_registry()
         .to_owned();
     assert_eq!(want["results"][0]["matches"][0]["distance"], 2, "{want}");
     assert_eq!(want["results"][0]["matches"][1]["distance"], 3, "{want}");
+    // Each line names the registered file its entry was made from, as the matcher's hits do.
+    let media = |i: usize| want["results"][0]["matches"][i]["media_id"].clone();
+    assert!(media(0).as_str().unwrap().starts_with("md_"), "{want}");
     let mut want_lines = Vec::new();
     for name in std::fs::read_dir(&images)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
     {
         let pdq = expected_pdq(&format!("images/bridge-mods/{name}"));
-        for (e, registered) in [(&entry, &orig), (&entry2, &near)] {
+        for (e, registered, m) in [(&entry, &orig, media(0)), (&entry2, &near, media(1))] {
             let d = hamming(&pdq, registered);
             if d <= 31 {
-                want_lines.push(json!({ "path": images.join(&name).display().to_string(), "entry_id": e, "type": "pdq", "distance": d }));
+                want_lines.push(json!({ "path": images.join(&name).display().to_string(), "entry_id": e, "media_id": m, "type": "pdq", "distance": d }));
             }
         }
     }
@@ -412,7 +415,8 @@ pub(crate) fn snapshot_entries(data: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(data.join("snapshot.quell")).unwrap();
     let mut lines: Vec<String> = text
         .lines()
-        .skip(3)
+        .skip_while(|l| !l.starts_with("entries "))
+        .skip(1)
         .filter(|l| !l.starts_with("sha256 "))
         .map(str::to_owned)
         .collect();

@@ -451,8 +451,8 @@ fn scan(data: &Path, path: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// The whole path of a profile: the affected person's CLI makes the profile's hashes of a
-/// photo, the registry keeps each under its part, a member syncs them, and the member's scan
+/// The whole path of a profile: the affected person's CLI makes the default profile's hashes
+/// of a photo (no flag needed), the registry keeps each under its part, a member syncs them, and the member's scan
 /// hashes a screenshotted copy the way the profile hashes an upload and finds it; plain PDQ
 /// does not, an unrelated photo is not found, and a withdrawal takes the filed hashes away.
 #[test]
@@ -471,8 +471,6 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
             "open",
             "--registry",
             &url,
-            "--profile",
-            "pdq-robust-v5",
             "--save",
             s(&case_file),
             s(&case_dir),
@@ -511,16 +509,24 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
         .filter(|(_, h)| h.quality.is_matchable())
         .map(|(part, h)| format!("{} {} pdq-robust-v5/{part}", h.hash, h.quality.get()))
         .collect();
-    // `<id> pdq <hash> <quality> <filing> <registered ms>`: the hash, quality and filing.
+    // `<id> pdq <hash> <quality> <filing> <registered ms> <media id>`: the hash, quality and
+    // filing.
     let synced: std::collections::BTreeSet<String> = filed
         .iter()
         .map(|l| {
             let rest = l.split_once(" pdq ").unwrap().1;
-            rest.rsplit_once(' ').unwrap().0.to_owned()
+            rest.rsplitn(3, ' ').nth(2).unwrap().to_owned()
         })
         .collect();
     assert_eq!(synced, kept);
     assert_eq!(lines.len(), filed.len() + 3, "{lines:?}");
+    // One photo, one media id: its plain hashes and every filed one.
+    let media: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .map(|l| l.rsplit_once(' ').unwrap().1)
+        .collect();
+    assert_eq!(media.len(), 1, "{media:?}");
+    assert!(media.first().unwrap().starts_with("md_"), "{media:?}");
 
     let screenshot = Path::new(&uploads[2]);
     let plain_distance = {
@@ -545,6 +551,33 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
         scan(&data, Path::new(&originals[0])),
         Vec::<serde_json::Value>::new()
     );
+
+    // A member that takes plain hashes only (`--profiles none`) drops the filed ones it holds,
+    // and does not find the screenshot; taking the profile again reads the list once more.
+    let mut args = vec!["sync".to_owned(), "--once".into()];
+    args.extend(registry.registry_args());
+    args.extend(["--data".into(), s(&data).to_owned()]);
+    let plain_only: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .chain(["--profiles", "none"])
+        .collect();
+    let (code, _, err) = quell(&plain_only, b"");
+    assert_eq!(code, 0, "{err}");
+    let held = crate::member::snapshot_entries(&data);
+    assert_eq!(held.len(), 3, "{held:?}");
+    assert!(scan(&data, screenshot).is_empty());
+    sync_once(&registry, &data);
+    assert_eq!(crate::member::snapshot_entries(&data), lines);
+    assert_eq!(scan(&data, screenshot), hits);
+    let unknown: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .chain(["--profiles", "pdq-robust-v4"])
+        .collect();
+    let (code, _, err) = quell(&unknown, b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("\"pdq-robust-v4\" is not a profile"), "{err}");
 
     // Over HTTP, at the registry and at a member's matcher alike: the screenshot's v5 upload
     // searches (`profile`, `upload`) find the entries the scan found, and plain ones do not.

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use quell_api::convert::time_to_wire;
 use quell_api::{
     ErrorCode, FileMatchHit, FileMatchResponse, HashType, MatchHit, MatchQuery, MatchRequest,
     MatchResponse, MatchResult, MediaKind,
@@ -11,7 +12,7 @@ use quell_api::{
 use quell_hash::{
     Distance, FILED_PROFILES, MATCH_DISTANCE, Md5, Part, Pdq, Sha256, UploadKind, filed_plan,
 };
-use quell_registry::{EntryId, MAX_VPDQ_FRAMES};
+use quell_registry::{EntryId, MAX_VPDQ_FRAMES, Registration};
 use quell_vpdq::{MatchPercentages, VideoHash};
 
 /// Most hashes per match request (and per outcomes request, which shares the bound).
@@ -76,6 +77,21 @@ impl Closeness {
         match self {
             Closeness::Distance(_) => None,
             Closeness::Video(p) => Some(p),
+        }
+    }
+
+    /// Whether this hit is closer than `other`: a smaller distance; for videos, more of the
+    /// query's frames found, then more of the other's; a distance (an exact digest, a PDQ
+    /// hash) before a video's percentages, a file's exact copy being the strongest sign.
+    pub fn is_closer_than(self, other: Closeness) -> bool {
+        match (self, other) {
+            (Closeness::Distance(a), Closeness::Distance(b)) => a < b,
+            (Closeness::Distance(_), Closeness::Video(_)) => true,
+            (Closeness::Video(_), Closeness::Distance(_)) => false,
+            (Closeness::Video(a), Closeness::Video(b)) => {
+                (a.query_match_pct, a.compared_match_pct)
+                    > (b.query_match_pct, b.compared_match_pct)
+            }
         }
     }
 }
@@ -288,12 +304,12 @@ fn frame_budget(queries: &[Query]) -> Result<(), RequestError> {
 }
 
 /// The wire form of an uploaded file's verdict ([`crate::Matcher::lookup_file`]);
-/// `registered_at` as for [`response_of`].
+/// `registration` as for [`response_of`].
 pub fn file_response(
     media: MediaKind,
     unread: Option<String>,
     hits: Vec<(HashType, Hit)>,
-    registered_at: impl Fn(EntryId) -> Option<String>,
+    registration: impl Fn(EntryId) -> Option<Registration>,
 ) -> FileMatchResponse {
     FileMatchResponse {
         media,
@@ -302,7 +318,7 @@ pub fn file_response(
             .into_iter()
             .map(|(kind, hit)| FileMatchHit {
                 kind,
-                hit: wire_hit(hit, &registered_at),
+                hit: wire_hit(hit, &registration),
             })
             .collect(),
     }
@@ -311,26 +327,28 @@ pub fn file_response(
 /// One hit as `POST /v1/match` answers it.
 fn wire_hit(
     (entry, closeness, part): Hit,
-    registered_at: &impl Fn(EntryId) -> Option<String>,
+    registration: &impl Fn(EntryId) -> Option<Registration>,
 ) -> MatchHit {
     let video = closeness.video();
+    let registration = registration(entry);
     MatchHit {
         entry_id: entry.to_string(),
         distance: closeness.distance(),
         query_match_percent: video.map(|p| p.query_match_pct),
         compared_match_percent: video.map(|p| p.compared_match_pct),
         part: part.map(|p| p.name().to_owned()),
-        registered_at: registered_at(entry),
+        registered_at: registration.map(|r| time_to_wire(r.at)),
+        media_id: registration.map(|r| r.media.to_string()),
     }
 }
 
 /// The wire form of a request's hits, one result per query in request order.
 ///
-/// `registered_at` gives each hit's registration time as the wire writes it (RFC 3339), or
-/// `None` where it is not known.
+/// `registration` gives when and from which file each hit's entry was registered, or `None`
+/// where it is not known.
 pub fn response_of(
     results: Vec<Vec<Hit>>,
-    registered_at: impl Fn(EntryId) -> Option<String>,
+    registration: impl Fn(EntryId) -> Option<Registration>,
 ) -> MatchResponse {
     MatchResponse {
         results: results
@@ -338,7 +356,7 @@ pub fn response_of(
             .map(|hits| MatchResult {
                 matches: hits
                     .into_iter()
-                    .map(|hit| wire_hit(hit, &registered_at))
+                    .map(|hit| wire_hit(hit, &registration))
                     .collect(),
             })
             .collect(),

@@ -83,6 +83,12 @@ random_id_type!(
     EntryId, "e_", "an entry id", "e_ followed by 16 hex digits"
 );
 random_id_type!(
+    /// One file a person registered (a photo, a video, any other file): every hash made from
+    /// it in one case shares it, so a member raises one ticket per file, not per hash.
+    /// Random like the others, so it says nothing but which hashes belong together.
+    MediaId, "md_", "a media id", "md_ followed by 16 hex digits"
+);
+random_id_type!(
     /// A case, as the affected person sees it.
     CaseId, "c_", "a case id", "c_ followed by 16 hex digits"
 );

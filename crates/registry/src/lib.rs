@@ -33,12 +33,12 @@ pub use crate::audit::{
 };
 pub use crate::benign::{BenignHash, BenignList};
 pub use crate::credential::{CredentialId, CredentialKind, Verified};
-pub use crate::ids::{ApiKey, CaseId, CaseSecret, EntryId, KeyId, MemberId, ParseIdError};
+pub use crate::ids::{ApiKey, CaseId, CaseSecret, EntryId, KeyId, MediaId, MemberId, ParseIdError};
 pub use crate::model::{
-    Actor, CaseOutcome, CaseStatus, Change, ChangeOp, EntryState, Invalid,
-    MAX_FILED_HASHES_PER_CASE, MAX_HASHES_PER_CASE, Member, NewCase, NewMember, Outcome,
-    OutcomeReport, ParseScopeError, QuarantinedEntry, Scope, Scopes, Signal, SignalKind, Timestamp,
-    is_review_reason,
+    Actor, CaseHash, CaseOutcome, CaseStatus, Change, ChangeOp, EntryState, Invalid,
+    MAX_FILED_HASHES_PER_CASE, MAX_HASHES_PER_CASE, MediaCounts, Member, NewCase, NewMember,
+    Outcome, OutcomeReport, ParseScopeError, QuarantinedEntry, Registration, Scope, Scopes, Signal,
+    SignalKind, Timestamp, is_review_reason,
 };
 pub use crate::policy::{Action, Denied, Principal, authorize};
 pub use crate::store::{ApiKeyRecord, CaseAuth, PAGE_VALUE_BYTES, Store, StoreError};

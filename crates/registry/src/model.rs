@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use quell_hash::{Filing, Md5, Pdq, Quality, Sha256};
 
-use crate::ids::{CaseId, CaseSecret, EntryId, MemberId};
+use crate::ids::{CaseId, CaseSecret, EntryId, MediaId, MemberId};
 use crate::vpdq::Vpdq;
 
 /// Most hashes one case may hold: a person's set of images, not a bulk upload.
@@ -302,12 +302,32 @@ pub enum Invalid {
     NoScopes,
 }
 
-/// A case to be stored: its id, the argon2 hash of its secret, and its entries.
+/// One hash of a new case, and which of the person's files it was made from: the client
+/// numbers its files within the request, and every hash with the same number gets the same
+/// [`MediaId`]. A hash without a number (a list imported hash by hash) is a file of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseHash {
+    /// The client's number for the file, if it said.
+    pub file: Option<u32>,
+    /// The hash.
+    pub signal: Signal,
+}
+
+impl From<Signal> for CaseHash {
+    fn from(signal: Signal) -> Self {
+        Self { file: None, signal }
+    }
+}
+
+/// A case to be stored: its id, the argon2 hash of its secret, and its entries with the media
+/// each belongs to.
 #[derive(Debug, Clone)]
 pub struct NewCase {
     id: CaseId,
     secret_hash: String,
     entries: Vec<(EntryId, Signal)>,
+    /// Each entry's media, in the order of `entries`.
+    media: Vec<MediaId>,
 }
 
 impl NewCase {
@@ -319,7 +339,7 @@ impl NewCase {
     pub fn new(
         id: CaseId,
         secret_hash: String,
-        signals: impl IntoIterator<Item = Signal>,
+        signals: impl IntoIterator<Item = impl Into<CaseHash>>,
     ) -> Result<Self, (usize, Invalid)> {
         Self::with_limit(
             id,
@@ -337,7 +357,7 @@ impl NewCase {
     pub fn bulk(
         id: CaseId,
         secret_hash: String,
-        signals: impl IntoIterator<Item = Signal>,
+        signals: impl IntoIterator<Item = impl Into<CaseHash>>,
     ) -> Result<Self, (usize, Invalid)> {
         Self::with_limit(id, secret_hash, signals, [usize::MAX; 2])
     }
@@ -345,13 +365,15 @@ impl NewCase {
     fn with_limit(
         id: CaseId,
         secret_hash: String,
-        signals: impl IntoIterator<Item = Signal>,
+        signals: impl IntoIterator<Item = impl Into<CaseHash>>,
         [max, max_filed]: [usize; 2],
     ) -> Result<Self, (usize, Invalid)> {
         let mut seen = std::collections::HashSet::new();
-        let mut entries = Vec::new();
+        let mut files = std::collections::HashMap::new();
+        let (mut entries, mut media) = (Vec::new(), Vec::new());
         let (mut count, mut filed) = (0, 0);
-        for (i, s) in signals.into_iter().enumerate() {
+        for (i, hash) in signals.into_iter().enumerate() {
+            let CaseHash { file, signal: s } = hash.into();
             if s.filing().is_some() {
                 filed += 1;
             } else {
@@ -367,6 +389,10 @@ impl NewCase {
             }
             if seen.insert(s.clone()) {
                 entries.push((EntryId::random(), s));
+                media.push(match file {
+                    Some(n) => *files.entry(n).or_insert_with(MediaId::random),
+                    None => MediaId::random(),
+                });
             }
         }
         if count + filed == 0 {
@@ -382,6 +408,7 @@ impl NewCase {
             id,
             secret_hash,
             entries,
+            media,
         })
     }
 
@@ -398,6 +425,18 @@ impl NewCase {
     /// The entries, with their fresh ids.
     pub fn entries(&self) -> &[(EntryId, Signal)] {
         &self.entries
+    }
+
+    /// Each entry's media, in the order of [`NewCase::entries`]: a duplicate hash is kept
+    /// once, in the file it came first in.
+    pub fn media(&self) -> &[MediaId] {
+        &self.media
+    }
+
+    /// The case's files by what they are.
+    pub fn media_counts(&self) -> MediaCounts {
+        let kinds = self.entries.iter().map(|(_, s)| s.kind());
+        MediaCounts::tally(self.media.iter().copied().zip(kinds))
     }
 }
 
@@ -443,9 +482,19 @@ pub struct Change {
     pub entry: EntryId,
     /// What happened to it.
     pub op: ChangeOp,
-    /// When the entry was registered: the time members order their review queues by (how
-    /// long ago the person asked), whatever later change this is.
-    pub registered_at: Timestamp,
+    /// When and from which file the entry was registered, whatever later change this is.
+    pub registration: Registration,
+}
+
+/// When an entry was registered and which file it was made from: what a member's reviewer
+/// needs beside the hash (how long ago the person asked, the clock of a removal request; and
+/// which hits are one photo, one ticket).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Registration {
+    /// When the case that holds the entry was opened.
+    pub at: Timestamp,
+    /// The file the entry's hash was made from.
+    pub media: MediaId,
 }
 
 /// What a member reported doing about a match.
@@ -538,11 +587,55 @@ pub struct CaseStatus {
     pub hashes: Vec<(SignalKind, u32)>,
     /// Number of PDQ hashes filed under a hash profile's parts (crops, trims and cuts).
     pub filed: u32,
+    /// The files the hashes were made from; `None` for a case with hashes registered before
+    /// media ids, whose grouping into files was never sent.
+    pub media: Option<MediaCounts>,
     /// Member outcomes, oldest first.
     pub outcomes: Vec<CaseOutcome>,
     /// Hashes of the case quarantined for review: not matched or sent to members until an
     /// operator releases them. The person is told how many, never the members' reasons.
     pub paused: u32,
+}
+
+/// How many files a case's hashes were made from, by what they are: what the person
+/// registered, in their terms.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct MediaCounts {
+    /// Files with a PDQ hash.
+    pub photos: u32,
+    /// Files with a vPDQ hash.
+    pub videos: u32,
+    /// Files known by their MD5 or SHA-256 only.
+    pub other: u32,
+}
+
+impl MediaCounts {
+    /// Counts files by the kinds of hash made from them (one pair per hash, any order): a
+    /// file with a vPDQ is a video, one with a PDQ a photo, one with digests alone another
+    /// file.
+    pub fn tally<M: Eq + std::hash::Hash>(
+        hashes: impl IntoIterator<Item = (M, SignalKind)>,
+    ) -> Self {
+        let mut by_media: std::collections::HashMap<M, (bool, bool)> =
+            std::collections::HashMap::new();
+        for (media, kind) in hashes {
+            let (video, photo) = by_media.entry(media).or_default();
+            *video |= kind == SignalKind::Vpdq;
+            *photo |= kind == SignalKind::Pdq;
+        }
+        let mut counts = Self::default();
+        for (video, photo) in by_media.into_values() {
+            let n = if video {
+                &mut counts.videos
+            } else if photo {
+                &mut counts.photos
+            } else {
+                &mut counts.other
+            };
+            *n += 1;
+        }
+        counts
+    }
 }
 
 /// Whether `reason` may stand as the reason of a quarantine or a release in the audit log:
@@ -751,7 +844,7 @@ impl NewCase {
     /// # Errors
     /// As [`NewCase::new`].
     pub fn open(
-        signals: impl IntoIterator<Item = Signal>,
+        signals: impl IntoIterator<Item = impl Into<CaseHash>>,
     ) -> Result<(Self, CaseSecret), (usize, Invalid)> {
         let secret = CaseSecret::random();
         let digest = crate::credential::digest(crate::CredentialKind::CaseSecret, secret.expose());
@@ -808,7 +901,7 @@ mod tests {
     #[test]
     fn empty_and_oversized_cases_are_refused() {
         assert_eq!(
-            NewCase::new(CaseId::random(), String::new(), [])
+            NewCase::new(CaseId::random(), String::new(), [] as [Signal; 0])
                 .unwrap_err()
                 .1,
             Invalid::NoHashes

@@ -12,8 +12,8 @@ use crate::benign::BenignHash;
 use crate::credential::CredentialId;
 use crate::ids::{CaseId, EntryId, KeyId, MemberId};
 use crate::model::{
-    Actor, CaseStatus, Change, Member, NewCase, NewMember, OutcomeReport, QuarantinedEntry, Signal,
-    SignalKind, Timestamp,
+    Actor, CaseStatus, Change, Member, NewCase, NewMember, OutcomeReport, QuarantinedEntry,
+    Registration, Signal, SignalKind, Timestamp,
 };
 
 /// A storage failure.
@@ -129,12 +129,13 @@ pub trait Store: Send + Sync {
         entry: EntryId,
     ) -> impl Future<Output = Result<Option<Signal>, StoreError>> + Send;
 
-    /// When each of `entries` was registered (entries that do not exist are left out): what a
-    /// match answer tells members, so their queues can order by how long ago it was asked.
-    fn registered_at(
+    /// When and from which file each of `entries` was registered (entries that do not exist
+    /// are left out): what a match answer tells members, so their queues can order by how
+    /// long ago it was asked and raise one ticket per file.
+    fn registrations(
         &self,
         entries: &[EntryId],
-    ) -> impl Future<Output = Result<Vec<(EntryId, Timestamp)>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<(EntryId, Registration)>, StoreError>> + Send;
 
     /// Up to `limit` active entries with ids above `after`, by id: what the match index holds.
     /// Fewer once their values pass [`PAGE_VALUE_BYTES`] (at least one if any).

@@ -6,6 +6,23 @@
 
 use quell_pdq::LumaRows;
 
+/// The sine and cosine of `degrees`, the same on every platform for the profiles' tilts (±3.5°
+/// and ±4.5°): their values are fixed here as glibc computes them (what the golden vectors
+/// were made with), since another libm, or a JavaScript engine (the page computes the same
+/// hashes), may round the last bit otherwise. Any other angle is computed.
+pub(crate) fn sin_cos_degrees(degrees: f64) -> (f64, f64) {
+    const FIXED: [(f64, u64, u64); 2] = [
+        (4.5, 0x3fb4_15e5_3239_8e49, 0x3fef_e6bf_2e26_60af),
+        (3.5, 0x3faf_41c1_118a_a2cd, 0x3fef_f0b8_6387_164a),
+    ];
+    for (angle, sin, cos) in FIXED {
+        if degrees.abs() == angle {
+            return (f64::from_bits(sin).copysign(degrees), f64::from_bits(cos));
+        }
+    }
+    degrees.to_radians().sin_cos()
+}
+
 /// Row-major `f32` luminance, as PDQ computes it from 8-bit RGB.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LumaImage {
@@ -141,7 +158,7 @@ impl LumaImage {
     /// left of a tilted re-post once its fill corners are cropped away (bilinear samples).
     pub fn rotate_inscribed(&self, degrees: f64) -> LumaImage {
         let (w, h) = (self.width as f64, self.height as f64);
-        let (sin, cos) = degrees.to_radians().sin_cos();
+        let (sin, cos) = sin_cos_degrees(degrees);
         let (s, c) = (sin.abs(), cos.abs());
         // The largest w·k × h·k rectangle, rotated back, fits inside the w × h original.
         let k = (w / (w * c + h * s)).min(h / (w * s + h * c));
@@ -157,7 +174,7 @@ impl LumaImage {
     /// none, the nearest edge pixel (a canvas that lies inside the rotated image).
     fn rotated(&self, degrees: f64, (ow, oh): (usize, usize), fill: Option<f32>) -> LumaImage {
         let (w, h) = (self.width as f64, self.height as f64);
-        let (sin, cos) = degrees.to_radians().sin_cos();
+        let (sin, cos) = sin_cos_degrees(degrees);
         let (cx, cy) = (w / 2.0, h / 2.0);
         let (ocx, ocy) = (ow as f64 / 2.0, oh as f64 / 2.0);
         let mut data = Vec::with_capacity(ow * oh);
@@ -248,7 +265,7 @@ impl LumaImage {
     /// ImageMagick's `-rotate` and Pillow's `rotate(expand=True)` make of a tilt.
     pub fn rotate_expanded(&self, degrees: f64, fill: f32) -> LumaImage {
         let (w, h) = (self.width as f64, self.height as f64);
-        let (s, c) = degrees.to_radians().sin_cos();
+        let (s, c) = sin_cos_degrees(degrees);
         let (s, c) = (s.abs(), c.abs());
         let canvas = (
             (w * c + h * s).ceil() as usize,
@@ -444,5 +461,22 @@ impl<S: LumaRows> LumaRows for ShrinkingRows<'_, S> {
     fn luma_row(&self, y: usize, out: &mut [f32]) {
         self.source.luma_row(y, out);
         self.fold.borrow_mut().push(y, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fixed values are glibc's, so outputs made on Linux are unchanged by fixing them.
+    #[test]
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    fn the_fixed_tilts_are_glibcs() {
+        for degrees in [-4.5, -3.5, 3.5, 4.5, 10.0] {
+            let (sin, cos) = sin_cos_degrees(degrees);
+            let (want_sin, want_cos) = f64::to_radians(degrees).sin_cos();
+            assert_eq!(sin.to_bits(), want_sin.to_bits(), "sin {degrees}");
+            assert_eq!(cos.to_bits(), want_cos.to_bits(), "cos {degrees}");
+        }
     }
 }

@@ -4,9 +4,14 @@
 //! edit of these files. (A new profile gets its file once, written with
 //! `QUELL_WRITE_GOLDEN=1 cargo test -p quell-robust --test golden`, and is then held to it.)
 //!
-//! Format, one line each: `image <path under the vectors' pdq/images>`, then the image's
-//! submission hashes in order, `submit <part> <hash> <quality>`, then its upload searches in
-//! order, `upload <kind> <hash>`.
+//! Two sets of images, one file each: `<profile>.txt` (the images as `quell` decodes them,
+//! JPEG included) and `<profile>.lossless.txt` (lossless PNGs only, so that another
+//! implementation that decodes them, the page's TypeScript, sees the same pixels and must give
+//! the same lines).
+//!
+//! Format, one line each: `image <path>` (under the vectors' `pdq/images` in the first file,
+//! under `pdq/` in the lossless one), then the image's submission hashes in order, `submit
+//! <part> <hash> <quality>`, then its upload searches in order, `upload <kind> <hash>`.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -26,20 +31,54 @@ const IMAGES: [&str; 8] = [
     "reg-test-input/labelme-subset/q0122.jpg",
 ];
 
+/// Lossless images of the same kinds, under the vectors' `pdq/`: a drawing, a photograph on a
+/// plain background, a large photograph, its 512 px square, small, portrait and tiny images
+/// (below and above the 512 px copy the profile decides on), a natural scene.
+const LOSSLESS: [&str; 8] = [
+    "images/misc-images/c.png",
+    "images/reg-test-input/pen-and-coaster.png",
+    "decoded/reg-test-input__dih__bridge-1-original.png",
+    "decoded/bridge-mods__square-512x512.png",
+    "decoded/bridge-mods__shrink-a-lot.png",
+    "decoded/misc-images__small.png",
+    "decoded/misc-images__wee.png",
+    "decoded/reg-test-input__labelme-subset__q0122.png",
+];
+
 fn vectors() -> PathBuf {
     std::env::var_os("QUELL_VECTORS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
         })
-        .join("pdq/images")
+        .join("pdq")
 }
 
+/// A set of golden images: the files' directory under the vectors' `pdq/`, the images, and
+/// the golden file's suffix.
+struct Set {
+    dir: &'static str,
+    images: &'static [&'static str],
+    suffix: &'static str,
+}
+
+const DECODED_BY_QUELL: Set = Set {
+    dir: "images",
+    images: &IMAGES,
+    suffix: "",
+};
+
+const LOSSLESS_SET: Set = Set {
+    dir: "",
+    images: &LOSSLESS,
+    suffix: ".lossless",
+};
+
 /// What `profile` gives on the golden images, in the file's format.
-fn outputs(profile: Profile) -> String {
+fn outputs(profile: Profile, set: &Set) -> String {
     let mut out = String::new();
-    for path in IMAGES {
-        let bytes = std::fs::read(vectors().join(path)).unwrap();
+    for path in set.images {
+        let bytes = std::fs::read(vectors().join(set.dir).join(path)).unwrap();
         let image = LumaImage::from_rgb(&image::load_from_memory(&bytes).unwrap().to_rgb8());
         let _ = writeln!(out, "image {path}");
         for (part, h) in profile.submission_entries(&image) {
@@ -52,11 +91,11 @@ fn outputs(profile: Profile) -> String {
     out
 }
 
-fn check(profile: Profile) {
+fn check(profile: Profile, set: &Set) {
     let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
-        .join(format!("{}.txt", profile.name()));
-    let got = outputs(profile);
+        .join(format!("{}{}.txt", profile.name(), set.suffix));
+    let got = outputs(profile, set);
     if std::env::var_os("QUELL_WRITE_GOLDEN").is_some() && !file.exists() {
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(&file, &got).unwrap();
@@ -80,11 +119,13 @@ fn check(profile: Profile) {
 
 #[test]
 fn the_plain_profile_gives_its_committed_outputs() {
-    check(Profile::PlainV1);
+    check(Profile::PlainV1, &DECODED_BY_QUELL);
+    check(Profile::PlainV1, &LOSSLESS_SET);
 }
 
 #[test]
 fn the_default_profile_gives_its_committed_outputs() {
     assert_eq!(Profile::DEFAULT, Profile::RobustV5);
-    check(Profile::RobustV5);
+    check(Profile::RobustV5, &DECODED_BY_QUELL);
+    check(Profile::RobustV5, &LOSSLESS_SET);
 }

@@ -15,7 +15,8 @@
 //!   person's request is never matched on a sample of uploads.
 //! - **Ids**: `bank_content_id` is the entry id's number (`e_` and 16 hex digits, read as an
 //!   integer), as HMA's schema types it; every match object also carries `entry_id`, the
-//!   form outcomes are reported with, because JavaScript clients lose integers past 2^53.
+//!   form outcomes are reported with, because JavaScript clients lose integers past 2^53,
+//!   and `media_id`, the registered file (hits with the same one are one photo, one ticket).
 //! - **Signal types by python-threatexchange's names**: `pdq` (plain PDQ, within 31),
 //!   `video_md5` and `video_sha256` (exact), `vpdq` (pytx's rule); `distance` is what pytx's
 //!   `pretty_str` prints: `"3"`, `"-"` for an exact digest, `"100%[95%]"` for a video.
@@ -203,7 +204,7 @@ fn find(
         return Ok(Vec::new());
     }
     let hits = sidecar.lookup(&request).into_iter().flatten();
-    Ok(hits.map(|hit| match_object(kind, &hit)).collect())
+    Ok(hits.map(|hit| match_object(sidecar, kind, &hit)).collect())
 }
 
 /// Whether a `banks` filter lets [`BANK`] through (none, or an empty one, lets all through,
@@ -214,8 +215,9 @@ fn in_banks(banks: Option<&str>) -> bool {
         .is_none_or(|banks| banks.split(',').any(|b| b == BANK))
 }
 
-/// `{"bank_content_id", "distance", "entry_id"}` for a hit of a `kind` query.
-fn match_object(kind: HashType, &(entry, closeness, _): &Hit) -> Value {
+/// `{"bank_content_id", "distance", "entry_id", "media_id"}` for a hit of a `kind` query
+/// (`media_id` where the registry said which file the entry was made from).
+fn match_object(sidecar: &Sidecar, kind: HashType, &(entry, closeness, _): &Hit) -> Value {
     let distance = match (kind, closeness) {
         (_, Closeness::Video(v)) => {
             format!("{:.0}%[{:.0}%]", v.query_match_pct, v.compared_match_pct)
@@ -224,11 +226,15 @@ fn match_object(kind: HashType, &(entry, closeness, _): &Hit) -> Value {
         // pytx's exact indexes give no distance.
         (_, Closeness::Distance(_)) => "-".to_owned(),
     };
-    json!({
+    let mut object = json!({
         "bank_content_id": entry.get(),
         "distance": distance,
         "entry_id": entry.to_string(),
-    })
+    });
+    if let Some(r) = sidecar.registration(entry) {
+        object["media_id"] = json!(r.media.to_string());
+    }
+    object
 }
 
 /// Look up a hash: the ids of the entries it matches (`{"matches": [id, …]}`), or with
@@ -360,7 +366,7 @@ async fn lookup_file(
         let found: Vec<Value> = hits
             .iter()
             .filter(|(k, _)| in_bank && *k == kind)
-            .map(|(k, hit)| match_object(*k, hit))
+            .map(|(k, hit)| match_object(&sidecar, *k, hit))
             .collect();
         answer.insert(name.to_owned(), by_bank(found));
     }

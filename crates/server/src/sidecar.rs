@@ -33,7 +33,7 @@ use axum::routing::{get, post};
 use quell_api::{
     ErrorCode, FileMatchResponse, HashType, MatchRequest, MatchResponse, MatcherHealth, MediaKind,
 };
-use quell_registry::{EntryId, Signal, Timestamp};
+use quell_registry::{EntryId, Registration, Signal, Timestamp};
 use sha2::{Digest, Sha256};
 
 use quell_match::{Matcher, Query, file_response, parse_request, response_of};
@@ -76,8 +76,8 @@ pub struct Sidecar(Arc<SidecarInner>);
 #[derive(Debug)]
 struct SidecarInner {
     matcher: Matcher,
-    /// When each entry was registered, where the registry said.
-    registered: RwLock<HashMap<EntryId, Timestamp>>,
+    /// When and from which file each entry was registered, where the registry said.
+    registered: RwLock<HashMap<EntryId, Registration>>,
     sync: Mutex<SyncHealth>,
     stale_after: Duration,
     key_digest: [u8; 32],
@@ -186,14 +186,14 @@ impl Sidecar {
         Ok((hashed, hits))
     }
 
-    /// The wire form of an entry's registration time, if known.
-    pub(crate) fn registered_at(&self, entry: EntryId) -> Option<String> {
-        let times = self
+    /// When and from which file an entry was registered, if known.
+    pub(crate) fn registration(&self, entry: EntryId) -> Option<Registration> {
+        let registered = self
             .0
             .registered
             .read()
             .unwrap_or_else(PoisonError::into_inner);
-        times.get(&entry).map(|&t| crate::time::format(t))
+        registered.get(&entry).copied()
     }
 
     /// Opens HMA's hash lookups (`GET /m/…`) to callers without the local key, for HMA's
@@ -250,34 +250,34 @@ impl Sidecar {
     }
 
     /// Applies one synced delta: removals first, so an entry whose hash changed is never
-    /// indexed twice. Registration times (`registered`) are recorded before the entries are
-    /// indexed, and a removed entry's time is dropped after it left the index (unless it was
-    /// upserted again), so no hit is ever without its time. Each change is visible to the
-    /// next lookup when this returns.
+    /// indexed twice. Registrations (`registered`: time and media) are recorded before the
+    /// entries are indexed, and a removed entry's is dropped after it left the index (unless
+    /// it was upserted again), so no hit is ever without its registration. Each change is
+    /// visible to the next lookup when this returns.
     pub fn apply(
         &self,
         removed: &[(EntryId, Signal)],
         upserted: &[(EntryId, Signal)],
-        registered: &[(EntryId, Timestamp)],
+        registered: &[(EntryId, Registration)],
     ) {
-        let times = || {
+        let registrations = || {
             self.0
                 .registered
                 .write()
                 .unwrap_or_else(PoisonError::into_inner)
         };
         if !registered.is_empty() {
-            times().extend(registered.iter().copied());
+            registrations().extend(registered.iter().copied());
         }
         self.0.matcher.remove(removed);
         self.0.matcher.insert(upserted);
         if !removed.is_empty() {
             let kept: std::collections::HashSet<EntryId> =
                 upserted.iter().map(|&(id, _)| id).collect();
-            let mut times = times();
+            let mut held = registrations();
             for (id, _) in removed {
                 if !kept.contains(id) {
-                    times.remove(id);
+                    held.remove(id);
                 }
             }
         }
@@ -374,7 +374,7 @@ async fn match_hashes(
     let request = parse_request(&req)?;
     let results = sidecar.lookup(&request);
     Ok(Json(response_of(results, |entry| {
-        sidecar.registered_at(entry)
+        sidecar.registration(entry)
     })))
 }
 
@@ -393,7 +393,7 @@ async fn match_file(
         hashed.media,
         hashed.unread,
         hits,
-        |entry| sidecar.registered_at(entry),
+        |entry| sidecar.registration(entry),
     )))
 }
 

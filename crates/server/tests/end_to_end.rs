@@ -44,12 +44,14 @@ async fn submit_sync_match_outcome_status_withdraw() {
     let md5 = "900150983cd24fb0d6963f7d28e17f72";
     let sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
-    // Submit.
+    // Submit: one photo's hashes, numbered as its file 0.
+    let mut photo = pdq_input(&image, 92);
+    photo["file"] = json!(0);
     let (case_id, secret) = t
         .open_case(json!([
-            pdq_input(&image, 92),
-            { "type": "md5", "value": md5.to_uppercase() },
-            { "type": "sha256", "value": sha },
+            photo,
+            { "type": "md5", "value": md5.to_uppercase(), "file": 0 },
+            { "type": "sha256", "value": sha, "file": 0 },
             pdq_input(&image, 92),
         ]))
         .await;
@@ -77,13 +79,22 @@ async fn submit_sync_match_outcome_status_withdraw() {
         entries.iter().all(|e| e["registered_at"] == *registered),
         "{entries:?}"
     );
+    // And which file it was made from: the photo's three hashes share one media id.
+    let media = &entries[0]["media_id"];
+    assert!(media.as_str().unwrap().starts_with("md_"), "{entries:?}");
+    assert!(
+        entries.iter().all(|e| e["media_id"] == *media),
+        "{entries:?}"
+    );
 
     // Match: the PDQ within 31 bits, not at 32; digests exactly. Hits carry the entry's
     // registration time, for the member's queue to order by.
     let hits = match_one(&t, &member, "pdq", &near(&image, 31)).await;
     assert_eq!(
         hits,
-        vec![json!({ "entry_id": pdq_entry, "distance": 31, "registered_at": registered })]
+        vec![
+            json!({ "entry_id": pdq_entry, "distance": 31, "registered_at": registered, "media_id": media })
+        ]
     );
     assert!(
         match_one(&t, &member, "pdq", &near(&image, 32))
@@ -117,11 +128,31 @@ async fn submit_sync_match_outcome_status_withdraw() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    // The same outcome on another hash of the photo is the same report: recorded once.
+    let md5_entry = entries[1]["entry_id"].as_str().unwrap();
+    let (status, body) = t
+        .post(
+            "/v1/outcomes",
+            Some(&member),
+            json!({ "outcomes": [
+            { "entry_id": md5_entry, "outcome": "blocked", "at": "2026-03-04T05:07:00Z" },
+        ] }),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["recorded"]),
+        (StatusCode::OK, &json!(0)),
+        "{body}"
+    );
     let (status, case) = t.get(&format!("/v1/cases/{case_id}"), Some(&secret)).await;
     assert_eq!(status, StatusCode::OK, "{case}");
     assert_eq!(
         case["hashes"],
         json!({ "pdq": 1, "md5": 1, "sha256": 1, "vpdq": 0 })
+    );
+    assert_eq!(
+        case["media"],
+        json!({ "photos": 1, "videos": 0, "other": 0 })
     );
     assert_eq!(
         case["outcomes"],

@@ -94,6 +94,7 @@ async fn a_registered_video_matches_its_variants_until_withdrawn() {
             "query_match_percent": want.query_match_pct,
             "compared_match_percent": want.compared_match_pct,
             "registered_at": upsert["registered_at"],
+            "media_id": upsert["media_id"],
         }])
     );
     let unrelated = sample("pattern-hd-no-bar");

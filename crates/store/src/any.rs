@@ -6,7 +6,7 @@ use std::str::FromStr as _;
 use quell_registry::{
     Actor, ApiKeyRecord, AuditEvent, BenignHash, CaseAuth, CaseId, CaseStatus, ChainHead, Change,
     CredentialId, EntryId, KeyId, Member, MemberId, NewCase, NewMember, OutcomeReport,
-    QuarantinedEntry, Removal, Signal, SignalKind, Store, StoreError, Timestamp,
+    QuarantinedEntry, Registration, Removal, Signal, SignalKind, Store, StoreError, Timestamp,
 };
 use sqlx::postgres::PgConnectOptions;
 
@@ -125,7 +125,7 @@ delegate! {
     fn changes(&self, after: i64, limit: u32) -> Vec<Change>;
     fn last_change(&self) -> i64;
     fn entry_signal(&self, entry: EntryId) -> Option<Signal>;
-    fn registered_at(&self, entries: &[EntryId]) -> Vec<(EntryId, Timestamp)>;
+    fn registrations(&self, entries: &[EntryId]) -> Vec<(EntryId, Registration)>;
     fn active_entries(&self, after: Option<EntryId>, limit: u32) -> Vec<(EntryId, Signal)>;
     fn add_member(&self, member: &NewMember, key: KeyId, key_hash: &str, actor: &Actor, at: Timestamp) -> Member;
     fn members(&self) -> Vec<Member>;

@@ -55,6 +55,7 @@ bind_tuple!(A, B, C, D, E);
 bind_tuple!(A, B, C, D, E, F);
 bind_tuple!(A, B, C, D, E, F, G);
 bind_tuple!(A, B, C, D, E, F, G, H);
+bind_tuple!(A, B, C, D, E, F, G, H, I);
 
 /// A statement's parameters as a tuple (`$1` first) that both databases bind.
 pub(crate) trait Params: Bind<Sqlite> + Bind<Postgres> {}

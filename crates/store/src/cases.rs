@@ -1,7 +1,7 @@
 //! Cases: opening one with its entries, its secret, its status, and withdrawal.
 
 use quell_registry::{
-    Actor, CaseAuth, CaseId, CaseStatus, EntryId, NewCase, Signal, SignalKind, StoreError,
+    Actor, CaseAuth, CaseId, CaseStatus, EntryId, MediaCounts, NewCase, Signal, StoreError,
     Timestamp,
 };
 
@@ -15,7 +15,7 @@ const INSERT: &str = "INSERT INTO cases (id, secret_hash, opened_at, withdrawn_a
 
 /// Adds a case's entries (one multi-row `INSERT`).
 const INSERT_ENTRIES: &str =
-    "INSERT INTO entries (id, case_id, kind, value, quality, filing, state, created_at) ";
+    "INSERT INTO entries (id, case_id, kind, value, quality, filing, state, created_at, media_id) ";
 
 /// A case's secret hash.
 const SECRET: &str = "SELECT secret_hash FROM cases WHERE id = $1";
@@ -26,6 +26,9 @@ const TIMES: &str = "SELECT opened_at, withdrawn_at FROM cases WHERE id = $1";
 /// A case's plain hashes by kind.
 const PLAIN_COUNTS: &str = "SELECT kind, COUNT(*) FROM entries WHERE case_id = $1 \
      AND filing IS NULL GROUP BY kind ORDER BY kind";
+
+/// The files a case's hashes were made from, with the kinds of hash each has.
+const MEDIA_KINDS: &str = "SELECT DISTINCT media_id, kind FROM entries WHERE case_id = $1";
 
 /// How many of a case's hashes are filed under a profile's parts.
 const FILED_COUNT: &str = "SELECT COUNT(*) FROM entries WHERE case_id = $1 AND filing IS NOT NULL";
@@ -64,10 +67,11 @@ pub(crate) async fn create<B: Backend>(
     let mut tx = B::begin_write(pool).await?;
     let id = case.id().get();
     B::execute(&mut *tx, INSERT, (id, case.secret_hash(), at.millis())).await?;
-    for chunk in case.entries().chunks(INSERT_CHUNK) {
+    let entries = case.entries().iter().zip(case.media());
+    for chunk in entries.collect::<Vec<_>>().chunks(INSERT_CHUNK) {
         let rows: Vec<_> = chunk
             .iter()
-            .map(|(entry, signal)| {
+            .map(|((entry, signal), media)| {
                 (
                     entry.get(),
                     id,
@@ -77,6 +81,7 @@ pub(crate) async fn create<B: Backend>(
                     filing_column(signal),
                     ACTIVE,
                     at.millis(),
+                    media.get(),
                 )
             })
             .collect();
@@ -115,23 +120,31 @@ pub(crate) async fn status<B: Backend>(
     let counts: Vec<(String, i64)> = B::fetch_all(&mut *conn, PLAIN_COUNTS, (id.get(),)).await?;
     let hashes = counts
         .into_iter()
-        .map(|(kind, n)| {
-            let kind: SignalKind = kind
-                .parse()
-                .map_err(|e| StoreError::Corrupt(format!("entry kind: {e}")))?;
-            Ok((kind, count(n)))
-        })
+        .map(|(kind, n)| Ok((columns::kind(&kind)?, count(n))))
         .collect::<Result<_, StoreError>>()?;
     let rows: Vec<(String, String, i64)> = B::fetch_all(&mut *conn, OUTCOMES, (id.get(),)).await?;
     let outcomes = columns::outcomes(rows)?;
     let (filed,): (i64,) = B::fetch_one(&mut *conn, FILED_COUNT, (id.get(),)).await?;
     let (paused,): (i64,) = B::fetch_one(&mut *conn, PAUSED_COUNT, (id.get(),)).await?;
+    // A case with entries from before media ids counts no files: its grouping was never sent.
+    let kinds: Vec<(Option<i64>, String)> =
+        B::fetch_all(&mut *conn, MEDIA_KINDS, (id.get(),)).await?;
+    let media = if kinds.iter().all(|(media, _)| media.is_some()) {
+        let kinds = kinds
+            .into_iter()
+            .map(|(media, kind)| Ok((media, columns::kind(&kind)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Some(MediaCounts::tally(kinds))
+    } else {
+        None
+    };
     Ok(CaseStatus {
         id,
         opened_at: Timestamp::from_millis(opened),
         withdrawn_at: withdrawn.map(Timestamp::from_millis),
         hashes,
         filed: count(filed),
+        media,
         outcomes,
         paused: count(paused),
     })

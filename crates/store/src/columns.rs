@@ -2,7 +2,7 @@
 //! so a damaged database is reported as [`StoreError::Corrupt`] naming the column, never
 //! passed on as a wrong hash.
 
-use quell_registry::{Signal, StoreError};
+use quell_registry::{Signal, SignalKind, StoreError};
 
 /// A database error as the store's error.
 pub(crate) fn db(e: sqlx::Error) -> StoreError {
@@ -25,6 +25,13 @@ pub(crate) fn signal(
     Signal::from_parts(kind, value, quality)
         .and_then(|s| s.filed(split.map(|(p, _)| p), split.map(|(_, part)| part)))
         .map_err(|e| StoreError::Corrupt(format!("entry hash: {e}")))
+}
+
+/// A `kind` column read back.
+pub(crate) fn kind(column: &str) -> Result<SignalKind, StoreError> {
+    column
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("entry kind: {e}")))
 }
 
 /// A `filing` column (`profile/part`) read back.

@@ -4,10 +4,12 @@
 //! page is one range scan; a tombstone carries only the kind. An entry that leaves the list
 //! loses its upserts, so a member that starts syncing later never receives its hash.
 
-use quell_registry::{Change, ChangeOp, EntryId, Signal, StoreError, Timestamp};
+use quell_registry::{
+    Change, ChangeOp, EntryId, MediaId, Registration, Signal, StoreError, Timestamp,
+};
 
 use crate::backend::{Backend, Row};
-use crate::columns::{INSERT_CHUNK, PAGE_BYTES, filing_column, quality_column, signal};
+use crate::columns::{self, INSERT_CHUNK, PAGE_BYTES, filing_column, quality_column, signal};
 
 /// Reserves `$1` sequence numbers and returns the last.
 const RESERVE: &str = "UPDATE change_counter SET last = last + $1 RETURNING last";
@@ -33,9 +35,10 @@ const CHANGES_END: &str = "SELECT MAX(seq) FROM (\
      WHERE bytes_before <= $3";
 
 /// A page of changes up to the end [`CHANGES_END`] found, with each entry's registration
-/// time (entries are never deleted, so the join never drops a change).
+/// time and media (entries are never deleted, so the join never drops a change; an entry
+/// from before media ids is a file of its own).
 const CHANGES: &str = "SELECT c.seq, c.entry_id, c.op, c.kind, c.value, c.quality, c.filing, \
-       e.created_at FROM changes c JOIN entries e ON e.id = c.entry_id \
+       e.created_at, COALESCE(e.media_id, e.id) FROM changes c JOIN entries e ON e.id = c.entry_id \
      WHERE c.seq > $1 AND c.seq <= $2 ORDER BY c.seq LIMIT $3";
 
 /// Where a page of active entries ends by the byte budget (see [`page`]).
@@ -49,8 +52,8 @@ const ACTIVE_END: &str = "SELECT MAX(id) FROM (\
 const ACTIVE: &str = "SELECT id, kind, value, quality, filing FROM entries \
      WHERE state = 'active' AND id > $1 AND id <= $2 ORDER BY id LIMIT $3";
 
-/// When one entry was registered.
-const REGISTERED: &str = "SELECT created_at FROM entries WHERE id = $1";
+/// When and from which file one entry was registered (see [`CHANGES`]).
+const REGISTERED: &str = "SELECT created_at, COALESCE(media_id, id) FROM entries WHERE id = $1";
 
 /// One entry's hash.
 const ENTRY: &str = "SELECT kind, value, quality, filing FROM entries WHERE id = $1";
@@ -140,11 +143,12 @@ pub(crate) async fn changes<B: Backend>(
         Option<i64>,
         Option<String>,
         i64,
+        i64,
     );
     let rows: Vec<Columns> = page(pool, CHANGES_END, CHANGES, after, limit).await?;
     rows.into_iter()
         .map(
-            |(seq, entry, op, kind, value, quality, filing, registered)| {
+            |(seq, entry, op, kind, value, quality, filing, registered, media)| {
                 let op = match op.as_str() {
                     "upsert" => ChangeOp::Upsert(signal(
                         &kind,
@@ -152,17 +156,17 @@ pub(crate) async fn changes<B: Backend>(
                         quality,
                         filing.as_deref(),
                     )?),
-                    "tombstone" => ChangeOp::Tombstone(
-                        kind.parse()
-                            .map_err(|e| StoreError::Corrupt(format!("entry kind: {e}")))?,
-                    ),
+                    "tombstone" => ChangeOp::Tombstone(columns::kind(&kind)?),
                     other => return Err(StoreError::Corrupt(format!("change op {other:?}"))),
                 };
                 Ok(Change {
                     seq,
                     entry: EntryId::from_i64(entry),
                     op,
-                    registered_at: Timestamp::from_millis(registered),
+                    registration: Registration {
+                        at: Timestamp::from_millis(registered),
+                        media: MediaId::from_i64(media),
+                    },
                 })
             },
         )
@@ -188,21 +192,24 @@ pub(crate) async fn entry_signal<B: Backend>(
         .transpose()
 }
 
-/// When each of `entries` that exists was registered, in their order: one indexed read each
-/// on one connection, for the few entries a match answer names.
-pub(crate) async fn registered_at<B: Backend>(
+/// When and from which file each of `entries` that exists was registered, in their order:
+/// one indexed read each on one connection, for the few entries a match answer names.
+pub(crate) async fn registrations<B: Backend>(
     pool: &sqlx::Pool<B>,
     entries: &[EntryId],
-) -> Result<Vec<(EntryId, Timestamp)>, StoreError> {
+) -> Result<Vec<(EntryId, Registration)>, StoreError> {
     let mut conn = B::read(pool).await?;
-    let mut times = Vec::with_capacity(entries.len());
+    let mut found = Vec::with_capacity(entries.len());
     for &entry in entries {
-        let row: Option<(i64,)> = B::fetch_optional(&mut *conn, REGISTERED, (entry.get(),)).await?;
-        if let Some((at,)) = row {
-            times.push((entry, Timestamp::from_millis(at)));
+        let row: Option<(i64, i64)> =
+            B::fetch_optional(&mut *conn, REGISTERED, (entry.get(),)).await?;
+        if let Some((at, media)) = row {
+            let at = Timestamp::from_millis(at);
+            let media = MediaId::from_i64(media);
+            found.push((entry, Registration { at, media }));
         }
     }
-    Ok(times)
+    Ok(found)
 }
 
 /// At most `limit` active entries after `after`, by id, cut by the page byte budget.

@@ -5,10 +5,11 @@
 use sqlx::{Database, Executor, IntoArguments};
 
 /// The steps after version 1, in order: the same SQL text on both backends.
-const STEPS: [&str; 3] = [
+const STEPS: [&str; 4] = [
     include_str!("../migrations/v2.sql"),
     include_str!("../migrations/v3.sql"),
     include_str!("../migrations/v4.sql"),
+    include_str!("../migrations/v5.sql"),
 ];
 
 /// Newest schema version this build knows.

@@ -3,20 +3,26 @@
 //! follows) until it is released.
 
 use quell_registry::{
-    Actor, CaseId, EntryId, MemberId, NewAuditEvent, OutcomeReport, QuarantinedEntry, Removal,
-    Signal, SignalKind, StoreError, Timestamp,
+    Actor, CaseId, EntryId, MemberId, NewAuditEvent, Outcome, OutcomeReport, QuarantinedEntry,
+    Removal, Signal, StoreError, Timestamp,
 };
 
 use crate::backend::Backend;
 use crate::columns::{self, ACTIVE, INSERT_CHUNK, QUARANTINED, count, signal};
 use crate::{audit, feed};
 
-/// Whether an entry exists.
-const ENTRY_EXISTS: &str = "SELECT id FROM entries WHERE id = $1";
+/// An entry's media, if the entry exists (NULL for an entry from before media ids).
+const ENTRY_MEDIA: &str = "SELECT media_id FROM entries WHERE id = $1";
 
-/// Whether a member already reported this outcome on this entry.
+/// Whether a member already reported this outcome on this entry (false positives, which are
+/// about one hash).
 const REPORTED: &str =
     "SELECT id FROM outcomes WHERE entry_id = $1 AND member_id = $2 AND outcome = $3 LIMIT 1";
+
+/// Whether a member already reported this outcome on any entry of this media (what it did
+/// about a copy of the file: one photo, one report).
+const REPORTED_ON_MEDIA: &str = "SELECT o.id FROM outcomes o JOIN entries e ON e.id = o.entry_id \
+     WHERE e.media_id = $1 AND o.member_id = $2 AND o.outcome = $3 LIMIT 1";
 
 /// Adds outcomes (one multi-row `INSERT`).
 const INSERT_OUTCOMES: &str =
@@ -54,8 +60,9 @@ const REPORTS: &str = "SELECT m.name, o.outcome, o.reported_at FROM outcomes o \
      ORDER BY o.reported_at, o.id";
 
 /// Records a member's outcomes, all or none, once each: a report the member already made (the
-/// same entry and outcome) is a retry and is not recorded again, so the person sees each
-/// platform's action once. Returns how many were new.
+/// same outcome on the same file, whichever of its entries it names; for a false positive,
+/// on the same entry) is a retry and is not recorded again, so the person sees each
+/// platform's action on each photo once. Returns how many were new.
 ///
 /// # Errors
 /// [`StoreError::NotFound`] if any report names an entry that does not exist.
@@ -66,26 +73,32 @@ pub(crate) async fn record<B: Backend>(
     received: Timestamp,
 ) -> Result<u32, StoreError> {
     let mut tx = B::begin_write(pool).await?;
-    let mut new = Vec::with_capacity(reports.len());
+    // What a report is about, for telling a retry: the file (media) its entry was made from,
+    // or the entry itself for a false positive (about one hash) and for an entry from before
+    // media ids (a file of its own).
+    let mut new: Vec<(&OutcomeReport, (&str, i64))> = Vec::with_capacity(reports.len());
     for report in reports {
-        let exists: Option<(i64,)> =
-            B::fetch_optional(&mut *tx, ENTRY_EXISTS, (report.entry.get(),)).await?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound("entry"));
-        }
-        let key = (report.entry.get(), member.get(), report.outcome.as_str());
-        let made: Option<(i64,)> = B::fetch_optional(&mut *tx, REPORTED, key).await?;
+        let (media,): (Option<i64>,) =
+            B::fetch_optional(&mut *tx, ENTRY_MEDIA, (report.entry.get(),))
+                .await?
+                .ok_or(StoreError::NotFound("entry"))?;
+        let subject = match media {
+            Some(media) if report.outcome != Outcome::FalsePositive => (REPORTED_ON_MEDIA, media),
+            _ => (REPORTED, report.entry.get()),
+        };
+        let key = (subject.1, member.get(), report.outcome.as_str());
+        let made: Option<(i64,)> = B::fetch_optional(&mut *tx, subject.0, key).await?;
         let repeated = new
             .iter()
-            .any(|r: &&OutcomeReport| (r.entry, r.outcome) == (report.entry, report.outcome));
+            .any(|&(r, s)| r.outcome == report.outcome && s == subject);
         if made.is_none() && !repeated {
-            new.push(report);
+            new.push((report, subject));
         }
     }
     for chunk in new.chunks(INSERT_CHUNK) {
         let rows: Vec<_> = chunk
             .iter()
-            .map(|r| {
+            .map(|(r, _)| {
                 (
                     r.entry.get(),
                     member.get(),
@@ -193,9 +206,7 @@ pub(crate) async fn quarantined<B: Backend>(
     let mut page = Vec::with_capacity(rows.len());
     for (id, case, kind, filing) in rows {
         let entry = EntryId::from_i64(id);
-        let kind: SignalKind = kind
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("entry kind: {e}")))?;
+        let kind = columns::kind(&kind)?;
         let filing = filing.as_deref().map(columns::filing).transpose()?;
         let event: Option<(i64, String)> =
             B::fetch_optional(&mut *conn, QUARANTINE_EVENT, (entry.to_string(),)).await?;

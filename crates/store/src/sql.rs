@@ -3,7 +3,7 @@
 use quell_registry::{
     Actor, ApiKeyRecord, AuditEvent, BenignHash, CaseAuth, CaseId, CaseStatus, ChainHead, Change,
     CredentialId, EntryId, KeyId, Member, MemberId, NewCase, NewMember, OutcomeReport,
-    QuarantinedEntry, Removal, Signal, SignalKind, Store, StoreError, Timestamp,
+    QuarantinedEntry, Registration, Removal, Signal, SignalKind, Store, StoreError, Timestamp,
 };
 
 use crate::backend::Backend;
@@ -78,11 +78,11 @@ impl<B: Backend> Store for SqlStore<B> {
         feed::entry_signal(&self.pool, entry).await
     }
 
-    async fn registered_at(
+    async fn registrations(
         &self,
         entries: &[EntryId],
-    ) -> Result<Vec<(EntryId, Timestamp)>, StoreError> {
-        feed::registered_at(&self.pool, entries).await
+    ) -> Result<Vec<(EntryId, Registration)>, StoreError> {
+        feed::registrations(&self.pool, entries).await
     }
 
     async fn active_entries(

@@ -116,6 +116,7 @@ on_both!(
     pages_stop_at_the_value_budget,
     benign_list,
     removals_for_time_to_action,
+    media_group_entries,
 );
 
 #[tokio::test]

@@ -2,8 +2,9 @@
 
 use quell_hash::{Md5, Pdq, Quality, Sha256};
 use quell_registry::{
-    Actor, ApiKey, CaseId, ChangeOp, CredentialId, EntryId, NewCase, NewMember, Outcome,
-    OutcomeReport, Scope, Scopes, Signal, SignalKind, Store, StoreError, Timestamp, verify_chain,
+    Actor, ApiKey, CaseHash, CaseId, ChangeOp, CredentialId, EntryId, MediaCounts, NewCase,
+    NewMember, Outcome, OutcomeReport, Registration, Scope, Scopes, Signal, SignalKind, Store,
+    StoreError, Timestamp, verify_chain,
 };
 
 fn t(ms: i64) -> Timestamp {
@@ -99,18 +100,22 @@ pub(crate) async fn case_lifecycle(store: &impl Store) {
     for ((entry, signal), change) in case.entries().iter().zip(&changes) {
         assert_eq!(change.entry, *entry);
         assert_eq!(change.op, ChangeOp::Upsert(signal.clone()));
-        assert_eq!(change.registered_at, t(1000));
+        assert_eq!(change.registration.at, t(1000));
     }
-    // Registration times for a match answer: the entries that exist, in the order asked.
+    // Registrations for a match answer: the entries that exist, in the order asked.
     let (first, second) = (case.entries()[0].0, case.entries()[1].0);
+    let registration = |i: usize| Registration {
+        at: t(1000),
+        media: case.media()[i],
+    };
     assert_eq!(
         store
-            .registered_at(&[second, EntryId::from_i64(1), first])
+            .registrations(&[second, EntryId::from_i64(1), first])
             .await
             .unwrap(),
-        [(second, t(1000)), (first, t(1000))]
+        [(second, registration(1)), (first, registration(0))]
     );
-    assert!(store.registered_at(&[]).await.unwrap().is_empty());
+    assert!(store.registrations(&[]).await.unwrap().is_empty());
     let active = store.active_entries(None, 100).await.unwrap();
     let mut expected = case.entries().to_vec();
     expected.sort_by_key(|(id, _)| *id);
@@ -508,7 +513,7 @@ pub(crate) async fn quarantine_and_release(store: &impl Store) {
     let last = all_changes(store).await.pop().unwrap();
     assert_eq!(last.op, ChangeOp::Upsert(signal));
     // A released entry is re-sent with the time the person registered it, not the release's.
-    assert_eq!(last.registered_at, t(1));
+    assert_eq!(last.registration.at, t(1));
     assert!(matches!(
         store
             .quarantine(EntryId::random(), "x", &Actor::Cli, t(6))
@@ -864,4 +869,79 @@ pub(crate) async fn removals_for_time_to_action(store: &impl Store) {
         ]
     );
     assert_eq!(store.removals(t(0)).await.unwrap().len(), 4);
+}
+
+/// Every hash of one file shares its media id, through the change feed and the registrations
+/// a match answer reads; the status counts files by what they are; a member's outcome is
+/// recorded once per file, a false positive once per entry.
+pub(crate) async fn media_group_entries(store: &impl Store) {
+    // File 0: a photo (PDQ, MD5, SHA-256); file 1: another file (MD5, SHA-256); then a PDQ
+    // hash sent without a file number, a photo of its own.
+    let s = signals(6);
+    let hashes = [
+        (Some(0), s[0].clone()),
+        (Some(0), s[1].clone()),
+        (Some(0), s[2].clone()),
+        (Some(1), s[4].clone()),
+        (Some(1), s[5].clone()),
+        (None, s[3].clone()),
+    ]
+    .map(|(file, signal)| CaseHash { file, signal });
+    let case = NewCase::new(CaseId::random(), "$argon2id$test".into(), hashes).unwrap();
+    let media = case.media().to_vec();
+    assert!(media[0] == media[1] && media[1] == media[2]);
+    assert!(media[3] == media[4] && media[3] != media[0]);
+    assert!(media[5] != media[0] && media[5] != media[3]);
+    store
+        .create_case(&case, &Actor::Case(case.id()), t(10))
+        .await
+        .unwrap();
+    let counts = MediaCounts {
+        photos: 2,
+        videos: 0,
+        other: 1,
+    };
+    assert_eq!(case.media_counts(), counts);
+    assert_eq!(
+        store.case_status(case.id()).await.unwrap().media,
+        Some(counts)
+    );
+    let changes = all_changes(store).await;
+    for ((entry, _), m) in case.entries().iter().zip(&media) {
+        let change = changes.iter().find(|c| c.entry == *entry).unwrap();
+        assert_eq!(change.registration.media, *m);
+    }
+    let entries: Vec<EntryId> = case.entries().iter().map(|(e, _)| *e).collect();
+    let found = store.registrations(&entries).await.unwrap();
+    let found_media: Vec<_> = found.iter().map(|(_, r)| r.media).collect();
+    assert_eq!(found_media, media);
+
+    // Blocked on two hashes of the photo: one report. False positives stay per hash.
+    let members = reporters(store).await;
+    let reports = [
+        report(entries[0], Outcome::Blocked, 100),
+        report(entries[2], Outcome::Blocked, 110),
+        report(entries[1], Outcome::FalsePositive, 120),
+        report(entries[2], Outcome::FalsePositive, 130),
+    ];
+    let recorded = store
+        .record_outcomes(members[0].id, &reports, t(200))
+        .await
+        .unwrap();
+    assert_eq!(recorded, 3);
+    let again = [report(entries[1], Outcome::Blocked, 300)];
+    let recorded = store
+        .record_outcomes(members[0].id, &again, t(300))
+        .await
+        .unwrap();
+    assert_eq!(recorded, 0, "the photo's removal was already reported");
+    let other_file = [report(entries[3], Outcome::Blocked, 300)];
+    let recorded = store
+        .record_outcomes(members[0].id, &other_file, t(300))
+        .await
+        .unwrap();
+    assert_eq!(recorded, 1, "another file is another report");
+    let status = store.case_status(case.id()).await.unwrap();
+    assert_eq!(status.outcomes.len(), 2);
+    assert_eq!(store.false_positive_reporters(entries[2]).await.unwrap(), 1);
 }

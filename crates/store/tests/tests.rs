@@ -4,8 +4,8 @@ mod backends;
 mod conformance;
 
 /// A registry database made by a build that knew only schema version 1 opens, gains the
-/// filing column (version 2), the quarantine indexes (version 3) and the benign list (version
-/// 4), and keeps its entries.
+/// filing column (version 2), the quarantine indexes (version 3), the benign list (version
+/// 4) and media ids (version 5: each old entry a file of its own), and keeps its entries.
 #[tokio::test]
 async fn a_version_1_sqlite_database_is_upgraded_in_place() {
     use sqlx::Connection as _;
@@ -50,6 +50,7 @@ async fn a_version_1_sqlite_database_is_upgraded_in_place() {
         (signal.quality().map(|q| q.get()), signal.filing()),
         (Some(90), None)
     );
+    assert_own_media(&store, &[old, pdq]).await;
     // The new column is there: a filed case goes in beside the old one.
     crate::conformance::filed_entries(&store).await;
     store.close().await;
@@ -59,7 +60,7 @@ async fn a_version_1_sqlite_database_is_upgraded_in_place() {
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
 }
 
 /// The same upgrade on PostgreSQL, in a schema of its own.
@@ -70,13 +71,14 @@ async fn a_version_1_postgres_schema_is_upgraded_in_place() {
     use sqlx::Connection as _;
     let (store, schema) = crate::backends::postgres().await;
     store.close().await;
-    // Back to version 1: the v2 step's columns, the v3 step's indexes and the v4 step's table
-    // out, the version row back to 1.
+    // Back to version 1: the v2 step's columns, the v3 step's indexes, the v4 step's table and
+    // the v5 step's column out, the version row back to 1.
     let url = crate::backends::postgres_url();
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
     let name = schema.name().to_owned();
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "DROP INDEX {name}.entries_quarantined; DROP INDEX {name}.audit_quarantines; \
+         DROP INDEX {name}.entries_by_media; ALTER TABLE {name}.entries DROP COLUMN media_id; \
          DROP TABLE {name}.benign_hashes; \
          ALTER TABLE {name}.entries DROP COLUMN filing; \
          ALTER TABLE {name}.changes DROP COLUMN filing; \
@@ -98,6 +100,7 @@ async fn a_version_1_postgres_schema_is_upgraded_in_place() {
         .await
         .unwrap();
     assert_eq!(signal.unwrap().filing(), None);
+    assert_own_media(&store, &[old]).await;
     crate::conformance::filed_entries(&store).await;
     let version: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT MAX(version) FROM {name}.quell_schema"
@@ -105,8 +108,21 @@ async fn a_version_1_postgres_schema_is_upgraded_in_place() {
     .fetch_one(&mut conn)
     .await
     .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     store.close().await;
+}
+
+/// Entries from before media ids are each a file of their own (their media id is their entry
+/// id), and their case counts no files: its grouping was never sent.
+async fn assert_own_media(store: &impl quell_registry::Store, entries: &[quell_registry::EntryId]) {
+    let found = store.registrations(entries).await.unwrap();
+    assert_eq!(found.len(), entries.len());
+    for (entry, registration) in found {
+        assert_eq!(registration.media.get(), entry.get());
+        assert_eq!(registration.at.millis(), 1);
+    }
+    let old_case = quell_registry::CaseId::from_i64(7);
+    assert_eq!(store.case_status(old_case).await.unwrap().media, None);
 }
 
 /// Opening an existing registry never creates one; any other URL scheme than PostgreSQL's is

@@ -82,7 +82,8 @@ impl RegistryClient {
     }
 
     /// One page of changes after `cursor` (empty: from the beginning), with the registry's
-    /// audit event at `audit_seen` (see [`crate::AuditHeads`]).
+    /// audit event at `audit_seen` (see [`crate::AuditHeads`]), and the hashes filed under
+    /// `profiles` besides the plain ones.
     ///
     /// # Errors
     /// If the request fails or the registry refuses it.
@@ -91,6 +92,7 @@ impl RegistryClient {
         cursor: &str,
         limit: Option<u32>,
         audit_seen: Option<i64>,
+        profiles: &[&str],
     ) -> Result<SyncResponse, ClientError> {
         let mut req = self
             .agent
@@ -106,8 +108,10 @@ impl RegistryClient {
             req = req.query("audit_seen", seq.to_string());
         }
         // The snapshot and the matcher keep each hash's filing, and search filed hashes only
-        // by their profile's plan: so this client takes every profile it knows.
-        req = req.query("profiles", quell_hash::FILED_PROFILES.join(","));
+        // by their profile's plan.
+        if !profiles.is_empty() {
+            req = req.query("profiles", profiles.join(","));
+        }
         read(req.call())
     }
 
@@ -314,13 +318,13 @@ mod tests {
         // A page of large videos as the registry sends it (values cut at 16 MiB) is read.
         let (url, server) = serve_page_of(24 << 20);
         let page = RegistryClient::new(&url, "qk_test")
-            .page("", None, None)
+            .page("", None, None, &[])
             .unwrap();
         assert_eq!(page.next_cursor, "x");
         server.join().unwrap();
         // Past the cap the client stops reading instead of buffering it all.
         let (url, server) = serve_page_of(MAX_RESPONSE_BYTES + (1 << 20));
-        match RegistryClient::new(&url, "qk_test").page("", None, None) {
+        match RegistryClient::new(&url, "qk_test").page("", None, None, &[]) {
             Err(ClientError::Transport(_)) => {}
             other => panic!("{other:?}"),
         }

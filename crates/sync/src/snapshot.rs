@@ -3,10 +3,11 @@
 //! File format (text, so an operator can read it), `snapshot.quell` in the data directory:
 //!
 //! ```text
-//! quell-sync-snapshot 1
+//! quell-sync-snapshot 4
 //! cursor <cursor, or - before the first page>
+//! profiles <the hash profiles whose filed hashes it takes, comma-separated, or ->   (version 4)
 //! entries <n>
-//! <entry id> <pdq|md5|sha256|vpdq> <value> <quality, or -> [<profile>/<part>]   (n lines, by entry id)
+//! <entry id> <pdq|md5|sha256|vpdq> <value> <quality|-> <profile/part|-> <ms|-> <media id|->   (n lines, by entry id)
 //! sha256 <SHA-256 of every byte above, hex>
 //! ```
 //!
@@ -14,12 +15,15 @@
 //! which never holds a space or a newline; so vPDQ entries fit format version 1 unchanged, and
 //! a version-1 file written before vPDQ existed loads as it is. Version 2 adds the fifth
 //! field, the filing of a PDQ hash registered under a hash profile's part
-//! (`pdq-robust-v5/cut`). Version 3, the one written now, gives every line six fields: the
-//! filing or `-`, then when the entry was registered (Unix milliseconds, or `-` where the
-//! registry did not say), which lets a restarted matcher still tell how long ago the person
-//! asked. Versions 1 and 2 still load; their cursor is dropped, so the next sync reads the
-//! list again from the start and learns every entry's time (an entry's upsert is never sent
-//! twice otherwise), changing nothing else.
+//! (`pdq-robust-v5/cut`). Version 3 gives every line six fields: the filing or `-`, then when
+//! the entry was registered (Unix milliseconds, or `-` where the registry did not say), which
+//! lets a restarted matcher still tell how long ago the person asked. Version 4, the one
+//! written now, adds a seventh, the entry's media id (`md_…`, or `-`): which hits are one
+//! photo, one ticket, and the `profiles` line: whose filed hashes the member asked for (the
+//! member's choice, `quell sync --profiles`), so a change of mind is applied to what it holds.
+//! Versions 1 to 3 still load (taking every profile, as their client did); their cursor is
+//! dropped, so the next sync reads the list again from the start and learns every entry's
+//! registration (an entry's upsert is never sent twice otherwise), changing nothing else.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -28,7 +32,7 @@ use std::path::{Path, PathBuf};
 
 use quell_api::convert::time_of_wire;
 use quell_api::{SyncEntry, SyncOp};
-use quell_registry::{EntryId, Invalid, ParseIdError, Signal, Timestamp};
+use quell_registry::{EntryId, Invalid, MediaId, ParseIdError, Registration, Signal, Timestamp};
 use sha2::{Digest, Sha256};
 
 /// The snapshot's file name in the data directory.
@@ -38,6 +42,8 @@ const MAGIC: &str = "quell-sync-snapshot 1";
 const MAGIC_FILED: &str = "quell-sync-snapshot 2";
 /// The header of a snapshot whose lines hold six fields, the last the registration time.
 const MAGIC_REGISTERED: &str = "quell-sync-snapshot 3";
+/// The header of a snapshot whose lines hold seven fields, the last the media id.
+const MAGIC_MEDIA: &str = "quell-sync-snapshot 4";
 
 /// A file or directory that could not be read or written: what was being done, to which
 /// path, and the system's reason.
@@ -99,6 +105,14 @@ pub enum PageError {
         /// The value sent.
         value: String,
     },
+    /// A media id that is not one.
+    #[error("sync entry {index}: media_id: {cause}")]
+    MediaId {
+        /// The entry's position in the page.
+        index: usize,
+        /// What is wrong with the id.
+        cause: ParseIdError,
+    },
 }
 
 /// Why the snapshot file cannot be loaded.
@@ -144,16 +158,19 @@ pub enum SnapshotDefect {
     #[error("the checksum line is not the last")]
     ChecksumNotLast,
     /// The first line is not a snapshot header this build reads.
-    #[error("not a quell sync snapshot of a version this build reads (1 to 3)")]
+    #[error("not a quell sync snapshot of a version this build reads (1 to 4)")]
     UnknownVersion,
     /// The second line is not the cursor.
     #[error("no cursor line")]
     NoCursor,
+    /// Version 4's third line is not the profiles taken.
+    #[error("no profiles line")]
+    NoProfiles,
     /// The third line is not the entry count.
     #[error("no entry count")]
     NoEntryCount,
-    /// An entry line without four or five fields (six in version 3), or with a registration
-    /// time that is not a number.
+    /// An entry line without four or five fields (six in version 3, seven in version 4), or
+    /// with a registration time that is not a number or a media id that is not one.
     #[error("entry line {line} is malformed")]
     MalformedEntry {
         /// The entry's line, counted from the first entry line (1).
@@ -206,9 +223,9 @@ pub struct Delta {
     pub upserted: Vec<(EntryId, Signal)>,
     /// Entries removed, with the signal they had.
     pub removed: Vec<(EntryId, Signal)>,
-    /// Registration times the registry sent with the upserted entries, and times learnt for
-    /// entries already held (a snapshot from before they were kept).
-    pub registered: Vec<(EntryId, Timestamp)>,
+    /// Registrations (time and media) the registry sent with the upserted entries, and those
+    /// learnt for entries already held (a snapshot from before they were kept).
+    pub registered: Vec<(EntryId, Registration)>,
 }
 
 impl Delta {
@@ -222,9 +239,11 @@ impl Delta {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Snapshot {
     cursor: String,
+    /// The hash profiles whose filed hashes the list was synced with, sorted.
+    profiles: Vec<String>,
     entries: BTreeMap<EntryId, Signal>,
-    /// When each held entry was registered, where the registry said.
-    registered: HashMap<EntryId, Timestamp>,
+    /// When and from which file each held entry was registered, where the registry said.
+    registered: HashMap<EntryId, Registration>,
 }
 
 impl Snapshot {
@@ -238,13 +257,53 @@ impl Snapshot {
         cursor.clone_into(&mut self.cursor);
     }
 
+    /// The hash profiles whose filed hashes the list holds (as the sync asked for them).
+    pub fn profiles(&self) -> &[String] {
+        &self.profiles
+    }
+
+    /// Takes the filed hashes of `wanted` profiles from now on, and only theirs: the entries
+    /// filed under other profiles leave (returned as a removal delta, for the index); a
+    /// profile not taken before makes the next sync read the list again from the start, as
+    /// its hashes were never sent. Nothing changes when `wanted` is what the list holds.
+    pub fn take_profiles(&mut self, wanted: &[&str]) -> Delta {
+        let mut wanted: Vec<String> = wanted.iter().map(|&p| p.to_owned()).collect();
+        wanted.sort();
+        wanted.dedup();
+        let mut delta = Delta::default();
+        if wanted == self.profiles {
+            return delta;
+        }
+        let dropped: Vec<EntryId> = self
+            .entries
+            .iter()
+            .filter(|(_, s)| {
+                s.filing()
+                    .is_some_and(|f| !wanted.iter().any(|w| w == f.profile()))
+            })
+            .map(|(&id, _)| id)
+            .collect();
+        for id in dropped {
+            self.registered.remove(&id);
+            if let Some(signal) = self.entries.remove(&id) {
+                delta.removed.push((id, signal));
+            }
+        }
+        if wanted.iter().any(|w| !self.profiles.contains(w)) {
+            self.cursor.clear();
+        }
+        self.profiles = wanted;
+        delta
+    }
+
     /// The active entries, by id.
     pub fn entries(&self) -> &BTreeMap<EntryId, Signal> {
         &self.entries
     }
 
-    /// When the active entries were registered, for those whose time the registry sent.
-    pub fn registered(&self) -> &HashMap<EntryId, Timestamp> {
+    /// When and from which file the active entries were registered, for those whose
+    /// registration the registry sent.
+    pub fn registered(&self) -> &HashMap<EntryId, Registration> {
         &self.registered
     }
 
@@ -358,14 +417,32 @@ impl Snapshot {
             Ok(Some(text.to_owned()))
         };
         let magic = next(&mut digest)?;
-        let six_fields = match magic.as_deref() {
-            Some(MAGIC | MAGIC_FILED) => false,
-            Some(MAGIC_REGISTERED) => true,
+        let version = match magic.as_deref() {
+            Some(MAGIC) => 1,
+            Some(MAGIC_FILED) => 2,
+            Some(MAGIC_REGISTERED) => 3,
+            Some(MAGIC_MEDIA) => 4,
             _ => return Err(SnapshotDefect::UnknownVersion),
         };
         let cursor = next(&mut digest)?
             .and_then(|l| l.strip_prefix("cursor ").map(str::to_owned))
             .ok_or(SnapshotDefect::NoCursor)?;
+        // Before version 4 the client took every profile it knew.
+        let profiles = if version < 4 {
+            quell_hash::FILED_PROFILES
+                .iter()
+                .map(|&p| p.to_owned())
+                .collect()
+        } else {
+            match next(&mut digest)?
+                .as_deref()
+                .and_then(|l| l.strip_prefix("profiles "))
+            {
+                Some("-") => Vec::new(),
+                Some(list) => list.split(',').map(str::to_owned).collect(),
+                None => return Err(SnapshotDefect::NoProfiles),
+            }
+        };
         let n: usize = next(&mut digest)?
             .and_then(|l| l.strip_prefix("entries ").and_then(|n| n.parse().ok()))
             .ok_or(SnapshotDefect::NoEntryCount)?;
@@ -375,14 +452,20 @@ impl Snapshot {
         while let Some(line) = next(&mut digest)? {
             i += 1;
             let fields: Vec<&str> = line.split(' ').collect();
-            let (id, kind, value, quality, filing, at) = match (six_fields, &fields[..]) {
-                (false, &[id, kind, value, quality]) => (id, kind, value, quality, None, None),
-                (false, &[id, kind, value, quality, filing]) => {
-                    (id, kind, value, quality, Some(filing), None)
+            let (id, kind, value, quality, filing, at, media) = match (version, &fields[..]) {
+                (1 | 2, &[id, kind, value, quality]) => {
+                    (id, kind, value, quality, None, None, None)
                 }
-                (true, &[id, kind, value, quality, filing, at]) => {
+                (1 | 2, &[id, kind, value, quality, filing]) => {
+                    (id, kind, value, quality, Some(filing), None, None)
+                }
+                (3, &[id, kind, value, quality, filing, at]) => {
                     let filing = (filing != "-").then_some(filing);
-                    (id, kind, value, quality, filing, Some(at))
+                    (id, kind, value, quality, filing, Some(at), None)
+                }
+                (4, &[id, kind, value, quality, filing, at, media]) => {
+                    let filing = (filing != "-").then_some(filing);
+                    (id, kind, value, quality, filing, Some(at), Some(media))
                 }
                 _ => return Err(SnapshotDefect::MalformedEntry { line: i }),
             };
@@ -403,13 +486,16 @@ impl Snapshot {
             if entries.insert(id, signal).is_some() {
                 return Err(SnapshotDefect::Duplicate { id });
             }
+            let malformed = || SnapshotDefect::MalformedEntry { line: i };
             match at {
                 None | Some("-") => {}
                 Some(ms) => {
-                    let ms = ms
-                        .parse()
-                        .map_err(|_| SnapshotDefect::MalformedEntry { line: i })?;
-                    registered.insert(id, Timestamp::from_millis(ms));
+                    let at = Timestamp::from_millis(ms.parse().map_err(|_| malformed())?);
+                    let media = match media {
+                        None | Some("-") => own_media(id),
+                        Some(m) => m.parse().map_err(|_| malformed())?,
+                    };
+                    registered.insert(id, Registration { at, media });
                 }
             }
         }
@@ -419,14 +505,15 @@ impl Snapshot {
                 actual: entries.len(),
             });
         }
-        // A version without registration times syncs again from the start to learn them.
-        let cursor = if cursor == "-" || (!six_fields && !entries.is_empty()) {
+        // A version without media ids syncs again from the start to learn them.
+        let cursor = if cursor == "-" || (version < 4 && !entries.is_empty()) {
             String::new()
         } else {
             cursor
         };
         Ok(Self {
             cursor,
+            profiles,
             entries,
             registered,
         })
@@ -445,10 +532,15 @@ impl Snapshot {
         } else {
             &self.cursor
         };
-        let magic = MAGIC_REGISTERED;
+        let magic = MAGIC_MEDIA;
+        let profiles = if self.profiles.is_empty() {
+            "-".to_owned()
+        } else {
+            self.profiles.join(",")
+        };
         let _ = write!(
             line,
-            "{magic}\ncursor {cursor}\nentries {}\n",
+            "{magic}\ncursor {cursor}\nprofiles {profiles}\nentries {}\n",
             self.entries.len()
         );
         emit(&line, out)?;
@@ -468,10 +560,10 @@ impl Snapshot {
                 None => line.push_str(" -"),
             }
             match self.registered.get(id) {
-                Some(at) => {
-                    let _ = write!(line, " {}", at.millis());
+                Some(r) => {
+                    let _ = write!(line, " {} {}", r.at.millis(), r.media);
                 }
-                None => line.push_str(" -"),
+                None => line.push_str(" - -"),
             }
             line.push('\n');
             emit(&line, out)?;
@@ -518,8 +610,14 @@ fn write_atomic_with(
     Ok(())
 }
 
-/// An upsert's signal and registration time, if the registry sent one.
-type Upsert = (Signal, Option<Timestamp>);
+/// An upsert's signal and registration, if the registry sent its time.
+type Upsert = (Signal, Option<Registration>);
+
+/// The media of an entry whose registry did not say: a file of its own, as the registry
+/// counts entries registered before media ids.
+fn own_media(entry: EntryId) -> MediaId {
+    MediaId::from_i64(entry.get())
+}
 
 /// The entry id and, for an upsert, its signal and registration time; `index` is the entry's
 /// position in its page.
@@ -535,14 +633,21 @@ fn parse_entry(index: usize, e: &SyncEntry) -> Result<(EntryId, Option<Upsert>),
             let (profile, part) = (e.profile.as_deref(), e.part.as_deref());
             let signal = quell_api::convert::signal_of(e.kind, value, quality, profile, part)
                 .map_err(|cause| PageError::Hash { index, cause })?;
+            let media = match e.media_id.as_deref() {
+                Some(m) => m
+                    .parse()
+                    .map_err(|cause| PageError::MediaId { index, cause })?,
+                None => own_media(id),
+            };
             let registered = e
                 .registered_at
                 .as_deref()
                 .map(|value| {
-                    time_of_wire(value).ok_or_else(|| PageError::RegisteredAt {
+                    let at = time_of_wire(value).ok_or_else(|| PageError::RegisteredAt {
                         index,
                         value: value.to_owned(),
-                    })
+                    })?;
+                    Ok(Registration { at, media })
                 })
                 .transpose()?;
             (id, Some((signal, registered)))
@@ -575,6 +680,7 @@ mod tests {
             profile: None,
             part: None,
             registered_at: None,
+            media_id: None,
         }
     }
 
@@ -588,6 +694,7 @@ mod tests {
             profile: None,
             part: None,
             registered_at: None,
+            media_id: None,
         }
     }
 
@@ -601,6 +708,7 @@ mod tests {
             profile: None,
             part: None,
             registered_at: None,
+            media_id: None,
         }
     }
 
@@ -621,8 +729,8 @@ mod tests {
             .unwrap();
         s.save(dir.path()).unwrap();
         let text = std::fs::read_to_string(Snapshot::path(dir.path())).unwrap();
-        assert!(text.starts_with("quell-sync-snapshot 3\n"), "{text}");
-        assert!(text.contains(" 80 pdq-robust-v5/cut -\n"), "{text}");
+        assert!(text.starts_with("quell-sync-snapshot 4\n"), "{text}");
+        assert!(text.contains(" 80 pdq-robust-v5/cut - -\n"), "{text}");
         let loaded = Snapshot::load(dir.path()).unwrap();
         assert_eq!(loaded.entries(), s.entries());
         let filings: Vec<_> = loaded.entries().values().map(Signal::filing).collect();
@@ -750,6 +858,7 @@ mod tests {
             profile: None,
             part: None,
             registered_at: None,
+            media_id: None,
         }
     }
 
@@ -804,10 +913,14 @@ mod tests {
         assert_eq!(Snapshot::load(dir.path()).unwrap().cursor(), "abc");
     }
 
-    /// `entry`'s upsert with its registration time as the registry sends it.
+    /// The media id the tests' registrations name.
+    const MEDIA: MediaId = MediaId::from_i64(0xaa);
+
+    /// `entry`'s upsert with its registration time and media as the registry sends them.
     fn registered(entry: SyncEntry, at: &str) -> SyncEntry {
         SyncEntry {
             registered_at: Some(at.to_owned()),
+            media_id: Some(MEDIA.to_string()),
             ..entry
         }
     }
@@ -836,7 +949,7 @@ mod tests {
         assert_eq!(
             delta,
             Delta {
-                registered: vec![(EntryId::from_i64(1), at)],
+                registered: vec![(EntryId::from_i64(1), Registration { at, media: MEDIA })],
                 ..Delta::default()
             }
         );
@@ -848,11 +961,12 @@ mod tests {
         s.set_cursor("q2");
         s.save(dir.path()).unwrap();
         let text = std::fs::read_to_string(Snapshot::path(dir.path())).unwrap();
-        // Version 3: six fields on every line, `-` where a filing or a time is not known.
+        // Version 4: seven fields on every line, `-` where a filing or a registration is not
+        // known.
         let expected = format!(
-            "quell-sync-snapshot 3\ncursor q2\nentries 2\n\
-             e_0000000000000001 pdq {:064x} 80 - 1779184800250\n\
-             e_0000000000000002 pdq {:064x} 80 pdq-robust-v5/cut -\n",
+            "quell-sync-snapshot 4\ncursor q2\nprofiles pdq-robust-v5\nentries 2\n\
+             e_0000000000000001 pdq {:064x} 80 - 1779184800250 md_00000000000000aa\n\
+             e_0000000000000002 pdq {:064x} 80 pdq-robust-v5/cut - -\n",
             1, 2
         );
         let file = format!(
@@ -861,7 +975,7 @@ mod tests {
         );
         assert_eq!(text, file);
         let loaded = Snapshot::load(dir.path()).unwrap();
-        assert_eq!(loaded, s, "a version-3 file keeps its cursor");
+        assert_eq!(loaded, s, "a version-4 file keeps its cursor");
         // A tombstone takes the time with the entry.
         let mut s = loaded;
         s.apply(&[tombstone(1)]).unwrap();
@@ -876,6 +990,117 @@ mod tests {
             }
         );
         assert_eq!(s.entries().len(), 1);
+    }
+
+    /// A version-3 file, as the previous build wrote it (times, no media ids): its times load
+    /// (each entry a file of its own until the registry says), and its cursor is dropped so
+    /// that the next sync learns the media ids.
+    #[test]
+    fn a_snapshot_from_before_media_ids_loads_and_syncs_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = format!(
+            "quell-sync-snapshot 3\ncursor q2\nentries 2\n\
+             e_0000000000000001 pdq {:064x} 80 - 1779184800250\n\
+             e_0000000000000002 pdq {:064x} 80 pdq-robust-v5/cut -\n",
+            1, 2
+        );
+        let file = format!("{body}sha256 {}\n", hex(&Sha256::digest(body.as_bytes())));
+        std::fs::write(Snapshot::path(dir.path()), file).unwrap();
+        let mut s = Snapshot::load(dir.path()).unwrap();
+        assert_eq!(
+            s.cursor(),
+            "",
+            "the cursor is dropped so that media ids are learnt"
+        );
+        let first = EntryId::from_i64(1);
+        let at = Timestamp::from_millis(1_779_184_800_250);
+        let own = Registration {
+            at,
+            media: MediaId::from_i64(1),
+        };
+        assert_eq!(s.registered().get(&first), Some(&own));
+        assert_eq!(s.registered().len(), 1);
+        // The sync from the start brings the media id: learnt, nothing to index.
+        let delta = s
+            .apply(&[registered(pdq(1), "2026-05-19T10:00:00.250Z")])
+            .unwrap();
+        let learnt = Registration { at, media: MEDIA };
+        assert_eq!(delta.registered, vec![(first, learnt)]);
+        assert!(delta.upserted.is_empty());
+        // A registry that sends a time without a media id (one from before media ids) gives
+        // each entry a file of its own; a media id that is not one refuses the page.
+        let old_registry = SyncEntry {
+            media_id: None,
+            ..registered(pdq(3), "2026-05-19T10:00:00.250Z")
+        };
+        let delta = s.apply(&[old_registry]).unwrap();
+        let third = EntryId::from_i64(3);
+        let own = MediaId::from_i64(3);
+        assert_eq!(
+            delta.registered,
+            vec![(third, Registration { at, media: own })]
+        );
+        let bad = SyncEntry {
+            media_id: Some("m_1".to_owned()),
+            ..registered(pdq(4), "2026-05-19T10:00:00.250Z")
+        };
+        let err = s.apply(&[bad]).unwrap_err();
+        assert!(matches!(err, PageError::MediaId { index: 0, .. }), "{err}");
+        assert!(err.to_string().contains("media_id"), "{err}");
+    }
+
+    #[test]
+    fn a_version_4_line_without_seven_fields_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = format!(
+            "quell-sync-snapshot 4\ncursor -\nprofiles -\nentries 1\ne_0000000000000005 pdq {} 80 - -\n",
+            "0".repeat(63) + "5"
+        );
+        let file = format!("{body}sha256 {}\n", hex(&Sha256::digest(body.as_bytes())));
+        std::fs::write(Snapshot::path(dir.path()), file).unwrap();
+        let err = Snapshot::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("entry line 1 is malformed"), "{err}");
+    }
+
+    /// A member that stops taking a profile's hashes drops those it holds; one that starts
+    /// taking them reads the list again from the start; the choice is kept in the file.
+    #[test]
+    fn the_profiles_taken_are_kept_and_a_change_is_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Snapshot::default();
+        assert!(s.take_profiles(&["pdq-robust-v5"]).is_empty());
+        s.apply(&[pdq(1), filed(2, "variant"), filed(3, "cut")])
+            .unwrap();
+        s.set_cursor("q9");
+        assert!(s.take_profiles(&["pdq-robust-v5"]).is_empty());
+        s.save(dir.path()).unwrap();
+        let loaded = Snapshot::load(dir.path()).unwrap();
+        assert_eq!(loaded.profiles(), ["pdq-robust-v5"]);
+        assert_eq!(loaded, s);
+
+        let dropped = s.take_profiles(&[]);
+        let ids: Vec<_> = dropped.removed.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, [EntryId::from_i64(2), EntryId::from_i64(3)]);
+        assert_eq!(s.entries().len(), 1);
+        assert_eq!(s.cursor(), "q9", "the plain entries are all there");
+        s.save(dir.path()).unwrap();
+        let text = std::fs::read_to_string(Snapshot::path(dir.path())).unwrap();
+        assert!(text.contains("\nprofiles -\n"), "{text}");
+        assert_eq!(Snapshot::load(dir.path()).unwrap(), s);
+
+        assert!(s.take_profiles(&["pdq-robust-v5"]).is_empty());
+        assert_eq!(
+            s.cursor(),
+            "",
+            "the filed hashes were never sent: read the list again"
+        );
+
+        // A version-4 file without its profiles line is refused.
+        let body = "quell-sync-snapshot 4\ncursor -\nentries 0\n";
+        let file = format!("{body}sha256 {}\n", hex(&Sha256::digest(body.as_bytes())));
+        std::fs::write(Snapshot::path(dir.path()), file).unwrap();
+        let err = Snapshot::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("no profiles line"), "{err}");
     }
 
     #[test]

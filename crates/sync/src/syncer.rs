@@ -33,6 +33,9 @@ pub struct SyncOptions {
     /// Save the snapshot at least this often during a long catch-up (it is always saved
     /// once caught up). Saving rewrites the whole file, so not after every page.
     pub save_every: Duration,
+    /// The hash profiles whose filed hashes (a photo's crops, trims and cuts) to take, by
+    /// name; empty for plain hashes only. By default every profile this build files by part.
+    pub profiles: Vec<&'static str>,
 }
 
 impl Default for SyncOptions {
@@ -40,6 +43,7 @@ impl Default for SyncOptions {
         Self {
             page_size: None,
             save_every: Duration::from_secs(5),
+            profiles: quell_hash::FILED_PROFILES.to_vec(),
         }
     }
 }
@@ -56,7 +60,9 @@ pub struct SyncStats {
 }
 
 /// Fetches and applies pages until the registry has nothing newer, saving the snapshot to
-/// `dir` along the way and at the end. Each page's audit chain head is checked against the
+/// `dir` along the way and at the end. The snapshot first takes `options.profiles`
+/// ([`Snapshot::take_profiles`]): entries of profiles no longer wanted leave, through
+/// `on_delta` like any removal. Each page's audit chain head is checked against the
 /// heads kept in `dir` before anything of it is applied, and the newest is kept once caught
 /// up (see [`AuditHeads`]). `on_delta` sees each page's changes after they are
 /// applied in memory and before they are saved, so whatever it records durably (webhook
@@ -81,9 +87,21 @@ pub fn sync_until_caught_up<E: From<SyncError>>(
     let mut saved_at = Instant::now();
     let mut unsaved = false;
     let mut heads = AuditHeads::load(dir).map_err(SyncError::Audit)?;
+    let before = snapshot.profiles().to_vec();
+    let dropped = snapshot.take_profiles(&options.profiles);
+    if snapshot.profiles() != before {
+        stats.removed += dropped.removed.len() as u64;
+        on_delta(&dropped)?;
+        snapshot.save(dir).map_err(SyncError::Save)?;
+    }
     loop {
         let page = client
-            .page(snapshot.cursor(), options.page_size, heads.seen())
+            .page(
+                snapshot.cursor(),
+                options.page_size,
+                heads.seen(),
+                &options.profiles,
+            )
             .map_err(SyncError::Fetch)?;
         let head = heads.check(&page).map_err(SyncError::Audit)?;
         let delta = snapshot.apply(&page.entries).map_err(SyncError::Page)?;

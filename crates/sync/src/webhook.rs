@@ -3,7 +3,8 @@
 //! Delivery is at-least-once. An event is written to the outbox (one file per event, named by
 //! its idempotency key) before the sync cursor that produced it is saved, and deleted only
 //! after the receiver answered 2xx; so a crash re-sends rather than loses. Receivers dedupe by
-//! the `Idempotency-Key` header, which is the same for every delivery of one (entry, item).
+//! the `Idempotency-Key` header, which is the same for every delivery of one (media, item):
+//! a stored item that matches several hashes of one registered photo is one event, one ticket.
 //!
 //! Signature (Stripe-like): header `Quell-Signature: t=<unix seconds>,v1=<hex>` where `<hex>`
 //! is HMAC-SHA256 with the shared secret over `<t>.<raw body>`. Receivers recompute it, compare
@@ -80,12 +81,32 @@ pub struct MatchEvent {
     /// removal request runs on, for the member's queue to order by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registered_at: Option<String>,
+    /// The file the entry's hash was made from (`md_…`), where the registry said: one event
+    /// per stored item and media, for its nearest entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
+    /// For a hash filed under a profile's part: the part (`whole`, `variant`, `cut`), which
+    /// tells a reviewer how the stored item resembles the registered photo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
 }
 
-/// The idempotency key of a match: stable per (entry, item), 32 hex digits. Entry ids never
-/// hold a NUL, so the separator makes the pair unambiguous.
-pub fn idempotency_key(entry_id: &str, item: &str) -> String {
-    let digest = Sha256::digest(format!("quell-match\0{entry_id}\0{item}").as_bytes());
+impl MatchEvent {
+    /// The event's idempotency key: per media and item (per entry and item where the media
+    /// is not known).
+    pub fn idempotency_key(&self) -> String {
+        idempotency_key(
+            self.media_id.as_deref().unwrap_or(&self.entry_id),
+            &self.item,
+        )
+    }
+}
+
+/// The idempotency key of a match: stable per (subject, item), 32 hex digits, the subject
+/// being the media id (or the entry id where the media is not known). Ids never hold a NUL,
+/// so the separator makes the pair unambiguous.
+pub fn idempotency_key(subject: &str, item: &str) -> String {
+    let digest = Sha256::digest(format!("quell-match\0{subject}\0{item}").as_bytes());
     hex(&digest[..16])
 }
 
@@ -120,7 +141,7 @@ impl Outbox {
     /// # Errors
     /// If it cannot be written.
     pub fn enqueue(&self, event: &MatchEvent) -> Result<(), OutboxError> {
-        let key = idempotency_key(&event.entry_id, &event.item);
+        let key = event.idempotency_key();
         let name = format!("{key}.json");
         if self.dir.join(&name).exists() {
             return Ok(());
@@ -347,6 +368,8 @@ mod tests {
             kind: HashType::Pdq,
             matched_at: "2026-01-01T00:00:00Z".to_owned(),
             registered_at: None,
+            media_id: None,
+            part: None,
         };
         Outbox::open(dir.path()).unwrap().enqueue(&event).unwrap();
         Outbox::open(dir.path()).unwrap().enqueue(&event).unwrap();

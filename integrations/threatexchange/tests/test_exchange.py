@@ -197,7 +197,10 @@ def test_pages_and_resumes_from_the_checkpoint(
     paged_api = quell_api(registry, page_limit=1)
     paged, deltas = fetch(paged_api)
     assert paged == whole and len(deltas) > 1
-    assert all(len(d.updates) == 1 for d in deltas)
+    # One change a page; a page whose change is a hash filed under the default profile (the
+    # case holds the photo's crops and edits), which this plain client does not take, is empty.
+    assert all(len(d.updates) <= 1 for d in deltas)
+    assert sum(len(d.updates) for d in deltas) >= len(whole)
     times = [d.checkpoint.fetched_at for d in deltas]
     assert times == sorted(times)
 

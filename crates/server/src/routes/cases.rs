@@ -8,8 +8,8 @@ use quell_api::{
     OpenCaseRequest, OpenCaseResponse, OutcomeKind, WithdrawResponse,
 };
 use quell_registry::{
-    Action, Actor, BenignList, CaseId, Invalid, MAX_FILED_HASHES_PER_CASE, MAX_HASHES_PER_CASE,
-    NewCase, Outcome, Principal, Signal, SignalKind, Store, Timestamp, authorize,
+    Action, Actor, BenignList, CaseHash, CaseId, Invalid, MAX_FILED_HASHES_PER_CASE,
+    MAX_HASHES_PER_CASE, NewCase, Outcome, Principal, SignalKind, Store, Timestamp, authorize,
 };
 
 use crate::error::ApiError;
@@ -43,10 +43,14 @@ fn invalid(position: usize, e: &Invalid) -> ApiError {
     }
 }
 
-fn signal_of(position: usize, h: &HashInput) -> Result<Signal, ApiError> {
+fn case_hash(position: usize, h: &HashInput) -> Result<CaseHash, ApiError> {
     let (profile, part) = (h.profile.as_deref(), h.part.as_deref());
-    quell_api::convert::signal_of(h.kind, &h.value, h.quality, profile, part)
-        .map_err(|e| invalid(position, &e))
+    let signal = quell_api::convert::signal_of(h.kind, &h.value, h.quality, profile, part)
+        .map_err(|e| invalid(position, &e))?;
+    Ok(CaseHash {
+        file: h.file,
+        signal,
+    })
 }
 
 pub(crate) fn parse_case_id(s: &str) -> Result<CaseId, ApiError> {
@@ -79,16 +83,16 @@ pub(crate) async fn open_case(
     if req.hashes.len() > MAX_HASHES_PER_CASE + MAX_FILED_HASHES_PER_CASE {
         return Err(invalid(0, &Invalid::TooManyHashes(req.hashes.len())));
     }
-    let signals = req
+    let hashes = req
         .hashes
         .iter()
         .enumerate()
-        .map(|(i, h)| signal_of(i, h))
+        .map(|(i, h)| case_hash(i, h))
         .collect::<Result<Vec<_>, _>>()?;
     BenignList::new(state.store().benign_hashes().await?)
-        .check(&signals)
+        .check(hashes.iter().map(|h| &h.signal))
         .map_err(|(i, e)| invalid(i, &e))?;
-    let (case, secret) = NewCase::open(signals).map_err(|(i, e)| invalid(i, &e))?;
+    let (case, secret) = NewCase::open(hashes).map_err(|(i, e)| invalid(i, &e))?;
     let _in_order = state.0.list_writes.lock().await;
     state
         .store()
@@ -103,6 +107,7 @@ pub(crate) async fn open_case(
             case_id: case.id().to_string(),
             secret: secret.expose().to_owned(),
             hashes: u32::try_from(case.entries().len()).unwrap_or(u32::MAX),
+            media: case.media_counts().into(),
         }),
     ))
 }
@@ -161,6 +166,7 @@ pub(crate) async fn case_status(
         opened_at: time::format(status.opened_at),
         withdrawn_at: status.withdrawn_at.map(time::format),
         hashes,
+        media: status.media.map(Into::into),
         outcomes: status
             .outcomes
             .into_iter()

@@ -9,7 +9,9 @@ use quell_api::{
     OutcomesResponse,
 };
 use quell_match::{check_batch_size, matches_per_upload, parse_request, response_of};
-use quell_registry::{Actor, EntryId, Outcome, OutcomeReport, Principal, Store, Timestamp};
+use quell_registry::{
+    Actor, EntryId, Outcome, OutcomeReport, Principal, Registration, Store, Timestamp,
+};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -88,23 +90,24 @@ pub(crate) async fn match_hashes(
             quarantine(&state, entry, &reason, &Actor::System("match-flood")).await?;
         }
     }
-    // Registration times are read only for the entries hit, which most requests have none
-    // of. They inform a queue; a store that cannot give them now does not fail the match.
+    // Registrations (time, media) are read only for the entries hit, which most requests
+    // have none of. They inform a queue; a store that cannot give them now does not fail the
+    // match.
     let hit: BTreeSet<EntryId> = results.iter().flatten().map(|&(entry, ..)| entry).collect();
-    let registered: std::collections::HashMap<EntryId, Timestamp> = if hit.is_empty() {
+    let registered: std::collections::HashMap<EntryId, Registration> = if hit.is_empty() {
         std::collections::HashMap::new()
     } else {
         let hit: Vec<EntryId> = hit.into_iter().collect();
-        match state.store().registered_at(&hit).await {
-            Ok(times) => times.into_iter().collect(),
+        match state.store().registrations(&hit).await {
+            Ok(found) => found.into_iter().collect(),
             Err(e) => {
-                tracing::warn!(error = %e, "registration times unavailable; hits sent without them");
+                tracing::warn!(error = %e, "registrations unavailable; hits sent without them");
                 std::collections::HashMap::new()
             }
         }
     };
     Ok(Json(response_of(results, |entry| {
-        registered.get(&entry).map(|&t| crate::time::format(t))
+        registered.get(&entry).copied()
     })))
 }
 

@@ -162,7 +162,8 @@ pub(crate) async fn sync(
                     quality: signal.quality().map(|q| q.get()),
                     profile,
                     part,
-                    registered_at: Some(crate::time::format(c.registered_at)),
+                    registered_at: Some(crate::time::format(c.registration.at)),
+                    media_id: Some(c.registration.media.to_string()),
                 }
             }
             ChangeOp::Tombstone(kind) => SyncEntry {
@@ -174,6 +175,7 @@ pub(crate) async fn sync(
                 profile: None,
                 part: None,
                 registered_at: None,
+                media_id: None,
             },
         })
         .collect();
@@ -217,7 +219,10 @@ mod tests {
             seq,
             entry: quell_registry::EntryId::from_i64(seq),
             op,
-            registered_at: quell_registry::Timestamp::from_millis(0),
+            registration: quell_registry::Registration {
+                at: quell_registry::Timestamp::from_millis(0),
+                media: quell_registry::MediaId::from_i64(seq),
+            },
         };
         let upserts: Vec<Change> = (1..=40)
             .map(|i| change(i, ChangeOp::Upsert(video.clone())))
