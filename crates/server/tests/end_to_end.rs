@@ -57,10 +57,19 @@ async fn submit_sync_match_outcome_status_withdraw() {
         .await;
     assert!(case_id.starts_with("c_"));
 
-    // Sync sees three entries (the duplicate counts once), with opaque ids and no case id.
-    let (entries, cursor) = sync_all(&t, &member, None).await;
+    // Sync sees three entries (the duplicate counts once), with opaque ids and no case id, in
+    // entry id order (the order the store writes a case in): here sorted by type to read them.
+    let (mut entries, cursor) = sync_all(&t, &member, None).await;
     assert_eq!(entries.len(), 3, "{entries:?}");
-    assert_eq!(entries[0]["op"], "upsert");
+    let ids: Vec<String> = entries.iter().map(|e| e["entry_id"].to_string()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    let type_order = |e: &Value| {
+        ["pdq", "md5", "sha256"]
+            .iter()
+            .position(|t| e["type"] == *t)
+    };
+    entries.sort_by_key(type_order);
+    assert!(entries.iter().all(|e| e["op"] == "upsert"));
     assert_eq!(entries[0]["type"], "pdq");
     assert_eq!(entries[0]["value"], image);
     assert_eq!(entries[0]["quality"], 92);
@@ -342,8 +351,10 @@ async fn filed_hashes_sync_with_their_part_and_match_by_the_profile_plan_only() 
         let e = entries.iter().find(|e| e["value"] == value).unwrap();
         e["entry_id"].as_str().unwrap().to_owned()
     };
-    assert!(entries[0].get("profile").is_none() && entries[0].get("part").is_none());
-    for (e, part) in entries[1..].iter().zip(["whole", "variant", "cut"]) {
+    let by_value = |value: &str| entries.iter().find(|e| e["value"] == value).unwrap();
+    assert!(by_value(&plain).get("profile").is_none() && by_value(&plain).get("part").is_none());
+    for (value, part) in [(&whole, "whole"), (&variant, "variant"), (&cut, "cut")] {
+        let e = by_value(value);
         assert_eq!(
             (&e["profile"], &e["part"]),
             (&json!("pdq-robust-v5"), &json!(part))

@@ -60,9 +60,9 @@ const ENTRY: &str = "SELECT kind, value, quality, filing FROM entries WHERE id =
 
 /// Appends one change per entry, numbered after the newest: upserts with their hash,
 /// tombstones with the kind only.
-pub(crate) async fn push<B: Backend>(
+pub(crate) async fn push<B: Backend, E: std::borrow::Borrow<(EntryId, Signal)> + Sync>(
     conn: &mut B::Connection,
-    entries: &[(EntryId, Signal)],
+    entries: &[E],
     upsert: bool,
     at: Timestamp,
 ) -> Result<(), StoreError> {
@@ -72,7 +72,8 @@ pub(crate) async fn push<B: Backend>(
     for chunk in entries.chunks(INSERT_CHUNK) {
         let rows: Vec<_> = chunk
             .iter()
-            .map(|(entry, signal)| {
+            .map(|e| {
+                let (entry, signal) = e.borrow();
                 seq += 1;
                 (
                     seq,

@@ -186,7 +186,7 @@ async fn transition<B: Backend>(
     if !listed {
         feed::drop_upserts::<B>(&mut *tx, id).await?;
     }
-    feed::push::<B>(&mut *tx, &[(id, signal.clone())], listed, at).await?;
+    feed::push::<B, _>(&mut *tx, &[(id, signal.clone())], listed, at).await?;
     audit::append::<B>(&mut *tx, at, event).await?;
     B::commit(tx).await?;
     Ok(Some(signal))
