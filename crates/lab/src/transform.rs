@@ -40,11 +40,21 @@ pub enum Family {
     Blur,
     /// Chains: crop+JPEG+resize, screenshot+JPEG, caption+resize, border+rotate, tilt+JPEG.
     Chain,
+    /// A large sticker, emoji, logo or watermark over 10–25% of the image: an opaque block in
+    /// a corner, a translucent band along an edge, an opaque disc near a corner.
+    Occlusion,
+    /// The photo shown at 40–60% of a phone screen's width inside an app's chrome: a status
+    /// bar, a header with an avatar and a name, caption lines and a row of buttons, on a light
+    /// or a dark theme.
+    AppScreenshot,
+    /// Chains of those with re-encoding: occlusion+JPEG+resize, app screenshot+JPEG,
+    /// caption+occlusion, crop+occlusion+JPEG.
+    OcclusionChain,
 }
 
 impl Family {
     /// Every family, in report order.
-    pub const ALL: [Family; 15] = [
+    pub const ALL: [Family; 18] = [
         Family::Jpeg,
         Family::Resize,
         Family::CentreCrop,
@@ -60,6 +70,9 @@ impl Family {
         Family::BrightnessContrast,
         Family::Blur,
         Family::Chain,
+        Family::Occlusion,
+        Family::AppScreenshot,
+        Family::OcclusionChain,
     ];
 
     /// The family's name in reports.
@@ -80,6 +93,9 @@ impl Family {
             Family::BrightnessContrast => "brightness/contrast",
             Family::Blur => "blur σ1-3",
             Family::Chain => "chains",
+            Family::Occlusion => "occlusion 10-25%",
+            Family::AppScreenshot => "app screenshot (40-60%)",
+            Family::OcclusionChain => "occlusion/app chains",
         }
     }
 
@@ -134,8 +150,209 @@ impl Family {
                 imageops::rotate90(&border(image, 0.1, Rgb([255, 255, 255]))),
                 jpeg(&tilt(image, 4.0), 50),
             ],
+            Family::Occlusion => {
+                let share = rng.range_f64(0.10, 0.25);
+                let corner = rng.below(4);
+                let band_share = rng.range_f64(0.10, 0.25);
+                let edge = rng.below(4);
+                let disc_share = rng.range_f64(0.10, 0.25);
+                let disc_corner = rng.below(4);
+                vec![
+                    corner_block(image, share, corner, &mut rng),
+                    edge_band(image, band_share, edge, 0.5, &mut rng),
+                    disc(image, disc_share, disc_corner, &mut rng),
+                ]
+            }
+            Family::AppScreenshot => {
+                let share = rng.range_f64(0.4, 0.6);
+                let dark = rng.below(2) == 0;
+                vec![app_screenshot(image, share, dark, &mut rng)]
+            }
+            Family::OcclusionChain => {
+                let corner = rng.below(4);
+                let edge = rng.below(4);
+                vec![
+                    scale(&jpeg(&corner_block(image, 0.2, corner, &mut rng), 60), 0.6),
+                    jpeg(&app_screenshot(image, 0.5, false, &mut rng), 70),
+                    caption(
+                        &edge_band(image, 0.15, edge, 0.6, &mut rng),
+                        0.15,
+                        true,
+                        &mut rng,
+                    ),
+                    jpeg(&disc(&centre_crop(image, 0.85), 0.15, corner, &mut rng), 50),
+                ]
+            }
         }
     }
+}
+
+/// An opaque patterned block (a sticker or a logo) covering `share` of the image's area, as
+/// square as the image allows, in corner `corner` (0–3) with a 2% margin.
+pub fn corner_block(image: &RgbImage, share: f64, corner: u64, rng: &mut SplitMix64) -> RgbImage {
+    let (w, h) = image.dimensions();
+    let side = (f64::from(w) * f64::from(h) * share).sqrt();
+    let (bw, bh) = (
+        (side as u32).clamp(1, w),
+        ((f64::from(w) * f64::from(h) * share / side) as u32).clamp(1, h),
+    );
+    let (mx, my) = (w / 50, h / 50);
+    let x = if corner.is_multiple_of(2) {
+        mx.min(w - bw)
+    } else {
+        w.saturating_sub(bw + mx)
+    };
+    let y = if corner < 2 {
+        my.min(h - bh)
+    } else {
+        h.saturating_sub(bh + my)
+    };
+    let (a, b) = (rng.colour(), rng.colour());
+    let mut out = image.clone();
+    for yy in y..y + bh {
+        for xx in x..x + bw {
+            // Stripes and a frame: strong edges, as a sticker's artwork has.
+            let stripe = ((xx - x) * 6 / bw.max(1) + (yy - y) * 6 / bh.max(1)) % 2;
+            out.put_pixel(xx, yy, if stripe == 0 { a } else { b });
+        }
+    }
+    out
+}
+
+/// A band along edge `edge` (0 top, 1 bottom, 2 left, 3 right) covering `share` of the image,
+/// blended over it at `alpha` (a watermark or a translucent banner), with "text" in it.
+pub fn edge_band(
+    image: &RgbImage,
+    share: f64,
+    edge: u64,
+    alpha: f64,
+    rng: &mut SplitMix64,
+) -> RgbImage {
+    let (w, h) = image.dimensions();
+    let (x, y, bw, bh) = match edge {
+        0 => (0, 0, w, ((f64::from(h) * share) as u32).max(1)),
+        1 => {
+            let bh = ((f64::from(h) * share) as u32).max(1);
+            (0, h - bh, w, bh)
+        }
+        2 => (0, 0, ((f64::from(w) * share) as u32).max(1), h),
+        _ => {
+            let bw = ((f64::from(w) * share) as u32).max(1);
+            (w - bw, 0, bw, h)
+        }
+    };
+    let tint = rng.colour();
+    let mut band = RgbImage::from_pixel(bw, bh, tint);
+    draw_text(&mut band, 0, 0, bw, bh, Rgb([250, 250, 250]), rng);
+    let mut out = image.clone();
+    for yy in 0..bh {
+        for xx in 0..bw {
+            let under = out.get_pixel(x + xx, y + yy).0;
+            let over = band.get_pixel(xx, yy).0;
+            let mix = |c: usize| {
+                (f64::from(over[c]) * alpha + f64::from(under[c]) * (1.0 - alpha)).round() as u8
+            };
+            out.put_pixel(x + xx, y + yy, Rgb([mix(0), mix(1), mix(2)]));
+        }
+    }
+    out
+}
+
+/// An opaque disc (an emoji) covering `share` of the image's area, centred a radius and a
+/// 2% margin in from corner `corner`, with a face-like ring.
+pub fn disc(image: &RgbImage, share: f64, corner: u64, rng: &mut SplitMix64) -> RgbImage {
+    let (w, h) = image.dimensions();
+    let r = (f64::from(w) * f64::from(h) * share / std::f64::consts::PI)
+        .sqrt()
+        .min(f64::from(w.min(h)) / 2.0);
+    let (mx, my) = (f64::from(w) / 50.0, f64::from(h) / 50.0);
+    let cx = if corner.is_multiple_of(2) {
+        r + mx
+    } else {
+        f64::from(w) - r - mx
+    };
+    let cy = if corner < 2 {
+        r + my
+    } else {
+        f64::from(h) - r - my
+    };
+    let (fill, ring) = (rng.colour(), rng.colour());
+    let mut out = image.clone();
+    for (x, y, px) in out.enumerate_pixels_mut() {
+        let d = ((f64::from(x) + 0.5 - cx).powi(2) + (f64::from(y) + 0.5 - cy).powi(2)).sqrt();
+        if d <= r {
+            *px = if d > r * 0.85 || (d < r * 0.5 && d > r * 0.4) {
+                ring
+            } else {
+                fill
+            };
+        }
+    }
+    out
+}
+
+/// The image scaled to `share` of a portrait phone screen's width, inside an app's chrome: a
+/// status bar, a header (avatar and name), the photo, a row of buttons and caption lines, on
+/// a dark or a light background.
+pub fn app_screenshot(image: &RgbImage, share: f64, dark: bool, rng: &mut SplitMix64) -> RgbImage {
+    let (w, h) = image.dimensions();
+    let screen_w = ((f64::from(w) / share).round() as u32).max(w + 2);
+    let (background, ink, bar) = if dark {
+        (Rgb([0, 0, 0]), Rgb([235, 235, 235]), Rgb([22, 22, 24]))
+    } else {
+        (
+            Rgb([255, 255, 255]),
+            Rgb([20, 20, 20]),
+            Rgb([246, 246, 246]),
+        )
+    };
+    let unit = (screen_w / 12).max(4);
+    let status_h = unit / 2;
+    let header_h = unit;
+    let buttons_h = unit;
+    let caption_h = unit * 2;
+    let screen_h = status_h + header_h + h + buttons_h + caption_h + unit;
+    let mut out = RgbImage::from_pixel(screen_w, screen_h, background);
+    for y in 0..status_h {
+        for x in 0..screen_w {
+            out.put_pixel(x, y, bar);
+        }
+    }
+    draw_text(&mut out, 0, 0, screen_w / 4, status_h, ink, rng);
+    // Header: a round avatar and a name.
+    let avatar = rng.colour();
+    let (acx, acy, ar) = (unit / 2 + unit / 4, status_h + header_h / 2, header_h / 3);
+    for y in status_h..status_h + header_h {
+        for x in 0..unit * 2 {
+            if (x.abs_diff(acx)).pow(2) + (y.abs_diff(acy)).pow(2) <= ar * ar {
+                out.put_pixel(x, y, avatar);
+            }
+        }
+    }
+    draw_text(&mut out, unit, status_h, screen_w / 2, header_h, ink, rng);
+    let x = (screen_w - w) / 2;
+    let photo_y = status_h + header_h;
+    imageops::replace(&mut out, image, i64::from(x), i64::from(photo_y));
+    // Buttons: a row of small squares; then two lines of caption.
+    let buttons_y = photo_y + h;
+    for i in 0..4 {
+        let bx = unit / 2 + i * unit * 3 / 2;
+        for y in buttons_y + unit / 4..buttons_y + unit * 3 / 4 {
+            for x in bx..(bx + unit / 2).min(screen_w) {
+                out.put_pixel(x, y, ink);
+            }
+        }
+    }
+    draw_text(
+        &mut out,
+        0,
+        buttons_y + buttons_h,
+        screen_w,
+        caption_h,
+        ink,
+        rng,
+    );
+    out
 }
 
 /// Re-encodes as JPEG at `quality` and decodes again.

@@ -146,6 +146,50 @@ fn transforms_are_deterministic_in_the_seed() {
     assert!(seen.len() > 3, "{seen:?}");
 }
 
+/// The occlusions cover the share of the image they are asked to, where they are asked to,
+/// and the app screenshot holds the photo unchanged at the share of the screen's width.
+#[test]
+fn occlusions_cover_their_share_and_app_screenshots_hold_the_photo() {
+    let t = texture(300, 200, 9);
+    let changed = |o: &RgbImage| {
+        let n = t.pixels().zip(o.pixels()).filter(|(a, b)| a != b).count();
+        n as f64 / f64::from(t.width() * t.height())
+    };
+    let mut rng = SplitMix64::new(1, 2, 3);
+    for share in [0.1, 0.25] {
+        for corner in 0..4 {
+            let block = transform::corner_block(&t, share, corner, &mut rng);
+            assert!(
+                (changed(&block) - share).abs() < 0.02,
+                "block {share} {corner}"
+            );
+            let disc = transform::disc(&t, share, corner, &mut rng);
+            assert!(
+                (changed(&disc) - share).abs() < 0.03,
+                "disc {share} {corner}"
+            );
+            let band = transform::edge_band(&t, share, corner, 0.5, &mut rng);
+            assert!(changed(&band) <= share + 0.01, "band {share} {corner}");
+            assert!(changed(&band) > share * 0.5, "band {share} {corner}");
+        }
+    }
+    // A top band leaves the bottom rows alone; a corner block its opposite corner.
+    let band = transform::edge_band(&t, 0.2, 0, 0.5, &mut rng);
+    assert_eq!(band.get_pixel(5, 195), t.get_pixel(5, 195));
+    let block = transform::corner_block(&t, 0.2, 0, &mut rng);
+    assert_eq!(block.get_pixel(295, 195), t.get_pixel(295, 195));
+    for dark in [false, true] {
+        let shot = transform::app_screenshot(&t, 0.5, dark, &mut rng);
+        assert_eq!(shot.width(), 600);
+        let found = (0..shot.height() - t.height())
+            .find(|&y| image::imageops::crop_imm(&shot, 150, y, 300, 200).to_image() == t);
+        assert!(
+            found.is_some(),
+            "the photo is inside the screenshot unchanged"
+        );
+    }
+}
+
 #[test]
 fn profile_names_round_trip_and_unknown_names_are_refused() {
     for p in Profile::ALL {
