@@ -268,13 +268,13 @@ fn report_matches(stored: &StoredHashes, outbox: &Outbox, delta: &Delta) -> anyh
         .iter()
         .filter_map(|(id, s)| s.filing().map(|f| (*id, f.part().name())))
         .collect();
-    let media = |m: &StoredMatch| registered.get(&m.entry).map(|r| r.media);
-    let mut nearest: BTreeMap<(usize, Option<MediaId>, Option<EntryId>), StoredMatch> =
-        BTreeMap::new();
+    let mut nearest: BTreeMap<(usize, MediaId), StoredMatch> = BTreeMap::new();
     for m in found {
-        // Entries whose media is not known stand alone.
-        let key = (m.item, media(&m), media(&m).is_none().then_some(m.entry));
-        match nearest.entry(key) {
+        // An entry whose media is not known stands alone.
+        let media = registered
+            .get(&m.entry)
+            .map_or(MediaId::of_lone_entry(m.entry), |r| r.media);
+        match nearest.entry((m.item, media)) {
             std::collections::btree_map::Entry::Vacant(slot) => {
                 slot.insert(m);
             }

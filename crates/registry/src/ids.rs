@@ -101,6 +101,15 @@ random_id_type!(
     KeyId, "k_", "a key id", "k_ followed by 16 hex digits"
 );
 
+impl MediaId {
+    /// The media of an entry whose registry never said (one registered before media ids): a
+    /// file of its own, numbered as the entry. The store reads such entries so
+    /// (`COALESCE(media_id, id)`), and members do the same.
+    pub const fn of_lone_entry(entry: EntryId) -> Self {
+        Self(entry.get())
+    }
+}
+
 fn random_hex<const N: usize>() -> String {
     use std::fmt::Write as _;
     let bytes: [u8; N] = rand::random();

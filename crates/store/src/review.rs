@@ -59,6 +59,31 @@ const REPORTS: &str = "SELECT m.name, o.outcome, o.reported_at FROM outcomes o \
      JOIN members m ON m.id = o.member_id WHERE o.entry_id = $1 \
      ORDER BY o.reported_at, o.id";
 
+/// What an outcome report is about, for telling a retry: the file (media) its entry was made
+/// from, or the entry itself for a false positive (about one hash) and for an entry from
+/// before media ids (a file of its own).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Subject {
+    Media(i64),
+    Entry(i64),
+}
+
+impl Subject {
+    fn id(self) -> i64 {
+        match self {
+            Self::Media(id) | Self::Entry(id) => id,
+        }
+    }
+
+    /// Whether the member already reported an outcome on it: `$1` its id.
+    fn reported(self) -> &'static str {
+        match self {
+            Self::Media(_) => REPORTED_ON_MEDIA,
+            Self::Entry(_) => REPORTED,
+        }
+    }
+}
+
 /// Records a member's outcomes, all or none, once each: a report the member already made (the
 /// same outcome on the same file, whichever of its entries it names; for a false positive,
 /// on the same entry) is a retry and is not recorded again, so the person sees each
@@ -73,21 +98,18 @@ pub(crate) async fn record<B: Backend>(
     received: Timestamp,
 ) -> Result<u32, StoreError> {
     let mut tx = B::begin_write(pool).await?;
-    // What a report is about, for telling a retry: the file (media) its entry was made from,
-    // or the entry itself for a false positive (about one hash) and for an entry from before
-    // media ids (a file of its own).
-    let mut new: Vec<(&OutcomeReport, (&str, i64))> = Vec::with_capacity(reports.len());
+    let mut new: Vec<(&OutcomeReport, Subject)> = Vec::with_capacity(reports.len());
     for report in reports {
         let (media,): (Option<i64>,) =
             B::fetch_optional(&mut *tx, ENTRY_MEDIA, (report.entry.get(),))
                 .await?
                 .ok_or(StoreError::NotFound("entry"))?;
         let subject = match media {
-            Some(media) if report.outcome != Outcome::FalsePositive => (REPORTED_ON_MEDIA, media),
-            _ => (REPORTED, report.entry.get()),
+            Some(media) if report.outcome != Outcome::FalsePositive => Subject::Media(media),
+            _ => Subject::Entry(report.entry.get()),
         };
-        let key = (subject.1, member.get(), report.outcome.as_str());
-        let made: Option<(i64,)> = B::fetch_optional(&mut *tx, subject.0, key).await?;
+        let key = (subject.id(), member.get(), report.outcome.as_str());
+        let made: Option<(i64,)> = B::fetch_optional(&mut *tx, subject.reported(), key).await?;
         let repeated = new
             .iter()
             .any(|&(r, s)| r.outcome == report.outcome && s == subject);

@@ -492,7 +492,7 @@ impl Snapshot {
                 Some(ms) => {
                     let at = Timestamp::from_millis(ms.parse().map_err(|_| malformed())?);
                     let media = match media {
-                        None | Some("-") => own_media(id),
+                        None | Some("-") => MediaId::of_lone_entry(id),
                         Some(m) => m.parse().map_err(|_| malformed())?,
                     };
                     registered.insert(id, Registration { at, media });
@@ -613,12 +613,6 @@ fn write_atomic_with(
 /// An upsert's signal and registration, if the registry sent its time.
 type Upsert = (Signal, Option<Registration>);
 
-/// The media of an entry whose registry did not say: a file of its own, as the registry
-/// counts entries registered before media ids.
-fn own_media(entry: EntryId) -> MediaId {
-    MediaId::from_i64(entry.get())
-}
-
 /// The entry id and, for an upsert, its signal and registration time; `index` is the entry's
 /// position in its page.
 fn parse_entry(index: usize, e: &SyncEntry) -> Result<(EntryId, Option<Upsert>), PageError> {
@@ -637,7 +631,7 @@ fn parse_entry(index: usize, e: &SyncEntry) -> Result<(EntryId, Option<Upsert>),
                 Some(m) => m
                     .parse()
                     .map_err(|cause| PageError::MediaId { index, cause })?,
-                None => own_media(id),
+                None => MediaId::of_lone_entry(id),
             };
             let registered = e
                 .registered_at
