@@ -6,8 +6,8 @@
 #   bench/registry/match_file.sh [PHOTOS]        default: 10000
 #
 # Two registries (SQLite, release build): both hold PHOTOS random plain PDQ hashes; the robust
-# one also holds PHOTOS photographs' worth of pdq-robust-v5 filed hashes (filed_cases.py, about
-# 99 a photo). A matcher syncs each. The uploads are the shared vectors' photographs
+# one also holds PHOTOS photographs' worth of pdq-robust-v6 filed hashes (filed_cases.py, about
+# 115 a photo). A matcher syncs each. The uploads are the shared vectors' photographs
 # (../shared/vectors/pdq/images), each sent ROUNDS times, one request at a time, to each
 # matcher; a matcher's CPU is read from /proc before and after. Prints markdown.
 set -euo pipefail
@@ -117,7 +117,7 @@ print(f"uploads: {len(bodies)} photographs (shared vectors) x {rounds} rounds, o
 print("| list | entries | CPU per upload | p50 | p99 | hits |")
 print("|---|---|---|---|---|---|")
 for name, addr, r in (("plain PDQ only", plain_addr, plain),
-                      ("+ pdq-robust-v5 filed", robust_addr, robust)):
+                      ("+ pdq-robust-v6 filed", robust_addr, robust)):
     print(f"| {name} | {entries(addr):,} | {r['cpu_ms']:.1f} ms | {r['p50_ms']:.1f} ms "
           f"| {r['p99_ms']:.1f} ms | {r['hits']} |")
 print(f"robust / plain CPU per upload: {robust['cpu_ms'] / plain['cpu_ms']:.2f}x")

@@ -67,7 +67,7 @@ for k in ${@:-10000 100000}; do
       registered=$k
     else
       serve "$DATA" "$OUT/load-$k.log" --case-open-limit off
-      registered=$(python3 bench/registry/filed_cases.py "http://127.0.0.1:$PORT" "$k" | sed 's/.*total=//')
+      registered=$(python3 bench/registry/filed_cases.py "http://127.0.0.1:$PORT" "$k" "$profile" | sed 's/.*total=//')
       stop
     fi
     KEY=$("$QUELL" member add bench --scopes match --data-dir "$DATA" 2>/dev/null)

@@ -111,7 +111,7 @@ function assertOnlyHashes(json) {
     assert.ok(Number.isInteger(h.file) && h.file >= 0, JSON.stringify(h));
     if (h.type === "pdq") assert.ok(Number.isInteger(h.quality) && h.quality >= 50 && h.quality <= 100);
     if (h.profile !== undefined) {
-      assert.equal(h.profile, "pdq-robust-v5");
+      assert.equal(h.profile, "pdq-robust-v6");
       assert.ok(["whole", "variant", "cut"].includes(h.part), JSON.stringify(h));
     }
   }
@@ -120,7 +120,7 @@ function assertOnlyHashes(json) {
 /** The committed golden outputs of the default profile on lossless images (`crates/robust/tests/golden`): for each
  * image path under the vectors' `pdq/`, its `submit <part> <hash> <quality>` lines in order. */
 function goldenSubmissions() {
-  const text = readFileSync(join(repoRoot, "crates/robust/tests/golden/pdq-robust-v5.lossless.txt"), "utf8");
+  const text = readFileSync(join(repoRoot, "crates/robust/tests/golden/pdq-robust-v6.lossless.txt"), "utf8");
   const out = new Map();
   let lines;
   for (const line of text.trimEnd().split("\n")) {

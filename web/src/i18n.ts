@@ -96,7 +96,7 @@ const en = {
   filesHelp: "Which files work?",
   filesHelpPhotos:
     "Photos (JPEG, PNG, GIF, WebP, BMP, TIFF) get a PDQ fingerprint, which also matches resized or lightly edited " +
-    "copies; about 100 more PDQ fingerprints of the photo's crops, edges and tilts, so that cropped, framed, " +
+    "copies; about 110 more PDQ fingerprints of the photo's crops, edges and tilts, so that cropped, framed, " +
     "captioned and screenshotted copies are found too; and MD5 and SHA-256 fingerprints, which match exact copies. " +
     "Each is a short code made from the photo on this device.",
   filesHelpVideos:
@@ -133,7 +133,7 @@ const en = {
   summaryHashing: (left: number, total: number) => `Making fingerprints: ${left} of ${total} still to do.`,
   summaryReady: (ready: number, total: number) => `${ready} of ${total} ready to send.`,
   tooManyForOneCase:
-    "That is more than one case can hold (about 50 photos). Remove some, send these, then open a second case for " +
+    "That is more than one case can hold (about 45 photos). Remove some, send these, then open a second case for " +
     "the rest.",
 
   sendTitle: "2. Send the fingerprints",
@@ -268,7 +268,7 @@ const en = {
   privacyReassure: "Your photos and videos themselves never leave this device, and nobody, including us, sees them.",
   details: "Details",
   privacyDetails:
-    "For each photo: a PDQ fingerprint (which still matches after resizing or small edits), about 100 more PDQ " +
+    "For each photo: a PDQ fingerprint (which still matches after resizing or small edits), about 110 more PDQ " +
     "fingerprints of its crops, edges and tilts (which match cropped, framed, captioned and screenshotted copies), " +
     "and its MD5 and SHA-256 fingerprints (which match exact copies). Each fingerprint says which of your files it " +
     "came from by a number, never by its name. For a video this page can read: a vPDQ fingerprint (one PDQ per " +
@@ -308,7 +308,7 @@ const es: Catalog = {
   filesHelp: "¿Qué archivos sirven?",
   filesHelpPhotos:
     "Las fotos (JPEG, PNG, GIF, WebP, BMP, TIFF) reciben una huella PDQ, que también reconoce copias con otro " +
-    "tamaño o con pequeños retoques; unas 100 huellas PDQ más de sus recortes, bordes e inclinaciones, para " +
+    "tamaño o con pequeños retoques; unas 110 huellas PDQ más de sus recortes, bordes e inclinaciones, para " +
     "encontrar también copias recortadas, enmarcadas, con texto o en capturas de pantalla; y huellas MD5 y " +
     "SHA-256, que reconocen copias exactas. Cada una es un código corto hecho a partir de la foto en este dispositivo.",
   filesHelpVideos:
@@ -352,7 +352,7 @@ const es: Catalog = {
   summaryHashing: (left: number, total: number) => `Creando huellas: faltan ${left} de ${total}.`,
   summaryReady: (ready: number, total: number) => `${ready} de ${total} ${total === 1 ? "lista" : "listas"} para enviar.`,
   tooManyForOneCase:
-    "Es más de lo que cabe en un caso (unas 50 fotos). Quita algunas, envía estas y después abre un segundo caso " +
+    "Es más de lo que cabe en un caso (unas 45 fotos). Quita algunas, envía estas y después abre un segundo caso " +
     "para las demás.",
 
   sendTitle: "2. Envía las huellas",
@@ -498,7 +498,7 @@ const es: Catalog = {
   details: "Detalles",
   privacyDetails:
     "Para cada foto: una huella PDQ (que sigue reconociéndola después de cambiar el tamaño o de pequeños retoques), " +
-    "unas 100 huellas PDQ más de sus recortes, bordes e inclinaciones (que reconocen copias recortadas, enmarcadas, " +
+    "unas 110 huellas PDQ más de sus recortes, bordes e inclinaciones (que reconocen copias recortadas, enmarcadas, " +
     "con texto o en capturas de pantalla) y sus huellas MD5 y SHA-256 (que reconocen copias exactas). Cada huella " +
     "indica de cuál de tus archivos salió con un número, nunca con su nombre. Para un vídeo que esta página puede leer: una " +
     "huella vPDQ (una PDQ por cada segundo de vídeo), MD5 y SHA-256. Para una foto demasiado uniforme o pequeña " +

@@ -15,7 +15,7 @@ export interface HashRequest {
 
 /** The hash profile whose hashes the page registers besides each photo's PDQ, as
  * `quell case open` does by default (`quell_robust::Profile::DEFAULT`). */
-export const DEFAULT_PROFILE = "pdq-robust-v5";
+export const DEFAULT_PROFILE = "pdq-robust-v6";
 
 /**
  * Why a file has only its exact fingerprints (MD5 and SHA-256 of its bytes), no PDQ or vPDQ:
@@ -89,5 +89,5 @@ export const MIN_QUALITY = 50;
 /** Most plain hashes one case holds (`quell_registry::MAX_HASHES_PER_CASE`). */
 export const MAX_HASHES_PER_CASE = 1000;
 
-/** Most hashes of crops and edits one case holds, about 50 photos (`quell_registry::MAX_FILED_HASHES_PER_CASE`). */
+/** Most hashes of crops and edits one case holds, about 45 photos (`quell_registry::MAX_FILED_HASHES_PER_CASE`). */
 export const MAX_FILED_HASHES_PER_CASE = 5000;

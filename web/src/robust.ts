@@ -1,9 +1,10 @@
 /**
- * The submission hashes of the `pdq-robust-v5` profile (`quell_robust::Profile::RobustV5.submission_entries`): PDQ of
- * an image, its turned copies, crops, tilts, trims and cuts, each filed under a part, as a case sends them.
+ * The submission hashes of the `pdq-robust-v6` profile (the default) and of `pdq-robust-v5` before it
+ * (`quell_robust::Profile::submission_entries`): PDQ of an image, its turned copies, crops, tilts, trims and cuts, each
+ * filed under a part, as a case sends them.
  *
  * Key decision: this is a bit-exact port of `quell-robust` (`crates/robust/src/{profile,luma,trim}.rs`), checked by
- * the committed golden vectors (`crates/robust/tests/golden/pdq-robust-v5.lossless.txt`), not a look-alike: a
+ * the committed golden vectors (`crates/robust/tests/golden/<profile>.lossless.txt`), not a look-alike: a
  * registry compares these hashes with ones the Rust code made, so any change to what is computed here is a new
  * profile version on both sides, never an edit of one. Every `f32` operation of the Rust is a float64 operation
  * rounded once with `Math.fround` (exact for + − × ÷ on float32 operands), images are `Float32Array`s (which round on
@@ -579,6 +580,15 @@ const SIDE_CROP = 0.15;
 const TILTS = [-4.5, -3.5, 3.5, 4.5];
 /** Share of one side cut away to leave a corner logo out. */
 const LOGO_CUT = 0.25;
+/** Shares of one side `pdq-robust-v6` also cuts away (`DEEP_CUTS`): a sticker over a corner. */
+const DEEP_CUTS = [0.4, 0.55] as const;
+
+/** The profiles this port computes, and what v6 adds to v5 at submission (`Recipe::deep_cuts`). */
+export type RobustProfile = "pdq-robust-v5" | "pdq-robust-v6";
+const PROFILE_DEEP_CUTS: Record<RobustProfile, readonly number[]> = {
+  "pdq-robust-v5": [],
+  "pdq-robust-v6": DEEP_CUTS,
+};
 /** Levels of the simulated borders besides the image's own edge levels: black, #121212, white. */
 const BORDER_LEVELS = [0, 18, 255];
 /** Longer side of the copy trims and edge levels are decided on. */
@@ -693,18 +703,25 @@ function toolVariants(decide: Luma, small: Luma): PdqResult[] {
 }
 
 /**
- * The hashes beyond v1's (`small_copy_extras` with `Recipe::V5`), every rectangle decided on `decide` (the 512 px copy)
- * and hashed from `small` (its 256 px copy): the cuts of the image and its loose trim; the image's trims by every rule
+ * The hashes beyond v1's (`small_copy_extras` with `Recipe::V5` or `V6`), every rectangle decided on `decide` (the
+ * 512 px copy) and hashed from `small` (its 256 px copy): the cuts of the image and its loose trim (v6: then its deeper
+ * cuts, `deepCuts`); the image's trims by every rule
  * (8 turned hashes each); the image inside thin borders and a wide canvas of a few levels, trimmed again by every rule;
  * the tool variants.
  */
-function smallCopyExtras(decide: Luma, small: Luma): FiledHash[] {
+function smallCopyExtras(decide: Luma, small: Luma, deepCuts: readonly number[]): FiledHash[] {
   const whole = wholeRect(decide);
   const loose = innerRect(TRIM_V2, decide);
   const out: FiledHash[] = [];
   for (const rect of [whole, loose]) {
     const base = smallCrop(decide, small, rect);
     for (const side of SIDES) pushHash(out, "cut", hash(sideCrop(base, side, LOGO_CUT)));
+  }
+  for (const rect of [whole, loose]) {
+    const base = smallCrop(decide, small, rect);
+    for (const share of deepCuts) {
+      for (const side of SIDES) pushHash(out, "cut", hash(sideCrop(base, side, share)));
+    }
   }
   const levels = [...BORDER_LEVELS, ...edgeLevels(decide)];
   // v1's hashes already cover the whole image and its v1 trim.
@@ -747,11 +764,12 @@ function smallCopyExtras(decide: Luma, small: Luma): FiledHash[] {
 }
 
 /**
- * pdq-robust-v5's submission hashes of one image, in the Rust order, with Rust's filtering (below quality 50 left out
+ * `profile`'s submission hashes of one image, in the Rust order, with Rust's filtering (below quality 50 left out
  * except the first, duplicates of (part, hash) dropped). `progress` is told the share of the work done (0 to 1) as it
  * goes: a 12 MP photo takes seconds.
  */
-export function robustV5Submission(
+export function robustSubmission(
+  profile: RobustProfile,
   luma: Float32Array,
   width: number,
   height: number,
@@ -762,7 +780,8 @@ export function robustV5Submission(
   }
   const image: Luma = { width, height, data: luma };
   const decide = shrink(image, DECIDE_SIDE);
-  const all = [...v1Parts(image, progress), ...smallCopyExtras(decide, shrink(decide, SMALL_SIDE))];
+  const extras = smallCopyExtras(decide, shrink(decide, SMALL_SIDE), PROFILE_DEEP_CUTS[profile]);
+  const all = [...v1Parts(image, progress), ...extras];
   // The image's own first hash is kept whatever its quality (it decides whether the image is registered at all);
   // as in Rust, a hash left out for its quality is not recorded as seen.
   const seen = new Set<string>();

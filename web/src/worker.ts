@@ -28,9 +28,10 @@
 import { digestBlob, md5Hex, sha256Hex } from "./digest";
 import { jpegOrientation, undoOrientation } from "./orientation";
 import { lumaOf, pdqFromLuma } from "./pdq";
-import { robustV5Submission } from "./robust";
+import { robustSubmission } from "./robust";
 import { SNIFF_BYTES, looksLikeImage, looksLikeVideo } from "./sniff";
 import {
+  DEFAULT_PROFILE,
   MAX_IMAGE_BYTES,
   MAX_PIXELS,
   MIN_QUALITY,
@@ -109,7 +110,7 @@ async function hash(req: HashRequest): Promise<HashReply> {
   if (req.filed === false || pdq.quality < MIN_QUALITY) return { id, ok: true, hashes: { md5, sha256, pdq } };
   const progress = (done: number): void => scope.postMessage({ id, progress: done, what: "photo" } satisfies HashProgress);
   try {
-    const filed = robustV5Submission(luma, stored.width, stored.height, progress);
+    const filed = robustSubmission(DEFAULT_PROFILE, luma, stored.width, stored.height, progress);
     return { id, ok: true, hashes: { md5, sha256, pdq, filed } };
   } catch (e) {
     // Out of memory on a very large photo, say: its PDQ, MD5 and SHA-256 are still sent.

@@ -1,4 +1,4 @@
-// The TypeScript pdq-robust-v5 against the Rust golden vectors on lossless PNGs (identical pixels): every submission
+// The TypeScript pdq-robust-v6 (the default) and v5 against the Rust golden vectors on lossless PNGs (identical pixels): every submission
 // line, in order. Plus the geometric steps against simple oracles, and the tilt trigonometry against glibc's.
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { lumaOf, pdqDihedralFromLuma, pdqFromLuma } from "../src/pdq";
-import { type Luma, centreCrop, crop, pad, robustV5Submission, roundHalfAway, shrink, sideCrop, sinCosDegrees } from "../src/robust";
+import { type Luma, centreCrop, crop, pad, type RobustProfile, robustSubmission, roundHalfAway, shrink, sideCrop, sinCosDegrees } from "../src/robust";
 import { vectorsDir } from "./vectors";
 
 const pdqDir = join(vectorsDir(), "pdq");
@@ -42,20 +42,22 @@ function firstDifference(got: string[], want: string[]): string | null {
   return null;
 }
 
-describe("pdq-robust-v5 submissions on the lossless golden images", () => {
-  const images = readGolden("pdq-robust-v5.lossless.txt");
-  it("has the 8 lossless images", () => expect(images.length).toBe(8));
-  for (const { path, submit } of images) {
-    it(`${path}: every submit line, in order`, () => {
-      const { width, height, data } = lumaOfPng(path);
-      const started = performance.now();
-      const got = robustV5Submission(data, width, height).map((h) => `submit ${h.part} ${h.hex} ${h.quality}`);
-      console.log(`robustV5Submission ${path} (${width}x${height}): ${(performance.now() - started).toFixed(0)} ms`);
-      expect(firstDifference(got, submit)).toBeNull();
-      expect(got).toEqual(submit);
-    });
-  }
-});
+for (const profile of ["pdq-robust-v6", "pdq-robust-v5"] satisfies RobustProfile[]) {
+  describe(`${profile} submissions on the lossless golden images`, () => {
+    const images = readGolden(`${profile}.lossless.txt`);
+    it("has the 8 lossless images", () => expect(images.length).toBe(8));
+    for (const { path, submit } of images) {
+      it(`${path}: every submit line, in order`, () => {
+        const { width, height, data } = lumaOfPng(path);
+        const started = performance.now();
+        const got = robustSubmission(profile, data, width, height).map((h) => `submit ${h.part} ${h.hex} ${h.quality}`);
+        console.log(`${profile} ${path} (${width}x${height}): ${(performance.now() - started).toFixed(0)} ms`);
+        expect(firstDifference(got, submit)).toBeNull();
+        expect(got).toEqual(submit);
+      });
+    }
+  });
+}
 
 describe("pdq-plain-v1 on the lossless golden images", () => {
   for (const { path, submit } of readGolden("pdq-plain-v1.lossless.txt")) {

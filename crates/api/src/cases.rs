@@ -252,7 +252,8 @@ pub struct MatchQuery {
     /// The hash in hex, or pytx's signal string for `vpdq` (see [`HashType::Vpdq`]; no
     /// minimum quality for a query, but frames below quality 50 never match).
     pub value: String,
-    /// PDQ only: search the hashes filed under this hash profile (`pdq-robust-v5`) instead
+    /// PDQ only: search the hashes filed under this hash profile (`pdq-robust-v6`; also
+    /// those of the others of its line, `pdq-robust-v5`) instead
     /// of the plain ones, by the profile's plan for what made this upload hash (`upload`):
     /// each part it names, at that part's distance. With `upload`; not with `max_distance`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -302,9 +303,14 @@ pub struct MatchHit {
     /// vPDQ only: the share (0–100) of this entry's video's frames found in the query video.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compared_match_percent: Option<f64>,
+    /// A profile's query only: the hash profile this entry is filed under (a query of
+    /// `pdq-robust-v6` also finds entries filed under `pdq-robust-v5`, and the reverse).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// A profile's query only: the part of the registered image's hashes this entry is filed
     /// under: `whole` (the image and its trims, turned and flipped), `variant` (its crops,
-    /// tilts and framed trims) or `cut` (the image or a trim without a quarter of one side).
+    /// tilts and framed trims) or `cut` (the image or a trim without part of one side: a
+    /// quarter, and under `pdq-robust-v6` also 40% or 55%).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
     /// When the person registered this entry (RFC 3339), as sync reports it: the clock a
@@ -353,7 +359,7 @@ pub struct FileMatchHit {
     #[serde(rename = "type")]
     pub kind: HashType,
     /// The rest as `POST /v1/match` answers it: the entry id, its distance (or the video
-    /// percentages), the part of a filed entry, the registration time.
+    /// percentages), the profile and part of a filed entry, the registration time.
     #[serde(flatten)]
     pub hit: MatchHit,
 }

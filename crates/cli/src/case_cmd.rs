@@ -59,7 +59,7 @@ pub(crate) struct OpenArgs {
     /// Fingerprint and show what would be sent, but send nothing.
     #[arg(long)]
     dry_run: bool,
-    /// The hash profile of each photo's extra hashes: by default pdq-robust-v5, about 100
+    /// The hash profile of each photo's extra hashes: by default pdq-robust-v6, about 110
     /// more per photo, of its crops, trims and cuts, so that cropped, framed, captioned and
     /// screenshotted copies are found too. They are made here, from the photo, like every
     /// other fingerprint. `pdq-plain-v1` sends none: only each photo's one PDQ hash.
@@ -449,7 +449,7 @@ impl CasePlan {
         if filed > MAX_FILED_HASHES_PER_CASE {
             bail!(
                 "a case can hold at most {MAX_FILED_HASHES_PER_CASE} fingerprints of crops, trims \
-                 and cuts (about 50 photos) and these files make {filed}: split them into several \
+                 and cuts (about 45 photos) and these files make {filed}: split them into several \
                  cases. Nothing was sent."
             );
         }

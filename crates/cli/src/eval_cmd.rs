@@ -33,7 +33,7 @@ pub(crate) struct RobustnessArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "pdq-plain-v1,pdq-robust-v1,pdq-robust-v2,pdq-robust-v3,pdq-robust-v4,pdq-robust-v5"
+        default_value = "pdq-plain-v1,pdq-robust-v1,pdq-robust-v2,pdq-robust-v3,pdq-robust-v4,pdq-robust-v5,pdq-robust-v6"
     )]
     profiles: Vec<String>,
 

@@ -41,7 +41,7 @@ struct BuildArgs {
     #[arg(long, value_name = "NAME", requires = "images")]
     profile: Option<String>,
 
-    /// Folder of images to register under --profile (default: pdq-robust-v5), instead of
+    /// Folder of images to register under --profile (default: pdq-robust-v6), instead of
     /// INPUT hashes.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["input", "ids"])]
     images: Option<PathBuf>,

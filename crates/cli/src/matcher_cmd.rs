@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use quell_api::convert::time_to_wire;
 use quell_api::{HashType, MediaKind};
+use quell_hash::Filing;
 use quell_match::{Matcher, StoredHashes, StoredMatch};
 use quell_registry::{EntryId, MediaId, Registration, Timestamp};
 use quell_robust::Profile;
@@ -263,10 +264,10 @@ fn report_matches(stored: &StoredHashes, outbox: &Outbox, delta: &Delta) -> anyh
     }
     let now = time_to_wire(Timestamp::now());
     let registered: HashMap<EntryId, Registration> = delta.registered.iter().copied().collect();
-    let parts: HashMap<EntryId, &str> = delta
+    let filings: HashMap<EntryId, Filing> = delta
         .upserted
         .iter()
-        .filter_map(|(id, s)| s.filing().map(|f| (*id, f.part().name())))
+        .filter_map(|(id, s)| s.filing().map(|f| (*id, f)))
         .collect();
     let mut nearest: BTreeMap<(usize, MediaId), StoredMatch> = BTreeMap::new();
     for m in found {
@@ -299,7 +300,8 @@ fn report_matches(stored: &StoredHashes, outbox: &Outbox, delta: &Delta) -> anyh
             matched_at: now.clone(),
             registered_at: registration.map(|r| time_to_wire(r.at)),
             media_id: registration.map(|r| r.media.to_string()),
-            part: parts.get(&m.entry).map(|&p| p.to_owned()),
+            profile: filings.get(&m.entry).map(|f| f.profile().to_owned()),
+            part: filings.get(&m.entry).map(|f| f.part().name().to_owned()),
         })?;
     }
     Ok(())

@@ -4,7 +4,7 @@
 //! A profile index is a text file: the line `quell-robust-index v1`, the line
 //! `profile NAME`, then one `ID HEX` line per registered hash (an image has as many lines as
 //! its profile registers), or `ID HEX PART` for a profile that searches parts apart
-//! (`pdq-robust-v5`: `whole`, `variant` or `cut`). Recording the profile lets `quell match`
+//! (`pdq-robust-v5`, v6: `whole`, `variant` or `cut`). Recording the profile lets `quell match`
 //! hash uploads the same way and refuse an index made under another profile.
 
 use std::collections::HashMap;
@@ -145,7 +145,7 @@ pub(crate) fn run_match(
             .par_iter()
             .map(|f| {
                 let hits = read_image(f).map(|image| {
-                    // Streamed from the decoded pixels: plain and v3–v5 never copy the
+                    // Streamed from the decoded pixels: plain and v3–v6 never copy the
                     // luminance.
                     let upload = profile.upload_queries_from_rows(&image);
                     match_upload(profile, &upload, &parts, &entries)

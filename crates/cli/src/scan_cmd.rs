@@ -1,10 +1,11 @@
 //! `quell scan`: the retroactive search. Checks a member's stored media, or a stored hash file,
 //! against the locally synced list, and prints one JSON line per match.
 //!
-//! When the list holds hashes filed under a hash profile (`pdq-robust-v5`: crops, trims and
-//! cuts of each registered photo), each image is also hashed the way that profile hashes an
-//! upload, and each of those hashes is searched in the parts the profile's plan names, at
-//! the plan's distances: the member computes what the registry's cases were made with.
+//! When the list holds hashes filed under a hash profile (`pdq-robust-v6` or v5 before it:
+//! crops, trims and cuts of each registered photo), each image is also hashed the way the
+//! default profile hashes an upload, and each of those hashes is searched in the parts the
+//! profile's plan names, at the plan's distances, among the entries of both: the member
+//! computes what the registry's cases were made with.
 
 use std::collections::HashMap;
 use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
@@ -15,7 +16,7 @@ use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use quell_api::HashType;
 use quell_hash::MATCH_DISTANCE;
-use quell_match::{Matcher, Query, StoredItem};
+use quell_match::{Matcher, StoredItem};
 use quell_registry::{EntryId, Registration};
 use quell_robust::Profile;
 use quell_sync::{Snapshot, parse_stored_line};
@@ -93,9 +94,13 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         matcher: &matcher,
         registered: snapshot.registered(),
     };
-    // The one profile this build files by part; a list without its hashes costs nothing more.
-    let profile =
-        Some(Profile::DEFAULT).filter(|p| p.searches_by_part() && matcher.has_filed(p.name()));
+    // The default profile, whose uploads also search the earlier filed profiles; a list
+    // without any of their hashes costs nothing more.
+    let profile = Some(Profile::DEFAULT).filter(|p| {
+        quell_hash::searched_with(p.name())
+            .iter()
+            .any(|f| matcher.has_filed(f))
+    });
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut failures = 0u64;
     let (files, media): (Vec<PathBuf>, Vec<PathBuf>) =
@@ -209,19 +214,17 @@ fn report_filed(
     list: &List<'_>,
     out: &mut impl std::io::Write,
 ) -> anyhow::Result<()> {
-    let profile = item.filed.iter().find_map(|q| match q {
-        Query::Filed { profile, .. } => Some(*profile),
-        _ => None,
-    });
-    for (entry, closeness, part) in list.matcher.lookup_upload(&item.filed) {
+    for (entry, closeness, filing) in list.matcher.lookup_upload(&item.filed) {
         let line = serde_json::to_string(&Found {
             path: &item.path,
             entry_id: entry.to_string(),
             media_id: list.media_id(entry),
             kind: HashType::Pdq,
             distance: closeness.distance(),
-            profile,
-            part: part.map(|p| p.name()),
+            // The entry's own filing: a query of the default profile also finds entries
+            // filed under an earlier one.
+            profile: filing.map(|f| f.profile()),
+            part: filing.map(|f| f.part().name()),
             query_match_percent: None,
             compared_match_percent: None,
         })?;

@@ -34,11 +34,12 @@ pub(crate) struct LocalSyncArgs {
     /// Save the snapshot at least this often while catching up (always once caught up).
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     pub(crate) save_every: f64,
-    /// The hash profiles whose extra hashes to take, comma-separated: about 100 per photo, of
-    /// its crops, trims and cuts, what finds edited copies. `none` takes the plain hashes
-    /// only (edited copies are then missed, and nothing a photo could be rebuilt from is held
-    /// here). Changing it later is applied to the synced list.
-    #[arg(long, value_name = "NAMES", default_value = quell_robust::Profile::DEFAULT.name())]
+    /// The hash profiles whose extra hashes to take, comma-separated: about 110 per photo, of
+    /// its crops, trims and cuts, what finds edited copies (by default the default profile's
+    /// and the one's before it, under which earlier cases were registered). `none` takes the
+    /// plain hashes only (edited copies are then missed, and nothing a photo could be rebuilt
+    /// from is held here). Changing it later is applied to the synced list.
+    #[arg(long, value_name = "NAMES", default_value = quell_robust::Profile::DEFAULT_HELD)]
     pub(crate) profiles: String,
 }
 

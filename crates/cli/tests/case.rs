@@ -551,7 +551,7 @@ fn open_explains_unreachable_registries_unreadable_files_and_empty_folders() {
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains(
-            "of the PDQ fingerprints are of the photos' crops, trims and cuts (pdq-robust-v5)"
+            "of the PDQ fingerprints are of the photos' crops, trims and cuts (pdq-robust-v6)"
         ),
         "{err}"
     );

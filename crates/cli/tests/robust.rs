@@ -298,7 +298,7 @@ fn luma(path: &str) -> quell_robust::LumaImage {
 }
 
 #[test]
-fn the_default_profile_is_v5_and_quell_match_applies_each_profiles_rule_and_plan() {
+fn the_default_profile_is_v6_and_quell_match_applies_each_profiles_rule_and_plan() {
     use quell_robust::Profile;
     let dir = tempfile::tempdir().unwrap();
     let (originals, mut uploads) = corpus(dir.path());
@@ -329,9 +329,9 @@ fn the_default_profile_is_v5_and_quell_match_applies_each_profiles_rule_and_plan
     );
     assert_eq!(code, 0, "{err}");
     let text = std::fs::read_to_string(&default).unwrap();
-    assert_eq!(text.lines().nth(1), Some("profile pdq-robust-v5"));
-    assert_eq!(Profile::DEFAULT, Profile::RobustV5);
-    // v5 files each hash under its part.
+    assert_eq!(text.lines().nth(1), Some("profile pdq-robust-v6"));
+    assert_eq!(Profile::DEFAULT, Profile::RobustV6);
+    // v6 files each hash under its part.
     let parts: Vec<&str> = text
         .lines()
         .skip(2)
@@ -342,7 +342,7 @@ fn the_default_profile_is_v5_and_quell_match_applies_each_profiles_rule_and_plan
         assert!(parts.contains(&part), "no {part} hash");
     }
 
-    for p in [Profile::RobustV4, Profile::RobustV5] {
+    for p in [Profile::RobustV4, Profile::RobustV5, Profile::RobustV6] {
         let index = dir.path().join(format!("{p}.idx"));
         build_index(p, &originals_dir, &index);
         let mut args = vec!["match", "--index", s(&index), "--images"];
@@ -371,7 +371,7 @@ fn the_default_profile_is_v5_and_quell_match_applies_each_profiles_rule_and_plan
         assert_eq!(out.lines().collect::<Vec<_>>(), expected, "{p}: {out}");
     }
 
-    // A v5 line without its part, or with an unknown one, is refused by line number.
+    // A v6 line without its part, or with an unknown one, is refused by line number.
     for (bad, what) in [
         ("0 {hash}", "no part"),
         ("0 {hash} corner", "an unknown part"),
@@ -442,6 +442,22 @@ fn sync_once(registry: &crate::member::Registry, data: &Path) {
     assert_eq!(code, 0, "{err}");
 }
 
+/// Opens a case of `photo` at a new registry with `quell case open` and `args` (before the
+/// folder); the registry, and what the command said on stderr.
+fn open_case_of(dir: &Path, photo: &str, args: &[&str]) -> (crate::member::Registry, String) {
+    let case_dir = dir.join("case");
+    std::fs::create_dir(&case_dir).unwrap();
+    std::fs::copy(photo, case_dir.join("photo.jpg")).unwrap();
+    let registry = crate::member::Registry::start();
+    let url = registry.registry_args()[1].clone();
+    let mut all = vec!["case", "open", "--registry", &url];
+    all.extend(args);
+    all.push(s(&case_dir));
+    let (code, _, err) = quell(&all, b"");
+    assert_eq!(code, 0, "{err}");
+    (registry, err)
+}
+
 /// `quell scan --index DATA PATH`: its JSON lines.
 fn scan(data: &Path, path: &Path) -> Vec<serde_json::Value> {
     let (code, out, err) = quell(&["scan", "--index", s(data), s(path)], b"");
@@ -459,27 +475,10 @@ fn scan(data: &Path, path: &Path) -> Vec<serde_json::Value> {
 fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member() {
     let dir = tempfile::tempdir().unwrap();
     let (originals, uploads) = corpus(dir.path());
-    let case_dir = dir.path().join("case");
-    std::fs::create_dir(&case_dir).unwrap();
-    std::fs::copy(&originals[2], case_dir.join("photo.jpg")).unwrap();
-    let registry = crate::member::Registry::start();
-    let url = registry.registry_args()[1].clone();
     let case_file = dir.path().join("case.txt");
-    let (code, _, err) = quell(
-        &[
-            "case",
-            "open",
-            "--registry",
-            &url,
-            "--save",
-            s(&case_file),
-            s(&case_dir),
-        ],
-        b"",
-    );
-    assert_eq!(code, 0, "{err}");
+    let (registry, err) = open_case_of(dir.path(), &originals[2], &["--save", s(&case_file)]);
     assert!(
-        err.contains("crops, trims and cuts (pdq-robust-v5)"),
+        err.contains("crops, trims and cuts (pdq-robust-v6)"),
         "{err}"
     );
 
@@ -499,15 +498,15 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
     let lines = crate::member::snapshot_entries(&data);
     let filed: Vec<&String> = lines
         .iter()
-        .filter(|l| l.contains(" pdq-robust-v5/"))
+        .filter(|l| l.contains(" pdq-robust-v6/"))
         .collect();
     // The profile's hashes of the photo at quality 50 or more, and the plain three.
     let luma = quell_robust::LumaImage::from_rgb(&image::open(&originals[2]).unwrap().to_rgb8());
-    let entries = quell_robust::Profile::RobustV5.submission_entries(&luma);
+    let entries = quell_robust::Profile::RobustV6.submission_entries(&luma);
     let kept: std::collections::BTreeSet<String> = entries
         .iter()
         .filter(|(_, h)| h.quality.is_matchable())
-        .map(|(part, h)| format!("{} {} pdq-robust-v5/{part}", h.hash, h.quality.get()))
+        .map(|(part, h)| format!("{} {} pdq-robust-v6/{part}", h.hash, h.quality.get()))
         .collect();
     // `<id> pdq <hash> <quality> <filing> <registered ms> <media id>`: the hash, quality and
     // filing.
@@ -544,7 +543,7 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
     let hits = scan(&data, screenshot);
     assert!(!hits.is_empty(), "the screenshot is not found");
     for hit in &hits {
-        assert_eq!(hit["profile"], "pdq-robust-v5", "{hit}");
+        assert_eq!(hit["profile"], "pdq-robust-v6", "{hit}");
         assert!(hit["distance"].as_u64().unwrap() <= 44, "{hit}");
     }
     assert_eq!(
@@ -579,7 +578,7 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
     assert_ne!(code, 0);
     assert!(err.contains("\"pdq-robust-v4\" is not a profile"), "{err}");
 
-    // Over HTTP, at the registry and at a member's matcher alike: the screenshot's v5 upload
+    // Over HTTP, at the registry and at a member's matcher alike: the screenshot's v6 upload
     // searches (`profile`, `upload`) find the entries the scan found, and plain ones do not.
     let matcher_dir = dir.path().join("matcher");
     let matcher = crate::member::start_matcher(
@@ -589,12 +588,12 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
         &[],
     );
     let shot = quell_robust::LumaImage::from_rgb(&image::open(screenshot).unwrap().to_rgb8());
-    let searches: Vec<serde_json::Value> = quell_robust::Profile::RobustV5
+    let searches: Vec<serde_json::Value> = quell_robust::Profile::RobustV6
         .upload_queries(&shot)
         .iter()
         .map(|q| {
             serde_json::json!({ "type": "pdq", "value": q.hash.to_string(),
-                                "profile": "pdq-robust-v5", "upload": q.kind.name() })
+                                "profile": "pdq-robust-v6", "upload": q.kind.name() })
         })
         .collect();
     let query = serde_json::json!({ "hashes": searches });
@@ -602,7 +601,13 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
         crate::util::post_match(&registry.server.addr, Some(&registry.key()), &query);
     assert_eq!(status, 200, "{want}");
     // Each hit names the part its entry is filed under, as the scan does.
-    let entry_and_part = |m: &serde_json::Value| (m["entry_id"].to_string(), m["part"].to_string());
+    let entry_and_part = |m: &serde_json::Value| {
+        (
+            m["entry_id"].to_string(),
+            m["profile"].to_string(),
+            m["part"].to_string(),
+        )
+    };
     let found: std::collections::BTreeSet<_> = want["results"]
         .as_array()
         .unwrap()
@@ -773,4 +778,67 @@ fn a_case_opened_under_the_robust_profile_is_found_in_a_screenshot_at_a_member()
     sync_once(&registry, &data);
     assert_eq!(crate::member::snapshot_entries(&data), Vec::<String>::new());
     assert_eq!(scan(&data, screenshot), Vec::<serde_json::Value>::new());
+}
+
+/// A photo registered while `pdq-robust-v5` was the default stays found after v6 became it:
+/// the member holds both profiles' hashes by default, and v6's upload searches, in the scan
+/// and over HTTP at the registry, find the v5 entries, each reported under its own profile
+/// and part.
+#[test]
+fn a_case_registered_under_the_previous_default_is_found_by_the_default_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let (originals, uploads) = corpus(dir.path());
+    let (registry, err) = open_case_of(dir.path(), &originals[2], &["--profile", "pdq-robust-v5"]);
+    assert!(
+        err.contains("crops, trims and cuts (pdq-robust-v5)"),
+        "{err}"
+    );
+
+    let data = dir.path().join("member");
+    sync_once(&registry, &data);
+    let held = crate::member::snapshot_entries(&data);
+    assert!(
+        held.iter().any(|l| l.contains(" pdq-robust-v5/")),
+        "{held:?}"
+    );
+    let screenshot = Path::new(&uploads[2]);
+    let hits = scan(&data, screenshot);
+    assert!(!hits.is_empty(), "the screenshot is not found");
+    for hit in &hits {
+        assert_eq!(hit["profile"], "pdq-robust-v5", "{hit}");
+    }
+    let entry_and_part = |m: &serde_json::Value| {
+        (
+            m["entry_id"].to_string(),
+            m["profile"].to_string(),
+            m["part"].to_string(),
+        )
+    };
+    let scanned: std::collections::BTreeSet<_> = hits.iter().map(entry_and_part).collect();
+
+    // At the registry, over HTTP: the default profile's searches as `quell hash --json`
+    // prints them (`"profile": "pdq-robust-v6"`).
+    let (code, hashed, err) = quell(&["hash", "--json", s(screenshot)], b"");
+    assert_eq!(code, 0, "{err}");
+    let line: serde_json::Value = serde_json::from_str(hashed.lines().next().unwrap()).unwrap();
+    assert!(
+        line["queries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|q| q["profile"] == "pdq-robust-v6"),
+        "{line}"
+    );
+    let query = serde_json::json!({ "hashes": line["queries"] });
+    let (status, answer) =
+        crate::util::post_match(&registry.server.addr, Some(&registry.key()), &query);
+    assert_eq!(status, 200, "{answer}");
+    let found: std::collections::BTreeSet<_> = answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["matches"].as_array().unwrap().clone())
+        .map(|m| entry_and_part(&m))
+        .collect();
+    assert_eq!(found, scanned);
 }

@@ -31,5 +31,6 @@ pub use crate::digest::{Md5, Sha256};
 pub use crate::hex::{ParseHexError, ParseHexErrorKind};
 pub use crate::part::{
     FILED_PROFILES, Filing, FilingError, Part, UploadKind, V5_CUT_PLAN, V5_MAIN_PLAN, filed_plan,
+    searched_with,
 };
 pub use crate::pdq::{Distance, MATCH_DISTANCE, MIN_QUALITY, Pdq, Quality, QualityError};

@@ -7,7 +7,7 @@ use std::fmt;
 use crate::Distance;
 
 /// The part of an image's registered hashes a hash is filed under: what kind of copy of the
-/// image it stands for. A profile that searches by part (`pdq-robust-v5`) compares each
+/// image it stands for. A profile that searches by part (`pdq-robust-v5`, v6) compares each
 /// upload hash only with the parts what made it can lead back to, each at its own distance:
 /// the upload's cuts only with the image's cuts, and the many variants of an image at a
 /// narrower distance than its few whole-image hashes. A hash may be filed under more than
@@ -20,9 +20,10 @@ pub enum Part {
     Whole,
     /// Crops, tilts, and trims of the image inside simulated borders and canvases.
     Variant,
-    /// The image and its loose trim without a quarter of one side, compared with an upload's
-    /// own cuts (a corner logo left out); under `pdq-robust-v5` also the one-side crops (an
-    /// upload's cut on the side of a caption bar no trim took off).
+    /// The image and its loose trim without a quarter of one side (under `pdq-robust-v6` also
+    /// without 40% and 55%), compared with an upload's own cuts (a corner logo or sticker left
+    /// out); under `pdq-robust-v5` and v6 also the one-side crops (an upload's cut on the side
+    /// of a caption bar no trim took off).
     Cut,
 }
 
@@ -53,7 +54,7 @@ impl fmt::Display for Part {
 
 /// The hash profiles whose registered hashes are filed under [`Part`]s, by name: the only
 /// profiles a [`Filing`] may name. `quell-robust` checks that this is exactly its list.
-pub const FILED_PROFILES: [&str; 1] = ["pdq-robust-v5"];
+pub const FILED_PROFILES: [&str; 2] = ["pdq-robust-v5", "pdq-robust-v6"];
 
 /// A registered PDQ hash's profile and part. A hash without one is a plain PDQ hash of the
 /// image as submitted (`pdq-plain-v1`), what every other PDQ system exchanges.
@@ -184,10 +185,27 @@ pub fn filed_plan(
     kind: UploadKind,
 ) -> Result<&'static [(Part, Distance)], FilingError> {
     match (profile, kind) {
-        ("pdq-robust-v5", UploadKind::Cut) => Ok(&V5_CUT_PLAN),
-        // (v5 turns no upload hash: its turned copies are registered.)
-        ("pdq-robust-v5", _) => Ok(&V5_MAIN_PLAN),
+        // v6 searches as v5 does (its deeper cuts are cuts).
+        ("pdq-robust-v5" | "pdq-robust-v6", UploadKind::Cut) => Ok(&V5_CUT_PLAN),
+        // (v5 and v6 turn no upload hash: their turned copies are registered.)
+        ("pdq-robust-v5" | "pdq-robust-v6", _) => Ok(&V5_MAIN_PLAN),
         (other, _) => Err(FilingError::Profile(other.to_owned())),
+    }
+}
+
+/// The filed profiles a query made under `profile` searches, itself first. Profiles of one
+/// line share a plan, and the newer one's uploads make every search the older one's make
+/// while it registers every hash the older one registers: so every pair of a query of one
+/// and a hash of the other is a pair the newer profile's own rule searches. A photo
+/// registered before the default changed is found by the new default's uploads, and a new
+/// photo by a stored file of the old default's queries; a member holds both. Empty for a
+/// profile that files nothing.
+pub fn searched_with(profile: &str) -> &'static [&'static str] {
+    match profile {
+        // v6 = v5 + deeper cuts (both sides) + a framed photo (uploads).
+        "pdq-robust-v6" => &["pdq-robust-v6", "pdq-robust-v5"],
+        "pdq-robust-v5" => &["pdq-robust-v5", "pdq-robust-v6"],
+        _ => &[],
     }
 }
 
@@ -218,5 +236,23 @@ mod tests {
             }
         }
         assert!(filed_plan("pdq-plain-v1", UploadKind::Whole).is_err());
+    }
+
+    /// A profile searches its own filings first, and the others of its line only by the
+    /// same plan (a query carries one plan for all of them).
+    #[test]
+    fn a_profile_searches_its_own_filings_and_earlier_ones_by_one_plan() {
+        for profile in FILED_PROFILES {
+            let with = searched_with(profile);
+            assert_eq!(with.first(), Some(&profile));
+            for other in &with[1..] {
+                assert!(FILED_PROFILES.contains(other));
+                assert!(searched_with(other).contains(&profile), "{profile} {other}");
+                for kind in UploadKind::ALL {
+                    assert_eq!(filed_plan(profile, kind), filed_plan(other, kind));
+                }
+            }
+        }
+        assert!(searched_with("pdq-plain-v1").is_empty());
     }
 }

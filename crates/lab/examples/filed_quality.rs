@@ -1,10 +1,12 @@
-//! How many of `pdq-robust-v5`'s registered hashes fall below PDQ quality 50, the floor the
-//! registry holds every hash to: those a case opened with `quell case open --profile` keeps
-//! on the device.
+//! How many hashes a profile registers per image in each part, and how many of them fall
+//! below PDQ quality 50, the floor the registry holds every hash to (v5 and v6 leave those
+//! out, so `quell case open` keeps them on the device).
 //!
 //! ```sh
-//! cargo run --release -p quell-lab --example filed_quality -- DIR...
+//! cargo run --release -p quell-lab --example filed_quality -- [--profile NAME] DIR...
 //! ```
+//!
+//! The profile is the default unless named.
 //!
 //! For each folder, over its images of quality 50 or more (loaded as `quell eval robustness`
 //! loads them), prints the hashes per image and the share below 50 in each part.
@@ -14,14 +16,24 @@ use quell_robust::{LumaImage, Part, Profile};
 use rayon::prelude::*;
 
 fn main() {
-    for dir in std::env::args().skip(1) {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let profile = match args.iter().position(|a| a == "--profile") {
+        Some(at) => {
+            let name = args.remove(at + 1);
+            args.remove(at);
+            Profile::from_name(&name).expect("a known profile")
+        }
+        None => Profile::DEFAULT,
+    };
+    println!("{profile}");
+    for dir in args {
         let images = load_images(dir.as_ref(), 1024).expect("images");
         let per_image: Vec<Vec<(Part, u8)>> = images
             .par_iter()
             .map(|i| LumaImage::from_rgb(&i.pixels))
             .filter(|l| quell_pdq::hash(l).quality.is_matchable())
             .map(|l| {
-                Profile::RobustV5
+                profile
                     .submission_entries(&l)
                     .into_iter()
                     .map(|(part, h)| (part, h.quality.get()))

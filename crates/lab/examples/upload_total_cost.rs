@@ -27,7 +27,12 @@ use quell_pdq::decode::{DecodeOptions, decode};
 use quell_robust::{LumaImage, Part, Profile};
 
 const ROUNDS: usize = 3;
-const PROFILES: [Profile; 3] = [Profile::PlainV1, Profile::RobustV4, Profile::RobustV5];
+const PROFILES: [Profile; 4] = [
+    Profile::PlainV1,
+    Profile::RobustV4,
+    Profile::RobustV5,
+    Profile::RobustV6,
+];
 
 fn fastest<T>(mut f: impl FnMut() -> T) -> (T, f64) {
     let mut best = f64::INFINITY;

@@ -288,8 +288,67 @@ fn the_robust_profile_matches_framed_captioned_and_screenshotted_copies() {
         Profile::RobustV3,
         Profile::RobustV4,
         Profile::RobustV5,
+        Profile::RobustV6,
     ] {
         framed_copies_match(&original, robust);
+    }
+}
+
+/// What `pdq-robust-v6` adds: a sticker or an emoji over up to a quarter of the image in a
+/// corner (its deeper cuts), and the photo at half a phone screen's width inside an app's
+/// chrome (the framed photo), which v5 misses.
+#[test]
+fn v6_matches_large_corner_occlusions_and_app_screenshots_that_v5_misses() {
+    let mut rng = SplitMix64::new(4, 5, 6);
+    // (q0003 is a dim photograph whose cuts fall below quality 50 and are not registered.)
+    for path in PHOTOS.iter().filter(|p| !p.ends_with("q0003.jpg")) {
+        let original = vector(path);
+        let luma = LumaImage::from_rgb(&original);
+        let v5 = Profile::RobustV5.submission_parts(&luma);
+        let v6 = Profile::RobustV6.submission_parts(&luma);
+        // v6 registers every hash v5 does, and its deeper cuts (those of quality 50 or more).
+        assert!(v5.iter().all(|e| v6.contains(e)), "{path}");
+        let mut v5_missed = 0;
+        for (what, copy) in [
+            (
+                "block 25%",
+                transform::corner_block(&original, 0.25, 1, &mut rng),
+            ),
+            ("disc 20%", transform::disc(&original, 0.2, 2, &mut rng)),
+            (
+                "app, light",
+                transform::app_screenshot(&original, 0.5, false, &mut rng),
+            ),
+            // (At half the screen's width: these vector photographs are 256 px or so, and a
+            // screen they fill less of is shrunk for the trims by a factor that blurs them.)
+            (
+                "app, dark",
+                transform::app_screenshot(&original, 0.5, true, &mut rng),
+            ),
+        ] {
+            let copy = LumaImage::from_rgb(&copy);
+            // v6's uploads make every search v5's make (what lets a query of either search
+            // both profiles' hashes, `quell_hash::searched_with`).
+            let searches = |p: Profile| -> Vec<(UploadKind, quell_hash::Pdq)> {
+                p.upload_queries(&copy)
+                    .iter()
+                    .map(|q| (q.kind, q.hash))
+                    .collect()
+            };
+            let v6_searches = searches(Profile::RobustV6);
+            assert!(
+                searches(Profile::RobustV5)
+                    .iter()
+                    .all(|s| v6_searches.contains(s)),
+                "{path}: {what}"
+            );
+            assert!(
+                Profile::RobustV6.match_distance(&copy, &v6).is_some(),
+                "{path}: {what}"
+            );
+            v5_missed += usize::from(Profile::RobustV5.match_distance(&copy, &v5).is_none());
+        }
+        assert!(v5_missed > 0, "{path}: v5 matched every copy already");
     }
 }
 
@@ -342,6 +401,7 @@ fn distinct_vector_images_do_not_match_under_the_robust_profile() {
         Profile::RobustV3,
         Profile::RobustV4,
         Profile::RobustV5,
+        Profile::RobustV6,
     ] {
         for (i, a) in lumas.iter().enumerate() {
             let registered = p.submission_parts(a);
@@ -689,19 +749,26 @@ fn trims_decided_on_the_512_pixel_copy_agree_with_the_full_image() {
 }
 
 #[test]
-fn v3_to_v5_hashes_are_deterministic_and_the_same_from_pixels_or_luminance() {
-    for profile in [Profile::RobustV3, Profile::RobustV4, Profile::RobustV5] {
+fn v3_to_v6_hashes_are_deterministic_and_the_same_from_pixels_or_luminance() {
+    let filed = |p: Profile| matches!(p, Profile::RobustV5 | Profile::RobustV6);
+    for profile in [
+        Profile::RobustV3,
+        Profile::RobustV4,
+        Profile::RobustV5,
+        Profile::RobustV6,
+    ] {
         for path in PHOTOS.iter().take(3) {
             let photo = vector(path);
             let luma = LumaImage::from_rgb(&photo);
             let a = profile.submission_hashes(&luma);
             assert_eq!(a, profile.submission_hashes(&luma), "{path}");
-            // v3–v5 register everything v1 does, so they never lose a v1 match; v4
-            // registers everything v3 does, v5 everything v4 does of quality 50 or more.
+            // v3–v6 register everything v1 does, so they never lose a v1 match; v4
+            // registers everything v3 does, v5 everything v4 does of quality 50 or more, v6
+            // everything v5 does.
             let kept = |p: Profile| -> Vec<quell_hash::Pdq> {
                 p.submission_entries(&luma)
                     .into_iter()
-                    .filter(|(_, h)| profile != Profile::RobustV5 || h.quality.is_matchable())
+                    .filter(|(_, h)| !filed(profile) || h.quality.is_matchable())
                     .map(|(_, h)| h.hash)
                     .collect()
             };
@@ -712,6 +779,7 @@ fn v3_to_v5_hashes_are_deterministic_and_the_same_from_pixels_or_luminance() {
             let before = match profile {
                 Profile::RobustV4 => Some(Profile::RobustV3),
                 Profile::RobustV5 => Some(Profile::RobustV4),
+                Profile::RobustV6 => Some(Profile::RobustV5),
                 _ => None,
             };
             if let Some(before) = before {
@@ -737,7 +805,7 @@ fn v3_to_v5_hashes_are_deterministic_and_the_same_from_pixels_or_luminance() {
                 // the trims' groups (v5: hashes), then the four sub-regions of the loose trim
                 // (v4, v5: and of the whole image, when the two differ).
                 let queries = profile.upload_queries(&luma);
-                let group = if profile == Profile::RobustV5 { 1 } else { 8 };
+                let group = if filed(profile) { 1 } else { 8 };
                 assert_eq!(
                     up[..group],
                     quell_pdq::hash_dihedral(&luma).hashes[..group],
@@ -764,12 +832,14 @@ fn v3_to_v5_hashes_are_deterministic_and_the_same_from_pixels_or_luminance() {
                 if profile != Profile::RobustV3 && loose != whole {
                     bases.push(whole);
                 }
-                // v5: and of its smooth trim, when that differs from both.
+                // v5, v6: and of its smooth trim, when that differs from both.
                 let smooth = quell_robust::SmoothTrim::V5.inner_rect(&decide);
-                if profile == Profile::RobustV5 && !bases.contains(&smooth) && smooth != whole {
+                if filed(profile) && !bases.contains(&smooth) && smooth != whole {
                     bases.push(smooth);
                 }
-                let cuts = 4 * bases.len();
+                // v6: each base cut three deep (a quarter, 40% and 55% of a side).
+                let depths = if profile == Profile::RobustV6 { 3 } else { 1 };
+                let cuts = 4 * depths * bases.len();
                 assert_eq!(count(Cut), cuts, "{path} {profile}");
                 let tail = &kinds(&queries)[queries.len() - cuts..];
                 assert!(tail.iter().all(|&k| k == Cut), "{path} {profile}");

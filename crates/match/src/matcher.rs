@@ -263,10 +263,10 @@ impl Matcher {
 
     /// The verdict for one upload: every entry any of its `queries` finds, once, at its
     /// nearest (an entry filed under several of the parts a profile's queries search may be
-    /// found by several), with its part; nearest first, then by entry. Plain PDQ queries
+    /// found by several), with its filing; nearest first, then by entry. Plain PDQ queries
     /// search within [`quell_hash::MATCH_DISTANCE`].
     pub fn lookup_upload(&self, queries: &[Query]) -> Vec<Hit> {
-        let mut best: std::collections::BTreeMap<EntryId, (Closeness, Option<Part>)> =
+        let mut best: std::collections::BTreeMap<EntryId, (Closeness, Option<Filing>)> =
             std::collections::BTreeMap::new();
         for query in queries {
             for (entry, closeness, part) in
@@ -316,8 +316,9 @@ impl Matcher {
             .collect()
     }
 
-    /// [`Matcher::lookup`], with the part each hit of a [`Query::Filed`] is filed under
-    /// (`None` for every other query).
+    /// [`Matcher::lookup`], with the profile and part each hit of a [`Query::Filed`] is filed
+    /// under (`None` for every other query): the query's profile and the others of its line
+    /// ([`quell_hash::searched_with`]) are searched.
     pub fn lookup_with_parts(&self, query: &Query, max_distance: Distance) -> Vec<Hit> {
         let Query::Filed {
             hash,
@@ -333,13 +334,16 @@ impl Matcher {
                 .collect();
         };
         let mut hits = Vec::new();
-        for &(part, within) in *searches {
-            let filing = Filing::new(profile, part).expect("a filed profile");
-            for (entry, closeness) in self.lookup_filed(filing, hash, within) {
-                hits.push((entry, closeness, Some(part)));
+        // The profile's own filings, and those of the earlier profiles its uploads cover.
+        for &filed in quell_hash::searched_with(profile) {
+            for &(part, within) in *searches {
+                let filing = Filing::new(filed, part).expect("a filed profile");
+                for (entry, closeness) in self.lookup_filed(filing, hash, within) {
+                    hits.push((entry, closeness, Some(filing)));
+                }
             }
         }
-        // An entry is filed under one part, so it is found at most once.
+        // An entry is filed under one profile's part, so it is found at most once.
         hits.sort_by_key(|&(entry, c, _)| (distance_of(c), entry));
         hits
     }
@@ -547,7 +551,7 @@ fn entry_of(id: u64) -> EntryId {
 
 #[cfg(test)]
 mod tests {
-    use quell_hash::{Filing, Part, Pdq, Quality};
+    use quell_hash::{Filing, Part, Pdq, Quality, UploadKind};
 
     use super::*;
 
@@ -579,7 +583,9 @@ mod tests {
     }
 
     /// Every lookup, plain and filed, equals a scan of the entries of its own filing; a
-    /// plain query never returns a filed entry; removals and inserts after the build too.
+    /// profile's query equals the scans of its plan's parts under each profile of its line
+    /// ([`quell_hash::searched_with`]); a plain query never returns a filed entry; removals and
+    /// inserts after the build too.
     #[test]
     fn lookups_see_only_their_own_filing_as_a_brute_force_scan_does() {
         let mut state = 7;
@@ -587,13 +593,17 @@ mod tests {
             .map(|_| Pdq::from_words([0; 4].map(|_| next(&mut state))))
             .collect();
         let filings: Vec<Option<Filing>> = std::iter::once(None)
-            .chain(Part::ALL.map(|p| Some(Filing::new("pdq-robust-v5", p).unwrap())))
+            .chain(
+                FILED_PROFILES
+                    .iter()
+                    .flat_map(|profile| Part::ALL.map(|p| Some(Filing::new(profile, p).unwrap()))),
+            )
             .collect();
         let mut entries: Vec<(EntryId, Signal)> = (1..=400)
             .map(|i| {
                 let centre = centres[(next(&mut state) % 4) as usize];
                 let hash = near(centre, (next(&mut state) % 60) as u32, &mut state);
-                let filing = filings[(next(&mut state) % 4) as usize];
+                let filing = filings[(next(&mut state) % filings.len() as u64) as usize];
                 (EntryId::from_i64(i), signal(hash, filing))
             })
             .collect();
@@ -639,6 +649,29 @@ mod tests {
                     );
                 }
             }
+            for profile in FILED_PROFILES {
+                for upload in [UploadKind::Trim, UploadKind::Cut] {
+                    let searches = quell_hash::filed_plan(profile, upload).unwrap();
+                    let mut want: Vec<Hit> = quell_hash::searched_with(profile)
+                        .iter()
+                        .flat_map(|line| searches.iter().map(move |&(part, d)| (line, part, d)))
+                        .flat_map(|(line, part, d)| {
+                            let f = Filing::new(line, part).unwrap();
+                            scan(&query, Some(f), d.get())
+                                .into_iter()
+                                .map(move |(id, c)| (id, c, Some(f)))
+                        })
+                        .collect();
+                    want.sort_by_key(|&(id, c, _)| (distance_of(c), id));
+                    let filed = Query::Filed {
+                        hash: query,
+                        upload,
+                        profile,
+                        searches,
+                    };
+                    assert_eq!(matcher.lookup_with_parts(&filed, Distance::new(0)), want);
+                }
+            }
         }
         for (id, s) in &entries {
             assert!(matcher.contains(*id, s));
@@ -647,6 +680,7 @@ mod tests {
             assert!(!matcher.contains(*id, s));
         }
         assert!(matcher.has_filed("pdq-robust-v5"));
+        assert!(matcher.has_filed("pdq-robust-v6"));
         assert_eq!(matcher.len(), entries.len());
     }
 }

@@ -10,7 +10,8 @@ use quell_api::{
     MatchResponse, MatchResult, MediaKind,
 };
 use quell_hash::{
-    Distance, FILED_PROFILES, MATCH_DISTANCE, Md5, Part, Pdq, Sha256, UploadKind, filed_plan,
+    Distance, FILED_PROFILES, Filing, MATCH_DISTANCE, Md5, Part, Pdq, Sha256, UploadKind,
+    filed_plan,
 };
 use quell_registry::{EntryId, MAX_VPDQ_FRAMES, Registration};
 use quell_vpdq::{MatchPercentages, VideoHash};
@@ -29,7 +30,8 @@ pub enum Query {
     /// A PDQ hash: matches plain PDQ entries within a Hamming distance.
     Pdq(Pdq),
     /// An upload hash under a profile that files by part: matches the entries filed under
-    /// each part of `searches` within that part's distance (the caller's distance is unused).
+    /// each part of `searches` within that part's distance (the caller's distance is unused),
+    /// under the profile and the others of its line ([`quell_hash::searched_with`]).
     Filed {
         /// The upload hash.
         hash: Pdq,
@@ -48,8 +50,10 @@ pub enum Query {
     Vpdq(Arc<VideoHash>),
 }
 
-/// One entry a query found: how close, and for a profile's query the part it is filed under.
-pub type Hit = (EntryId, Closeness, Option<Part>);
+/// One entry a query found: how close, and for a profile's query the profile and part it is
+/// filed under (a query of one profile may find entries of an earlier one,
+/// [`quell_hash::searched_with`]).
+pub type Hit = (EntryId, Closeness, Option<Filing>);
 
 /// How close a hit is.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -326,7 +330,7 @@ pub fn file_response(
 
 /// One hit as `POST /v1/match` answers it.
 fn wire_hit(
-    (entry, closeness, part): Hit,
+    (entry, closeness, filing): Hit,
     registration: &impl Fn(EntryId) -> Option<Registration>,
 ) -> MatchHit {
     let video = closeness.video();
@@ -336,7 +340,8 @@ fn wire_hit(
         distance: closeness.distance(),
         query_match_percent: video.map(|p| p.query_match_pct),
         compared_match_percent: video.map(|p| p.compared_match_pct),
-        part: part.map(|p| p.name().to_owned()),
+        profile: filing.map(|f| f.profile().to_owned()),
+        part: filing.map(|f| f.part().name().to_owned()),
         registered_at: registration.map(|r| time_to_wire(r.at)),
         media_id: registration.map(|r| r.media.to_string()),
     }

@@ -9,7 +9,8 @@
 //! shares are counted with the same frame rule.
 //!
 //! A stored image hashed with a profile's upload searches (`quell hash --json` writes them)
-//! is found by the new entries filed under that profile too, by the same plan: a search of
+//! is found by the new entries filed under that profile (and the others of its line,
+//! [`quell_hash::searched_with`]) too, by the same plan: a search of
 //! upload kind K finds an entry filed under part P when the plan for K names P and the two
 //! hashes are within P's distance there. The searches sit in one index per (filing,
 //! distance), so a new filed entry is one range search per group that names its filing.
@@ -118,14 +119,17 @@ impl StoredHashes {
                 else {
                     continue;
                 };
-                for &(part, distance) in *searches {
-                    let Ok(filing) = Filing::new(profile, part) else {
-                        continue;
-                    };
-                    filed
-                        .entry((filing, distance))
-                        .or_default()
-                        .insert(i as u64, *hash);
+                // New entries of the earlier profiles this one's uploads cover are checked too.
+                for &filed_as in quell_hash::searched_with(profile) {
+                    for &(part, distance) in *searches {
+                        let Ok(filing) = Filing::new(filed_as, part) else {
+                            continue;
+                        };
+                        filed
+                            .entry((filing, distance))
+                            .or_default()
+                            .insert(i as u64, *hash);
+                    }
                 }
             }
         }
@@ -161,7 +165,8 @@ impl StoredHashes {
     /// the stored video as the query), nearest first per entry (videos: by item).
     ///
     /// An entry filed under a profile's part is checked against the items' searches under
-    /// that profile ([`StoredItem::filed`]), each item once at its nearest; items without
+    /// that profile or another of its line ([`StoredItem::filed`],
+    /// [`quell_hash::searched_with`]), each item once at its nearest; items without
     /// searches (hashed without the profile) cannot be.
     pub fn check(&self, entries: &[(EntryId, Signal)]) -> Vec<StoredMatch> {
         let mut found = Vec::new();
@@ -318,11 +323,14 @@ mod tests {
             }
             Pdq::from_words(words)
         };
-        let profile = quell_hash::FILED_PROFILES[0];
+        // Entries and searches of every filed profile: a search finds the entries of each
+        // profile of its line.
+        let profiles = quell_hash::FILED_PROFILES;
         let quality = Quality::new(90).unwrap();
         let mut entries = Vec::new();
         for i in 0..150 {
             let part = Part::ALL[i % Part::ALL.len()];
+            let profile = profiles[(i / Part::ALL.len()) % profiles.len()];
             let signal = Signal::Pdq {
                 hash: random(&mut next),
                 quality,
@@ -352,6 +360,7 @@ mod tests {
                         // Near some entry, at a distance around the plans' bounds.
                         let target = hash_of(&entries[(next() % entries.len() as u64) as usize]);
                         let bits = (next() % 50) as u32;
+                        let profile = profiles[(next() % profiles.len() as u64) as usize];
                         Query::Filed {
                             hash: flip(target, bits, &mut next),
                             upload,

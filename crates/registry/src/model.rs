@@ -13,8 +13,8 @@ use crate::vpdq::Vpdq;
 pub const MAX_HASHES_PER_CASE: usize = 1000;
 
 /// Most filed hashes (a hash profile's hashes of crops, trims and cuts, [`Signal::filing`])
-/// one case may hold beside its [`MAX_HASHES_PER_CASE`] others: `pdq-robust-v5` registers
-/// about 100 per image, so about 50 images; with the 1000 others, a full case still fits the
+/// one case may hold beside its [`MAX_HASHES_PER_CASE`] others: `pdq-robust-v6` registers
+/// about 110 per image, so about 45 images; with the 1000 others, a full case still fits the
 /// registry's 1 MiB request body.
 pub const MAX_FILED_HASHES_PER_CASE: usize = 5_000;
 
@@ -291,7 +291,7 @@ pub enum Invalid {
     /// A case with too many filed hashes.
     #[error(
         "a case can hold at most {MAX_FILED_HASHES_PER_CASE} hashes filed under a profile's \
-         parts (about 50 images under pdq-robust-v5), got {0}: open several cases"
+         parts (about 45 images under pdq-robust-v6), got {0}: open several cases"
     )]
     TooManyFiledHashes(usize),
     /// A member name that is empty, too long or has odd characters.

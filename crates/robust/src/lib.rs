@@ -8,8 +8,10 @@
 //! name and refuse to be used with another. Extra work belongs at submission (done once per
 //! image); the upload side stays within a small factor of plain PDQ.
 //!
-//! The product holds two profiles, `pdq-plain-v1` and the default. The retired profiles the
-//! default was designed from (`pdq-robust-v1` to v4, with v3/v4's second stage), the
+//! The product holds three profiles: `pdq-plain-v1`, the default `pdq-robust-v6`, and
+//! `pdq-robust-v5`, the default before it, whose registered hashes registries and members
+//! keep and v6's uploads still search ([`quell_hash::searched_with`]). The retired profiles
+//! v5 was designed from (`pdq-robust-v1` to v4, with v3/v4's second stage), the
 //! evaluation and the transforms live in the lab (`crates/lab`, which turns on this crate's
 //! `lab` feature); nothing in the default build or the registry loads them.
 //!
@@ -28,7 +30,7 @@
 //! - Upload: the 8 dihedral PDQ hashes (rotations by 90°, flips) of the image.
 //! - Threshold: 31, in every part.
 //!
-//! **`pdq-robust-v5`** (the default, [`Profile::DEFAULT`]). Trims are decided on a 512 px
+//! **`pdq-robust-v5`** (the default before v6). Trims are decided on a 512 px
 //! copy of the image (an area average folded from the luminance rows while the
 //! full-resolution PDQ pass reads them, [`ShrinkingRows`]), and what they keep is hashed
 //! from that copy's own 256 px copy: PDQ works at 64×64 anyway. Four trim rules, each for
@@ -62,6 +64,17 @@
 //!   work per upload near plain PDQ's; the distances were chosen on the tuning corpus by
 //!   the lab's `search_plan` example (BENCHMARKS.md).
 //!
+//! **`pdq-robust-v6`** (the default, [`Profile::DEFAULT`]): v5, plus what a large sticker
+//! and an app's screenshot leave.
+//! - Submission: v5's hashes, and the image and its V2 trim without 40% and 55% of one side,
+//!   in [`Part::Cut`] (with v5's quarter, a square sticker or emoji over up to a quarter of the
+//!   image in a corner, 2% in, is left out by the cut on one of the two sides it touches).
+//!   About 110 hashes an image.
+//! - Upload: v5's, and each cut base's cuts without 40% and 55% of one side; and the photo
+//!   inside an app's chrome ([`FramedPhoto`]: the longest run of rows whose flat margins end
+//!   at the same columns), hashed from the 512 px copy as a trim. At most 42 hashes.
+//! - Searches: v5's plan; a v6 query also searches the hashes filed under v5.
+//!
 //! Caption text at 512 px is still text (at 256 px it blurs into the bar);
 //! [`TrimRule::V2`]'s bridge jumps the lines it does not.
 //!
@@ -83,10 +96,12 @@
 //! # Ok::<(), quell_robust::UnknownProfile>(())
 //! ```
 
+mod framed;
 mod luma;
 mod profile;
 mod trim;
 
+pub use crate::framed::FramedPhoto;
 pub use crate::luma::{LumaImage, Rect, ShrinkingRows, Side};
 pub use crate::profile::{HashPair, Profile, Query, UnknownProfile};
 pub use crate::trim::{SmoothTrim, TrimRule};

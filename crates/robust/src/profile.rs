@@ -4,6 +4,7 @@
 use quell_hash::{Distance, Part, Pdq, Quality, UploadKind};
 use quell_pdq::{LumaRows, PdqHash, hash, hash_dihedral};
 
+use crate::framed::FramedPhoto;
 use crate::luma::{LumaImage, Rect, ShrinkingRows, Side};
 use crate::trim::{SmoothTrim, TrimRule};
 
@@ -38,8 +39,13 @@ pub enum Profile {
     /// upload hash searched only in the parts what made it can lead to, at its own distance
     /// ([`Profile::plan`]); the turned copies of the image registered instead of computed per
     /// upload; a fourth trim for smooth backgrounds ([`SmoothTrim`]); no second stage. The
-    /// default.
+    /// default before v6.
     RobustV5,
+    /// `pdq-robust-v6`: v5's hashes, plus the image and its loose trim without 40% and 55% of
+    /// one side (a sticker or an emoji over up to a quarter of the image, in a corner); at
+    /// upload also those deeper cuts, and a photo found inside an app's chrome
+    /// ([`FramedPhoto`]). v5's plan. The default.
+    RobustV6,
 }
 
 /// The name given is not a known profile.
@@ -59,20 +65,26 @@ const TILTS: [f64; 4] = [-4.5, -3.5, 3.5, 4.5];
 impl Profile {
     /// Every profile, oldest first.
     #[cfg(not(feature = "lab"))]
-    pub const ALL: [Profile; 2] = [Profile::PlainV1, Profile::RobustV5];
+    pub const ALL: [Profile; 3] = [Profile::PlainV1, Profile::RobustV5, Profile::RobustV6];
     /// Every profile, oldest first, the retired ones of the lab included.
     #[cfg(feature = "lab")]
-    pub const ALL: [Profile; 6] = [
+    pub const ALL: [Profile; 7] = [
         Profile::PlainV1,
         Profile::RobustV1,
         Profile::RobustV2,
         Profile::RobustV3,
         Profile::RobustV4,
         Profile::RobustV5,
+        Profile::RobustV6,
     ];
 
     /// The profile a new index uses unless told otherwise.
-    pub const DEFAULT: Profile = Profile::RobustV5;
+    pub const DEFAULT: Profile = Profile::RobustV6;
+
+    /// The filed profiles a member holds unless told otherwise, comma-separated: the
+    /// default's and the others of its line, which its queries search too
+    /// ([`quell_hash::searched_with`]) and which photos registered before it were filed under.
+    pub const DEFAULT_HELD: &'static str = "pdq-robust-v6,pdq-robust-v5";
 
     /// The profile's stable name, recorded in every index file.
     pub fn name(self) -> &'static str {
@@ -87,6 +99,7 @@ impl Profile {
             #[cfg(feature = "lab")]
             Profile::RobustV4 => "pdq-robust-v4",
             Profile::RobustV5 => "pdq-robust-v5",
+            Profile::RobustV6 => "pdq-robust-v6",
         }
     }
 
@@ -106,13 +119,14 @@ impl Profile {
             .ok_or_else(|| UnknownProfile(name.to_owned()))
     }
 
-    /// The small-copy recipe of `pdq-robust-v3`–v5 (v2's is [`Recipe::V2`]).
+    /// The small-copy recipe of `pdq-robust-v3`–v6 (v2's is [`Recipe::V2`]).
     fn recipe(self) -> &'static Recipe {
         match self {
             #[cfg(feature = "lab")]
             Profile::RobustV3 => &Recipe::V3,
             #[cfg(feature = "lab")]
             Profile::RobustV4 => &Recipe::V4,
+            Profile::RobustV6 => &Recipe::V6,
             _ => &Recipe::V5,
         }
     }
@@ -131,7 +145,7 @@ impl Profile {
                 Distance::new(V2_THRESHOLD)
             }
             // Each pair its plan finds is a match; the widest search is at 44.
-            Profile::RobustV5 => quell_hash::V5_MAIN_PLAN[0].1,
+            Profile::RobustV5 | Profile::RobustV6 => quell_hash::V5_MAIN_PLAN[0].1,
         }
     }
 
@@ -145,8 +159,8 @@ impl Profile {
     }
 
     /// The hashes to register for one submitted image (at least one), each with the [`Part`]
-    /// of the image's registered hashes it is filed under. Only `pdq-robust-v5` searches parts
-    /// apart; the other profiles search an upload hash in all of them.
+    /// of the image's registered hashes it is filed under. Only `pdq-robust-v5` and v6 search
+    /// parts apart; the other profiles search an upload hash in all of them.
     pub fn submission_parts(self, image: &LumaImage) -> Vec<(Part, Pdq)> {
         self.submission_entries(image)
             .into_iter()
@@ -155,7 +169,7 @@ impl Profile {
     }
 
     /// [`Profile::submission_parts`] with each hash's quality: what a case sends the registry.
-    /// `pdq-robust-v5` leaves out every hash below quality 50 but the image's own (the
+    /// `pdq-robust-v5` and v6 leave out every hash below quality 50 but the image's own (the
     /// first), as the registry refuses them.
     pub fn submission_entries(self, image: &LumaImage) -> Vec<(Part, PdqHash)> {
         match self {
@@ -173,7 +187,7 @@ impl Profile {
                 dedup_by_hash(&mut out);
                 out
             }
-            Profile::RobustV5 => {
+            Profile::RobustV5 | Profile::RobustV6 => {
                 let mut out = self.v1_and_small_copy_parts(image);
                 // A hash filed under two parts is searched by the queries of both. Below
                 // quality 50 a hash is left out (the image's own first hash excepted: its
@@ -194,7 +208,7 @@ impl Profile {
     }
 
     /// v1's hashes at full resolution, then the small-copy extras of the profile's recipe,
-    /// decided on the 512 px copy (`pdq-robust-v3`–v5).
+    /// decided on the 512 px copy (`pdq-robust-v3`–v6).
     fn v1_and_small_copy_parts(self, image: &LumaImage) -> Vec<(Part, PdqHash)> {
         let recipe = self.recipe();
         let mut out = v1_parts(image, recipe.register_turned, recipe.side_cuts);
@@ -219,11 +233,12 @@ impl Profile {
 
     /// The searches one upload makes: each hash it computes, what made it, and the parts and
     /// distance of its search ([`Profile::plan`]). In order: the image's 8 dihedral hashes
-    /// (rotations and flips, [`quell_pdq::Dihedral::ALL`] order; `pdq-robust-v5`: the
-    /// image's own hash only, its turned copies being registered); under `pdq-robust-v1` the
-    /// trimmed image's 8 when trimming removed anything; under v2–v5 those of each trim that
-    /// differs from the image and the trims before it, then the single hashes of the cuts
-    /// (each side's quarter left out).
+    /// (rotations and flips, [`quell_pdq::Dihedral::ALL`] order; `pdq-robust-v5` and v6: the
+    /// image's own hash only, their turned copies being registered); under `pdq-robust-v1` the
+    /// trimmed image's 8 when trimming removed anything; under v2–v6 those of each trim that
+    /// differs from the image and the trims before it (v6: then the framed photo's, if one
+    /// is found and differs), then the single hashes of the cuts (each side's quarter left
+    /// out; v6: then 40% and 55% of each side).
     pub fn upload_queries(self, image: &LumaImage) -> Vec<Query> {
         self.upload(image).1
     }
@@ -256,7 +271,7 @@ impl Profile {
     }
 
     /// [`Profile::upload_queries`] of any luminance source (decoded pixels): the same
-    /// searches. `pdq-plain-v1` and v3–v5 stream the source once and never hold the full
+    /// searches. `pdq-plain-v1` and v3–v6 stream the source once and never hold the full
     /// image (v3 builds its 512 px copy while the full-resolution pass reads the rows); v1 and
     /// v2 read it into memory first, since they trim the full image.
     pub fn upload_queries_from_rows(self, image: &impl LumaRows) -> Vec<Query> {
@@ -277,11 +292,11 @@ impl Profile {
             Profile::RobustV1 | Profile::RobustV2 => self.upload(&LumaImage::from_rows(image)),
             #[cfg(feature = "lab")]
             Profile::RobustV3 | Profile::RobustV4 => self.upload_streamed(image),
-            Profile::RobustV5 => self.upload_streamed(image),
+            Profile::RobustV5 | Profile::RobustV6 => self.upload_streamed(image),
         }
     }
 
-    /// The upload of `pdq-robust-v3`–v5: the full-resolution pass builds the 512 px copy the
+    /// The upload of `pdq-robust-v3`–v6: the full-resolution pass builds the 512 px copy the
     /// trims are decided on while it reads the rows.
     fn upload_streamed(self, image: &impl LumaRows) -> (Quality, Vec<Query>) {
         let recipe = self.recipe();
@@ -354,11 +369,11 @@ impl Profile {
     /// Whether the profile searches an upload hash in some parts of the registered hashes
     /// only (so an index has to record each hash's part).
     pub fn searches_by_part(self) -> bool {
-        self == Profile::RobustV5
+        matches!(self, Profile::RobustV5 | Profile::RobustV6)
     }
 
     /// The parts an upload hash of this kind is searched in, each at its distance. Every
-    /// profile but `pdq-robust-v5` searches all parts at [`Profile::search_distance`].
+    /// profile but `pdq-robust-v5` and v6 searches all parts at [`Profile::search_distance`].
     pub fn plan(self, kind: UploadKind) -> &'static [(Part, Distance)] {
         match (self, kind) {
             (Profile::PlainV1, _) => &EVERYWHERE_31,
@@ -366,8 +381,8 @@ impl Profile {
             (Profile::RobustV1 | Profile::RobustV2, _) => &EVERYWHERE_40,
             #[cfg(feature = "lab")]
             (Profile::RobustV3 | Profile::RobustV4, _) => &EVERYWHERE_48,
-            (Profile::RobustV5, kind) => {
-                quell_hash::filed_plan(self.name(), kind).expect("v5 files by part")
+            (Profile::RobustV5 | Profile::RobustV6, kind) => {
+                quell_hash::filed_plan(self.name(), kind).expect("v5 and v6 file by part")
             }
         }
     }
@@ -443,7 +458,11 @@ impl Profile {
     /// also matches an image when two pairs, distinct on both sides, are each within it.
     pub fn second_threshold(self) -> Option<Distance> {
         match self {
-            Profile::PlainV1 | Profile::RobustV1 | Profile::RobustV2 | Profile::RobustV5 => None,
+            Profile::PlainV1
+            | Profile::RobustV1
+            | Profile::RobustV2
+            | Profile::RobustV5
+            | Profile::RobustV6 => None,
             Profile::RobustV3 | Profile::RobustV4 => Some(Distance::new(V3_SECOND_THRESHOLD)),
         }
     }
@@ -579,6 +598,11 @@ struct Recipe {
     /// [`Part::Variant`]: a caption bar that no trim takes off leaves the upload's cut on that
     /// side equal to the image without a strip of that side.
     side_cuts: bool,
+    /// Shares of one side cut away beyond [`LOGO_CUT`], on both sides, from the same bases:
+    /// a sticker over a corner that a quarter of a side does not hold.
+    deep_cuts: &'static [f64],
+    /// At upload, also the photo inside an app's chrome, hashed as a trim.
+    framed: Option<FramedPhoto>,
 }
 
 impl Recipe {
@@ -593,6 +617,8 @@ impl Recipe {
         register_turned: false,
         smooth: None,
         side_cuts: false,
+        deep_cuts: &[],
+        framed: None,
     };
     /// v2's, with v3's trim rule, padding and screenshot canvas.
     #[cfg(feature = "lab")]
@@ -612,6 +638,8 @@ impl Recipe {
         register_turned: false,
         smooth: None,
         side_cuts: false,
+        deep_cuts: &[],
+        framed: None,
     };
     /// v4's, with the turned copies of the image and its trims registered instead of
     /// computed per upload.
@@ -622,7 +650,17 @@ impl Recipe {
         side_cuts: true,
         ..Recipe::V4
     };
+    /// v5's, with cuts of 40% and 55% of a side and the framed photo.
+    const V6: Recipe = Recipe {
+        deep_cuts: &DEEP_CUTS,
+        framed: Some(FramedPhoto::V6),
+        ..Recipe::V5
+    };
 }
+/// Shares of one side `pdq-robust-v6` also cuts away: with the quarter, a corner sticker whose
+/// side is up to about 55% of the image's (a quarter of its area, square, 2% in from the edge)
+/// is left out by the cut on one of the two sides it touches.
+const DEEP_CUTS: [f64; 2] = [0.4, 0.55];
 /// Share of one side `pdq-robust-v2` cuts away to leave a corner logo or watermark out.
 const LOGO_CUT: f64 = 0.25;
 /// Luminance levels of the borders `pdq-robust-v2` simulates at submission, besides the
@@ -728,13 +766,14 @@ fn push_whole(out: &mut Vec<(Part, PdqHash)>, image: &LumaImage, turned: bool) {
     }
 }
 
-/// The upload hashes `pdq-robust-v2`–v5 add to the full image's: trims decided on `image`
-/// (the full image for v2, the 512 px copy for v3–v5) and hashed from `small`, its 256 px
+/// The upload hashes `pdq-robust-v2`–v6 add to the full image's: trims decided on `image`
+/// (the full image for v2, the 512 px copy for v3–v6) and hashed from `small`, its 256 px
 /// copy: the hashes of the `V2` trim if it removed anything and of each of the recipe's
 /// stricter trims that differs from the whole image and from the trims before it (all 8
 /// dihedral hashes of each, or with `turn_uploads` off its own only), then the `V2`-trimmed
 /// part without a quarter of each side (and, with `whole_cuts`, the whole image without a
-/// quarter of each side when the two differ).
+/// quarter of each side when the two differ); with `framed`, the framed photo after the
+/// trims, and with `deep_cuts`, each base's deeper cuts after the quarters.
 fn small_copy_uploads(
     image: &LumaImage,
     small: &SmallCopy,
@@ -759,6 +798,18 @@ fn small_copy_uploads(
             );
         }
     }
+    // The framed photo is hashed from `image` itself: it is often under half the screen's
+    // width, a hundred pixels or so of the small copy, where PDQ loses bits to rounding.
+    if let Some(rect) = recipe.framed.and_then(|f| f.inner_rect(image))
+        && !hashed.contains(&rect)
+    {
+        push_group(
+            out,
+            &image.crop(rect),
+            recipe.turn_uploads,
+            UploadKind::Trim,
+        );
+    }
     let mut bases = vec![loose];
     if recipe.whole_cuts && loose != whole {
         bases.push(whole);
@@ -769,10 +820,18 @@ fn small_copy_uploads(
     {
         bases.push(smooth);
     }
-    for rect in bases {
+    for &rect in &bases {
         let base = small.crop(rect);
         for side in Side::ALL {
             out.push((UploadKind::Cut, hash(&base.side_crop(side, LOGO_CUT)).hash));
+        }
+    }
+    for rect in bases {
+        let base = small.crop(rect);
+        for &share in recipe.deep_cuts {
+            for side in Side::ALL {
+                out.push((UploadKind::Cut, hash(&base.side_crop(side, share)).hash));
+            }
         }
     }
 }
@@ -824,6 +883,15 @@ fn small_copy_extras(
         let base = small.crop(rect);
         for side in Side::ALL {
             out.push((Part::Cut, hash(&base.side_crop(side, LOGO_CUT))));
+        }
+    }
+    // v6's deeper cuts, after the quarter cuts (v5 has none: its order is unchanged).
+    for rect in [whole, loose] {
+        let base = small.crop(rect);
+        for &share in recipe.deep_cuts {
+            for side in Side::ALL {
+                out.push((Part::Cut, hash(&base.side_crop(side, share))));
+            }
         }
     }
     let mut levels: Vec<f32> = BORDER_LEVELS.to_vec();

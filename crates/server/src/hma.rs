@@ -17,7 +17,8 @@
 //!   integer), as HMA's schema types it; every match object also carries `entry_id`, the
 //!   form outcomes are reported with, because JavaScript clients lose integers past 2^53,
 //!   and `media_id`, the registered file (hits with the same one are one photo, one ticket).
-//! - **Signal types by python-threatexchange's names**: `pdq` (plain PDQ, within 31),
+//! - **Signal types by python-threatexchange's names**: `pdq` (plain PDQ, within 31; a file
+//!   lookup also lists the default profile's hits, each with its `profile` and `part`),
 //!   `video_md5` and `video_sha256` (exact), `vpdq` (pytx's rule); `distance` is what pytx's
 //!   `pretty_str` prints: `"3"`, `"-"` for an exact digest, `"100%[95%]"` for a video.
 //! - **URLs are never fetched**: a matcher that fetched what its clients name could be
@@ -215,9 +216,10 @@ fn in_banks(banks: Option<&str>) -> bool {
         .is_none_or(|banks| banks.split(',').any(|b| b == BANK))
 }
 
-/// `{"bank_content_id", "distance", "entry_id", "media_id"}` for a hit of a `kind` query
-/// (`media_id` where the registry said which file the entry was made from).
-fn match_object(sidecar: &Sidecar, kind: HashType, &(entry, closeness, _): &Hit) -> Value {
+/// `{"bank_content_id", "distance", "entry_id", "media_id", "profile", "part"}` for a hit of
+/// a `kind` query (`media_id` where the registry said which file the entry was made from;
+/// `profile` and `part` for an entry filed under a profile, which only a file lookup finds).
+fn match_object(sidecar: &Sidecar, kind: HashType, &(entry, closeness, filing): &Hit) -> Value {
     let distance = match (kind, closeness) {
         (_, Closeness::Video(v)) => {
             format!("{:.0}%[{:.0}%]", v.query_match_pct, v.compared_match_pct)
@@ -233,6 +235,10 @@ fn match_object(sidecar: &Sidecar, kind: HashType, &(entry, closeness, _): &Hit)
     });
     if let Some(r) = sidecar.registration(entry) {
         object["media_id"] = json!(r.media.to_string());
+    }
+    if let Some(f) = filing {
+        object["profile"] = json!(f.profile());
+        object["part"] = json!(f.part().name());
     }
     object
 }

@@ -5,11 +5,12 @@
 use sqlx::{Database, Executor, IntoArguments};
 
 /// The steps after version 1, in order: the same SQL text on both backends.
-const STEPS: [&str; 4] = [
+const STEPS: [&str; 5] = [
     include_str!("../migrations/v2.sql"),
     include_str!("../migrations/v3.sql"),
     include_str!("../migrations/v4.sql"),
     include_str!("../migrations/v5.sql"),
+    include_str!("../migrations/v6.sql"),
 ];
 
 /// Newest schema version this build knows.

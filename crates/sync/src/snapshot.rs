@@ -427,12 +427,9 @@ impl Snapshot {
         let cursor = next(&mut digest)?
             .and_then(|l| l.strip_prefix("cursor ").map(str::to_owned))
             .ok_or(SnapshotDefect::NoCursor)?;
-        // Before version 4 the client took every profile it knew.
+        // Before version 4 the client took every profile it knew, and it knew one.
         let profiles = if version < 4 {
-            quell_hash::FILED_PROFILES
-                .iter()
-                .map(|&p| p.to_owned())
-                .collect()
+            vec!["pdq-robust-v5".to_owned()]
         } else {
             match next(&mut digest)?
                 .as_deref()

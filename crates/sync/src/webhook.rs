@@ -85,6 +85,9 @@ pub struct MatchEvent {
     /// per stored item and media, for its nearest entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_id: Option<String>,
+    /// For a hash filed under a profile's part: the profile (`pdq-robust-v6`, v5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// For a hash filed under a profile's part: the part (`whole`, `variant`, `cut`), which
     /// tells a reviewer how the stored item resembles the registered photo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -369,6 +372,7 @@ mod tests {
             matched_at: "2026-01-01T00:00:00Z".to_owned(),
             registered_at: None,
             media_id: None,
+            profile: None,
             part: None,
         };
         Outbox::open(dir.path()).unwrap().enqueue(&event).unwrap();

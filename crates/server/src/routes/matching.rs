@@ -51,10 +51,11 @@ async fn quarantine(
 /// `query_match_percent` and `compared_match_percent` instead of `distance`. A request with a
 /// vPDQ hash may not set `max_distance` below 31 (400 `invalid_max_distance`). At most 10,000
 /// vPDQ frames per request. A PDQ hash with `profile` and `upload` searches the hashes filed
-/// under that profile instead of the plain ones, by the profile's plan (for `pdq-robust-v5`:
-/// `whole` and `trim` uploads the whole part within 44 and the variants within 36, `cut`
-/// uploads the cuts within 31), each entry once at its nearest; such a request may not set
-/// `max_distance`. Plain PDQ queries never return filed entries.
+/// under that profile (and the others of its line: `pdq-robust-v6` and v5 each search both)
+/// instead of the plain ones, by the profile's plan (for v5 and v6: `whole` and `trim`
+/// uploads the whole part within 44 and the variants within 36, `cut` uploads the cuts
+/// within 31), each entry once at its nearest, each hit with its `profile` and `part`; such
+/// a request may not set `max_distance`. Plain PDQ queries never return filed entries.
 #[utoipa::path(
     post, path = "/v1/match", tag = "members",
     request_body = MatchRequest,

@@ -33,7 +33,7 @@ pub(crate) struct SyncParams {
     cursor: Option<String>,
     /// Changes per page, 1–50000 (default 10000).
     limit: Option<u32>,
-    /// Comma-separated hash profiles (`pdq-robust-v5`) whose filed hashes the member
+    /// Comma-separated hash profiles (`pdq-robust-v6,pdq-robust-v5`) whose filed hashes the member
     /// searches by their plan; their upserts carry `profile` and `part`. Without it, filed
     /// hashes are left out of the page (their tombstones still come): a client that does not
     /// know filings would match a crop's hash as a plain PDQ hash.
