@@ -713,12 +713,11 @@ function smallCopyExtras(decide: Luma, small: Luma, deepCuts: readonly number[])
   const whole = wholeRect(decide);
   const loose = innerRect(TRIM_V2, decide);
   const out: FiledHash[] = [];
-  for (const rect of [whole, loose]) {
-    const base = smallCrop(decide, small, rect);
+  const bases = [whole, loose].map((rect) => smallCrop(decide, small, rect));
+  for (const base of bases) {
     for (const side of SIDES) pushHash(out, "cut", hash(sideCrop(base, side, LOGO_CUT)));
   }
-  for (const rect of [whole, loose]) {
-    const base = smallCrop(decide, small, rect);
+  for (const base of bases) {
     for (const share of deepCuts) {
       for (const side of SIDES) pushHash(out, "cut", hash(sideCrop(base, side, share)));
     }

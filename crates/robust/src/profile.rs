@@ -820,14 +820,14 @@ fn small_copy_uploads(
     {
         bases.push(smooth);
     }
-    for &rect in &bases {
-        let base = small.crop(rect);
+    // Each base cropped once: the quarter cuts of every base, then (v6) the deeper ones.
+    let bases: Vec<LumaImage> = bases.into_iter().map(|r| small.crop(r)).collect();
+    for base in &bases {
         for side in Side::ALL {
             out.push((UploadKind::Cut, hash(&base.side_crop(side, LOGO_CUT)).hash));
         }
     }
-    for rect in bases {
-        let base = small.crop(rect);
+    for base in &bases {
         for &share in recipe.deep_cuts {
             for side in Side::ALL {
                 out.push((UploadKind::Cut, hash(&base.side_crop(side, share)).hash));
@@ -879,15 +879,14 @@ fn small_copy_extras(
     let whole = SmallCopy::whole(image);
     let loose = TrimRule::V2.inner_rect(image);
     let mut out = Vec::new();
-    for rect in [whole, loose] {
-        let base = small.crop(rect);
+    let bases = [whole, loose].map(|r| small.crop(r));
+    for base in &bases {
         for side in Side::ALL {
             out.push((Part::Cut, hash(&base.side_crop(side, LOGO_CUT))));
         }
     }
     // v6's deeper cuts, after the quarter cuts (v5 has none: its order is unchanged).
-    for rect in [whole, loose] {
-        let base = small.crop(rect);
+    for base in &bases {
         for &share in recipe.deep_cuts {
             for side in Side::ALL {
                 out.push((Part::Cut, hash(&base.side_crop(side, share))));
